@@ -1,0 +1,333 @@
+import type { CookieJar } from 'tough-cookie';
+import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { SumoApiError } from './errors.js';
+import { type RateLimiter, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
+import { registerSecret } from './redact.js';
+import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
+import { sleep } from './sleep.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type QueryValue = string | number | boolean | undefined;
+
+export interface SumoRequest {
+  method: HttpMethod;
+  /** Path under the API base URL, starting with `/v1/…`; segments already encoded. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  /** Per-attempt timeout; defaults to the client's. */
+  timeoutMs?: number;
+  /** Search jobs are routed by cookie: the job's own jar is read before and updated after every request. */
+  cookieJar?: CookieJar | undefined;
+  /** Override retry settings for this request, or `false` to make exactly one attempt. */
+  retry?: Partial<RetryOptions> | false;
+}
+
+export interface SumoResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  etag: string | undefined;
+  location: string | undefined;
+  attempts: number;
+}
+
+export interface SumoClientOptions extends SumoConfigInput {
+  /** A resolved configuration; when absent it is read from options and the environment. */
+  config?: SumoConfig;
+  env?: Record<string, string | undefined>;
+  /** An undici dispatcher (MockAgent in tests, ProxyAgent behind proxies). Not closed by `close()`. */
+  dispatcher?: Dispatcher;
+  rateLimiter?: RateLimiter;
+  rateLimits?: Partial<RateLimits>;
+  retry?: Partial<RetryOptions>;
+  logger?: Logger;
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The one door to the Sumo Logic API: Basic auth on every request, a shared rate limiter per
+ * access id, bounded retries that never replay an unsafe request, and typed errors with the
+ * credentials taken out.
+ */
+export class SumoClient {
+  readonly config: SumoConfig;
+  readonly logger: Logger;
+  readonly rateLimiter: RateLimiter;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly authorization: string;
+  private readonly retry: RetryOptions;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+
+  constructor(options: SumoClientOptions = {}) {
+    this.config = options.config ?? loadConfig(options, options.env);
+    const basic = Buffer.from(`${this.config.accessId}:${this.config.accessKey}`).toString('base64');
+    registerSecret(this.config.accessKey);
+    registerSecret(basic);
+    this.authorization = `Basic ${basic}`;
+    this.logger = (options.logger ?? createLogger()).child({ component: 'sumo-client' });
+    this.rateLimiter = options.rateLimiter ?? sharedRateLimiter(this.config.accessId, options.rateLimits);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.userAgent = options.userAgent ?? 'sumo-ops';
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+  }
+
+  get apiUrl(): string {
+    return this.config.apiUrl;
+  }
+
+  /** The full URL of an API path (used for cookie scoping). */
+  url(path: string, query?: Record<string, QueryValue>): string {
+    const url = new URL(`${this.config.apiUrl}${path.startsWith('/') ? path : `/${path}`}`);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  async request<T = unknown>(req: SumoRequest): Promise<SumoResponse<T>> {
+    const retry = req.retry === false ? { ...this.retry, maxAttempts: 1 } : { ...this.retry, ...req.retry };
+    const headers = { ...req.headers };
+    const started = Date.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await this.attempt<T>(req, headers);
+        return { ...response, attempts: attempt };
+      } catch (error) {
+        if (!(error instanceof SumoApiError)) throw error;
+        const delay = retryDelay(
+          error,
+          { method: req.method, headers, attempt, elapsedMs: Date.now() - started },
+          retry,
+        );
+        if (delay === undefined) throw error.withAttempts(attempt);
+        this.logger.warn('retrying Sumo Logic request', {
+          method: req.method,
+          path: req.path,
+          status: error.status,
+          code: error.code,
+          attempt,
+          delayMs: delay,
+        });
+        await sleep(delay, req.signal);
+      }
+    }
+  }
+
+  get<T = unknown>(path: string, query?: Record<string, QueryValue>, extra: Partial<SumoRequest> = {}) {
+    return this.request<T>({ ...extra, method: 'GET', path, ...(query ? { query } : {}) });
+  }
+
+  post<T = unknown>(path: string, body: unknown, extra: Partial<SumoRequest> = {}) {
+    return this.request<T>({ ...extra, method: 'POST', path, body });
+  }
+
+  put<T = unknown>(path: string, body: unknown, extra: Partial<SumoRequest> = {}) {
+    return this.request<T>({ ...extra, method: 'PUT', path, body });
+  }
+
+  delete<T = unknown>(path: string, query?: Record<string, QueryValue>, extra: Partial<SumoRequest> = {}) {
+    return this.request<T>({ ...extra, method: 'DELETE', path, ...(query ? { query } : {}) });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async attempt<T>(
+    req: SumoRequest,
+    extraHeaders: Record<string, string>,
+  ): Promise<Omit<SumoResponse<T>, 'attempts'>> {
+    const url = this.url(req.path, req.query);
+    const pathForErrors = url.slice(this.config.apiUrl.length);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'user-agent': this.userAgent,
+      ...extraHeaders,
+      authorization: this.authorization,
+    };
+    if (req.cookieJar) {
+      const cookie = await req.cookieJar.getCookieString(url);
+      if (cookie) headers.cookie = cookie;
+    }
+
+    const release = await this.rateLimiter.acquire(this.config.accessId, req.signal);
+    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const began = Date.now();
+    try {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await undiciRequest(url, {
+          method: req.method,
+          headers,
+          body: req.body === undefined ? undefined : JSON.stringify(req.body),
+          dispatcher: this.dispatcher,
+          signal,
+        });
+      } catch (error) {
+        throw this.transportError(error, req, pathForErrors, timeout);
+      }
+
+      let text: string;
+      try {
+        text = await response.body.text();
+      } catch (error) {
+        throw this.transportError(error, req, pathForErrors, timeout);
+      }
+      if (req.cookieJar) await this.storeCookies(req.cookieJar, url, response.headers['set-cookie']);
+      const body = parseBody(text, response.headers['content-type']);
+      this.logger.debug('sumo request', {
+        method: req.method,
+        path: pathForErrors,
+        status: response.statusCode,
+        ms: Date.now() - began,
+      });
+
+      if (REDIRECT_STATUSES.has(response.statusCode)) {
+        throw wrongDeploymentError(
+          req.method,
+          pathForErrors,
+          response.statusCode,
+          header(response.headers, 'location'),
+          this.config,
+        );
+      }
+      if (response.statusCode >= 400) {
+        throw apiError(req.method, pathForErrors, response.statusCode, response.headers, body);
+      }
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: body as T,
+        etag: header(response.headers, 'etag'),
+        location: header(response.headers, 'location'),
+      };
+    } finally {
+      release();
+    }
+  }
+
+  private async storeCookies(jar: CookieJar, url: string, setCookie: string | string[] | undefined) {
+    const values = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
+    for (const value of values) await jar.setCookie(value, url, { ignoreError: true });
+  }
+
+  private transportError(error: unknown, req: SumoRequest, path: string, timeout: AbortSignal): unknown {
+    // The caller's own cancellation is not a failure to retry or wrap: hand back their reason.
+    if (req.signal?.aborted) return req.signal.reason;
+    const code = (error as { code?: string }).code;
+    if (timeout.aborted) {
+      return new SumoApiError({
+        status: 0,
+        code: 'client.timeout',
+        message: `${req.method} ${path} got no answer within ${req.timeoutMs ?? this.timeoutMs} ms.`,
+        method: req.method,
+        path,
+        cause: error,
+      });
+    }
+    const reason = (error as Error)?.message ?? String(error);
+    return new SumoApiError({
+      status: 0,
+      code: code && /^[A-Z_]+$/.test(code) ? code : 'client.network.error',
+      message: `${req.method} ${path} failed before an answer arrived: ${reason}`,
+      method: req.method,
+      path,
+      details: { networkCode: code },
+      cause: error,
+    });
+  }
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseBody(text: string, contentType: string | string[] | undefined): unknown {
+  if (text === '') return undefined;
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (type?.includes('json') || /^[[{]/.test(text.trimStart())) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function apiError(
+  method: string,
+  path: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+): SumoApiError {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const code = typeof fields.code === 'string' ? fields.code : `http.${status}`;
+  const serverMessage =
+    typeof fields.message === 'string'
+      ? fields.message
+      : typeof body === 'string' && body
+        ? body.slice(0, 300)
+        : '';
+  const requestId =
+    (typeof fields.id === 'string' ? fields.id : undefined) ??
+    header(headers, 'x-sumo-request-id') ??
+    header(headers, 'x-request-id');
+  return new SumoApiError({
+    status,
+    code,
+    message: `${method} ${path} failed with ${status} ${code}${serverMessage ? `: ${serverMessage}` : ''}`,
+    method,
+    path,
+    requestId,
+    retryAfterMs: parseRetryAfter(header(headers, 'retry-after')),
+    body,
+  });
+}
+
+function wrongDeploymentError(
+  method: string,
+  path: string,
+  status: number,
+  location: string | undefined,
+  config: SumoConfig,
+): SumoApiError {
+  const target = location ? deploymentForUrl(location) : undefined;
+  const current = config.deployment ?? config.apiUrl;
+  let advice: string;
+  if (target) {
+    advice = `Your account is in deployment "${target}", not "${current}". Set SUMO_DEPLOYMENT=${target} (and unset SUMO_API_URL if it is set).`;
+  } else if (location) {
+    const base = location.includes('/api/')
+      ? `${location.slice(0, location.indexOf('/api/'))}/api`
+      : location;
+    advice = `The API moved to ${base}. Set SUMO_API_URL=${base}.`;
+  } else {
+    advice = 'Check SUMO_DEPLOYMENT (or SUMO_API_URL): the access key belongs to another deployment.';
+  }
+  return new SumoApiError({
+    status,
+    code: 'client.wrong.deployment',
+    message: `${method} ${path} was redirected (${status}): the access key belongs to another Sumo Logic deployment. ${advice}`,
+    method,
+    path,
+    details: { location, deployment: target },
+  });
+}

@@ -1,0 +1,102 @@
+import { redactText, redactValue } from './redact.js';
+
+/** Settings are missing or malformed; every problem names the variable and the fix. */
+export class SumoConfigError extends Error {
+  override readonly name = 'SumoConfigError';
+  constructor(readonly problems: string[]) {
+    super(redactText(`Sumo Logic connection is not configured:\n- ${problems.join('\n- ')}`));
+  }
+}
+
+export interface SumoApiErrorDetails {
+  status: number;
+  /** Sumo's error code (`rate.limit.exceeded`, `collector.not.alive`, …) or one of ours for transport failures. */
+  code: string;
+  message: string;
+  method: string;
+  /** Path and query relative to the API base URL; never carries credentials. */
+  path: string;
+  requestId?: string | undefined;
+  attempts?: number | undefined;
+  retryAfterMs?: number | undefined;
+  /** The parsed response body, when there was one. */
+  body?: unknown;
+  /** Extra context (e.g. the deployment a 301 points to). */
+  details?: Record<string, unknown> | undefined;
+  cause?: unknown;
+}
+
+/**
+ * One error class for everything the API (or the road to it) can answer. Codes we invent for
+ * failures that never got a Sumo answer are prefixed `client.`.
+ */
+export class SumoApiError extends Error {
+  override readonly name = 'SumoApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string | undefined;
+  readonly attempts: number;
+  readonly retryAfterMs: number | undefined;
+  readonly body: unknown;
+  readonly details: Record<string, unknown>;
+
+  constructor(info: SumoApiErrorDetails) {
+    super(redactText(info.message), info.cause === undefined ? undefined : { cause: info.cause });
+    this.status = info.status;
+    this.code = info.code;
+    this.method = info.method;
+    this.path = redactText(info.path);
+    this.requestId = info.requestId;
+    this.attempts = info.attempts ?? 1;
+    this.retryAfterMs = info.retryAfterMs;
+    this.body = redactValue(info.body);
+    this.details = info.details ?? {};
+  }
+
+  /** A copy that records how many attempts were made before giving up. */
+  withAttempts(attempts: number): SumoApiError {
+    if (attempts <= 1) return this;
+    const suffix = ` (gave up after ${attempts} attempts)`;
+    return new SumoApiError({
+      ...this.toDetails(),
+      message: this.message.endsWith(suffix) ? this.message : `${this.message}${suffix}`,
+      attempts,
+    });
+  }
+
+  toDetails(): SumoApiErrorDetails {
+    return {
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      requestId: this.requestId,
+      attempts: this.attempts,
+      retryAfterMs: this.retryAfterMs,
+      body: this.body,
+      details: this.details,
+      cause: this.cause,
+    };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      requestId: this.requestId,
+      attempts: this.attempts,
+      details: this.details,
+    };
+  }
+}
+
+export function isSumoApiError(error: unknown, code?: string): error is SumoApiError {
+  return error instanceof SumoApiError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { SumoClient } from '../http/client.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * read: no side effect. write: creates or changes something recoverable. destructive: deletes,
+ * or changes what runs on hosts (upgrades). Front ends derive MCP annotations, read-only mode and
+ * Slack confirmations from this alone.
+ */
+export type OperationKind = 'read' | 'write' | 'destructive';
+export const TOOLSETS = ['collectors', 'sources', 'upgrades', 'search'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+export interface OperationContext {
+  client: SumoClient;
+  logger: Logger;
+  /** Cancels the work; long operations clean up (e.g. delete their search job) before rejecting. */
+  signal?: AbortSignal | undefined;
+  /** Long operations report here; front ends forward it (MCP progress notifications, Slack updates). */
+  onProgress?: ((update: ProgressUpdate) => void) | undefined;
+  /**
+   * Epoch ms by which a long operation should hand back what it has (e.g. a search job id to
+   * continue with), so that clients with request timeouts still get an answer.
+   */
+  deadline?: number | undefined;
+}
+
+/** What a write or destructive operation would do, computed without side effects. */
+export const PreviewSchema = z
+  .object({
+    summary: z.string().describe('One or two sentences saying what would happen.'),
+    /** Whether running now would change anything; false when, e.g., nothing matches. */
+    willChange: z.boolean().describe('False when running would change nothing.'),
+    details: z.unknown().optional().describe('The objects that would be affected, as data.'),
+    warnings: z.array(z.string()).default([]).describe('Things the person confirming should know.'),
+  })
+  .passthrough();
+export type OperationPreview = z.input<typeof PreviewSchema>;
+
+export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  /** snake_case: the MCP tool name and the catalog key. */
+  name: string;
+  toolset: Toolset;
+  title: string;
+  /** When to use it, what it returns, what it costs in API calls. */
+  description: string;
+  kind: OperationKind;
+  /** Running twice with the same input has no further effect (MCP `idempotentHint`). */
+  idempotent?: boolean;
+  input: I;
+  output: O;
+  // Method syntax (not property arrows) keeps parameters bivariant, so any definition fits the
+  // catalog's `AnyOperation` list.
+  preview?(ctx: OperationContext, input: z.output<I>): Promise<OperationPreview>;
+  run(ctx: OperationContext, input: z.output<I>): Promise<z.input<O>>;
+}
+
+export type AnyOperation = OperationDefinition<z.ZodType, z.ZodType>;
+
+const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/**
+ * Describes an operation once. Checks at definition time what every front end relies on, so a
+ * mistake fails at start-up (and in tests), not in front of a user.
+ */
+export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
+  definition: OperationDefinition<I, O>,
+): OperationDefinition<I, O> {
+  if (!SNAKE_CASE.test(definition.name))
+    throw new Error(`Operation name "${definition.name}" must be snake_case.`);
+  if (definition.kind !== 'read' && !definition.preview) {
+    throw new Error(`Operation ${definition.name} is ${definition.kind} and needs a preview.`);
+  }
+  const undocumented = undescribedFields(definition.input);
+  if (undocumented.length > 0) {
+    throw new Error(
+      `Operation ${definition.name}: input fields without a description: ${undocumented.join(', ')}.`,
+    );
+  }
+  return definition;
+}
+
+/** Input fields lacking `.describe()`: the description is the MCP parameter doc and the Slack help. */
+export function undescribedFields(schema: z.ZodType): string[] {
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  if (!shape) return [];
+  return Object.entries(shape)
+    .filter(([, field]) => !field.description)
+    .map(([name]) => name);
+}

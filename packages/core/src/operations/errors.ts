@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+
+export interface InputProblem {
+  /** Dotted path of the field, e.g. `collector.name`; empty for the input as a whole. */
+  field: string;
+  message: string;
+}
+
+/** Input that failed validation: nothing was sent to the API. Names each field and the fix. */
+export class OperationInputError extends Error {
+  override readonly name = 'OperationInputError';
+  constructor(
+    readonly operation: string,
+    readonly problems: InputProblem[],
+  ) {
+    super(
+      `Invalid input for ${operation}: ${problems
+        .map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message))
+        .join('; ')}`,
+    );
+  }
+
+  static fromZod(operation: string, error: z.ZodError): OperationInputError {
+    return new OperationInputError(
+      operation,
+      error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
+    );
+  }
+}
+
+/** A write or destructive operation was asked to run without the confirmation it needs. */
+export class ConfirmationRequiredError extends Error {
+  override readonly name = 'ConfirmationRequiredError';
+  constructor(readonly operation: string) {
+    super(`${operation} changes things in Sumo Logic and needs an explicit confirmation before it runs.`);
+  }
+}
+
+/** The operation is understood but cannot be done as asked; the message says what to do instead. */
+export class OperationError extends Error {
+  override readonly name = 'OperationError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

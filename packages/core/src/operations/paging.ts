@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Paging parameters shared by every list operation, so models and people see the same words
+ * everywhere. Limits are the API's own where it has one.
+ */
+export function pagingInput(options: { defaultLimit: number; maxLimit: number; what: string }) {
+  return {
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(options.maxLimit)
+      .default(options.defaultLimit)
+      .describe(
+        `How many ${options.what} to return (1–${options.maxLimit}, default ${options.defaultLimit}).`,
+      ),
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        `How many ${options.what} to skip; pass the previous answer's nextOffset to get the next page.`,
+      ),
+  };
+}
+
+export function pageOutput<T extends z.ZodType>(item: T, what: string) {
+  return z.object({
+    items: z.array(item).describe(`The ${what} on this page.`),
+    offset: z.number().int().describe('Offset of the first item on this page.'),
+    limit: z.number().int().describe('Page size that was asked for.'),
+    total: z.number().int().optional().describe('Total matching, when known without extra API calls.'),
+    nextOffset: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Offset of the next page, or null when this is the last page.'),
+  });
+}
+
+/** Builds a page answer; a short page means there is nothing after it. */
+export function toPage<T>(items: T[], offset: number, limit: number, total?: number) {
+  const hasMore = total !== undefined ? offset + items.length < total : items.length >= limit;
+  return {
+    items,
+    offset,
+    limit,
+    ...(total !== undefined ? { total } : {}),
+    nextOffset: hasMore ? offset + items.length : null,
+  };
+}
+
+/** Cuts long text for a reader's context window and says so, instead of silently dropping the rest. */
+export function truncateText(text: string, maxLength: number): { text: string; truncated: boolean } {
+  if (text.length <= maxLength) return { text, truncated: false };
+  return { text: `${text.slice(0, Math.max(0, maxLength - 1))}…`, truncated: true };
+}

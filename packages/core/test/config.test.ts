@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_CODES, deploymentForUrl, loadConfig, SumoConfigError } from '../src/index.js';
+
+const creds = { SUMO_ACCESS_ID: 'suAbCdEf123456', SUMO_ACCESS_KEY: 'very-secret-access-key-value' };
+
+describe('loadConfig', () => {
+  it.each([
+    ['au', 'https://api.au.sumologic.com/api'],
+    ['ca', 'https://api.ca.sumologic.com/api'],
+    ['ch', 'https://api.ch.sumologic.com/api'],
+    ['de', 'https://api.de.sumologic.com/api'],
+    ['esc', 'https://api.esc.sumologic.com/api'],
+    ['eu', 'https://api.eu.sumologic.com/api'],
+    ['fed', 'https://api.fed.sumologic.com/api'],
+    ['in', 'https://api.in.sumologic.com/api'],
+    ['jp', 'https://api.jp.sumologic.com/api'],
+    ['kr', 'https://api.kr.sumologic.com/api'],
+    ['us1', 'https://api.sumologic.com/api'],
+    ['us2', 'https://api.us2.sumologic.com/api'],
+  ])('resolves deployment %s to %s', (deployment, apiUrl) => {
+    const config = loadConfig({}, { ...creds, SUMO_DEPLOYMENT: deployment });
+    expect(config.apiUrl).toBe(apiUrl);
+    expect(config.deployment).toBe(deployment);
+    expect(deploymentForUrl(`${apiUrl}/v1/collectors`)).toBe(deployment);
+  });
+
+  it('covers all twelve deployments', () => {
+    expect(DEPLOYMENT_CODES).toHaveLength(12);
+  });
+
+  it('defaults to us1 and reads deployments case-insensitively', () => {
+    expect(loadConfig({}, creds).apiUrl).toBe('https://api.sumologic.com/api');
+    expect(loadConfig({}, { ...creds, SUMO_DEPLOYMENT: ' EU ' }).apiUrl).toBe(
+      'https://api.eu.sumologic.com/api',
+    );
+  });
+
+  it('lets SUMO_API_URL override the deployment and drops a trailing slash', () => {
+    const config = loadConfig(
+      {},
+      { ...creds, SUMO_DEPLOYMENT: 'eu', SUMO_API_URL: 'http://127.0.0.1:4000/api/' },
+    );
+    expect(config.apiUrl).toBe('http://127.0.0.1:4000/api');
+  });
+
+  it('prefers explicit options over the environment', () => {
+    const config = loadConfig({ accessId: 'optionId', accessKey: 'optionKey1', deployment: 'jp' }, creds);
+    expect(config).toMatchObject({
+      accessId: 'optionId',
+      accessKey: 'optionKey1',
+      apiUrl: 'https://api.jp.sumologic.com/api',
+    });
+  });
+
+  it('names every missing variable at once', () => {
+    const error = (() => {
+      try {
+        loadConfig({}, {});
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(SumoConfigError);
+    expect((error as SumoConfigError).problems).toHaveLength(2);
+    expect((error as Error).message).toMatch(/SUMO_ACCESS_ID is not set/);
+    expect((error as Error).message).toMatch(/SUMO_ACCESS_KEY is not set/);
+  });
+
+  it('explains a malformed deployment and API URL, naming the variable and the fix', () => {
+    expect(() => loadConfig({}, { ...creds, SUMO_DEPLOYMENT: 'us3' })).toThrow(
+      /SUMO_DEPLOYMENT is "us3": use one of au, ca, ch, de, esc, eu, fed, in, jp, kr, us1, us2/,
+    );
+    expect(() => loadConfig({}, { ...creds, SUMO_API_URL: 'https://api.sumologic.com/' })).toThrow(
+      /SUMO_API_URL .* ending in \/api/,
+    );
+    expect(() => loadConfig({}, { ...creds, SUMO_API_URL: 'not a url' })).toThrow(/SUMO_API_URL/);
+  });
+
+  it('never puts the access key into a configuration error', () => {
+    try {
+      loadConfig({}, { SUMO_ACCESS_KEY: creds.SUMO_ACCESS_KEY, SUMO_DEPLOYMENT: 'nope' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain(creds.SUMO_ACCESS_KEY);
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryRateLimitStore, RateLimiter, sharedRateLimiter, sleep } from '../src/index.js';
+
+/** Largest number of starts that fall inside any window of `windowMs`. */
+export function maxStartsInWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  let low = 0;
+  for (let high = 0; high < sorted.length; high += 1) {
+    while ((sorted[high] as number) - (sorted[low] as number) >= windowMs) low += 1;
+    best = Math.max(best, high - low + 1);
+  }
+  return best;
+}
+
+describe('RateLimiter', () => {
+  it('never starts more than perSecond requests in any sliding window', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 5, concurrent: 100, windowMs: 200 } });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 23 }, () =>
+        limiter.schedule('key', async () => {
+          starts.push(performance.now());
+          await sleep(Math.random() * 10);
+        }),
+      ),
+    );
+    expect(starts).toHaveLength(23);
+    // Timer resolution can shave a millisecond off the measured gap; the store itself is exact.
+    expect(maxStartsInWindow(starts, 199)).toBeLessThanOrEqual(5);
+    // …and it keeps the pace: 23 requests at 5 per 200 ms need four full windows, not many more.
+    const span = (starts.at(-1) as number) - (starts[0] as number);
+    expect(span).toBeGreaterThanOrEqual(795);
+    expect(span).toBeLessThan(2500);
+  });
+
+  it('never lets more than `concurrent` requests be in flight', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 1000, concurrent: 3 } });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        limiter.schedule('key', async () => {
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await sleep(5 + Math.random() * 10);
+          inFlight -= 1;
+        }),
+      ),
+    );
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('keeps separate budgets per key', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 2, concurrent: 10, windowMs: 10_000 } });
+    const releases = await Promise.all([
+      limiter.acquire('a'),
+      limiter.acquire('a'),
+      limiter.acquire('b'),
+      limiter.acquire('b'),
+    ]);
+    expect(releases).toHaveLength(4);
+    for (const release of releases) release();
+  });
+
+  it('serves waiters first come, first served', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 100, concurrent: 1 } });
+    const order: number[] = [];
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((n) =>
+        limiter.schedule('key', async () => {
+          order.push(n);
+          await sleep(2);
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('drops an aborted waiter without leaking its slot', async () => {
+    const store = new InMemoryRateLimitStore();
+    const limiter = new RateLimiter({ store, limits: { perSecond: 100, concurrent: 1 } });
+    const first = await limiter.acquire('key');
+    const controller = new AbortController();
+    const waiting = limiter.acquire('key', controller.signal);
+    controller.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    first();
+    const next = await limiter.acquire('key');
+    expect(store.inFlight('key')).toBe(1);
+    next();
+    await sleep(1);
+    expect(store.inFlight('key')).toBe(0);
+  });
+
+  it('makes release idempotent so a double release cannot open the gate wider', async () => {
+    const store = new InMemoryRateLimitStore();
+    const limiter = new RateLimiter({ store, limits: { perSecond: 100, concurrent: 2 } });
+    const a = await limiter.acquire('key');
+    await limiter.acquire('key');
+    a();
+    a();
+    await sleep(1);
+    expect(store.inFlight('key')).toBe(1);
+  });
+
+  it('shares one limiter between all clients of an access id', () => {
+    expect(sharedRateLimiter('id-1')).toBe(sharedRateLimiter('id-1'));
+    expect(sharedRateLimiter('id-1')).not.toBe(sharedRateLimiter('id-2'));
+    expect(sharedRateLimiter('id-1', { perSecond: 20 })).not.toBe(sharedRateLimiter('id-1'));
+  });
+
+  it('refuses nonsensical limits', () => {
+    expect(() => new RateLimiter({ limits: { perSecond: 0 } })).toThrow(RangeError);
+  });
+});
