@@ -1,0 +1,13 @@
+import type { SimClock } from './clock.js';
+import type { SimOrg } from './org/sim-org.js';
+import type { Router } from './router.js';
+
+/** What a feature module gets to build its routes on. */
+export interface FeatureEnvironment {
+  clock: SimClock;
+  org: SimOrg;
+  seed: number;
+}
+
+/** A feature module registers its API routes (patterns relative to `/api`). */
+export type FeatureRegistration = (router: Router, environment: FeatureEnvironment) => void;

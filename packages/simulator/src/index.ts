@@ -1,0 +1,25 @@
+export { SimClock } from './clock.js';
+export { SimulatorCounters } from './counters.js';
+export type { FaultOptions } from './faults.js';
+export type { FeatureEnvironment, FeatureRegistration } from './feature.js';
+export type {
+  CollectorFilter,
+  OrgCounts,
+  OrgOptions,
+  SimCollector,
+  SimLink,
+  SimSource,
+  SimUpgradeTask,
+  UpgradeOutcome,
+  UpgradeStatus,
+} from './org/model.js';
+export { SimOrg } from './org/sim-org.js';
+export { COLLECTOR_VERSIONS } from './org/versions.js';
+export type { RateLimitOptions } from './rate-limiter.js';
+export { REAL_RATE_LIMIT } from './rate-limiter.js';
+export type { RouteContext, RouteHandler, RouteMatch, RouteMiss, RouteResult } from './router.js';
+export { Router } from './router.js';
+export type { Credentials, Simulator, SimulatorOptions } from './server.js';
+export { DEFAULT_CREDENTIALS, startSimulator } from './server.js';
+export type { SumoErrorBody } from './sim-error.js';
+export { genericErrors, SimError } from './sim-error.js';

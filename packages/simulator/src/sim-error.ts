@@ -1,0 +1,55 @@
+import { randomInt as cryptoRandomInt } from 'node:crypto';
+
+/** The error body every Sumo Logic API answers with: `{ status, id, code, message }`. */
+export interface SumoErrorBody {
+  status: number;
+  id: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Thrown by route handlers (and the pipeline) to answer with a Sumo-shaped error.
+ * The server fills in the request id, so handlers only say what went wrong.
+ */
+export class SimError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'SimError';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+
+  toBody(requestId: string): SumoErrorBody {
+    return { status: this.status, id: requestId, code: this.code, message: this.message };
+  }
+}
+
+const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** Request ids look like the real ones (`IUUQI-DGH5I-TJ045`): three groups of five. */
+export function newRequestId(): string {
+  const group = () =>
+    Array.from({ length: 5 }, () => REQUEST_ID_ALPHABET[cryptoRandomInt(REQUEST_ID_ALPHABET.length)]).join(
+      '',
+    );
+  return `${group()}-${group()}-${group()}`;
+}
+
+/** The generic errors the API documents for every endpoint (search-job doc, "Errors"). */
+export const genericErrors = {
+  unauthorized: () => new SimError(401, 'unauthorized', 'Credential could not be verified.'),
+  notFound: () => new SimError(404, 'notfound', 'Requested resource could not be found.'),
+  methodUnsupported: () => new SimError(405, 'method.unsupported', 'Unsupported method for URL.'),
+  contentTypeInvalid: () => new SimError(415, 'contenttype.invalid', 'Invalid content type.'),
+  rateLimitExceeded: (headers?: Record<string, string>) =>
+    new SimError(429, 'rate.limit.exceeded', 'Rate limit exceeded.', headers),
+  internalError: () => new SimError(500, 'internal.error', 'Internal server error.'),
+  serviceUnavailable: (headers?: Record<string, string>) =>
+    new SimError(503, 'service.unavailable', 'Service is currently unavailable.', headers),
+} as const;

@@ -1,0 +1,69 @@
+import { afterEach } from 'vitest';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../src/index.js';
+
+export const ACCESS_ID = 'sim-access-id';
+export const ACCESS_KEY = 'sim-access-key';
+
+export function basicAuth(accessId = ACCESS_ID, accessKey = ACCESS_KEY): string {
+  return `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
+  json: any;
+}
+
+export interface ApiRequest {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Defaults to the default simulator credentials; `null` sends no Authorization header. */
+  authorization?: string | null;
+}
+
+/** One request to the simulator API; `path` is relative to the API base (`/v1/...`). */
+export async function api(
+  sim: Simulator,
+  method: string,
+  path: string,
+  request: ApiRequest = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...request.headers };
+  const authorization = request.authorization === undefined ? basicAuth() : request.authorization;
+  if (authorization !== null) headers.authorization = authorization;
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${sim.apiUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Starts a simulator closed after the current test. Rate limiting is off unless asked for. */
+export function useSimulator(): (options?: SimulatorOptions) => Promise<Simulator> {
+  const started: Simulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((sim) => sim.close()));
+  });
+  return async (options = {}) => {
+    const sim = await startSimulator({
+      rateLimit: { enabled: false },
+      startTime: Date.UTC(2026, 10, 1),
+      ...options,
+    });
+    started.push(sim);
+    return sim;
+  };
+}
+
+export const SUMO_REQUEST_ID = /^[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}$/;
