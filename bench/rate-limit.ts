@@ -117,6 +117,7 @@ async function main() {
     rows.map((row) => ({
       variant: row.variant,
       '2xx': row.ok,
+      'job done': `${((row.ok / REQUESTS) * 100).toFixed(0)}%`,
       '429s': row.rateLimited,
       'max in flight': row.maxInFlight,
       'wall s': row.seconds.toFixed(2),
