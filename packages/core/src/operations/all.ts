@@ -1,8 +1,15 @@
 import { OperationCatalog } from './catalog.js';
+import { collectorOperations } from './collectors.js';
 import type { AnyOperation } from './define.js';
+import { sourceOperations } from './sources.js';
+import { upgradeOperations } from './upgrades.js';
 
 /** Every operation the product offers; front ends are generated from this list. */
-export const allOperations: AnyOperation[] = [];
+export const allOperations: AnyOperation[] = [
+  ...collectorOperations,
+  ...sourceOperations,
+  ...upgradeOperations,
+];
 
 export function createCatalog(operations: readonly AnyOperation[] = allOperations): OperationCatalog {
   return new OperationCatalog(operations);

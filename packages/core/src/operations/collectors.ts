@@ -1,0 +1,441 @@
+import { z } from 'zod';
+import {
+  collectorNameProblem,
+  collectorUpdateBody,
+  createHostedCollector,
+  DEFAULT_ALIVE_BEFORE_DAYS,
+  deleteCollector,
+  deleteOfflineCollectors,
+  getCollectorByName,
+  iterateOfflineCollectors,
+  listCollectors,
+  listOfflineCollectors,
+  updateCollector,
+} from '../api/collectors.js';
+import { collect } from '../api/response.js';
+import { listSources } from '../api/sources.js';
+import { isSumoApiError } from '../http/errors.js';
+import { COLLECTOR_FILTERS, type Collector, isHosted } from '../schemas/collector.js';
+import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
+import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
+import { OperationError } from './errors.js';
+import { explainApiError } from './explain.js';
+import { pageOutput, pagingInput, toPage } from './paging.js';
+import {
+  CollectorDetailSchema,
+  CollectorSummarySchema,
+  collectorLabel,
+  FieldChangeSchema,
+  fieldChanges,
+  isoTime,
+  toCollectorDetail,
+  toCollectorSummary,
+} from './views.js';
+
+const DAY_MS = 86_400_000;
+/** How many offline collectors a delete preview names one by one; the count is always exact. */
+const PREVIEW_LIST_MAX = 100;
+
+const aliveBeforeDaysInput = z
+  .number()
+  .int('aliveBeforeDays must be a whole number of days')
+  .min(1, 'aliveBeforeDays must be at least 1 (the API refuses less)')
+  .default(DEFAULT_ALIVE_BEFORE_DAYS)
+  .describe(
+    `Offline for at least this many days (last heartbeat older than that); at least 1, default ${DEFAULT_ALIVE_BEFORE_DAYS}.`,
+  );
+
+const nameInput = z.string().trim().min(1).max(128, 'collector names are at most 128 characters');
+const descriptionInput = z.string().max(1024, 'descriptions are at most 1024 characters');
+const fieldsInput = z.record(z.string(), z.string());
+
+export const listCollectorsOperation = defineOperation({
+  name: 'list_collectors',
+  toolset: 'collectors',
+  title: 'List collectors',
+  description:
+    'Lists collectors, one page at a time, optionally only installed, hosted, alive (sending heartbeats) or dead ones. ' +
+    'Use it to find a collector, see versions and liveness, or survey the fleet; page with offset/nextOffset. ' +
+    'Each item has the key fields only (get_collector for everything). One API call per page.',
+  kind: 'read',
+  idempotent: true,
+  input: z.object({
+    filter: z
+      .enum(COLLECTOR_FILTERS)
+      .default('all')
+      .describe('all, installed, hosted, alive (heartbeat in the last 30 minutes) or dead.'),
+    ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),
+  }),
+  output: pageOutput(CollectorSummarySchema, 'collectors'),
+  async run(ctx, input) {
+    const collectors = await listCollectors(ctx.client, input, { signal: ctx.signal });
+    return toPage(collectors.map(toCollectorSummary), input.offset, input.limit);
+  },
+});
+
+export const getCollectorOperation = defineOperation({
+  name: 'get_collector',
+  toolset: 'collectors',
+  title: 'Get a collector',
+  description:
+    'Everything about one collector, named by id or exact name: type, version, liveness and last heartbeat, OS, ' +
+    'source management mode (UI or Json), fields, time zone. One API call.',
+  kind: 'read',
+  idempotent: true,
+  input: z.object({ collector: collectorRefInput('The collector to read') }),
+  output: CollectorDetailSchema,
+  async run(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    return toCollectorDetail(collector);
+  },
+});
+
+const OfflineCollectorSchema = CollectorSummarySchema.extend({
+  offlineDays: z.number().optional().describe('Whole days since the last heartbeat.'),
+});
+
+function offlineItem(collector: Collector, now: number) {
+  const lastSeen = collector.lastSeenAlive ?? undefined;
+  return {
+    ...toCollectorSummary(collector),
+    ...(lastSeen === undefined ? {} : { offlineDays: Math.floor((now - lastSeen) / DAY_MS) }),
+  };
+}
+
+export const listOfflineCollectorsOperation = defineOperation({
+  name: 'list_offline_collectors',
+  toolset: 'collectors',
+  title: 'List offline installed collectors',
+  description:
+    'Lists installed collectors whose last heartbeat is older than aliveBeforeDays (default 100), with how long ' +
+    'each has been offline. Use it to find stale collectors before cleaning up (delete_offline_collectors ' +
+    'deletes exactly this set). One API call per page.',
+  kind: 'read',
+  idempotent: true,
+  input: z.object({
+    aliveBeforeDays: aliveBeforeDaysInput,
+    ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),
+  }),
+  output: pageOutput(OfflineCollectorSchema, 'offline collectors'),
+  async run(ctx, input) {
+    const collectors = await listOfflineCollectors(ctx.client, input, { signal: ctx.signal });
+    const now = Date.now();
+    return toPage(
+      collectors.map((collector) => offlineItem(collector, now)),
+      input.offset,
+      input.limit,
+    );
+  },
+});
+
+const createHostedInput = z.object({
+  name: nameInput.describe('Name of the new hosted collector; unique in the org, at most 128 characters.'),
+  description: descriptionInput.optional().describe('What the collector is for (at most 1024 characters).'),
+  category: z.string().optional().describe('Default source category (_sourceCategory) for its sources.'),
+  timeZone: z.string().optional().describe('Time zone such as UTC or Europe/Berlin (default UTC).'),
+  fields: fieldsInput
+    .optional()
+    .describe(
+      'Metadata fields applied to its data, e.g. {"_budget": "Dev_20GB"} to assign an ingest budget.',
+    ),
+});
+
+export const createHostedCollectorOperation = defineOperation({
+  name: 'create_hosted_collector',
+  toolset: 'collectors',
+  title: 'Create a hosted collector',
+  description:
+    'Creates a hosted collector (runs inside Sumo Logic; holds HTTP, cloud syslog and polling sources). Installed ' +
+    'collectors cannot be created here: they register themselves when installed on a host. Returns the new ' +
+    'collector. One API call; the preview checks the name is free (one call).',
+  kind: 'write',
+  input: createHostedInput,
+  output: CollectorDetailSchema,
+  async preview(ctx, input) {
+    const warnings: string[] = [];
+    let willChange = true;
+    if (collectorNameProblem(input.name)) {
+      warnings.push(
+        `The name ${JSON.stringify(input.name)} cannot be looked up by name later (it has ; / % or \\): tools will need its id.`,
+      );
+    } else {
+      const existing = await findByName(ctx, input.name);
+      if (existing) {
+        willChange = false;
+        warnings.push(
+          `A collector named "${input.name}" already exists (id ${existing.id}); the create would be refused.`,
+        );
+      }
+    }
+    return {
+      summary: `Create hosted collector "${input.name}"${input.category ? ` with category ${input.category}` : ''}.`,
+      willChange,
+      details: { collectorType: 'Hosted', ...input },
+      warnings,
+    };
+  },
+  async run(ctx, input) {
+    try {
+      const { collector } = await createHostedCollector(ctx.client, input, { signal: ctx.signal });
+      return toCollectorDetail(collector);
+    } catch (error) {
+      throw explainApiError(error, { collector: `"${input.name}"` });
+    }
+  },
+});
+
+async function findByName(ctx: OperationContext, name: string): Promise<Collector | undefined> {
+  try {
+    return (await getCollectorByName(ctx.client, name, { signal: ctx.signal })).collector;
+  } catch (error) {
+    if (isSumoApiError(error) && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+const collectorChangesInput = z
+  .object({
+    name: nameInput.optional().describe('New name (unique in the org).'),
+    description: descriptionInput.nullable().optional().describe('New description; null clears it.'),
+    category: z.string().nullable().optional().describe('New default source category; null clears it.'),
+    hostName: z.string().max(128).nullable().optional().describe('New host name; null clears it.'),
+    timeZone: z.string().nullable().optional().describe('New time zone, e.g. UTC; null clears it.'),
+    ephemeral: z.boolean().optional().describe('True: deleted automatically after 12 hours offline.'),
+    fields: fieldsInput
+      .nullable()
+      .optional()
+      .describe('The complete new set of metadata fields (replaces the current set); null clears them.'),
+    cutoffTimestamp: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Only collect files modified after this time, epoch ms (0 collects all).'),
+    targetCpu: z
+      .number()
+      .int()
+      .min(-1)
+      .max(100)
+      .optional()
+      .describe('CPU use target in percent the collector throttles to (-1 for none).'),
+  })
+  .strict()
+  .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
+    message: 'name at least one field to change',
+  });
+
+const etagInput = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    "The etag from this operation's preview (details.etag). When given, the update is refused if anything changed since that read, instead of overwriting it.",
+  );
+
+export const updateCollectorOperation = defineOperation({
+  name: 'update_collector',
+  toolset: 'collectors',
+  title: 'Update a collector',
+  description:
+    "Changes a collector's modifiable settings (name, description, category, host name, time zone, ephemeral, " +
+    'fields, cutoff, CPU target), leaving everything else as it is. Uses optimistic locking: if someone else ' +
+    'changed the collector meanwhile, nothing is written and the current values are returned in the error. ' +
+    'Two API calls (read, then write); the preview shows the field diff with one call.',
+  kind: 'write',
+  idempotent: true,
+  input: z.object({
+    collector: collectorRefInput('The collector to change'),
+    changes: collectorChangesInput.describe(
+      'Only the fields to change; the others keep their current values.',
+    ),
+    etag: etagInput,
+  }),
+  output: z.object({
+    collector: CollectorDetailSchema.describe('The collector after the update.'),
+    changed: z.array(FieldChangeSchema).describe('What changed; empty when the values were already set.'),
+  }),
+  async preview(ctx, input) {
+    const { collector, etag } = await resolveCollectorInput(ctx, input.collector);
+    const changes = fieldChanges(collector as Record<string, unknown>, input.changes);
+    return {
+      summary:
+        changes.length === 0
+          ? `Collector ${collectorLabel(collector)} already has these values; nothing would change.`
+          : `Change ${changes.map((change) => change.field).join(', ')} of collector ${collectorLabel(collector)}.`,
+      willChange: changes.length > 0,
+      details: { collectorId: collector.id, changes, etag },
+      warnings: [],
+    };
+  },
+  async run(ctx, input) {
+    const { collector, etag } = await resolveCollectorInput(ctx, input.collector);
+    const changed = fieldChanges(collector as Record<string, unknown>, input.changes);
+    if (changed.length === 0 && input.etag === undefined)
+      return { collector: toCollectorDetail(collector), changed };
+    const ifMatch = requireEtag(input.etag ?? etag, collectorLabel(collector));
+    try {
+      const updated = await updateCollector(
+        ctx.client,
+        collector.id,
+        collectorUpdateBody(collector, input.changes),
+        ifMatch,
+        { signal: ctx.signal },
+      );
+      return { collector: toCollectorDetail(updated.collector), changed };
+    } catch (error) {
+      if (isSumoApiError(error) && error.status === 412) {
+        // Read again only to show the person what is there now; the write is not repeated.
+        const { collector: current } = await resolveCollectorInput(ctx, collector.id);
+        throw conflictError(
+          collectorLabel(collector),
+          input.etag !== undefined,
+          toCollectorDetail(current),
+          changed,
+        );
+      }
+      throw explainApiError(error, { collector: collectorLabel(collector) });
+    }
+  },
+});
+
+export function requireEtag(etag: string | undefined, what: string): string {
+  if (etag) return etag;
+  throw new OperationError(
+    `The API sent no ETag for ${what}, so it cannot be updated safely (updates need If-Match).`,
+    'etag.missing',
+  );
+}
+
+/** A 412: reported with the current state; never turned into a retry that overwrites it. */
+export function conflictError(
+  what: string,
+  etagGiven: boolean,
+  current: unknown,
+  attempted: unknown,
+): OperationError {
+  return new OperationError(
+    `${what} was changed by someone else after ${etagGiven ? 'the read your etag came from' : 'it was read for this update'}, so nothing was written (no overwrite). ` +
+      'Its current values are in details.current: check them, and run the update again if your change still applies.',
+    'conflict',
+    { current, attempted },
+  );
+}
+
+export const deleteCollectorOperation = defineOperation({
+  name: 'delete_collector',
+  toolset: 'collectors',
+  title: 'Delete a collector',
+  description:
+    'Deletes one collector and, with it, all its sources and their configuration. An installed collector that ' +
+    'is still running stops sending data until it is registered again. Two API calls; the preview shows the ' +
+    'collector and its source count (two calls).',
+  kind: 'destructive',
+  input: z.object({ collector: collectorRefInput('The collector to delete') }),
+  output: z.object({
+    deleted: CollectorSummarySchema.describe('The collector that was deleted.'),
+  }),
+  async preview(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    const sources = await listSources(ctx.client, collector.id, { signal: ctx.signal });
+    const warnings: string[] = [];
+    if (collector.alive && !isHosted(collector)) {
+      warnings.push(
+        `${collector.name} is running: once deleted it can no longer send data until it is re-registered on its host.`,
+      );
+    }
+    if (sources.length > 0)
+      warnings.push(`Its ${sources.length} source configuration(s) are deleted with it.`);
+    return {
+      summary: `Delete ${isHosted(collector) ? 'hosted' : 'installed'} collector ${collectorLabel(collector)} and its ${sources.length} source(s).`,
+      willChange: true,
+      details: {
+        collector: toCollectorSummary(collector),
+        sourceCount: sources.length,
+        sources: sources.map(({ id, name, sourceType }) => ({ id, name, sourceType })),
+      },
+      warnings,
+    };
+  },
+  async run(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    try {
+      await deleteCollector(ctx.client, collector.id, { signal: ctx.signal });
+    } catch (error) {
+      throw explainApiError(error, { collector: collectorLabel(collector) });
+    }
+    return { deleted: toCollectorSummary(collector) };
+  },
+});
+
+export const deleteOfflineCollectorsOperation = defineOperation({
+  name: 'delete_offline_collectors',
+  toolset: 'collectors',
+  title: 'Delete offline installed collectors',
+  description:
+    'Deletes every installed collector offline for at least aliveBeforeDays (default 100), with their sources. ' +
+    'The service deletes them asynchronously, shortly after the call. Always look at the preview: it lists the ' +
+    'collectors that would go, with count and last-seen times (one call per 1000). One API call.',
+  kind: 'destructive',
+  input: z.object({ aliveBeforeDays: aliveBeforeDaysInput }),
+  output: z.object({
+    aliveBeforeDays: z.number().int(),
+    message: z.string().describe("The service's answer."),
+    asynchronous: z
+      .literal(true)
+      .describe(
+        'The deletion runs on the server after the call; list_offline_collectors shows what remains.',
+      ),
+  }),
+  async preview(ctx, input) {
+    const offline = await collect(
+      iterateOfflineCollectors(
+        ctx.client,
+        { aliveBeforeDays: input.aliveBeforeDays },
+        { signal: ctx.signal },
+      ),
+    );
+    const now = Date.now();
+    const lastSeen = offline
+      .map((collector) => collector.lastSeenAlive)
+      .filter((value): value is number => typeof value === 'number')
+      .sort((a, b) => a - b);
+    const ephemeral = offline.filter((collector) => collector.ephemeral).length;
+    return {
+      summary:
+        offline.length === 0
+          ? `No installed collector has been offline for ${input.aliveBeforeDays} days or more; nothing would be deleted.`
+          : `Delete ${offline.length} installed collector(s) offline for at least ${input.aliveBeforeDays} days ` +
+            `(last seen between ${isoTime(lastSeen[0]) ?? '?'} and ${isoTime(lastSeen.at(-1)) ?? '?'}), with their sources.`,
+      willChange: offline.length > 0,
+      details: {
+        count: offline.length,
+        oldestLastSeen: isoTime(lastSeen[0]),
+        newestLastSeen: isoTime(lastSeen.at(-1)),
+        collectors: offline.slice(0, PREVIEW_LIST_MAX).map((collector) => offlineItem(collector, now)),
+        notListed: Math.max(0, offline.length - PREVIEW_LIST_MAX),
+      },
+      warnings: [
+        'The deletion runs on the server shortly after the call and cannot be undone.',
+        ...(ephemeral > 0
+          ? [`${ephemeral} of them are ephemeral and would be deleted automatically anyway.`]
+          : []),
+      ],
+    };
+  },
+  async run(ctx, input) {
+    const { message } = await deleteOfflineCollectors(ctx.client, input.aliveBeforeDays, {
+      signal: ctx.signal,
+    });
+    return { aliveBeforeDays: input.aliveBeforeDays, message, asynchronous: true as const };
+  },
+});
+
+export const collectorOperations: AnyOperation[] = [
+  listCollectorsOperation,
+  getCollectorOperation,
+  listOfflineCollectorsOperation,
+  createHostedCollectorOperation,
+  updateCollectorOperation,
+  deleteCollectorOperation,
+  deleteOfflineCollectorsOperation,
+];

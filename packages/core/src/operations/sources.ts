@@ -1,0 +1,332 @@
+import { z } from 'zod';
+import {
+  createSource,
+  deleteSource,
+  downloadSource,
+  downloadSources,
+  getSource,
+  listSources,
+  sourceUpdateBody,
+  updateSource,
+} from '../api/sources.js';
+import { isSumoApiError } from '../http/errors.js';
+import type { Collector } from '../schemas/collector.js';
+import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
+import { conflictError, requireEtag } from './collectors.js';
+import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
+import { OperationError } from './errors.js';
+import { explainApiError, jsonManagedExplanation } from './explain.js';
+import { pageOutput, pagingInput, toPage } from './paging.js';
+import {
+  CollectorRefOutputSchema,
+  collectorLabel,
+  FieldChangeSchema,
+  fieldChanges,
+  SourceObjectSchema,
+  SourceSummarySchema,
+  toCollectorRefOutput,
+  toSourceSummary,
+} from './views.js';
+
+const sourceIdInput = z.number().int().positive().describe('The source id (list_sources shows them).');
+const SERVER_FIELDS = ['id', 'alive'] as const;
+
+function isJsonManaged(collector: Collector): boolean {
+  return collector.sourceSyncMode === 'Json';
+}
+
+function refuseIfJsonManaged(collector: Collector): void {
+  if (isJsonManaged(collector))
+    throw new OperationError(jsonManagedExplanation(collectorLabel(collector)), 'CannotModifySources');
+}
+
+function jsonWarnings(collector: Collector): string[] {
+  return isJsonManaged(collector) ? [jsonManagedExplanation(collectorLabel(collector))] : [];
+}
+
+async function explained<T>(collector: Collector, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw explainApiError(error, { collector: collectorLabel(collector) });
+  }
+}
+
+export const listSourcesOperation = defineOperation({
+  name: 'list_sources',
+  toolset: 'sources',
+  title: 'List the sources of a collector',
+  description:
+    "Lists a collector's sources (id, name, type, category, alive). With download=true returns instead their " +
+    'complete JSON definitions, ready to register a new collector or to copy a source. Also tells whether the ' +
+    'sources are managed by a local JSON file (then read-only here). Two API calls.',
+  kind: 'read',
+  idempotent: true,
+  input: z.object({
+    collector: collectorRefInput('The collector whose sources to list'),
+    download: z
+      .boolean()
+      .default(false)
+      .describe('True: full source definitions (as a JSON source file) instead of short items.'),
+    ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'sources' }),
+  }),
+  output: pageOutput(z.union([SourceSummarySchema, SourceObjectSchema]), 'sources').extend({
+    collector: CollectorRefOutputSchema,
+    apiVersion: z.string().optional().describe('The definition format version, with download=true.'),
+  }),
+  async run(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    const options = { signal: ctx.signal };
+    const page = <T>(items: T[]) =>
+      toPage(items.slice(input.offset, input.offset + input.limit), input.offset, input.limit, items.length);
+    if (input.download) {
+      const downloaded = await explained(collector, () => downloadSources(ctx.client, collector.id, options));
+      return {
+        ...page(downloaded.sources),
+        collector: toCollectorRefOutput(collector),
+        ...(downloaded.apiVersion ? { apiVersion: downloaded.apiVersion } : {}),
+      };
+    }
+    const sources = await explained(collector, () => listSources(ctx.client, collector.id, options));
+    return { ...page(sources.map(toSourceSummary)), collector: toCollectorRefOutput(collector) };
+  },
+});
+
+export const getSourceOperation = defineOperation({
+  name: 'get_source',
+  toolset: 'sources',
+  title: 'Get a source',
+  description:
+    'One source in full, with its type-specific settings (path expression, protocol, URL, filters…). With ' +
+    'download=true, the definition without ids and state, ready to create the same source elsewhere. Two API calls.',
+  kind: 'read',
+  idempotent: true,
+  input: z.object({
+    collector: collectorRefInput('The collector the source belongs to'),
+    sourceId: sourceIdInput,
+    download: z.boolean().default(false).describe('True: a ready-to-use definition (no id, no state).'),
+  }),
+  output: z.object({
+    collector: CollectorRefOutputSchema,
+    source: SourceObjectSchema,
+    apiVersion: z.string().optional().describe('The definition format version, with download=true.'),
+  }),
+  async run(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    const options = { signal: ctx.signal };
+    if (input.download) {
+      const downloaded = await explained(collector, () =>
+        downloadSource(ctx.client, collector.id, input.sourceId, options),
+      );
+      return {
+        collector: toCollectorRefOutput(collector),
+        source: downloaded.source,
+        ...(downloaded.apiVersion ? { apiVersion: downloaded.apiVersion } : {}),
+      };
+    }
+    const { source } = await explained(collector, () =>
+      getSource(ctx.client, collector.id, input.sourceId, options),
+    );
+    return { collector: toCollectorRefOutput(collector), source };
+  },
+});
+
+const sourceDefinitionInput = z
+  .looseObject({
+    sourceType: z.string().min(1).describe('LocalFile, RemoteFileV2, Syslog, SystemStats, HTTP, Polling, …'),
+    name: z.string().trim().min(1).max(128).describe('Source name, unique on the collector.'),
+  })
+  .superRefine((source, ctx) => {
+    for (const field of SERVER_FIELDS) {
+      if (field in source)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} is set by the service; leave it out`,
+        });
+    }
+  });
+
+export const createSourceOperation = defineOperation({
+  name: 'create_source',
+  toolset: 'sources',
+  title: 'Create a source',
+  description:
+    'Adds one source to a collector, defined as in a JSON source file: sourceType and name plus the fields of that ' +
+    'type (e.g. pathExpression for LocalFile, category for any). Installed collectors take local sources, hosted ' +
+    'ones cloud sources (HTTP, Polling, Cloudsyslog). Refused for collectors whose sources are managed by a local ' +
+    'JSON file. Two API calls; the preview (two calls) checks the mode and name.',
+  kind: 'write',
+  input: z.object({
+    collector: collectorRefInput('The collector to add the source to'),
+    source: sourceDefinitionInput.describe(
+      "The source definition: sourceType, name and the type's own fields (as in Sumo's JSON source configuration).",
+    ),
+  }),
+  output: z.object({ collector: CollectorRefOutputSchema, source: SourceObjectSchema }),
+  async preview(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    const warnings = jsonWarnings(collector);
+    let willChange = warnings.length === 0;
+    if (willChange) {
+      const sources = await explained(collector, () =>
+        listSources(ctx.client, collector.id, { signal: ctx.signal }),
+      );
+      if (sources.some((source) => source.name === input.source.name)) {
+        willChange = false;
+        warnings.push(
+          `${collectorLabel(collector)} already has a source named "${input.source.name}"; the create would be refused.`,
+        );
+      }
+    }
+    return {
+      summary: `Create ${input.source.sourceType} source "${input.source.name}" on collector ${collectorLabel(collector)}.`,
+      willChange,
+      details: { collector: toCollectorRefOutput(collector), source: input.source },
+      warnings,
+    };
+  },
+  async run(ctx, input) {
+    const { collector } = await resolveCollectorInput(ctx, input.collector);
+    refuseIfJsonManaged(collector);
+    const { source } = await explained(collector, () =>
+      createSource(ctx.client, collector.id, input.source, { signal: ctx.signal }),
+    );
+    return { collector: toCollectorRefOutput(collector), source };
+  },
+});
+
+async function readSource(ctx: OperationContext, collectorInput: number | string, sourceId: number) {
+  const { collector } = await resolveCollectorInput(ctx, collectorInput);
+  const { source, etag } = await explained(collector, () =>
+    getSource(ctx.client, collector.id, sourceId, { signal: ctx.signal }),
+  );
+  return { collector, source, etag };
+}
+
+export const updateSourceOperation = defineOperation({
+  name: 'update_source',
+  toolset: 'sources',
+  title: 'Update a source',
+  description:
+    "Changes fields of one source (any of its type's fields; null removes one), keeping the rest. Uses optimistic " +
+    'locking: if the source changed meanwhile nothing is written and the current values come back in the error. ' +
+    'Refused for JSON-managed collectors. Three API calls; the preview shows the field diff (two calls).',
+  kind: 'write',
+  idempotent: true,
+  input: z.object({
+    collector: collectorRefInput('The collector the source belongs to'),
+    sourceId: sourceIdInput,
+    changes: z
+      .record(z.string(), z.unknown())
+      .superRefine((changes, ctx) => {
+        if (Object.keys(changes).length === 0)
+          ctx.addIssue({ code: 'custom', message: 'name at least one field to change' });
+        for (const field of ['id', 'sourceType', 'alive']) {
+          if (field in changes)
+            ctx.addIssue({
+              code: 'custom',
+              path: [field],
+              message: `${field} cannot be changed; create a new source instead`,
+            });
+        }
+      })
+      .describe(
+        'The fields to change, e.g. {"category": "prod/web", "pathExpression": "/var/log/app/*.log"}.',
+      ),
+    etag: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The etag from this operation's preview (details.etag). When given, the update is refused if anything changed since that read, instead of overwriting it.",
+      ),
+  }),
+  output: z.object({
+    collector: CollectorRefOutputSchema,
+    source: SourceObjectSchema.describe('The source after the update.'),
+    changed: z.array(FieldChangeSchema),
+  }),
+  async preview(ctx, input) {
+    const { collector, source, etag } = await readSource(ctx, input.collector, input.sourceId);
+    const changes = fieldChanges(source, input.changes);
+    const warnings = jsonWarnings(collector);
+    return {
+      summary:
+        changes.length === 0
+          ? `Source "${source.name}" already has these values; nothing would change.`
+          : `Change ${changes.map((change) => change.field).join(', ')} of source "${source.name}" on ${collectorLabel(collector)}.`,
+      willChange: changes.length > 0 && warnings.length === 0,
+      details: { collector: toCollectorRefOutput(collector), sourceId: source.id, changes, etag },
+      warnings,
+    };
+  },
+  async run(ctx, input) {
+    const { collector, source, etag } = await readSource(ctx, input.collector, input.sourceId);
+    refuseIfJsonManaged(collector);
+    const changed = fieldChanges(source, input.changes);
+    if (changed.length === 0 && input.etag === undefined)
+      return { collector: toCollectorRefOutput(collector), source, changed };
+    const what = `Source "${source.name}" on ${collectorLabel(collector)}`;
+    const ifMatch = requireEtag(input.etag ?? etag, what);
+    try {
+      const updated = await updateSource(
+        ctx.client,
+        collector.id,
+        source.id,
+        sourceUpdateBody(source, input.changes),
+        ifMatch,
+        { signal: ctx.signal },
+      );
+      return { collector: toCollectorRefOutput(collector), source: updated.source, changed };
+    } catch (error) {
+      if (isSumoApiError(error) && error.status === 412) {
+        const current = await getSource(ctx.client, collector.id, source.id, { signal: ctx.signal });
+        throw conflictError(what, input.etag !== undefined, current.source, changed);
+      }
+      throw explainApiError(error, { collector: collectorLabel(collector) });
+    }
+  },
+});
+
+export const deleteSourceOperation = defineOperation({
+  name: 'delete_source',
+  toolset: 'sources',
+  title: 'Delete a source',
+  description:
+    'Deletes one source from a collector; its data stays searchable, collection stops. Cloud-to-Cloud sources ' +
+    'stop first and disappear shortly after. Refused for JSON-managed collectors. Two API calls; the preview ' +
+    'shows the source (two calls).',
+  kind: 'destructive',
+  input: z.object({
+    collector: collectorRefInput('The collector the source belongs to'),
+    sourceId: sourceIdInput,
+  }),
+  output: z.object({ collector: CollectorRefOutputSchema, deleted: SourceSummarySchema }),
+  async preview(ctx, input) {
+    const { collector, source } = await readSource(ctx, input.collector, input.sourceId);
+    const warnings = jsonWarnings(collector);
+    return {
+      summary: `Delete ${source.sourceType} source "${source.name}" (id ${source.id}) from collector ${collectorLabel(collector)}.`,
+      willChange: warnings.length === 0,
+      details: { collector: toCollectorRefOutput(collector), source: toSourceSummary(source) },
+      warnings,
+    };
+  },
+  async run(ctx, input) {
+    const { collector, source } = await readSource(ctx, input.collector, input.sourceId);
+    refuseIfJsonManaged(collector);
+    await explained(collector, () =>
+      deleteSource(ctx.client, collector.id, source.id, { signal: ctx.signal }),
+    );
+    return { collector: toCollectorRefOutput(collector), deleted: toSourceSummary(source) };
+  },
+});
+
+export const sourceOperations: AnyOperation[] = [
+  listSourcesOperation,
+  getSourceOperation,
+  createSourceOperation,
+  updateSourceOperation,
+  deleteSourceOperation,
+];

@@ -1,0 +1,32 @@
+import type { Simulator } from '@sumo-ops/simulator';
+import { createCatalog, type OperationContext } from '../../src/index.js';
+import type { SimulatedSumo } from './simulator.js';
+
+/** Runs operations the way front ends do: parse the raw input, then preview or run by name. */
+export function catalogOn(sumo: SimulatedSumo, extra: Partial<OperationContext> = {}) {
+  const catalog = createCatalog();
+  const ctx: OperationContext = { client: sumo.client, logger: sumo.logger, ...extra };
+  return {
+    catalog,
+    ctx,
+    preview: (name: string, raw: unknown) => catalog.preview(name, ctx, catalog.parseInput(name, raw)),
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the parsed output by field.
+    run: async (name: string, raw: unknown): Promise<any> =>
+      catalog.run(name, ctx, catalog.parseInput(name, raw), { confirmed: true }),
+  };
+}
+
+/** Requests the simulator answered, per HTTP method (whatever the status). */
+export function callsByMethod(sim: Simulator): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const [route, statuses] of Object.entries(sim.counters.byRoute)) {
+    const method = route.split(' ')[0] as string;
+    calls[method] = (calls[method] ?? 0) + Object.values(statuses).reduce((sum, count) => sum + count, 0);
+  }
+  return calls;
+}
+
+/** Requests to one route (`GET /v1/collectors/upgrades/:upgradeTaskId`), whatever the status. */
+export function callsTo(sim: Simulator, route: string): number {
+  return Object.values(sim.counters.byRoute[route] ?? {}).reduce((sum, count) => sum + count, 0);
+}
