@@ -288,3 +288,24 @@ describe('SumoClient over a real socket', () => {
     await client.close();
   });
 });
+
+describe('SumoClient and the rate limiter', () => {
+  it('widens its window when Sumo says rate.limit.exceeded despite our pacing', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 1000, concurrent: 100, windowMs: 1000 } });
+    const { pool, client } = mockedClient({ rateLimiter: limiter });
+    pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(429, { code: 'rate.limit.exceeded' });
+    pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(200, {});
+    await client.get('/v1/collectors');
+    expect(limiter.windowFor(ACCESS_ID)).toBe(1050);
+  });
+
+  it('does not blame its pacing for other 429s, such as too many search jobs', async () => {
+    const limiter = new RateLimiter({ limits: { perSecond: 1000, concurrent: 100, windowMs: 1000 } });
+    const { pool, client } = mockedClient({ rateLimiter: limiter, retry: { maxAttempts: 1 } });
+    pool
+      .intercept({ path: '/api/v1/search/jobs', method: 'POST' })
+      .reply(429, { code: 'searchjob.limit.exceeded' });
+    await caught(client.post('/v1/search/jobs', {}));
+    expect(limiter.windowFor(ACCESS_ID)).toBe(1000);
+  });
+});

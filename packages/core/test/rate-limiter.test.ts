@@ -114,3 +114,36 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ limits: { perSecond: 0 } })).toThrow(RangeError);
   });
 });
+
+describe('RateLimiter learning from 429s', () => {
+  it('widens the window after a 429 and lets the widening wear off', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ limits: { windowMs: 1000 }, now: () => now, recoveryMs: 10_000 });
+    expect(limiter.windowFor('key')).toBe(1000);
+    limiter.penalize('key');
+    expect(limiter.windowFor('key')).toBe(1050);
+    for (let i = 0; i < 10; i += 1) limiter.penalize('key');
+    expect(limiter.windowFor('key')).toBe(1250);
+    expect(limiter.windowFor('other')).toBe(1000);
+    now += 10_000;
+    expect(limiter.windowFor('key')).toBe(1200);
+    now += 40_000;
+    expect(limiter.windowFor('key')).toBe(1000);
+  });
+
+  it('spaces starts by the widened window', async () => {
+    const limiter = new RateLimiter({
+      limits: { perSecond: 2, concurrent: 10, windowMs: 100 },
+      penaltyStepMs: 100,
+      maxPenaltyMs: 100,
+    });
+    limiter.penalize('key');
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        limiter.schedule('key', async () => void starts.push(performance.now())),
+      ),
+    );
+    expect(maxStartsInWindow(starts, 195)).toBeLessThanOrEqual(2);
+  });
+});

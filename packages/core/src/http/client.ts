@@ -107,6 +107,9 @@ export class SumoClient {
         return { ...response, attempts: attempt };
       } catch (error) {
         if (!(error instanceof SumoApiError)) throw error;
+        if (error.status === 429 && error.code === 'rate.limit.exceeded') {
+          this.rateLimiter.penalize(this.config.accessId);
+        }
         const delay = retryDelay(
           error,
           { method: req.method, headers, attempt, elapsedMs: Date.now() - started },

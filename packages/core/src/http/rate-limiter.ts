@@ -88,6 +88,20 @@ export interface RateLimiterOptions {
    * waiters at once, so this only matters for shared stores.
    */
   pollMs?: number;
+  /**
+   * Each 429 the server sends despite our pacing widens the window by this much (default 5% of
+   * it), up to `maxPenaltyMs` (default 25%); the widening wears off one step per `recoveryMs`
+   * (default 10 s) without another 429. Our clock and the server's never agree exactly, so the
+   * margin learns how much jitter there really is instead of guessing it once.
+   */
+  penaltyStepMs?: number;
+  maxPenaltyMs?: number;
+  recoveryMs?: number;
+}
+
+interface Penalty {
+  extraMs: number;
+  since: number;
 }
 
 /**
@@ -102,6 +116,10 @@ export class RateLimiter {
   private readonly queues = new Map<string, Waiter[]>();
   private readonly pumping = new Set<string>();
   private readonly wakers = new Map<string, () => void>();
+  private readonly penalties = new Map<string, Penalty>();
+  private readonly penaltyStepMs: number;
+  private readonly maxPenaltyMs: number;
+  private readonly recoveryMs: number;
 
   constructor(options: RateLimiterOptions = {}) {
     const limits = { ...SUMO_RATE_LIMITS, ...options.limits };
@@ -114,6 +132,33 @@ export class RateLimiter {
     this.store = options.store ?? new InMemoryRateLimitStore();
     this.now = options.now ?? Date.now;
     this.pollMs = options.pollMs ?? 50;
+    this.penaltyStepMs = options.penaltyStepMs ?? Math.ceil(limits.windowMs * 0.05);
+    this.maxPenaltyMs = options.maxPenaltyMs ?? Math.ceil(limits.windowMs * 0.25);
+    this.recoveryMs = options.recoveryMs ?? 10_000;
+  }
+
+  /** The server refused a request for its rate limit although we kept ours: widen the window. */
+  penalize(key: string): void {
+    const current = this.currentPenalty(key);
+    const extraMs = Math.min(this.maxPenaltyMs, current + this.penaltyStepMs);
+    if (extraMs > 0) this.penalties.set(key, { extraMs, since: this.now() });
+  }
+
+  /** The window currently enforced for a key, the learnt margin included. */
+  windowFor(key: string): number {
+    return this.limits.windowMs + this.currentPenalty(key);
+  }
+
+  private currentPenalty(key: string): number {
+    const penalty = this.penalties.get(key);
+    if (!penalty) return 0;
+    const steps = Math.floor((this.now() - penalty.since) / this.recoveryMs);
+    const extraMs = penalty.extraMs - steps * this.penaltyStepMs;
+    if (extraMs <= 0) {
+      this.penalties.delete(key);
+      return 0;
+    }
+    return extraMs;
   }
 
   /** Resolves with a release function once a request may start; call it when the response is done. */
@@ -158,7 +203,11 @@ export class RateLimiter {
         const head = queue[0] as Waiter;
         let decision: RateLimitDecision;
         try {
-          decision = await this.store.tryAcquire(key, this.limits, this.now());
+          decision = await this.store.tryAcquire(
+            key,
+            { ...this.limits, windowMs: this.windowFor(key) },
+            this.now(),
+          );
         } catch (error) {
           queue.shift();
           this.detach(head);

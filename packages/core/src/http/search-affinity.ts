@@ -1,0 +1,17 @@
+import { CookieJar } from 'tough-cookie';
+import type { SumoRequest } from './client.js';
+
+/**
+ * What routes a search job's follow-up requests to the node that runs the job. The v1 API does it
+ * with cookies, so each job gets its own jar: a jar shared by concurrent jobs lets the second
+ * job's cookie overwrite the first's. A cookie-less API would make this an empty object; nothing
+ * outside `http/` and `api/search-jobs.ts` knows how the routing is done.
+ */
+export class SearchJobAffinity {
+  readonly #jar = new CookieJar();
+
+  /** Options to spread into every request that concerns this job (create, status, pages, delete). */
+  requestOptions(): Pick<SumoRequest, 'cookieJar'> {
+    return { cookieJar: this.#jar };
+  }
+}
