@@ -1,0 +1,160 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '@sumo-ops/core';
+import type { SdkServer } from './sdk-adapter.js';
+
+export const MCP_PATH = '/mcp';
+export const HEALTH_PATH = '/healthz';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** Required when `host` is not a loopback address; enforced whenever set. */
+  bearerToken?: string | undefined;
+  /** Host header names accepted besides the bound address (DNS-rebinding protection). */
+  allowedHosts?: readonly string[] | undefined;
+  /** One MCP server per session: an SDK server serves exactly one transport. */
+  createServer: () => SdkServer;
+  logger: Logger;
+}
+
+export interface RunningHttpServer {
+  /** `http://host:port` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Refusing to start is better than serving Sumo Logic credentials' worth of power to a network. */
+export class HttpSecurityError extends Error {
+  override readonly name = 'HttpSecurityError';
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/**
+ * Streamable HTTP on `/mcp`, stateful (sessions let elicitation answers find the call that asked),
+ * with Host-header validation before anything else and a bearer token in front of `/mcp`.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { host, bearerToken, logger } = options;
+  if (!isLoopback(host) && !bearerToken) {
+    throw new HttpSecurityError(
+      `Refusing to listen on ${host} without a bearer token: set MCP_HTTP_TOKEN to a long random secret (clients then send "Authorization: Bearer <token>"), or bind to 127.0.0.1.`,
+    );
+  }
+
+  const app = createMcpExpressApp({ host, ...allowedHostsFor(host, options.allowedHosts) });
+  app.get(HEALTH_PATH, (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
+
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: SdkServer }>();
+
+  app.post(MCP_PATH, async (request, response) => {
+    const sessionId = request.header('mcp-session-id');
+    const session = sessionId ? sessions.get(sessionId) : undefined;
+    if (session) return session.transport.handleRequest(request, response, request.body);
+    if (sessionId) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
+    if (!isInitializeRequest(request.body)) {
+      return rpcError(response, 400, 'No session: the first request must be initialize.');
+    }
+    const server = options.createServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(request, response, request.body);
+  });
+
+  const bySession = async (
+    request: Parameters<Parameters<typeof app.get>[1]>[0],
+    response: Parameters<Parameters<typeof app.get>[1]>[1],
+  ) => {
+    const session = sessions.get(request.header('mcp-session-id') ?? '');
+    if (!session) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
+    return session.transport.handleRequest(request, response);
+  };
+  app.get(MCP_PATH, bySession);
+  app.delete(MCP_PATH, bySession);
+
+  const httpServer: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  logger.info('MCP server listening', { url: `${url}${MCP_PATH}`, bearerAuth: Boolean(bearerToken) });
+
+  return {
+    url,
+    port,
+    async close() {
+      for (const { server } of sessions.values()) await server.close().catch(() => undefined);
+      sessions.clear();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+    },
+  };
+}
+
+/**
+ * Loopback binds get the SDK's built-in localhost check; a specific address accepts itself; a
+ * wildcard bind accepts only the names given (the SDK warns when there are none).
+ */
+function allowedHostsFor(host: string, extra: readonly string[] | undefined): { allowedHosts?: string[] } {
+  const given = [...(extra ?? [])];
+  if (isLoopback(host))
+    return given.length ? { allowedHosts: ['localhost', '127.0.0.1', '[::1]', ...given] } : {};
+  if (host === '0.0.0.0' || host === '::') return given.length ? { allowedHosts: given } : {};
+  return { allowedHosts: [host.includes(':') && !host.startsWith('[') ? `[${host}]` : host, ...given] };
+}
+
+function staticTokenVerifier(expected: string) {
+  const expectedDigest = createHash('sha256').update(expected).digest();
+  return {
+    async verifyAccessToken(token: string) {
+      // Comparing digests keeps the comparison constant-time whatever the token's length.
+      const given = createHash('sha256').update(token).digest();
+      if (!timingSafeEqual(given, expectedDigest)) throw new InvalidTokenError('Invalid bearer token');
+      // The verifier contract wants an expiry; a static token is valid while the server runs.
+      return {
+        token,
+        clientId: 'static-bearer-token',
+        scopes: [],
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      };
+    },
+  };
+}
+
+function rpcError(
+  response: { status(code: number): { json(body: unknown): unknown } },
+  status: number,
+  message: string,
+): void {
+  response.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+}

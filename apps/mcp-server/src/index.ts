@@ -1,0 +1,40 @@
+export { CONFIRMATION_TTL_MS, ConfirmationTokens, canonicalJson, type RedeemResult } from './confirmation.js';
+export { type ExplainedError, explainError } from './errors.js';
+export {
+  HEALTH_PATH,
+  HttpSecurityError,
+  type HttpServerOptions,
+  isLoopback,
+  MCP_PATH,
+  type RunningHttpServer,
+  startHttpServer,
+} from './http.js';
+export { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from './options.js';
+export {
+  META_ERROR,
+  META_SOURCE,
+  META_TRUNCATED,
+  renderError,
+  renderSuccess,
+  TEXT_BUDGET,
+} from './render.js';
+export {
+  connectSumo,
+  createSumoOpsMcp,
+  DEMO_SOURCE_NOTE,
+  SERVER_NAME,
+  SERVER_VERSION,
+  type SumoConnection,
+  type SumoOpsMcp,
+  type SumoOpsMcpOptions,
+} from './runtime.js';
+export type { SdkServer } from './sdk-adapter.js';
+export { serveStdio } from './stdio.js';
+export type * from './tool-types.js';
+export {
+  annotationsFor,
+  buildTools,
+  CONFIRMATION_TOKEN_FIELD,
+  DEFAULT_TIME_BUDGET_MS,
+  WRITE_STATUSES,
+} from './tools.js';

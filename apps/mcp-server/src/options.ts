@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { TOOLSETS, type Toolset } from '@sumo-ops/core';
+import { DEFAULT_TIME_BUDGET_MS } from './tools.js';
+
+export interface ServerOptions {
+  transport: 'stdio' | 'http';
+  host: string;
+  port: number;
+  allowedHosts: string[];
+  /** Undefined: every toolset. */
+  toolsets: Toolset[] | undefined;
+  readOnly: boolean;
+  demo: boolean;
+  timeBudgetMs: number;
+  help: boolean;
+  version: boolean;
+}
+
+/** A command line we cannot act on; the message names the flag and the fix. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const HELP_TEXT = `sumo-ops-mcp — Sumo Logic collectors, sources, upgrades and search as MCP tools.
+
+Usage: sumo-ops-mcp [options]
+
+Options:
+  --transport <stdio|http>  How clients connect (default: stdio).
+  --port <n>                HTTP port (default: ${DEFAULT_PORT}; 0 picks a free one).
+  --host <addr>             HTTP bind address (default: ${DEFAULT_HOST}). Anything but loopback
+                            requires MCP_HTTP_TOKEN.
+  --allowed-hosts <a,b>     Extra Host header names accepted over HTTP (DNS-rebinding protection),
+                            e.g. the name clients use to reach a server bound to 0.0.0.0.
+  --toolsets <a,b>          Only these toolsets: ${TOOLSETS.join(', ')} (default: all).
+  --read-only               Register only tools that read; nothing can be changed.
+  --time-budget <seconds>   How long a long-running tool works before answering with what it has
+                            and how to continue (default: ${DEFAULT_TIME_BUDGET_MS / 1000}; keep below your client's request timeout).
+  --demo                    Start an embedded Sumo Logic simulator (seeded org, fast clock) and use
+                            it instead of a real org. Every result says it comes from the simulator.
+  --help                    Show this help.
+  --version                 Show the version.
+
+Environment:
+  SUMO_ACCESS_ID            Access ID of a Sumo Logic access key (required unless --demo).
+  SUMO_ACCESS_KEY           Its secret (required unless --demo).
+  SUMO_DEPLOYMENT           Deployment code: au, ca, ch, de, esc, eu, fed, in, jp, kr, us1, us2
+                            (default: us1).
+  SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
+  MCP_HTTP_TOKEN            Bearer token HTTP clients must send. Required when --host is not
+                            loopback; enforced whenever set.
+  LOG_LEVEL                 debug, info, warn, error or silent (default: info). Logs go to stderr.
+
+Write and destructive tools never act on their first call: they preview, then act only after the
+user confirms (a form in clients that support elicitation, otherwise a single-use confirmationToken
+bound to the exact arguments, valid 5 minutes).
+`;
+
+export function parseServerOptions(argv: readonly string[]): ServerOptions {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const transport = values.transport ?? 'stdio';
+  if (transport !== 'stdio' && transport !== 'http') {
+    throw new UsageError(`--transport is "${transport}": use stdio or http.`);
+  }
+  return {
+    transport,
+    host: values.host ?? DEFAULT_HOST,
+    port: integer('--port', values.port, DEFAULT_PORT, 0, 65_535),
+    allowedHosts: list(values['allowed-hosts']),
+    toolsets: toolsets(values.toolsets),
+    readOnly: values['read-only'] ?? false,
+    demo: values.demo ?? false,
+    timeBudgetMs:
+      integer('--time-budget', values['time-budget'], DEFAULT_TIME_BUDGET_MS / 1000, 1, 3600) * 1000,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      transport: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      toolsets: { type: 'string' },
+      'read-only': { type: 'boolean' },
+      'time-budget': { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+}
+
+function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new UsageError(`${flag} is "${raw}": use a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function toolsets(raw: string | undefined): Toolset[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = list(raw);
+  const unknown = names.filter((name) => !(TOOLSETS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(
+      `--toolsets "${raw}": ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}use a comma-separated list of ${TOOLSETS.join(', ')}.`,
+    );
+  }
+  return names as Toolset[];
+}

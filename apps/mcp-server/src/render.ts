@@ -1,0 +1,70 @@
+import { redactText, truncateText } from '@sumo-ops/core';
+import type { ExplainedError } from './errors.js';
+import type { ToolOutcome } from './tool-types.js';
+
+/**
+ * Characters of text a single result may put into a model's context. Lists are paged and search
+ * answers are summaries, so this only bites on unusually large objects; when it does, the text
+ * says so and how to get the rest.
+ */
+export const TEXT_BUDGET = 24_000;
+
+export const META_SOURCE = 'sumo-ops/source';
+export const META_ERROR = 'sumo-ops/error';
+export const META_TRUNCATED = 'sumo-ops/truncated';
+
+export interface RenderOptions {
+  /** Said on every result when the server is not talking to a real Sumo Logic org (demo mode). */
+  sourceNote?: string | undefined;
+  textBudget?: number | undefined;
+}
+
+/** A successful result: the structured answer, and the same answer as compact JSON text. */
+export function renderSuccess(structured: Record<string, unknown>, options: RenderOptions = {}): ToolOutcome {
+  const safe = redactStrings(structured) as Record<string, unknown>;
+  const json = JSON.stringify(safe);
+  const { text, truncated } = truncateText(json, options.textBudget ?? TEXT_BUDGET);
+  const lines = [...sourceLine(options), text];
+  if (truncated) {
+    lines.push(
+      `[truncated: the answer is ${json.length} characters and only the first ${text.length} are shown here. Ask for a smaller page (limit/offset) or a narrower query to see the rest.]`,
+    );
+  }
+  const meta = {
+    ...sourceMeta(options),
+    ...(truncated ? { [META_TRUNCATED]: true } : {}),
+  };
+  return { structuredContent: safe, text: lines.join('\n'), ...(Object.keys(meta).length ? { meta } : {}) };
+}
+
+export function renderError(error: ExplainedError, options: RenderOptions = {}): ToolOutcome {
+  return {
+    isError: true,
+    text: [...sourceLine(options), error.text].join('\n'),
+    meta: {
+      ...sourceMeta(options),
+      [META_ERROR]: { code: error.code, ...(error.details ? { details: redactStrings(error.details) } : {}) },
+    },
+  };
+}
+
+function sourceLine(options: RenderOptions): string[] {
+  return options.sourceNote ? [`[source: ${options.sourceNote}]`] : [];
+}
+
+function sourceMeta(options: RenderOptions): Record<string, unknown> {
+  return options.sourceNote ? { [META_SOURCE]: options.sourceNote } : {};
+}
+
+/**
+ * Redacts every string in a value without touching its shape, so the result still matches the
+ * tool's output schema.
+ */
+export function redactStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactStrings);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item)]));
+  }
+  return value;
+}

@@ -1,0 +1,264 @@
+import {
+  type AnyOperation,
+  type Logger,
+  type OperationCatalog,
+  type OperationContext,
+  PreviewSchema,
+  type SumoClient,
+  type Toolset,
+} from '@sumo-ops/core';
+import { z } from 'zod';
+import type { ConfirmationTokens } from './confirmation.js';
+import { explainError } from './errors.js';
+import { type RenderOptions, renderError, renderSuccess } from './render.js';
+import type { ConfirmFormSchema, ToolAnnotations, ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
+
+/** Long work hands back what it has by then, inside clients' usual 60-second request timeout. */
+export const DEFAULT_TIME_BUDGET_MS = 45_000;
+
+export interface ToolFactoryOptions {
+  catalog: OperationCatalog;
+  client: SumoClient;
+  logger: Logger;
+  tokens: ConfirmationTokens;
+  toolsets?: readonly Toolset[] | undefined;
+  /** Only `read` operations become tools. */
+  readOnly?: boolean | undefined;
+  timeBudgetMs?: number | undefined;
+  /** Set in demo mode: every result says where it came from. */
+  sourceNote?: string | undefined;
+  /** Injected in tests. */
+  now?: () => number;
+}
+
+export const CONFIRMATION_TOKEN_FIELD = 'confirmationToken';
+
+const confirmationTokenInput = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    'Leave out on the first call: it only previews and returns a confirmationToken. After the user has seen the preview and agreed, call again with exactly the same arguments plus that token. Single use, valid 5 minutes.',
+  );
+
+export const WRITE_STATUSES = ['completed', 'confirmation_required', 'declined', 'no_change'] as const;
+
+/**
+ * Every write or destructive tool answers in this envelope, because its first call previews
+ * instead of acting: one object schema admits both the preview and the eventual result, so the
+ * structured content always matches the declared output schema.
+ */
+function writeOutputSchema(output: z.ZodType) {
+  return z.object({
+    status: z
+      .enum(WRITE_STATUSES)
+      .describe(
+        'completed: done, see result. confirmation_required: nothing done yet, show preview to the user and call again with confirmationToken. declined: the user said no, nothing done. no_change: there was nothing to do.',
+      ),
+    message: z.string().describe('What happened and what to do next.'),
+    result: output.optional().describe('What the operation did; present when status is completed.'),
+    preview: PreviewSchema.optional().describe('What the operation would do; present unless completed.'),
+    confirmationToken: z
+      .string()
+      .optional()
+      .describe('Pass back with the same arguments to act; present when status is confirmation_required.'),
+    expiresAt: z.string().optional().describe('When confirmationToken stops working (ISO 8601).'),
+  });
+}
+
+/** Read tools answer with the operation's own output; MCP wants an object, so others are wrapped. */
+function readOutputSchema(output: z.ZodType): { schema: z.ZodObject; wrapped: boolean } {
+  if (output instanceof z.ZodObject) return { schema: output, wrapped: false };
+  return { schema: z.object({ result: output }), wrapped: true };
+}
+
+export function annotationsFor(operation: AnyOperation): ToolAnnotations {
+  return {
+    readOnlyHint: operation.kind === 'read',
+    destructiveHint: operation.kind === 'destructive',
+    // Reading twice changes nothing; for changes the operation says whether a repeat is harmless.
+    idempotentHint: operation.kind === 'read' ? true : operation.idempotent === true,
+    // Every tool talks to a Sumo Logic organisation, a system outside this server.
+    openWorldHint: true,
+  };
+}
+
+function describeTool(operation: AnyOperation): string {
+  if (operation.kind === 'read') return operation.description;
+  const what = operation.kind === 'destructive' ? 'deletes or changes running things' : 'changes things';
+  return `${operation.description}\n\nThis tool ${what} in Sumo Logic, so it never acts on the first call: it returns a preview and a confirmationToken (or, when the client supports it, asks the user directly). Show the preview to the user and call again with the same arguments plus confirmationToken only if they agree.`;
+}
+
+/** One tool per catalog operation of the enabled toolsets: nothing is written by hand beside the catalog. */
+export function buildTools(options: ToolFactoryOptions): ToolSpec[] {
+  return options.catalog
+    .list({ toolsets: options.toolsets, readOnly: options.readOnly })
+    .map((operation) => buildTool(operation, options));
+}
+
+function buildTool(operation: AnyOperation, options: ToolFactoryOptions): ToolSpec {
+  if (!(operation.input instanceof z.ZodObject)) {
+    throw new Error(`Operation ${operation.name}: MCP tools need an object input schema.`);
+  }
+  const isRead = operation.kind === 'read';
+  const read = readOutputSchema(operation.output);
+  return {
+    name: operation.name,
+    title: operation.title,
+    description: describeTool(operation),
+    inputSchema: isRead
+      ? operation.input
+      : operation.input.safeExtend({ [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput }),
+    outputSchema: isRead ? read.schema : writeOutputSchema(operation.output),
+    annotations: annotationsFor(operation),
+    run: (args, call) => callTool(operation, args, call, options, read.wrapped),
+  };
+}
+
+async function callTool(
+  operation: AnyOperation,
+  args: Record<string, unknown>,
+  call: ToolCall,
+  options: ToolFactoryOptions,
+  wrapRead: boolean,
+): Promise<ToolOutcome> {
+  const render: RenderOptions = { sourceNote: options.sourceNote };
+  const started = Date.now();
+  const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = args;
+  const context = (): OperationContext => ({
+    client: options.client,
+    logger: options.logger.child({ tool: operation.name }),
+    signal: call.signal,
+    onProgress: call.progress,
+    // Taken when the work starts, so time a person spends confirming does not eat the budget.
+    deadline: (options.now ?? Date.now)() + (options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS),
+  });
+  let outcome: ToolOutcome;
+  try {
+    if (operation.kind === 'read') {
+      const result = await options.catalog.run(operation.name, context(), input);
+      outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), render);
+    } else {
+      outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, options);
+    }
+  } catch (error) {
+    outcome = renderError(explainError(error, operation.name, call.signal), render);
+  }
+  options.logger.info('tool call', {
+    tool: operation.name,
+    ms: Date.now() - started,
+    isError: outcome.isError === true,
+    ...(outcome.structuredContent?.status ? { status: outcome.structuredContent.status } : {}),
+  });
+  return outcome;
+}
+
+/**
+ * A write never happens on a model's say-so alone: either the person answers an elicitation
+ * form, or the model must come back with a token that only a preview of these exact arguments
+ * produced.
+ */
+async function confirmThenRun(
+  operation: AnyOperation,
+  input: Record<string, unknown>,
+  token: string | undefined,
+  call: ToolCall,
+  context: () => OperationContext,
+  options: ToolFactoryOptions,
+): Promise<ToolOutcome> {
+  const render: RenderOptions = { sourceNote: options.sourceNote };
+  const answer = (structured: Record<string, unknown>) => renderSuccess(structured, render);
+  const { catalog } = options;
+  const run = async () => {
+    const result = await catalog.run(operation.name, context(), input, { confirmed: true });
+    return answer({ status: 'completed', message: `${operation.title}: done.`, result });
+  };
+
+  if (call.elicit) {
+    const preview = await catalog.preview(operation.name, context(), input);
+    if (!preview.willChange) return answer(noChange(preview));
+    const reply = await call.elicit({
+      message: confirmationMessage(operation, preview),
+      requestedSchema: confirmForm(operation),
+    });
+    if (reply.action === 'accept' && reply.content?.confirm === true) return run();
+    return answer({
+      status: 'declined',
+      message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
+      preview,
+    });
+  }
+
+  if (token === undefined) {
+    const preview = await catalog.preview(operation.name, context(), input);
+    if (!preview.willChange) return answer(noChange(preview));
+    const issued = options.tokens.issue(operation.name, input);
+    return answer({
+      status: 'confirmation_required',
+      message: `Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
+      preview,
+      confirmationToken: issued.token,
+      expiresAt: new Date(issued.expiresAt).toISOString(),
+    });
+  }
+
+  const redeemed = options.tokens.redeem(operation.name, input, token);
+  if (!redeemed.ok) {
+    return renderError(
+      { code: `confirmation.${redeemed.reason}`, text: refusalText(operation.name, redeemed.reason) },
+      render,
+    );
+  }
+  return run();
+}
+
+function noChange(preview: z.output<typeof PreviewSchema>): Record<string, unknown> {
+  return {
+    status: 'no_change',
+    message: `Nothing was done, as nothing would change: ${preview.summary}`,
+    preview,
+  };
+}
+
+function refusalText(tool: string, reason: 'malformed' | 'mismatch' | 'expired' | 'used'): string {
+  const why = {
+    malformed: 'the confirmationToken is not one this server issued',
+    mismatch:
+      'the confirmationToken was issued for different arguments (or another tool, or before the server restarted)',
+    expired: 'the confirmationToken has expired (tokens last 5 minutes)',
+    used: 'the confirmationToken has already been used (each token works once)',
+  }[reason];
+  return `Refused: ${why}. Nothing was changed. Call ${tool} again without confirmationToken to get a fresh preview and token, and show the preview to the user before using it.`;
+}
+
+const PREVIEW_DETAIL_BUDGET = 1_500;
+
+function confirmationMessage(operation: AnyOperation, preview: z.output<typeof PreviewSchema>): string {
+  const lines = [`${operation.title}?`, '', preview.summary];
+  for (const warning of preview.warnings) lines.push(`Warning: ${warning}`);
+  if (preview.details !== undefined) {
+    const details = JSON.stringify(preview.details);
+    lines.push(
+      '',
+      details.length > PREVIEW_DETAIL_BUDGET
+        ? `${details.slice(0, PREVIEW_DETAIL_BUDGET)}… (truncated)`
+        : details,
+    );
+  }
+  return lines.join('\n');
+}
+
+function confirmForm(operation: AnyOperation): ConfirmFormSchema {
+  return {
+    type: 'object',
+    properties: {
+      confirm: {
+        type: 'boolean',
+        title: operation.kind === 'destructive' ? 'Yes, go ahead (cannot be undone)' : 'Yes, go ahead',
+        description: `Check to let sumo-ops ${operation.title.toLowerCase()} as previewed.`,
+        default: false,
+      },
+    },
+    required: ['confirm'],
+  };
+}

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { createCatalog } from '@sumo-ops/core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { textOf } from './support/harness.js';
+
+/** The built binary: the root test command builds before running tests. */
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+let client: Client | undefined;
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+});
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm build first.`);
+});
+
+async function connect(args: string[]): Promise<Client> {
+  client = new Client({ name: 'stdio-test', version: '0.0.0' });
+  await client.connect(
+    new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], stderr: 'pipe' }),
+  );
+  return client;
+}
+
+/** Runs the binary to completion with exactly this environment. */
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+const catalog = createCatalog();
+
+describe('the sumo-ops-mcp binary over stdio', () => {
+  it('serves every tool in demo mode, and every result says it comes from the simulator', async () => {
+    const mcp = await connect(['--demo']);
+    const { tools } = await mcp.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      catalog
+        .list()
+        .map((operation) => operation.name)
+        .sort(),
+    );
+    const result = (await mcp.callTool({
+      name: 'list_collectors',
+      arguments: { limit: 3 },
+    })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toMatch(/^\[source: simulator \(demo\)\]/);
+    expect(result._meta?.['sumo-ops/source']).toBe('simulator (demo)');
+    expect((result.structuredContent as { items: unknown[] }).items).toHaveLength(3);
+  });
+
+  it('registers only the read tools of the chosen toolsets with --read-only --toolsets', async () => {
+    const mcp = await connect(['--demo', '--read-only', '--toolsets', 'collectors,upgrades']);
+    const names = (await mcp.listTools()).tools.map((tool) => tool.name).sort();
+    expect(names).toEqual(
+      catalog
+        .list({ toolsets: ['collectors', 'upgrades'], readOnly: true })
+        .map((operation) => operation.name)
+        .sort(),
+    );
+    expect(names).not.toContain('delete_collector');
+  });
+
+  it('refuses to start without credentials, saying what to set, on stderr', async () => {
+    const { code, stdout, stderr } = await run([]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/SUMO_ACCESS_ID/);
+    expect(stderr).toMatch(/SUMO_ACCESS_KEY/);
+    expect(stderr).toMatch(/--demo/);
+  });
+
+  it('refuses to serve HTTP beyond loopback without MCP_HTTP_TOKEN', async () => {
+    const { code, stderr } = await run(['--demo', '--transport', 'http', '--host', '0.0.0.0', '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/MCP_HTTP_TOKEN/);
+  });
+
+  it('rejects an unknown toolset with the valid names', async () => {
+    const { code, stderr } = await run(['--demo', '--toolsets', 'collectors,logs']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown logs.*collectors, sources, upgrades, search/);
+  });
+
+  it('lists every flag and variable in --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const word of [
+      '--transport',
+      '--port',
+      '--host',
+      '--allowed-hosts',
+      '--toolsets',
+      '--read-only',
+      '--time-budget',
+      '--demo',
+      'SUMO_ACCESS_ID',
+      'SUMO_ACCESS_KEY',
+      'SUMO_DEPLOYMENT',
+      'SUMO_API_URL',
+      'MCP_HTTP_TOKEN',
+      'LOG_LEVEL',
+    ]) {
+      expect(stdout).toContain(word);
+    }
+  });
+});

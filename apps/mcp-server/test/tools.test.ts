@@ -1,0 +1,250 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { allOperations, createCatalog } from '@sumo-ops/core';
+import type { Simulator } from '@sumo-ops/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness, textOf } from './support/harness.js';
+import { hostedCollector, latestVersion, takeOffline, workhorse } from './support/org.js';
+
+type Args = Record<string, unknown>;
+type Structured = Record<string, unknown>;
+type Call = (name: string, args: Args) => Promise<Structured>;
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function callTool(h: Harness, name: string, args: Args): Promise<CallToolResult> {
+  return (await h.client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+function structuredOf(result: CallToolResult, name: string): Structured {
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  expect(result.structuredContent, `${name} structuredContent`).toBeDefined();
+  // The text carries the same answer for clients that only show text.
+  expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
+  return result.structuredContent as Structured;
+}
+
+interface ReadCase {
+  args(sim: Simulator, call: Call): Promise<Args> | Args;
+  check(result: Structured, sim: Simulator): void;
+}
+
+let offline: number[] = [];
+const items = (result: Structured) => result.items as Array<Record<string, unknown>>;
+
+/** One case per read operation; the test below fails when an operation has none. */
+const readCases: Record<string, ReadCase> = {
+  list_collectors: {
+    args: () => ({ limit: 5 }),
+    check: (result, sim) => {
+      expect(items(result)).toHaveLength(5);
+      expect(result).toMatchObject({ offset: 0, limit: 5, nextOffset: 5 });
+      expect(items(result)[0]?.id).toBe(sim.org.collectors()[0]?.id);
+    },
+  },
+  get_collector: {
+    args: (sim) => ({ collector: workhorse(sim).name }),
+    check: (result, sim) => expect(result).toMatchObject({ id: workhorse(sim).id, alive: true }),
+  },
+  list_offline_collectors: {
+    args: (sim) => {
+      offline = takeOffline(sim, 2, 150, [workhorse(sim).id]);
+      return { aliveBeforeDays: 100 };
+    },
+    check: (result) => {
+      expect(items(result).map((item) => item.id)).toEqual(offline);
+      // About 150: the simulator's clock runs ahead of the wall clock the operation reads.
+      expect(items(result).every((item) => Math.abs((item.offlineDays as number) - 150) <= 1)).toBe(true);
+    },
+  },
+  list_sources: {
+    args: (sim) => ({ collector: workhorse(sim).id }),
+    check: (result, sim) =>
+      expect(items(result)).toHaveLength(sim.org.sources(workhorse(sim).id)?.length ?? -1),
+  },
+  get_source: {
+    args: (sim) => ({ collector: workhorse(sim).id, sourceId: sim.org.sources(workhorse(sim).id)?.[0]?.id }),
+    check: (result, sim) =>
+      expect((result.source as Structured).id).toBe(sim.org.sources(workhorse(sim).id)?.[0]?.id),
+  },
+  list_upgradable_collectors: {
+    args: () => ({}),
+    check: (result, sim) => expect(items(result).map((item) => item.id)).toContain(workhorse(sim).id),
+  },
+  list_upgrade_targets: {
+    args: () => ({}),
+    check: (result, sim) => expect(result.latest).toBe(latestVersion(sim)),
+  },
+  get_upgrade_status: {
+    args: (sim) => ({ taskId: String(sim.org.startUpgrade(workhorse(sim).id).id) }),
+    check: (result, sim) => expect(result).toMatchObject({ collectorId: workhorse(sim).id, done: false }),
+  },
+  run_search: {
+    args: () => ({ query: 'error', from: '-1h', limit: 5 }),
+    check: (result) => {
+      expect(result).toMatchObject({ done: true, jobKept: false, itemsKind: 'messages' });
+      expect(items(result).length).toBeLessThanOrEqual(5);
+    },
+  },
+  start_search: {
+    args: () => ({ query: 'error', from: '-1h' }),
+    check: (result) => expect(typeof result.jobId).toBe('string'),
+  },
+  get_search_status: {
+    args: async (_sim, call) => ({
+      jobId: (await call('start_search', { query: 'error', from: '-1h' })).jobId,
+      waitSeconds: 10,
+    }),
+    check: (result) => expect(result).toMatchObject({ done: true }),
+  },
+  get_search_messages: {
+    args: async (_sim, call) => {
+      const { jobId } = await call('start_search', { query: 'error', from: '-1h' });
+      await call('get_search_status', { jobId, waitSeconds: 10 });
+      return { jobId, limit: 3 };
+    },
+    check: (result) => {
+      expect(items(result).length).toBeLessThanOrEqual(3);
+      expect(result).toMatchObject({ offset: 0, limit: 3, done: true });
+    },
+  },
+  get_search_records: {
+    args: async (_sim, call) => {
+      const { jobId } = await call('start_search', { query: '* | count by _sourceCategory', from: '-1h' });
+      await call('get_search_status', { jobId, waitSeconds: 10 });
+      return { jobId, limit: 3 };
+    },
+    check: (result) => expect(items(result).length).toBeGreaterThan(0),
+  },
+  cancel_search: {
+    args: async (_sim, call) => ({
+      jobId: (await call('start_search', { query: 'error', from: '-1h' })).jobId,
+    }),
+    check: (result) => expect(result).toMatchObject({ deleted: true }),
+  },
+};
+
+interface WriteCase {
+  args(sim: Simulator): Args;
+  /** Whether the simulator shows the change. */
+  applied(sim: Simulator, args: Args): boolean;
+}
+
+const sourceOf = (sim: Simulator) => {
+  const source = sim.org.sources(workhorse(sim).id)?.[0];
+  if (!source) throw new Error('workhorse has no source');
+  return source;
+};
+
+/** One case per write or destructive operation. */
+const writeCases: Record<string, WriteCase> = {
+  create_hosted_collector: {
+    args: () => ({ name: 'mcp-created-hosted', category: 'test/mcp' }),
+    applied: (sim) => sim.org.collectorByName('mcp-created-hosted') !== undefined,
+  },
+  update_collector: {
+    args: (sim) => ({ collector: workhorse(sim).id, changes: { description: 'changed through MCP' } }),
+    applied: (sim, args) =>
+      sim.org.collectorById(args.collector as number)?.description === 'changed through MCP',
+  },
+  delete_collector: {
+    args: (sim) => ({ collector: hostedCollector(sim).id }),
+    applied: (sim, args) => sim.org.collectorById(args.collector as number) === undefined,
+  },
+  delete_offline_collectors: {
+    args: (sim) => {
+      takeOffline(sim, 2, 200, [workhorse(sim).id]);
+      return { aliveBeforeDays: 150 };
+    },
+    applied: (sim) => {
+      // The service deletes them shortly after the call.
+      sim.clock.advance(60_000);
+      return !sim.org
+        .collectors()
+        .some(
+          (collector) =>
+            !collector.alive && (collector.lastSeenAlive ?? 0) < sim.clock.now() - 150 * 86_400_000,
+        );
+    },
+  },
+  create_source: {
+    args: (sim) => ({
+      collector: workhorse(sim).id,
+      source: { sourceType: 'LocalFile', name: 'mcp-created-source', pathExpression: '/var/log/mcp/*.log' },
+    }),
+    applied: (sim, args) =>
+      sim.org.sources(args.collector as number)?.some((source) => source.name === 'mcp-created-source') ===
+      true,
+  },
+  update_source: {
+    args: (sim) => ({
+      collector: workhorse(sim).id,
+      sourceId: sourceOf(sim).id,
+      changes: { category: 'mcp/changed' },
+    }),
+    applied: (sim) => sourceOf(sim).category === 'mcp/changed',
+  },
+  delete_source: {
+    args: (sim) => ({ collector: workhorse(sim).id, sourceId: sourceOf(sim).id }),
+    applied: (sim, args) =>
+      !sim.org.sources(args.collector as number)?.some((source) => source.id === args.sourceId),
+  },
+  upgrade_collector: {
+    args: (sim) => ({ collector: workhorse(sim).id }),
+    applied: (sim, args) => sim.org.upgradeTasks().some((task) => task.collectorId === args.collector),
+  },
+  upgrade_collectors: {
+    args: (sim) => ({ collectors: [workhorse(sim).id], wait: false }),
+    applied: (sim, args) =>
+      sim.org.upgradeTasks().some((task) => task.collectorId === (args.collectors as number[])[0]),
+  },
+};
+
+const catalog = createCatalog();
+
+describe('every tool, through an MCP client, against the simulator over HTTP', () => {
+  it('has a case below for every catalog operation', () => {
+    const covered = [...Object.keys(readCases), ...Object.keys(writeCases)].sort();
+    expect(covered).toEqual(allOperations.map((operation) => operation.name).sort());
+    for (const name of Object.keys(writeCases)) expect(catalog.require(name).kind).not.toBe('read');
+  });
+
+  it.each(Object.keys(readCases))(
+    '%s answers with structured content that matches its schema',
+    async (name) => {
+      harness = await startHarness({ simulator: { clockSpeed: 60 } });
+      const h = harness;
+      const call: Call = async (tool, args) => structuredOf(await callTool(h, tool, args), tool);
+      const testCase = readCases[name] as ReadCase;
+      const result = await call(name, await testCase.args(h.sumo.sim, call));
+      testCase.check(result, h.sumo.sim);
+    },
+  );
+
+  it.each(Object.keys(writeCases))(
+    '%s previews on the first call and acts only with the token',
+    async (name) => {
+      harness = await startHarness();
+      const h = harness;
+      const testCase = writeCases[name] as WriteCase;
+      const args = testCase.args(h.sumo.sim);
+
+      const first = structuredOf(await callTool(h, name, args), name);
+      expect(first).toMatchObject({ status: 'confirmation_required', preview: { willChange: true } });
+      expect(typeof first.confirmationToken).toBe('string');
+      expect(Date.parse(first.expiresAt as string)).toBeGreaterThan(Date.now());
+      expect(testCase.applied(h.sumo.sim, args)).toBe(false);
+
+      const second = structuredOf(
+        await callTool(h, name, { ...args, confirmationToken: first.confirmationToken }),
+        name,
+      );
+      expect(second).toMatchObject({ status: 'completed' });
+      expect(second.result).toBeDefined();
+      expect(testCase.applied(h.sumo.sim, args)).toBe(true);
+    },
+  );
+});
