@@ -12,8 +12,10 @@ import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { isRouteMatch, type RouteContext, type RouteResult, Router } from './router.js';
 import { registerCollectorRoutes } from './routes/collectors.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerSearchJobRoutes } from './routes/search-jobs.js';
 import { registerSourceRoutes } from './routes/sources.js';
 import { registerUpgradeRoutes } from './routes/upgrades.js';
+import { type SearchOptions, SearchService } from './search/search-service.js';
 import { genericErrors, newRequestId, SimError } from './sim-error.js';
 
 /** The Sumo Logic API feature modules. Adding an API area is one line here. */
@@ -21,6 +23,7 @@ const FEATURES: readonly FeatureRegistration[] = [
   registerCollectorRoutes,
   registerSourceRoutes,
   registerUpgradeRoutes,
+  registerSearchJobRoutes,
 ];
 
 const API_PREFIX = '/api';
@@ -51,6 +54,8 @@ export interface SimulatorOptions {
   /** Simulated epoch ms at start-up. Default: the real current time. Fix it for byte-stable orgs. */
   startTime?: number;
   org?: OrgOptions;
+  /** The log corpus and search-job lifecycle (sizes, speeds, limits). */
+  search?: SearchOptions;
 }
 
 export interface Simulator {
@@ -62,6 +67,8 @@ export interface Simulator {
   clock: SimClock;
   counters: SimulatorCounters;
   org: SimOrg;
+  /** Search jobs and the log corpus they search. */
+  search: SearchService;
   setFaults(faults: FaultOptions): void;
   /** Changes only the given settings. */
   setRateLimit(rateLimit: RateLimitOptions): void;
@@ -79,7 +86,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const shutdown = new AbortController();
 
-  const environment: FeatureEnvironment = { clock, org, seed };
+  const search = new SearchService(clock, options.search, { seed });
+  const environment: FeatureEnvironment = { clock, org, seed, search };
   const apiRouter = new Router();
   for (const registerFeature of FEATURES) registerFeature(apiRouter, environment);
   const rootRouter = new Router();
@@ -122,6 +130,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     counters,
     org,
+    search,
     setFaults: (next) => faults.set(next),
     setRateLimit: (next) => rateLimiter.configure(next),
     close: () => {

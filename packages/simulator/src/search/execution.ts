@@ -1,0 +1,301 @@
+import {
+  type FieldDescriptor,
+  type LogCorpus,
+  type MessageMap,
+  RECEIPT_DELAY_MAX_MS,
+  RECEIPT_DELAY_MIN_MS,
+} from './corpus.js';
+import { GroupCounter, NO_CONTEXT, type Plan, type StepContext } from './pipeline.js';
+import { ScanRow } from './scan-row.js';
+import { type BoundSearch, CHECK_TEXT, NEVER } from './search-filter.js';
+
+export interface SearchRange {
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+  /** Select messages by `_receipttime` instead of `_messagetime`. */
+  byReceiptTime?: boolean;
+}
+
+export interface HistogramBucket {
+  startTimestamp: number;
+  length: number;
+  count: number;
+}
+
+export interface RecordMap {
+  map: Record<string, string>;
+}
+
+export interface ExecutionOptions {
+  /**
+   * Keep the position of every matching message (4 bytes each) so any page can be served later
+   * without rescanning. Streaming callers turn it off to run in bounded memory.
+   */
+  retainPositions: boolean;
+}
+
+/** One page is capped at this many bytes of message text, as the API documents (100 MB). */
+const MAX_PAGE_BYTES = 100 * 1024 * 1024;
+
+const BUCKET_LENGTHS = [
+  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
+  43_200_000, 86_400_000, 604_800_000,
+];
+const MAX_BUCKETS = 240;
+
+/**
+ * A query running over a time range of a corpus. It scans from the newest message to the oldest,
+ * as Sumo does, in steps the caller paces, so results grow while the job "gathers".
+ */
+export class SearchExecution {
+  readonly totalPositions: number;
+  readonly bucketLength: number;
+  private readonly firstPosition: number;
+  private cursor: number;
+  private matched: Int32Array;
+  private count = 0;
+  private limitCounters: number[];
+  private limitReached = false;
+  private readonly row: ScanRow;
+  private readonly renderRow: ScanRow;
+  private readonly aggregator: GroupCounter | undefined;
+  private readonly bucketBase: number;
+  private readonly buckets: Float64Array;
+  private nextBucketToReport: number;
+  private readonly warnings: string[] = [];
+  private readonly warned = new Set<string>();
+  private warningsReported = 0;
+  private recordCache: { version: number; rows: string[][] } | undefined;
+  private readonly context: StepContext = {
+    warn: (key, message) => {
+      if (this.warned.has(key)) return;
+      this.warned.add(key);
+      this.warnings.push(message);
+    },
+  };
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly search: BoundSearch,
+    readonly corpus: LogCorpus,
+    readonly range: SearchRange,
+    private readonly options: ExecutionOptions = { retainPositions: true },
+  ) {
+    const positions = range.byReceiptTime
+      ? corpus.positionsBetween(range.from - RECEIPT_DELAY_MAX_MS, range.to - RECEIPT_DELAY_MIN_MS)
+      : corpus.positionsBetween(range.from, range.to);
+    this.firstPosition = positions.start;
+    this.cursor = Math.max(positions.start, positions.end);
+    this.totalPositions = this.cursor - this.firstPosition;
+    this.matched = new Int32Array(options.retainPositions ? 1024 : 0);
+    this.limitCounters = plan.messageSteps.map(() => 0);
+    this.row = new ScanRow(corpus);
+    this.renderRow = new ScanRow(corpus);
+    this.aggregator = plan.aggregate === undefined ? undefined : new GroupCounter();
+    const span = Math.max(1, range.to - range.from);
+    this.bucketLength = BUCKET_LENGTHS.find((length) => span / length <= MAX_BUCKETS) ?? 604_800_000;
+    this.bucketBase = Math.floor(range.from / this.bucketLength);
+    const bucketCount = Math.max(1, Math.ceil(range.to / this.bucketLength) - this.bucketBase);
+    this.buckets = new Float64Array(bucketCount);
+    this.nextBucketToReport = bucketCount - 1;
+  }
+
+  get scannedPositions(): number {
+    return this.totalPositions - (this.cursor - this.firstPosition);
+  }
+
+  get done(): boolean {
+    return this.cursor <= this.firstPosition || this.limitReached;
+  }
+
+  /** Messages found so far (after the operators that come before any aggregation). */
+  get messageCount(): number {
+    return this.count;
+  }
+
+  /**
+   * Scans up to `maxPositions` more corpus positions, stopping early once `maxMessages` have
+   * matched in total. `onMatch` sees each new match's position.
+   */
+  advance(
+    maxPositions: number,
+    maxMessages = Number.POSITIVE_INFINITY,
+    onMatch?: (position: number) => void,
+  ): void {
+    const { corpus, row, range } = this;
+    const { verdicts, test } = this.search;
+    const steps = this.plan.messageSteps;
+    const byReceipt = range.byReceiptTime === true;
+    const stop = Math.max(this.firstPosition, this.cursor - Math.max(0, Math.floor(maxPositions)));
+    let position = this.cursor - 1;
+    for (; position >= stop; position--) {
+      if (this.count >= maxMessages || this.limitReached) break;
+      const origin = corpus.originAt(position);
+      const verdict = verdicts[origin];
+      if (verdict === NEVER) continue;
+      if (byReceipt) {
+        const receipt = corpus.receiptTimeAt(position);
+        if (receipt < range.from || receipt >= range.to) continue;
+      }
+      row.reset(position, origin);
+      if (verdict === CHECK_TEXT && !test(row)) continue;
+      if (steps.length > 0 && !this.runSteps(row)) continue;
+      this.accept(position, byReceipt);
+      onMatch?.(position);
+    }
+    this.cursor = position + 1;
+  }
+
+  private runSteps(row: ScanRow): boolean {
+    const steps = this.plan.messageSteps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as Plan['messageSteps'][number];
+      if (step.kind === 'filter') {
+        if (!step.run(row, this.context)) return false;
+      } else {
+        const seen = ++(this.limitCounters[i] as number);
+        // Every later message would be dropped here, so the scan can end.
+        if (seen >= step.count) this.limitReached = true;
+      }
+    }
+    return true;
+  }
+
+  private accept(position: number, byReceipt: boolean): void {
+    if (this.options.retainPositions) {
+      if (this.count === this.matched.length) {
+        const grown = new Int32Array(this.matched.length * 2);
+        grown.set(this.matched);
+        this.matched = grown;
+      }
+      this.matched[this.count] = position;
+    }
+    this.count++;
+    const time = byReceipt ? this.corpus.receiptTimeAt(position) : this.corpus.timeAt(position);
+    const bucket = Math.min(
+      this.buckets.length - 1,
+      Math.max(0, Math.floor(time / this.bucketLength) - this.bucketBase),
+    );
+    this.buckets[bucket] = (this.buckets[bucket] as number) + 1;
+    if (this.aggregator !== undefined) {
+      const values: string[] = [];
+      for (const read of (this.plan.aggregate as NonNullable<Plan['aggregate']>).by) {
+        const value = read(this.row);
+        // Sumo leaves messages without a group-by field out of the groups.
+        if (value === undefined) return;
+        values.push(value);
+      }
+      this.aggregator.add(values);
+    }
+  }
+
+  /**
+   * Non-empty histogram buckets that the scan has finished since the previous call: Sumo reports
+   * each bucket once, newest first, so clients must keep what they are given.
+   */
+  takeNewHistogramBuckets(): HistogramBucket[] {
+    const complete = this.done ? 0 : this.firstIncompleteBucket() + 1;
+    const out: HistogramBucket[] = [];
+    for (; this.nextBucketToReport >= complete; this.nextBucketToReport--) {
+      const count = this.buckets[this.nextBucketToReport] as number;
+      if (count > 0) {
+        out.push({
+          startTimestamp: (this.bucketBase + this.nextBucketToReport) * this.bucketLength,
+          length: this.bucketLength,
+          count,
+        });
+      }
+    }
+    return out;
+  }
+
+  private firstIncompleteBucket(): number {
+    // Unscanned messages are older than the cursor; by receipt time they can land up to the
+    // largest delivery delay later.
+    const cursorTime =
+      this.corpus.timeAt(this.cursor) + (this.range.byReceiptTime ? RECEIPT_DELAY_MAX_MS : 0);
+    return Math.min(this.buckets.length - 1, Math.floor(cursorTime / this.bucketLength) - this.bucketBase);
+  }
+
+  /** Warnings raised since the previous call. */
+  takeNewWarnings(): string[] {
+    const fresh = this.warnings.slice(this.warningsReported);
+    this.warningsReported = this.warnings.length;
+    return fresh;
+  }
+
+  /** Adds a warning that is not tied to one operator (e.g. the job being paused). */
+  warn(key: string, message: string): void {
+    this.context.warn(key, message);
+  }
+
+  get messageFields(): FieldDescriptor[] {
+    return this.plan.messageFields.map((field) => field.descriptor);
+  }
+
+  get recordFields(): FieldDescriptor[] {
+    return this.plan.aggregate?.recordFields ?? [];
+  }
+
+  /** The message at a corpus position, with the fields the query's operators extract. */
+  render(position: number): MessageMap {
+    const row = this.renderRow;
+    row.reset(position, this.corpus.originAt(position));
+    for (const step of this.plan.messageSteps) {
+      if (step.kind === 'filter' && step.extracts) step.run(row, NO_CONTEXT);
+    }
+    const map: MessageMap = this.plan.keepsAllMetadata ? this.corpus.message(position, row.rawText()) : {};
+    for (const field of this.plan.messageFields) {
+      if (field.metadata && this.plan.keepsAllMetadata) continue;
+      const value = field.read(row);
+      if (value !== undefined) map[field.descriptor.name] = value;
+    }
+    return map;
+  }
+
+  /** A page of the messages found so far, newest first. */
+  messages(offset: number, limit: number, maxBytes = MAX_PAGE_BYTES): MessageMap[] {
+    if (!this.options.retainPositions) throw new Error('this execution does not retain message positions');
+    const end = Math.min(this.count, offset + limit);
+    const out: MessageMap[] = [];
+    let bytes = 0;
+    for (let k = offset; k < end; k++) {
+      const map = this.render(this.matched[k] as number);
+      bytes += (map._raw ?? '').length;
+      if (bytes > maxBytes && out.length > 0) break;
+      out.push(map);
+    }
+    return out;
+  }
+
+  /** Aggregated rows so far, after the operators that follow the aggregation. */
+  private recordRows(): string[][] {
+    if (this.aggregator === undefined) return [];
+    if (this.recordCache?.version !== this.count) {
+      let rows = this.aggregator.rows();
+      for (const step of (this.plan.aggregate as NonNullable<Plan['aggregate']>).recordSteps)
+        rows = step(rows);
+      this.recordCache = { version: this.count, rows };
+    }
+    return this.recordCache.rows;
+  }
+
+  get recordCount(): number {
+    return this.recordRows().length;
+  }
+
+  records(offset = 0, limit = Number.POSITIVE_INFINITY): RecordMap[] {
+    const fields = this.recordFields;
+    return this.recordRows()
+      .slice(offset, offset + limit)
+      .map((row) => {
+        const map: Record<string, string> = {};
+        fields.forEach((field, i) => {
+          map[field.name] = row[i] as string;
+        });
+        return { map };
+      });
+  }
+}
