@@ -1,6 +1,7 @@
 import { OperationCatalog } from './catalog.js';
 import { collectorOperations } from './collectors.js';
 import type { AnyOperation } from './define.js';
+import { searchOperations } from './search.js';
 import { sourceOperations } from './sources.js';
 import { upgradeOperations } from './upgrades.js';
 
@@ -9,6 +10,7 @@ export const allOperations: AnyOperation[] = [
   ...collectorOperations,
   ...sourceOperations,
   ...upgradeOperations,
+  ...searchOperations,
 ];
 
 export function createCatalog(operations: readonly AnyOperation[] = allOperations): OperationCatalog {

@@ -1,0 +1,256 @@
+/**
+ * Streams 1,000,000 search messages from the simulator to NDJSON twice, side by side: through the
+ * search-job runner (`exportSearchResults`) and through a bare undici loop doing the same work
+ * (create with cookie, poll, page 10,000 at a time, JSON.parse, serialise NDJSON, write to a
+ * file with backpressure) minus our layers. Each side runs in its own child process so its peak
+ * RSS is its own. Run: `pnpm bench:search-paging` (compiled JavaScript, as in production).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { exportSearchResults, RateLimiter, SumoClient, silentLogger, startSearchJob } from '@sumo-ops/core';
+import { Agent, request } from 'undici';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = join(HERE, 'out');
+const ACCESS_ID = 'sim-access-id';
+const ACCESS_KEY = 'sim-access-key';
+const PAGE = 10_000;
+const HIGH_LIMITS = { perSecond: 10_000, concurrent: 64 };
+const ROUNDS = 2;
+/**
+ * Both children get the same V8 heap cap. Without one V8 lets garbage pile up to several times
+ * the live data before collecting, which measures V8's appetite rather than what the code holds;
+ * with it, a side that kept results in memory would die of OOM rather than pass.
+ */
+const HEAP_CAP_MB = 128;
+
+interface SideResult {
+  side: 'runner' | 'bare';
+  messages: number;
+  bytes: number;
+  ms: number;
+  /** RSS once everything is imported, before the search: node and core. */
+  startRssMb: number;
+  peakRssMb: number;
+  /** Bare side only: time spent waiting for the simulator's page answers. */
+  serverWaitMs?: number;
+}
+
+interface SearchSpec {
+  apiUrl: string;
+  query: string;
+  from: number;
+  to: number;
+}
+
+const [mode, ...args] = process.argv.slice(2);
+if (mode === '--side')
+  await runSide(args[0] as SideResult['side'], JSON.parse(args[1] ?? '{}') as SearchSpec);
+else await main(Number(mode ?? 1_000_000));
+
+async function main(target: number): Promise<void> {
+  if (!Number.isInteger(target) || target < PAGE)
+    throw new Error(`message count must be an integer ≥ ${PAGE}`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  const span = 24 * 3_600_000;
+  const to = Date.now() - 3_600_000;
+  // Imported here so the children, which never start a simulator, do not carry it in their RSS.
+  const { startSimulator } = await import('@sumo-ops/simulator');
+  const sim = await startSimulator({
+    rateLimit: HIGH_LIMITS,
+    // Gathering takes well under a second, so both sides measure paging, not waiting.
+    search: { corpusSize: target, corpusFrom: to - span, corpusTo: to, gatheringSpeed: 50_000_000 },
+  });
+  try {
+    const spec: SearchSpec = { apiUrl: sim.apiUrl, query: '*', from: to - span, to };
+    const results: SideResult[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const side of ['bare', 'runner'] as const) {
+        const result = await child(side, spec);
+        if (result.messages !== target) {
+          throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
+        }
+        results.push(result);
+      }
+    }
+    report(results, target);
+  } finally {
+    await sim.close();
+  }
+}
+
+function report(results: SideResult[], target: number): void {
+  const best = (side: SideResult['side']) =>
+    results.filter((result) => result.side === side).sort((a, b) => a.ms - b.ms)[0] as SideResult;
+  const rate = (result: SideResult) => result.messages / (result.ms / 1000);
+  const runner = best('runner');
+  const bare = best('bare');
+  const rows = results.map((result) => [
+    result.side,
+    result.messages.toLocaleString('en-US'),
+    (result.bytes / 1e6).toFixed(0),
+    (result.ms / 1000).toFixed(2),
+    Math.round(rate(result)).toLocaleString('en-US'),
+    result.startRssMb.toFixed(0),
+    result.peakRssMb.toFixed(0),
+    result.serverWaitMs === undefined ? '' : `${Math.round((100 * result.serverWaitMs) / result.ms)}%`,
+  ]);
+  const header = [
+    'side',
+    'messages',
+    'NDJSON MB',
+    'seconds',
+    'messages/s',
+    'start RSS MB',
+    'peak RSS MB',
+    'waiting on simulator',
+  ];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  console.log(
+    `search paging: ${target.toLocaleString('en-US')} messages to NDJSON files, ${ROUNDS} rounds per side, each run in its own child process (--max-old-space-size=${HEAP_CAP_MB})`,
+  );
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  const ratio = rate(runner) / rate(bare);
+  console.log('');
+  console.log(
+    `runner ÷ bare undici messages/s (best of ${ROUNDS} each): ${ratio.toFixed(2)}   target ≥ 0.90  ${ratio >= 0.9 ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `runner peak RSS: ${runner.peakRssMb.toFixed(0)} MB (bare: ${bare.peakRssMb.toFixed(0)} MB; ~${runner.startRssMb.toFixed(0)} MB of it is node + imports before any work)   target ≤ 200 MB  ${runner.peakRssMb <= 200 ? 'ok' : 'MISSED'}`,
+  );
+}
+
+async function child(side: SideResult['side'], spec: SearchSpec): Promise<SideResult> {
+  const proc = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      `--max-old-space-size=${HEAP_CAP_MB}`,
+      fileURLToPath(import.meta.url),
+      '--side',
+      side,
+      JSON.stringify(spec),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${side} side exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as SideResult;
+}
+
+async function runSide(side: SideResult['side'], spec: SearchSpec): Promise<void> {
+  const file = join(OUT_DIR, `${side}.ndjson`);
+  const output = createWriteStream(file);
+  const startRssMb = process.memoryUsage.rss() / 1e6;
+  const started = performance.now();
+  const wait = { ms: 0 };
+  const messages =
+    side === 'runner' ? await viaRunner(spec, output) : await viaBareUndici(spec, output, wait);
+  output.end();
+  await once(output, 'finish');
+  const ms = performance.now() - started;
+  const result: SideResult = {
+    side,
+    messages,
+    bytes: statSync(file).size,
+    ms,
+    startRssMb,
+    ...(side === 'bare' ? { serverWaitMs: wait.ms } : {}),
+    // maxRSS is the kernel's high-water mark for this process, in KiB.
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function viaRunner(spec: SearchSpec, output: Writable): Promise<number> {
+  const client = new SumoClient({
+    accessId: ACCESS_ID,
+    accessKey: ACCESS_KEY,
+    apiUrl: spec.apiUrl,
+    env: {},
+    logger: silentLogger,
+    rateLimiter: new RateLimiter({ limits: HIGH_LIMITS }),
+  });
+  const job = await startSearchJob(client, { query: spec.query, from: spec.from, to: spec.to });
+  try {
+    const { rows } = await exportSearchResults(job, output, { format: 'ndjson' });
+    return rows;
+  } finally {
+    await job.close();
+    await client.close();
+  }
+}
+
+/** The same work with nothing of ours: what the runner's layers are measured against. */
+async function viaBareUndici(spec: SearchSpec, output: Writable, wait: { ms: number }): Promise<number> {
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 4 });
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${ACCESS_ID}:${ACCESS_KEY}`).toString('base64')}`,
+    accept: 'application/json',
+    'content-type': 'application/json',
+    cookie: '',
+  };
+  const created = await request(`${spec.apiUrl}/v1/search/jobs`, {
+    method: 'POST',
+    headers,
+    dispatcher,
+    body: JSON.stringify({
+      query: spec.query,
+      from: String(spec.from),
+      to: String(spec.to),
+      timeZone: 'UTC',
+    }),
+  });
+  const setCookie = created.headers['set-cookie'];
+  headers.cookie = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [])
+    .map((cookie) => cookie.split(';')[0])
+    .join('; ');
+  const { id } = (await created.body.json()) as { id: string };
+  const jobUrl = `${spec.apiUrl}/v1/search/jobs/${id}`;
+  const get = async <T>(url: string): Promise<T> => {
+    const response = await request(url, { headers, dispatcher });
+    if (response.statusCode !== 200)
+      throw new Error(`GET ${url} → ${response.statusCode}: ${await response.body.text()}`);
+    return JSON.parse(await response.body.text()) as T;
+  };
+  let delay = 250;
+  let status = await get<{ state: string; messageCount: number }>(jobUrl);
+  while (status.state !== 'DONE GATHERING RESULTS' && status.state !== 'FORCE PAUSED') {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 2_000);
+    status = await get(jobUrl);
+  }
+  let written = 0;
+  for (let offset = 0; offset < status.messageCount; offset += PAGE) {
+    const asked = performance.now();
+    const page = await get<{ messages: { map: Record<string, string> }[] }>(
+      `${jobUrl}/messages?offset=${offset}&limit=${Math.min(PAGE, status.messageCount - offset)}`,
+    );
+    wait.ms += performance.now() - asked;
+    for (let start = 0; start < page.messages.length; start += 1_000) {
+      let text = '';
+      for (const message of page.messages.slice(start, start + 1_000))
+        text += `${JSON.stringify(message.map)}\n`;
+      if (!output.write(text)) await once(output, 'drain');
+    }
+    written += page.messages.length;
+  }
+  await request(jobUrl, { method: 'DELETE', headers, dispatcher }).then((response) => response.body.dump());
+  await dispatcher.close();
+  return written;
+}

@@ -1,0 +1,470 @@
+import { z } from 'zod';
+import { AUTO_PARSING_MODES, SEARCH_JOB_STATES, type SearchRow } from '../schemas/search-job.js';
+import { SearchJobError, SearchRequestError } from '../search/errors.js';
+import { compactHistogram } from '../search/histogram.js';
+import { type SearchJobRegistry, searchJobRegistry } from '../search/registry.js';
+import {
+  type SearchJob,
+  type SearchJobOptions,
+  type SearchJobSnapshot,
+  startSearchJob,
+} from '../search/search-job.js';
+import { type SearchSummary, SearchSummaryBuilder, SearchSummarySchema } from '../search/summary.js';
+import { type ResolvedSearchRequest, resolveSearchRequest } from '../search/time.js';
+import { defineOperation, type OperationContext } from './define.js';
+import { OperationError, OperationInputError } from './errors.js';
+import { pageOutput, pagingInput, truncateText } from './paging.js';
+
+/** A job handed back to a caller is deleted after this long without a call about it. */
+export const DEFAULT_SEARCH_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Rows read to build a summary: enough for meaningful top values, one request. */
+const SUMMARY_SAMPLE_ROWS = 1_000;
+/** Room kept at the end of a time budget for the summary and the first page. */
+const MAX_BUDGET_RESERVE_MS = 5_000;
+/** Metadata left out of rows shown to people and models: ids and bookkeeping nobody reads. */
+const HIDDEN_FIELDS = new Set([
+  '_messageid',
+  '_blockid',
+  '_format',
+  '_sourceid',
+  '_collectorid',
+  '_messagecount',
+  '_size',
+  '_receipttime',
+  '_raw',
+  '_messagetime',
+]);
+
+export interface SearchOperationsOptions {
+  /** Where jobs that outlive a call are kept; the process-wide one by default. */
+  registry?: SearchJobRegistry;
+  idleTimeoutMs?: number;
+  /** Polling and keep-alive settings for the jobs (tests shorten them under a fast clock). */
+  job?: Pick<SearchJobOptions, 'poll' | 'keepAliveMs' | 'maxRuntimeMs'>;
+}
+
+const timeValue = z.union([z.string(), z.number()]);
+const requestFields = {
+  query: z
+    .string()
+    .describe(
+      'The Sumo Logic query, e.g. "_sourceCategory=prod/web error" or "error | count by _sourceHost".',
+    ),
+  from: timeValue
+    .default('-15m')
+    .describe(
+      'Start of the range: relative (-15m, -2h, -7d), ISO 8601 (2026-11-23T14:00:00, optionally with Z or +01:00), or epoch milliseconds. Default -15m.',
+    ),
+  to: timeValue.default('now').describe('End of the range, in the same forms, or "now" (the default).'),
+  timeZone: z
+    .string()
+    .default('UTC')
+    .describe('IANA time zone (e.g. Europe/Berlin) for ISO times written without an offset. Default UTC.'),
+  byReceiptTime: z
+    .boolean()
+    .default(false)
+    .describe('Select messages by when Sumo received them instead of their own timestamp. Default false.'),
+  autoParsingMode: z
+    .enum(AUTO_PARSING_MODES)
+    .optional()
+    .describe('AutoParse extracts JSON fields at search time; Manual (the API default) does not.'),
+};
+const jobIdField = z.string().min(1).describe('The search job id from run_search or start_search.');
+const maxTextField = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(40)
+    .max(10_000)
+    .default(fallback)
+    .describe(`Longest text kept per value (longer text is cut and marked truncated). Default ${fallback}.`);
+
+export const SearchRowItemSchema = z.object({
+  time: z.string().optional().describe('The message timestamp (ISO 8601, UTC); messages only.'),
+  raw: z.string().optional().describe('The log line; messages only.'),
+  fields: z
+    .record(z.string(), z.string())
+    .describe('Source metadata and the fields the query extracted (record values for aggregates).'),
+  truncated: z.boolean().describe('True when a value was cut to maxTextLength.'),
+});
+export type SearchRowItem = z.infer<typeof SearchRowItemSchema>;
+
+const ProgressFields = {
+  jobId: z.string(),
+  state: z.enum(SEARCH_JOB_STATES),
+  done: z
+    .boolean()
+    .describe('Results are final (DONE GATHERING RESULTS, or FORCE PAUSED at the message limit).'),
+  messageCount: z.number().int(),
+  recordCount: z.number().int(),
+};
+
+const RunSearchOutput = z.object({
+  ...ProgressFields,
+  jobKept: z
+    .boolean()
+    .describe(
+      'True when the time budget ran out first: the job is kept for get_search_status/get_search_messages and deleted after 5 minutes without such a call (or by cancel_search).',
+    ),
+  summary: SearchSummarySchema,
+  itemsKind: z.enum(['messages', 'records']),
+  items: z.array(SearchRowItemSchema).describe('The first messages (newest first) or records.'),
+  next: z.string().optional().describe('What to call next, when there is more.'),
+});
+
+const StatusOutput = z.object({
+  ...ProgressFields,
+  histogram: SearchSummarySchema.shape.histogram,
+  errors: z.array(z.string()).describe('Every error Sumo reported for this job so far.'),
+  warnings: z.array(z.string()).describe('Every warning Sumo reported for this job so far.'),
+  elapsedSeconds: z.number(),
+  summary: SearchSummarySchema.optional().describe('Present once the job is done.'),
+});
+
+const RowsOutput = (what: string) =>
+  pageOutput(SearchRowItemSchema, what).extend({
+    state: z.enum(SEARCH_JOB_STATES),
+    done: z.boolean().describe('False while the job runs: more may arrive beyond total; ask again later.'),
+  });
+
+/**
+ * The search toolset. `run_search` is the one to reach for; the others follow a job that outlived
+ * one call. All are `read`: they create, poll and delete only transient search jobs this process
+ * owns, and change nothing in the organisation.
+ */
+export function createSearchOperations(options: SearchOperationsOptions = {}) {
+  const registry = options.registry ?? searchJobRegistry;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_SEARCH_IDLE_TIMEOUT_MS;
+  const idleMinutes = Math.max(1, Math.round(idleTimeoutMs / 60_000));
+  const summaries = new WeakMap<SearchJob, { summary: SearchSummary; rows: SearchRow[] }>();
+
+  const start = (ctx: OperationContext, operation: string, request: ResolvedSearchRequest) =>
+    startSearchJob(ctx.client, request, {
+      ...options.job,
+      logger: ctx.logger,
+      signal: ctx.signal,
+      idleTimeoutMs,
+      onClosed: (job, reason) => registry.closed(job, reason),
+    }).catch((error: unknown) => {
+      throw translate(operation, error);
+    });
+
+  const finish = async (job: SearchJob, snapshot: SearchJobSnapshot, signal?: AbortSignal) => {
+    const cached = summaries.get(job);
+    if (cached) return cached;
+    const builder = new SearchSummaryBuilder();
+    let rows: SearchRow[] = [];
+    if (snapshot.recordCount > 0) {
+      const page = await job.getRecords(0, Math.min(SUMMARY_SAMPLE_ROWS, snapshot.recordCount), signal);
+      rows = page.rows;
+      builder.addRecords(
+        rows,
+        page.fields.map((field) => field.name),
+      );
+    } else if (snapshot.messageCount > 0) {
+      rows = (await job.getMessages(0, Math.min(SUMMARY_SAMPLE_ROWS, snapshot.messageCount), signal)).rows;
+      builder.addMessages(rows);
+    }
+    const result = { summary: builder.build(snapshot, job.request), rows };
+    summaries.set(job, result);
+    return result;
+  };
+
+  const runSearch = defineOperation({
+    name: 'run_search',
+    toolset: 'search',
+    title: 'Run a log search',
+    description: [
+      'Searches logs and answers with a short summary: counts, a histogram over the range, for raw searches the top _sourceCategory/_sourceHost/_collector values and a few sample messages, for aggregate queries (| count by …) the top records; plus the first `limit` messages or records.',
+      'Use it for any question about log contents. The search job is created, polled, summarised and deleted within the call: 3–5 API calls.',
+      `If it has not finished within timeBudgetSeconds (default 45) or the client's deadline, it answers with jobKept: true, the job id, its state and progress. The job is then NOT deleted: continue with get_search_status (optionally waiting) and get_search_messages/get_search_records, and call cancel_search when finished. It stays alive only while you keep calling about it; after ${idleMinutes} minutes without a call it is deleted.`,
+    ].join(' '),
+    kind: 'read',
+    input: z.object({
+      ...requestFields,
+      timeBudgetSeconds: z
+        .number()
+        .min(1)
+        .max(600)
+        .default(45)
+        .describe('How long to wait for the search to finish before handing back the job id. Default 45.'),
+      limit: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        // The summary already carries samples and top values; three rows keep the whole answer
+        // within 4 KB of a model's context.
+        .default(3)
+        .describe(
+          'How many messages (or records, for aggregates) to return with the summary (0–100, default 3).',
+        ),
+      maxTextLength: maxTextField(300),
+    }),
+    output: RunSearchOutput,
+    async run(ctx, input) {
+      const request = resolve('run_search', input);
+      const now = Date.now();
+      const deadline = Math.min(
+        now + input.timeBudgetSeconds * 1000,
+        ctx.deadline ?? Number.POSITIVE_INFINITY,
+      );
+      const reserve = Math.min(MAX_BUDGET_RESERVE_MS, Math.max(0, deadline - now) * 0.2);
+      const job = await start(ctx, 'run_search', request);
+      let kept = false;
+      try {
+        const snapshot = await job.waitUntilDone({
+          signal: ctx.signal,
+          deadline: deadline - reserve,
+          onProgress: (current, polls) =>
+            ctx.onProgress?.({
+              progress: polls,
+              message: `${current.state}: ${current.messageCount} messages, ${current.recordCount} records`,
+            }),
+        });
+        if (!snapshot.done) {
+          kept = true;
+          registry.add(job);
+          return {
+            ...progressOf(snapshot),
+            jobKept: true,
+            summary: new SearchSummaryBuilder().build(snapshot, request),
+            itemsKind: snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const),
+            items: [],
+            next: `The search is still running (${snapshot.state}). Call get_search_status with jobId ${job.id} (waitSeconds up to 50) until done, then get_search_messages or get_search_records; call cancel_search when finished. The job is deleted after ${idleMinutes} minutes without a call.`,
+          };
+        }
+        const { summary, rows } = await finish(job, snapshot, ctx.signal);
+        const itemsKind = snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const);
+        const shown = Math.min(input.limit, rows.length);
+        const total = itemsKind === 'records' ? snapshot.recordCount : snapshot.messageCount;
+        return {
+          ...progressOf(snapshot),
+          jobKept: false,
+          summary,
+          itemsKind,
+          items: rows.slice(0, shown).map((row) => toItem(row, input.maxTextLength, itemsKind)),
+          ...(shown < total
+            ? {
+                next: `Showing ${shown} of ${total} ${itemsKind}. The job has been deleted; to read more, run start_search and page with get_search_${itemsKind}, or narrow the query.`,
+              }
+            : {}),
+        };
+      } catch (error) {
+        throw translate('run_search', error);
+      } finally {
+        if (!kept) await job.close();
+      }
+    },
+  });
+
+  const startSearch = defineOperation({
+    name: 'start_search',
+    toolset: 'search',
+    title: 'Start a log search and return its job id',
+    description: `Starts a search job and returns its id at once, for searches expected to run long or to be paged in full. Follow with get_search_status, get_search_messages/get_search_records, and cancel_search when finished; the job is deleted after ${idleMinutes} minutes without a call about it. Prefer run_search for questions answered by a summary. Costs 2 API calls.`,
+    kind: 'read',
+    input: z.object(requestFields),
+    output: z.object(ProgressFields),
+    async run(ctx, input) {
+      const request = resolve('start_search', input);
+      const job = await start(ctx, 'start_search', request);
+      try {
+        const snapshot = await job.refresh(ctx.signal);
+        registry.add(job);
+        return progressOf(snapshot);
+      } catch (error) {
+        await job.close();
+        throw translate('start_search', error);
+      }
+    },
+  });
+
+  const getStatus = defineOperation({
+    name: 'get_search_status',
+    toolset: 'search',
+    title: 'Get the status of a search job',
+    description:
+      'State, counts, histogram, and all errors and warnings so far of a search job started by run_search or start_search; once done, also its summary. waitSeconds > 0 waits (polling) until the job is done or the time is up, instead of calling again and again. Keeps the job alive. Costs 1 API call, more while waiting, plus 1 for the summary.',
+    kind: 'read',
+    input: z.object({
+      jobId: jobIdField,
+      waitSeconds: z
+        .number()
+        .min(0)
+        .max(50)
+        .default(0)
+        .describe('Wait up to this many seconds for the job to finish (0–50, default 0: answer at once).'),
+    }),
+    output: StatusOutput,
+    async run(ctx, input) {
+      try {
+        const job = registry.get(ctx.client, input.jobId);
+        const deadline = Math.min(
+          Date.now() + input.waitSeconds * 1000,
+          ctx.deadline ?? Number.POSITIVE_INFINITY,
+        );
+        const snapshot =
+          input.waitSeconds > 0
+            ? await job.waitUntilDone({ signal: ctx.signal, deadline })
+            : await job.refresh(ctx.signal);
+        const summary = snapshot.done ? (await finish(job, snapshot, ctx.signal)).summary : undefined;
+        return {
+          ...progressOf(snapshot),
+          histogram: compactHistogram(snapshot.histogram, job.request.from, job.request.to),
+          errors: snapshot.errors,
+          warnings: snapshot.warnings,
+          elapsedSeconds: Math.round(snapshot.elapsedMs / 100) / 10,
+          ...(summary ? { summary } : {}),
+        };
+      } catch (error) {
+        throw translate('get_search_status', error);
+      }
+    },
+  });
+
+  const rowsOperation = (kind: 'messages' | 'records') =>
+    defineOperation({
+      name: `get_search_${kind}`,
+      toolset: 'search',
+      title: `Page through the ${kind} of a search job`,
+      description:
+        kind === 'messages'
+          ? 'A page of the messages (newest first) a search job has found so far; works while the job still runs (done: false means more may come). Internal ids are left out and long text is trimmed. Keeps the job alive. Costs 1–2 API calls.'
+          : 'A page of the records of an aggregate search job (queries with | count, | sum, …); a query without aggregation has none and gets an error saying so. Works while the job runs. Keeps the job alive. Costs 1–2 API calls.',
+      kind: 'read',
+      input: z.object({
+        jobId: jobIdField,
+        ...pagingInput({ defaultLimit: 25, maxLimit: 100, what: kind }),
+        maxTextLength: maxTextField(1_000),
+      }),
+      output: RowsOutput(kind),
+      async run(ctx, input) {
+        try {
+          const job = registry.get(ctx.client, input.jobId);
+          let snapshot = job.snapshot();
+          const count = () => (kind === 'messages' ? snapshot.messageCount : snapshot.recordCount);
+          if (!snapshot.done || input.offset >= count()) snapshot = await job.refresh(ctx.signal);
+          const available = Math.max(0, Math.min(input.limit, count() - input.offset));
+          let rows: SearchRow[] = [];
+          if (available > 0 || (kind === 'records' && snapshot.done && input.offset === 0)) {
+            const fetch = kind === 'messages' ? job.getMessages.bind(job) : job.getRecords.bind(job);
+            rows = (await fetch(input.offset, Math.max(1, available), ctx.signal)).rows.slice(0, input.limit);
+          }
+          const end = input.offset + rows.length;
+          const more = end < count() || !snapshot.done;
+          return {
+            items: rows.map((row) => toItem(row, input.maxTextLength, kind)),
+            offset: input.offset,
+            limit: input.limit,
+            total: count(),
+            nextOffset: more ? end : null,
+            state: snapshot.state,
+            done: snapshot.done,
+          };
+        } catch (error) {
+          throw translate(`get_search_${kind}`, error);
+        }
+      },
+    });
+
+  const cancelSearch = defineOperation({
+    name: 'cancel_search',
+    toolset: 'search',
+    title: 'Cancel and delete a search job',
+    description:
+      'Stops a search job started by run_search or start_search and deletes it with its results. Call it when you are done with a job that run_search kept or start_search started: the organisation may have only 200 active search jobs. Costs 1 API call.',
+    // `read`, not `write`: the registry only knows jobs this process created, so this can delete
+    // nothing but our own transient search — the same cleanup run_search does by itself at the end
+    // of every call. It changes nothing in the organisation, a read-only deployment that may start
+    // searches must be able to stop them, and a confirmation prompt for freeing one's own search
+    // would only teach people to click "yes" without reading.
+    kind: 'read',
+    idempotent: true,
+    input: z.object({ jobId: jobIdField }),
+    output: z.object({
+      jobId: z.string(),
+      deleted: z.boolean().describe('True when Sumo confirmed the deletion (or the job was already gone).'),
+      message: z.string(),
+    }),
+    async run(ctx, input) {
+      let job: SearchJob;
+      try {
+        job = registry.get(ctx.client, input.jobId);
+      } catch (error) {
+        throw translate('cancel_search', error);
+      }
+      const deleted = await job.close();
+      return {
+        jobId: input.jobId,
+        deleted,
+        message: deleted
+          ? `Search job ${input.jobId} is cancelled and deleted.`
+          : `Could not confirm the deletion of search job ${input.jobId}; Sumo cancels it by itself about 30 seconds after the last poll.`,
+      };
+    },
+  });
+
+  return [
+    runSearch,
+    startSearch,
+    getStatus,
+    rowsOperation('messages'),
+    rowsOperation('records'),
+    cancelSearch,
+  ];
+}
+
+/** The search operations on the process-wide job registry. */
+export const searchOperations = createSearchOperations();
+
+function resolve(
+  operation: string,
+  input: z.output<z.ZodObject<typeof requestFields>>,
+): ResolvedSearchRequest {
+  try {
+    return resolveSearchRequest(input);
+  } catch (error) {
+    throw translate(operation, error);
+  }
+}
+
+function translate(operation: string, error: unknown): unknown {
+  if (error instanceof SearchRequestError) return new OperationInputError(operation, error.problems);
+  if (error instanceof SearchJobError)
+    return new OperationError(error.message, error.code, { jobId: error.jobId });
+  return error;
+}
+
+function progressOf(snapshot: SearchJobSnapshot) {
+  return {
+    jobId: snapshot.id,
+    state: snapshot.state,
+    done: snapshot.done,
+    messageCount: snapshot.messageCount,
+    recordCount: snapshot.recordCount,
+  };
+}
+
+function toItem(row: SearchRow, maxTextLength: number, kind: 'messages' | 'records'): SearchRowItem {
+  let truncated = false;
+  const cut = (value: string) => {
+    const result = truncateText(value, maxTextLength);
+    truncated ||= result.truncated;
+    return result.text;
+  };
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(row)) {
+    if (kind === 'records' || !HIDDEN_FIELDS.has(name.toLowerCase())) fields[name] = cut(value);
+  }
+  const item: SearchRowItem = { fields, truncated: false };
+  if (kind === 'records') {
+    item.truncated = truncated;
+    return item;
+  }
+  const time = Number(row._messagetime ?? row._messageTime);
+  if (Number.isFinite(time)) item.time = new Date(time).toISOString();
+  if (row._raw !== undefined) item.raw = cut(row._raw);
+  item.truncated = truncated;
+  return item;
+}

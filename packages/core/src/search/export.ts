@@ -1,0 +1,106 @@
+import type { Writable } from 'node:stream';
+import type { SearchRow } from '../schemas/search-job.js';
+import type { PagingOptions, RowsPage, SearchJob } from './search-job.js';
+
+export type SearchExportFormat = 'ndjson' | 'csv';
+
+export interface SearchExportOptions extends PagingOptions {
+  format: SearchExportFormat;
+  /** Messages (default) or, for aggregate queries, records. */
+  kind?: 'messages' | 'records' | undefined;
+  /** CSV columns; default: the fields the first page describes, in its order. */
+  columns?: readonly string[] | undefined;
+  /** Sees every page before it is written (e.g. a `SearchSummaryBuilder`). */
+  onPage?: ((page: RowsPage) => void) | undefined;
+}
+
+export interface SearchExportResult {
+  rows: number;
+  bytes: number;
+}
+
+/** Rows per write: large enough to keep per-write overhead low, small enough to keep memory flat. */
+const ROWS_PER_CHUNK = 1_000;
+
+/**
+ * Streams a job's results to `output` while the job may still be running, one page in memory
+ * at a time, honouring backpressure: when `output` says its buffer is full, paging waits for
+ * 'drain'. The output is not ended, so several exports can share it.
+ */
+export async function exportSearchResults(
+  job: SearchJob,
+  output: Writable,
+  options: SearchExportOptions,
+): Promise<SearchExportResult> {
+  const kind = options.kind ?? 'messages';
+  const pages = kind === 'messages' ? job.messagePages(options) : job.recordPages(options);
+  let columns = options.columns;
+  let rows = 0;
+  let bytes = 0;
+  const write = async (text: string) => {
+    bytes += Buffer.byteLength(text);
+    if (!output.write(text)) await drained(output, options.signal);
+  };
+  for await (const page of pages) {
+    options.onPage?.(page);
+    if (options.format === 'csv' && columns === undefined) {
+      columns =
+        page.fields.length > 0 ? page.fields.map((field) => field.name) : Object.keys(page.rows[0] ?? {});
+      await write(`${columns.map(csvCell).join(',')}\n`);
+    }
+    for (let start = 0; start < page.rows.length; start += ROWS_PER_CHUNK) {
+      const chunk = page.rows.slice(start, start + ROWS_PER_CHUNK);
+      await write(options.format === 'csv' ? csvLines(chunk, columns ?? []) : ndjsonLines(chunk));
+    }
+    rows += page.rows.length;
+  }
+  return { rows, bytes };
+}
+
+function ndjsonLines(rows: readonly SearchRow[]): string {
+  let text = '';
+  for (const row of rows) text += `${JSON.stringify(row)}\n`;
+  return text;
+}
+
+function csvLines(rows: readonly SearchRow[], columns: readonly string[]): string {
+  let text = '';
+  for (const row of rows) text += `${columns.map((column) => csvCell(row[column] ?? '')).join(',')}\n`;
+  return text;
+}
+
+/** RFC 4180: quote cells holding a comma, quote or line break, doubling inner quotes. */
+export function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function drained(output: Writable, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      output.off('drain', onDrain);
+      output.off('error', onError);
+      output.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('The export output was closed before all results were written.'));
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(signal?.reason);
+    };
+    output.on('drain', onDrain);
+    output.on('error', onError);
+    output.on('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

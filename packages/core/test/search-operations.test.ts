@@ -1,0 +1,209 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createCatalog,
+  createSearchOperations,
+  MAX_SUMMARY_BYTES,
+  type OperationContext,
+  OperationError,
+  OperationInputError,
+  SearchJobRegistry,
+  searchOperations,
+} from '../src/index.js';
+import { caught } from './helpers.js';
+import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
+
+const HOUR = 3_600_000;
+
+let sumo: SimulatedSumo | undefined;
+let registry: SearchJobRegistry;
+afterEach(async () => {
+  await registry?.closeAll();
+  await sumo?.close();
+  sumo = undefined;
+});
+
+async function setUp(
+  search: Record<string, number> = {},
+  options: { idleTimeoutMs?: number; clockSpeed?: number } = {},
+) {
+  const corpusTo = Date.now() - HOUR;
+  sumo = await startSimulatedSumo({
+    clockSpeed: options.clockSpeed ?? 1,
+    search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, startDelayMs: 0, ...search },
+  });
+  registry = new SearchJobRegistry();
+  const catalog = createCatalog(
+    createSearchOperations({
+      registry,
+      ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      job: { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 },
+    }),
+  );
+  const progress: string[] = [];
+  const ctx: OperationContext = {
+    client: sumo.client,
+    logger: sumo.logger,
+    onProgress: (update) => progress.push(update.message ?? ''),
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the operations' untyped output
+  const run = async (name: string, raw: unknown, extra: Partial<OperationContext> = {}): Promise<any> =>
+    catalog.run(name, { ...ctx, ...extra }, catalog.parseInput(name, raw));
+  return { sumo, run, progress, range: { from: corpusTo - 24 * HOUR, to: corpusTo } };
+}
+
+const active = () => sumo?.sim.search.activeJobCount() ?? -1;
+
+describe('search operations', () => {
+  it('run_search answers a raw search with a small summary and the first messages, and deletes the job', async () => {
+    const { run, progress, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 400_000 });
+    const result = await run('run_search', { query: '*', ...range, limit: 5 });
+    expect(result).toMatchObject({
+      done: true,
+      jobKept: false,
+      state: 'DONE GATHERING RESULTS',
+      itemsKind: 'messages',
+    });
+    expect(result.messageCount).toBe(100_000);
+    expect(result.items).toHaveLength(5);
+    expect(result.items[0]).toMatchObject({
+      time: expect.any(String),
+      raw: expect.any(String),
+      truncated: expect.any(Boolean),
+    });
+    expect(result.items[0].fields._messageid).toBeUndefined();
+    expect(result.next).toContain('Showing 5 of 100000 messages');
+
+    const summary = result.summary;
+    expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    expect(summary).toMatchObject({
+      complete: true,
+      aggregate: false,
+      messageCount: 100_000,
+      sampledMessages: 1_000,
+    });
+    expect(Object.keys(summary.topValues)).toEqual(['_sourceCategory', '_sourceHost', '_collector']);
+    expect(summary.topValues._sourceCategory[0]).toMatchObject({
+      value: expect.any(String),
+      count: expect.any(Number),
+    });
+    expect(summary.samples.length).toBeGreaterThan(0);
+    expect(summary.samples[0]).toHaveProperty('truncated');
+    expect(summary.histogram.counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(100_000);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(active()).toBe(0);
+  });
+
+  it('run_search summarises an aggregate search by its top records', async () => {
+    const { run, range } = await setUp();
+    const result = await run('run_search', { query: '* | count by _sourceCategory', ...range });
+    expect(result.itemsKind).toBe('records');
+    expect(result.summary.records.orderedBy).toBe('_count descending');
+    const counts = result.summary.records.top.map((record: Record<string, string>) => Number(record._count));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(20_000);
+    expect(active()).toBe(0);
+  });
+
+  it('hands back a job that outruns the budget, which the caller follows up and cancels', async () => {
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10_000 });
+    const first = await run('run_search', { query: 'error', ...range, timeBudgetSeconds: 1 });
+    expect(first).toMatchObject({ jobKept: true, done: false, items: [] });
+    expect(first.next).toContain('get_search_status');
+    expect(active()).toBe(1);
+
+    const partial = await run('get_search_messages', { jobId: first.jobId, limit: 5 });
+    expect(partial.done).toBe(false);
+    const status = await run('get_search_status', { jobId: first.jobId, waitSeconds: 20 });
+    expect(status).toMatchObject({ done: true, state: 'DONE GATHERING RESULTS' });
+    expect(status.summary.messageCount).toBe(status.messageCount);
+    const page = await run('get_search_messages', {
+      jobId: first.jobId,
+      offset: 2,
+      limit: 3,
+      maxTextLength: 40,
+    });
+    expect(page).toMatchObject({
+      offset: 2,
+      limit: 3,
+      total: status.messageCount,
+      nextOffset: 5,
+      done: true,
+    });
+    expect(page.items.every((item: { raw: string }) => item.raw.length <= 40)).toBe(true);
+
+    const cancelled = await run('cancel_search', { jobId: first.jobId });
+    expect(cancelled).toMatchObject({ deleted: true });
+    expect(active()).toBe(0);
+    const after = await caught(run('get_search_status', { jobId: first.jobId }));
+    expect(after).toBeInstanceOf(OperationError);
+    expect((after as Error).message).toContain('cancelled and deleted');
+    expect(sumo.sim.counters.byRoute['DELETE /v1/search/jobs/:id']).toEqual({ 200: 1 });
+  });
+
+  it('deletes a job its caller stops using', async () => {
+    const { run, range } = await setUp({ gatheringSpeed: 10 }, { idleTimeoutMs: 300 });
+    const started = await run('start_search', { query: '*', ...range });
+    expect(active()).toBe(1);
+    await delay(700);
+    expect(active()).toBe(0);
+    const error = await caught(run('get_search_messages', { jobId: started.jobId }));
+    expect((error as Error).message).toContain('unused');
+  });
+
+  it('run_search deletes its job when cancelled through the signal, and when the search fails', async () => {
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stopped by user')), 200);
+    const aborted = await caught(run('run_search', { query: '*', ...range }, { signal: controller.signal }));
+    expect(aborted).toMatchObject({ message: 'stopped by user' });
+    expect(active()).toBe(0);
+
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/search/jobs/:id'] });
+    const failed = await caught(run('run_search', { query: '*', ...range }));
+    expect(failed).toMatchObject({ status: 500 });
+    expect(active()).toBe(0);
+  });
+
+  it('refuses bad input before any API call, naming the fields', async () => {
+    const { run, sumo } = await setUp();
+    const error = await caught(
+      run('run_search', { query: 'x', from: '-1h', to: '-2h', timeZone: 'Atlantis/Capital' }),
+    );
+    expect(error).toBeInstanceOf(OperationInputError);
+    expect((error as OperationInputError).problems.map((problem) => problem.field)).toEqual([
+      'timeZone',
+      'from',
+    ]);
+    const empty = await caught(run('start_search', { query: '' }));
+    expect((empty as OperationInputError).problems).toEqual([
+      { field: 'query', message: expect.stringContaining('empty') },
+    ]);
+    expect(sumo.sim.counters.total).toBe(0);
+  });
+
+  it('says so for a job id this process does not know, and for records of a raw search', async () => {
+    const { run, range } = await setUp();
+    const unknown = await caught(run('get_search_status', { jobId: '0123456789ABCDEF' }));
+    expect(unknown).toMatchObject({
+      code: 'search.job.unknown',
+      message: expect.stringContaining('not one this process started'),
+    });
+    const started = await run('start_search', { query: 'error', ...range });
+    await run('get_search_status', { jobId: started.jobId, waitSeconds: 10 });
+    const records = await caught(run('get_search_records', { jobId: started.jobId }));
+    expect(records).toMatchObject({ code: 'search.no.records' });
+  });
+
+  it('is registered in the product catalog as read-only tools', () => {
+    const catalog = createCatalog(searchOperations);
+    expect(catalog.list({ readOnly: true }).map((operation) => operation.name)).toEqual([
+      'run_search',
+      'start_search',
+      'get_search_status',
+      'get_search_messages',
+      'get_search_records',
+      'cancel_search',
+    ]);
+  });
+});

@@ -1,0 +1,308 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  SearchJobError,
+  SearchRequestError,
+  type SearchRow,
+  startSearchJob,
+  withSearchJob,
+} from '../src/index.js';
+import { caught } from './helpers.js';
+import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
+
+const HOUR = 3_600_000;
+const FAST = { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 };
+
+let sumo: SimulatedSumo | undefined;
+afterEach(async () => {
+  await sumo?.close();
+  sumo = undefined;
+});
+
+/** A simulator whose corpus ends an hour ago, so `-1d`..`now` covers all of it. */
+async function simulator(search: Record<string, number> = {}, clockSpeed = 1) {
+  const corpusTo = Date.now() - HOUR;
+  sumo = await startSimulatedSumo({
+    clockSpeed,
+    search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, startDelayMs: 0, ...search },
+  });
+  return { sumo, range: { from: corpusTo - 24 * HOUR, to: corpusTo } };
+}
+
+const active = () => sumo?.sim.search.activeJobCount() ?? -1;
+
+describe('search job runner against the simulator', () => {
+  it('runs a search to the end, merging histogram buckets and keeping warnings across status calls', async () => {
+    const { sumo, range } = await simulator({ gatheringSpeed: 4_000 }, 10);
+    const job = await startSearchJob(sumo.client, { query: '* | json "level" nodrop', ...range }, FAST);
+    try {
+      let polls = 0;
+      const done = await job.waitUntilDone({ onProgress: (_, n) => (polls = n) });
+      expect(polls).toBeGreaterThan(2);
+      expect(done).toMatchObject({ state: 'DONE GATHERING RESULTS', done: true, messageCount: 20_000 });
+      // Buckets arrive a few per call; only their sum over every call adds up to the count.
+      expect(done.histogram.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(20_000);
+      expect(done.warnings).toEqual([expect.stringContaining('not valid JSON')]);
+      const again = await job.refresh();
+      expect(again.warnings).toEqual(done.warnings);
+      expect(again.histogram).toEqual(done.histogram);
+    } finally {
+      expect(await job.close()).toBe(true);
+    }
+    expect(active()).toBe(0);
+  });
+
+  it('keeps two concurrent jobs apart, each with its own cookie jar', async () => {
+    const { sumo, range } = await simulator();
+    const [a, b] = await Promise.all([
+      startSearchJob(sumo.client, { query: '_sourceCategory=prod/web/nginx', ...range }, FAST),
+      startSearchJob(sumo.client, { query: '* | count by _sourceCategory', ...range }, FAST),
+    ]);
+    try {
+      expect(a.affinity.requestOptions().cookieJar).not.toBe(b.affinity.requestOptions().cookieJar);
+      const cookieA = await a.affinity.requestOptions().cookieJar?.getCookieString(sumo.sim.apiUrl);
+      const cookieB = await b.affinity.requestOptions().cookieJar?.getCookieString(sumo.sim.apiUrl);
+      expect(cookieA).toMatch(/JSESSIONID=/);
+      expect(cookieA).not.toBe(cookieB);
+      const [doneA, doneB] = await Promise.all([a.waitUntilDone(), b.waitUntilDone()]);
+      const messages: SearchRow[] = [];
+      for await (const row of a.messages({ pageSize: 1_000 })) messages.push(row);
+      expect(messages).toHaveLength(doneA.messageCount);
+      expect(new Set(messages.map((row) => row._sourceCategory))).toEqual(new Set(['prod/web/nginx']));
+      const records: SearchRow[] = [];
+      for await (const row of b.records()) records.push(row);
+      expect(records).toHaveLength(doneB.recordCount);
+      expect(records.reduce((sum, row) => sum + Number(row._count), 0)).toBe(20_000);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    expect(active()).toBe(0);
+  });
+
+  it('keeps a slow job alive under a fast simulated clock, and the job dies without it', async () => {
+    // 50× clock: Sumo's 30 s keep-alive window is 0.6 s of real time; the job needs ~1 s.
+    const { sumo, range } = await simulator({ corpusSize: 5_000, gatheringSpeed: 100 }, 50);
+    const job = await startSearchJob(
+      sumo.client,
+      { query: '*', ...range },
+      { poll: { initialMs: 20, maxMs: 150 }, keepAliveMs: 150 },
+    );
+    try {
+      const done = await job.waitUntilDone();
+      expect(done.state).toBe('DONE GATHERING RESULTS');
+      // Only paged, with a consumer slower than the window between pages: the runner touches it.
+      let pages = 0;
+      for await (const _ of job.messagePages({ pageSize: 2_500 })) {
+        pages += 1;
+        await delay(800);
+      }
+      expect(pages).toBe(2);
+    } finally {
+      await job.close();
+    }
+
+    const neglected = await startSearchJob(sumo.client, { query: '*', ...range }, { keepAliveMs: 20_000 });
+    try {
+      await delay(900);
+      const error = await caught(neglected.refresh());
+      expect(error).toBeInstanceOf(SearchJobError);
+      expect((error as SearchJobError).code).toBe('search.job.cancelled');
+      expect((error as SearchJobError).message).toContain('CANCELLED');
+    } finally {
+      await neglected.close();
+    }
+    expect(active()).toBe(0);
+  });
+
+  it('treats FORCE PAUSED as final: pages what was found and says the results are partial', async () => {
+    const { sumo, range } = await simulator({ forcePauseThreshold: 1_500 });
+    await withSearchJob(
+      sumo.client,
+      { query: '*', ...range },
+      async (job) => {
+        const done = await job.waitUntilDone();
+        expect(done).toMatchObject({ state: 'FORCE PAUSED', done: true, messageCount: 1_500 });
+        expect(done.warnings).toEqual([expect.stringContaining('paused')]);
+        let count = 0;
+        for await (const _ of job.messages({ pageSize: 400 })) count += 1;
+        expect(count).toBe(1_500);
+      },
+      FAST,
+    );
+    expect(active()).toBe(0);
+  });
+
+  it('reports CANCELLED (Sumo’s 8-hour stop) as an error rather than waiting forever', async () => {
+    const { sumo, range } = await simulator({ gatheringSpeed: 10 });
+    const error = await caught(
+      withSearchJob(
+        sumo.client,
+        { query: '*', ...range },
+        async (job) => {
+          await job.refresh();
+          sumo.sim.clock.advance(8 * HOUR + 1_000);
+          await job.waitUntilDone();
+        },
+        FAST,
+      ),
+    );
+    expect(error).toMatchObject({ name: 'SearchJobError', code: 'search.job.cancelled' });
+    expect(active()).toBe(0);
+  });
+
+  it('gives up at the runtime ceiling and deletes the job', async () => {
+    const { sumo, range } = await simulator({ gatheringSpeed: 10 });
+    const error = await caught(
+      withSearchJob(sumo.client, { query: '*', ...range }, (job) => job.waitUntilDone(), {
+        ...FAST,
+        maxRuntimeMs: 300,
+      }),
+    );
+    expect(error).toMatchObject({ code: 'search.job.too.long', message: expect.stringContaining('8 hours') });
+    expect(active()).toBe(0);
+  });
+
+  it('reports a job whose cookie is rejected as lost, never as an empty result', async () => {
+    const { sumo, range } = await simulator();
+    const job = await startSearchJob(sumo.client, { query: '*', ...range }, FAST);
+    try {
+      await job.waitUntilDone();
+      await job.affinity.requestOptions().cookieJar?.removeAllCookies();
+      const error = await caught(
+        (async () => {
+          for await (const _ of job.messages()) {
+            // Unreachable: the first page already fails.
+          }
+        })(),
+      );
+      expect(error).toMatchObject({
+        code: 'search.job.lost',
+        message: expect.stringContaining('job lost (expired, cancelled, or cookie rejected)'),
+      });
+      await expect(job.refresh()).rejects.toMatchObject({ code: 'search.job.lost' });
+    } finally {
+      await job.close();
+    }
+    // Without its cookie the job cannot be deleted: Sumo cancels it once nobody polls it.
+    expect(active()).toBe(1);
+    sumo.sim.clock.advance(31_000);
+    expect(active()).toBe(0);
+  });
+
+  it('pages messages while the job is still gathering, newest first and without gaps', async () => {
+    const { sumo, range } = await simulator({ gatheringSpeed: 8_000 }, 2);
+    await withSearchJob(
+      sumo.client,
+      { query: '*', ...range },
+      async (job) => {
+        const states = new Set<string>();
+        const times: number[] = [];
+        const ids = new Set<string>();
+        for await (const page of job.messagePages({ pageSize: 1_000 })) {
+          states.add(job.snapshot().state);
+          for (const row of page.rows) {
+            times.push(Number(row._messagetime));
+            ids.add(row._messageid ?? '');
+          }
+        }
+        expect(states.has('GATHERING RESULTS')).toBe(true);
+        expect(job.snapshot().state).toBe('DONE GATHERING RESULTS');
+        expect(ids.size).toBe(20_000);
+        expect(times.every((time, index) => index === 0 || time <= (times[index - 1] as number))).toBe(true);
+      },
+      FAST,
+    );
+    expect(active()).toBe(0);
+  });
+
+  it('answers records for an aggregate query and explains their absence for a raw one', async () => {
+    const { sumo, range } = await simulator();
+    await withSearchJob(
+      sumo.client,
+      { query: 'error', ...range },
+      async (job) => {
+        await job.waitUntilDone();
+        const error = await caught(job.getRecords(0, 10));
+        expect(error).toMatchObject({
+          code: 'search.no.records',
+          message: expect.stringContaining('messages'),
+        });
+        await expect(
+          (async () => {
+            for await (const _ of job.records()) {
+              // Unreachable.
+            }
+          })(),
+        ).rejects.toMatchObject({ code: 'search.no.records' });
+      },
+      FAST,
+    );
+    expect(active()).toBe(0);
+  });
+
+  it('refuses bad requests before any API call', async () => {
+    const { sumo } = await simulator();
+    const error = await caught(
+      startSearchJob(sumo.client, { query: ' ', from: 'now', to: '-1h', timeZone: 'Nowhere/City' }),
+    );
+    expect(error).toBeInstanceOf(SearchRequestError);
+    expect((error as SearchRequestError).problems.map((problem) => problem.field).sort()).toEqual([
+      'from',
+      'query',
+      'timeZone',
+    ]);
+    expect(sumo.sim.counters.total).toBe(0);
+  });
+
+  it('deletes the job when its user fails, and when the caller aborts', async () => {
+    const { sumo, range } = await simulator({ gatheringSpeed: 10 });
+    const failure = await caught(
+      withSearchJob(
+        sumo.client,
+        { query: '*', ...range },
+        async (job) => {
+          await job.refresh();
+          expect(active()).toBe(1);
+          throw new Error('consumer broke');
+        },
+        FAST,
+      ),
+    );
+    expect(failure).toMatchObject({ message: 'consumer broke' });
+    expect(active()).toBe(0);
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user pressed stop')), 150);
+    const aborted = await caught(
+      withSearchJob(
+        sumo.client,
+        { query: '*', ...range },
+        (job) => job.waitUntilDone({ signal: controller.signal }),
+        { ...FAST, signal: controller.signal },
+      ),
+    );
+    expect(aborted).toMatchObject({ message: 'user pressed stop' });
+    expect(active()).toBe(0);
+    expect(sumo.sim.counters.byRoute['DELETE /v1/search/jobs/:id']).toEqual({ 200: 2 });
+  });
+
+  it('explains the active-job limit and does not keep retrying it', async () => {
+    const { sumo, range } = await simulator({ maxActiveJobs: 200 });
+    const jobs = [];
+    for (let index = 0; index < 200; index += 1) {
+      jobs.push(await startSearchJob(sumo.client, { query: '*', ...range }, { keepAliveMs: 20_000 }));
+    }
+    try {
+      const error = await caught(startSearchJob(sumo.client, { query: '*', ...range }));
+      expect(error).toBeInstanceOf(SearchJobError);
+      expect(error).toMatchObject({ code: 'search.jobs.limit' });
+      const message = (error as Error).message;
+      expect(message).toContain('limit of active search jobs (200');
+      expect(message).toContain('cancel_search');
+      expect(sumo.sim.counters.byRoute['POST /v1/search/jobs']?.[429]).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all(jobs.map((job) => job.close()));
+    }
+    expect(active()).toBe(0);
+  });
+});
