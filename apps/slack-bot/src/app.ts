@@ -1,0 +1,147 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver } from '@slack/bolt';
+import {
+  createLogger,
+  type Logger,
+  type OperationCatalog,
+  registerSecret,
+  type SumoClient,
+} from '@sumo-ops/core';
+import { AccessPolicy, type AccessSettings } from './access.js';
+import { AuditLog } from './audit.js';
+import { boltLogger } from './bolt-logger.js';
+import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from './context.js';
+import { subcommandsFor } from './grammar.js';
+import { registerActions } from './listeners/actions.js';
+import { registerCommand } from './listeners/command.js';
+import { ChannelPacer } from './pacer.js';
+import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+
+export interface SlackBotOptions {
+  catalog: OperationCatalog;
+  sumo: SumoClient;
+  botToken: string;
+  /** HTTP mode: required. */
+  signingSecret?: string | undefined;
+  /** Set → Socket Mode. */
+  appToken?: string | undefined;
+  /** Web API base URL, e.g. a fake Slack in tests (`http://127.0.0.1:PORT/api/`). */
+  slackApiUrl?: string | undefined;
+  /** HTTP mode; 0 picks a free port. Default 3000. */
+  port?: number | undefined;
+  /** Default 127.0.0.1 would hide the bot from Slack; default is all interfaces. */
+  host?: string | undefined;
+  access: AccessSettings;
+  logger?: Logger | undefined;
+  /** Where audit lines go; stdout by default. */
+  auditWriter?: ((line: string) => void) | undefined;
+  /** The clock confirmations expire by (tests move it forward). */
+  now?: (() => number) | undefined;
+  confirmationTtlMs?: number | undefined;
+  /** Minimum gap between posts to one channel. Default 1000 ms (Slack's pace). */
+  channelIntervalMs?: number | undefined;
+  search?: Partial<SearchThreadSettings> | undefined;
+  upgrades?: Partial<UpgradeFollowUpSettings> | undefined;
+  /** Shown under replies, e.g. that answers come from the simulator. */
+  notes?: string[] | undefined;
+}
+
+export interface SlackBot {
+  app: App;
+  context: BotContext;
+  /** Starts listening; in HTTP mode resolves with the port. */
+  start(): Promise<{ port: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+const HEALTH_PATH = '/healthz';
+export const EVENTS_PATH = '/slack/events';
+
+/** Wires the listeners onto a Bolt app: HTTP (`/slack/events`, `/healthz`) or Socket Mode. */
+export function createSlackBot(options: SlackBotOptions): SlackBot {
+  // Registered here as well as in the settings loader, so a bot built in code is just as safe.
+  for (const secret of [options.botToken, options.signingSecret, options.appToken]) registerSecret(secret);
+  const logger = (options.logger ?? createLogger()).child({ component: 'slack-bot' });
+  const socketMode = options.appToken !== undefined;
+  const common = {
+    token: options.botToken,
+    logger: boltLogger(logger),
+    clientOptions: options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {},
+    // Token verification stays on, even against a fake API: with it off, Bolt calls auth.test on
+    // every incoming request before the listener runs, so each ack waits for a Web API round
+    // trip. On, auth.test runs once in `init()` (below, in start) and its answer is reused.
+    tokenVerificationEnabled: true,
+    deferInitialization: true,
+    // No listener reads conversation state; the store would only add work before every ack.
+    convoStore: false as const,
+  };
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (socketMode) {
+    app = new App({ ...common, appToken: options.appToken, socketMode: true });
+  } else {
+    if (!options.signingSecret) throw new Error('HTTP mode needs a signing secret (SLACK_SIGNING_SECRET).');
+    receiver = new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      endpoints: EVENTS_PATH,
+      logger: common.logger,
+      customRoutes: [
+        {
+          path: HEALTH_PATH,
+          method: ['GET'],
+          handler: (_request, response) => {
+            response.writeHead(200, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ status: 'ok' }));
+          },
+        },
+      ],
+    });
+    app = new App({ ...common, receiver });
+  }
+
+  const context: BotContext = {
+    catalog: options.catalog,
+    specs: subcommandsFor(options.catalog),
+    sumo: options.sumo,
+    access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
+    pending: new PendingActions(options.now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
+    audit: new AuditLog(options.auditWriter, options.now),
+    logger,
+    pacer: new ChannelPacer(options.channelIntervalMs ?? 1000),
+    notes: options.notes ?? [],
+    search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
+    upgrades: { pollIntervalMs: 5_000, timeoutMs: 35 * 60_000, ...options.upgrades },
+  };
+  registerCommand(app, context);
+  registerActions(app, context);
+  app.error(async (error) => {
+    logger.error('unhandled Slack error', { error: error.message, code: error.code });
+  });
+
+  return {
+    app,
+    context,
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        throw new Error(
+          `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${error instanceof Error ? error.message : String(error)}).`,
+        );
+      }
+      if (socketMode) {
+        await app.start();
+        logger.info('connected to Slack in Socket Mode');
+        return { port: undefined };
+      }
+      const server = (await app.start({ port: options.port ?? 3000, host: options.host })) as Server;
+      const { port } = server.address() as AddressInfo;
+      logger.info('listening for Slack requests', { port, path: EVENTS_PATH });
+      return { port };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
+import type { Logger, OperationCatalog, OperationContext, SumoClient } from '@sumo-ops/core';
+import type { AccessPolicy } from './access.js';
+import type { AuditLog } from './audit.js';
+import type { Reply } from './blocks/help.js';
+import type { SubcommandSpec } from './grammar.js';
+import type { ChannelPacer } from './pacer.js';
+import type { PendingActions } from './pending-actions.js';
+
+export interface SearchThreadSettings {
+  /** Results with more rows than this also go into the thread as a file. */
+  fileThresholdRows: number;
+  /** At most this many rows go into the file. */
+  fileMaxRows: number;
+  /** The parent message is updated with progress at most this often. */
+  progressIntervalMs: number;
+}
+
+export interface UpgradeFollowUpSettings {
+  pollIntervalMs: number;
+  /** Stop watching (and say so in the thread) after this long. */
+  timeoutMs: number;
+}
+
+/** Everything the listeners share; built once in `createSlackBot`. */
+export interface BotContext {
+  catalog: OperationCatalog;
+  specs: readonly SubcommandSpec[];
+  sumo: SumoClient;
+  access: AccessPolicy;
+  pending: PendingActions;
+  audit: AuditLog;
+  logger: Logger;
+  pacer: ChannelPacer;
+  /** Shown under replies, e.g. that answers come from the simulator. */
+  notes: string[];
+  search: SearchThreadSettings;
+  upgrades: UpgradeFollowUpSettings;
+}
+
+/** What a listener needs to answer one request. */
+export interface Conversation {
+  userId: string;
+  channelId: string;
+  respond: RespondFn;
+  client: webApi.WebClient;
+}
+
+export function operationContext(
+  bot: BotContext,
+  operation: string,
+  extra: Partial<OperationContext> = {},
+): OperationContext {
+  return { client: bot.sumo, logger: bot.logger.child({ operation }), ...extra };
+}
+
+export function ephemeral(reply: Reply): RespondArguments {
+  return { response_type: 'ephemeral', text: reply.text, blocks: reply.blocks };
+}

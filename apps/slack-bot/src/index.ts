@@ -1,0 +1,10 @@
+export { AccessPolicy, type AccessSettings, HOW_TO_ALLOW_WRITES } from './access.js';
+export { createSlackBot, EVENTS_PATH, type SlackBot, type SlackBotOptions } from './app.js';
+export { type AuditEntry, AuditLog } from './audit.js';
+export { blockKitProblems, LIMITS, type SlackMessage } from './blocks/limits.js';
+export { GRAMMAR, type SubcommandSpec, subcommandsFor, usageLine } from './grammar.js';
+export { COMMAND } from './listeners/command.js';
+export { ChannelPacer } from './pacer.js';
+export { type ParsedCommand, parseCommand } from './parse-command.js';
+export { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+export { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';

@@ -1,0 +1,154 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { CANCEL_ACTION_ID, CONFIRM_ACTION_ID, type Outcome, outcomeMessage } from '../blocks/confirm.js';
+import { describeError } from '../blocks/errors.js';
+import { resultBlocks } from '../blocks/result.js';
+import { type BotContext, type Conversation, operationContext } from '../context.js';
+import { followUpInThread } from '../follow-up.js';
+import type { PendingAction } from '../pending-actions.js';
+import { afterPendingRequests } from './command.js';
+
+type Decision = 'confirm' | 'cancel';
+
+/** Registration only: the buttons of a confirmation. Acknowledge first, then decide. */
+export function registerActions(app: App, bot: BotContext): void {
+  for (const [actionId, decision] of [
+    [CONFIRM_ACTION_ID, 'confirm'],
+    [CANCEL_ACTION_ID, 'cancel'],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      await afterPendingRequests();
+      const conversation: Conversation = {
+        userId: body.user.id,
+        channelId: body.channel?.id ?? '',
+        respond,
+        client,
+      };
+      const threadTs = (body.container.message_ts as string | undefined) ?? body.message?.ts;
+      try {
+        await handleDecision(bot, decision, action.value ?? '', conversation, threadTs);
+      } catch (error) {
+        bot.logger.error('confirmation handling failed', { error: describeError(error), user: body.user.id });
+      }
+    });
+  }
+}
+
+/**
+ * Only the person who asked may decide, once, within the confirmation's lifetime. The input that
+ * runs is the one stored when the preview was shown; the click contributes only the pending id.
+ */
+export async function handleDecision(
+  bot: BotContext,
+  decision: Decision,
+  pendingId: string,
+  conversation: Conversation,
+  threadTs: string | undefined,
+): Promise<void> {
+  const { userId, respond, client } = conversation;
+  const claim = bot.pending.claim(pendingId, userId);
+  switch (claim.status) {
+    case 'handled':
+      // A second click or a replayed request: the first one already decided.
+      bot.logger.info('ignored a repeated confirmation click', { user: userId });
+      return;
+    case 'unknown':
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'This confirmation is not known (the bot may have restarted). Nothing was changed; run the command again.',
+      });
+      return;
+    case 'not-requester':
+      auditFor(
+        bot,
+        claim.action,
+        userId,
+        'refused',
+        `${userId} clicked ${decision} on a request by ${claim.action.userId}`,
+      );
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `Only <@${claim.action.userId}>, who asked, can ${decision} this. Nothing was changed.`,
+      });
+      return;
+    case 'expired':
+      auditFor(bot, claim.action, userId, 'expired');
+      await replace(bot, claim.action, respond, { status: 'expired' });
+      return;
+    case 'claimed':
+      break;
+  }
+  const { action } = claim;
+  if (decision === 'cancel') {
+    auditFor(bot, action, userId, 'cancelled');
+    await replace(bot, action, respond, { status: 'cancelled', by: userId });
+    return;
+  }
+  // Rights are checked again: SUMO_OPS_ADMINS or a user group may have changed since the preview.
+  const access = await bot.access.checkWrite(client, userId);
+  if (!access.allowed) {
+    auditFor(bot, action, userId, 'refused', access.reason);
+    await replace(bot, action, respond, { status: 'refused', reason: access.reason });
+    return;
+  }
+  await replace(bot, action, respond, { status: 'running', by: userId });
+  const operation = bot.catalog.require(action.operation);
+  let result: unknown;
+  try {
+    result = await bot.catalog.run(action.operation, operationContext(bot, action.operation), action.input, {
+      confirmed: true,
+    });
+  } catch (error) {
+    const reason = describeError(error);
+    auditFor(bot, action, userId, 'failed', reason);
+    await replace(bot, action, respond, { status: 'failed', by: userId, reason });
+    return;
+  }
+  auditFor(bot, action, userId, 'succeeded', undefined, result);
+  await replace(bot, action, respond, {
+    status: 'succeeded',
+    by: userId,
+    result: resultBlocks(operation, result),
+  });
+  if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
+}
+
+async function replace(
+  bot: BotContext,
+  action: PendingAction,
+  respond: Conversation['respond'],
+  outcome: Outcome,
+) {
+  const operation = bot.catalog.require(action.operation);
+  const reply = outcomeMessage(operation, action, action.commandText, outcome);
+  try {
+    await respond({ replace_original: true, text: reply.text, blocks: reply.blocks });
+  } catch (error) {
+    bot.logger.warn('could not update the confirmation message', { error: describeError(error) });
+  }
+}
+
+function auditFor(
+  bot: BotContext,
+  action: PendingAction,
+  userId: string,
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused',
+  reason?: string,
+  result?: unknown,
+) {
+  bot.audit.record({
+    user: userId,
+    requestedBy: action.userId,
+    channel: action.channelId,
+    subcommand: action.subcommand,
+    operation: action.operation,
+    kind: bot.catalog.require(action.operation).kind,
+    input: action.input,
+    preview: action.preview,
+    outcome,
+    reason,
+    result,
+  });
+}

@@ -1,0 +1,127 @@
+import type { App, SlashCommand } from '@slack/bolt';
+import { confirmationMessage, nothingToDoMessage } from '../blocks/confirm.js';
+import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
+import { helpMessage, topicHelp, usageMessage } from '../blocks/help.js';
+import { resultBlocks } from '../blocks/result.js';
+import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
+import { normaliseCommandText, parseCommand } from '../parse-command.js';
+import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
+
+export const COMMAND = '/sumo';
+
+/**
+ * Lets requests that have already arrived be read and acknowledged before this one's work
+ * starts: under a burst, every ack then waits only for the acks before it, not for their work.
+ */
+export function afterPendingRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Registration only: acknowledge first (Slack gives 3 s), then do the work and answer via response_url. */
+export function registerCommand(app: App, bot: BotContext): void {
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+    await ack();
+    await afterPendingRequests();
+    const conversation: Conversation = {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      respond,
+      client,
+    };
+    try {
+      await handleCommand(bot, command, conversation);
+    } catch (error) {
+      bot.logger.error('slash command failed', { error: describeError(error), user: command.user_id });
+      await respond(ephemeral(errorMessage(`/sumo ${command.text}`.trim(), error))).catch(
+        (respondError: unknown) =>
+          bot.logger.error('could not answer a slash command', { error: describeError(respondError) }),
+      );
+    }
+  });
+}
+
+export async function handleCommand(
+  bot: BotContext,
+  command: SlashCommand,
+  conversation: Conversation,
+): Promise<void> {
+  const { userId, channelId, respond, client } = conversation;
+  const channel = bot.access.checkChannel(channelId);
+  if (!channel.allowed) {
+    await respond(ephemeral(refusalMessage(channel.reason)));
+    return;
+  }
+  const parsed = parseCommand(command.text ?? '', bot.catalog);
+  if (parsed.kind === 'help') {
+    const reply = parsed.topic
+      ? topicHelp(parsed.topic, bot.catalog)
+      : helpMessage(bot.specs, bot.catalog, bot.notes);
+    await respond(ephemeral(reply));
+    return;
+  }
+  if (parsed.kind === 'usage') {
+    await respond(ephemeral(usageMessage(parsed.message, parsed.spec, bot.specs, bot.catalog)));
+    return;
+  }
+
+  const { operation, input, spec } = parsed;
+  const commandText = `${COMMAND} ${normaliseCommandText(command.text)}`;
+  if (operation.kind === 'read') {
+    if (operation.name === SEARCH_OPERATION) {
+      await runSearchInThread(bot, conversation, commandText, input, spec);
+      return;
+    }
+    const result = await bot.catalog.run(operation.name, operationContext(bot, operation.name), input);
+    await respond(
+      ephemeral({
+        text: `${operation.title}: done`,
+        blocks: [...resultBlocks(operation, result), ...noteBlock(bot.notes)],
+      }),
+    );
+    return;
+  }
+
+  const base = {
+    user: userId,
+    channel: channelId,
+    subcommand: spec.name,
+    operation: operation.name,
+    kind: operation.kind,
+    input,
+  };
+  const decision = await bot.access.checkWrite(client, userId);
+  if (!decision.allowed) {
+    bot.audit.record({ ...base, outcome: 'refused', reason: decision.reason });
+    await respond(ephemeral(refusalMessage(decision.reason)));
+    return;
+  }
+  let preview: Awaited<ReturnType<typeof bot.catalog.preview>>;
+  try {
+    preview = await bot.catalog.preview(operation.name, operationContext(bot, operation.name), input);
+  } catch (error) {
+    await respond(ephemeral(errorMessage(`Preview of ${operation.title}`, error)));
+    return;
+  }
+  if (!preview.willChange) {
+    await respond(ephemeral(nothingToDoMessage(operation, commandText, userId, preview)));
+    return;
+  }
+  const action = bot.pending.create({
+    userId,
+    channelId,
+    subcommand: spec.name,
+    commandText,
+    operation: operation.name,
+    input,
+    preview,
+  });
+  // In the channel, not ephemeral: a change to production is something the team should see, and
+  // the message is the thread where the outcome and any follow-up are reported.
+  const reply = confirmationMessage(operation, action, commandText, bot.pending.ttlMs, bot.notes);
+  await respond({ response_type: 'in_channel', text: reply.text, blocks: reply.blocks });
+  bot.logger.info('confirmation requested', {
+    user: userId,
+    operation: operation.name,
+    pending: action.id.slice(0, 6),
+  });
+}

@@ -1,0 +1,258 @@
+import { type AnyOperation, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
+import type { z } from 'zod';
+import { inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
+
+export type ParsedCommand =
+  | { kind: 'help'; topic?: SubcommandSpec | undefined }
+  | { kind: 'invoke'; spec: SubcommandSpec; operation: AnyOperation; input: unknown }
+  | { kind: 'usage'; message: string; spec?: SubcommandSpec | undefined };
+
+interface Token {
+  /** The word with its quotes removed. */
+  value: string;
+  /** Where the word starts and ends in the text, quotes included. */
+  start: number;
+  end: number;
+  /** For `key=value` words whose key is a bare identifier. */
+  key?: string;
+  keyValue?: string;
+}
+
+/**
+ * Slack sends command text HTML-escaped (`&amp;`, `&lt;`, `&gt;`), and its clients may turn
+ * straight quotes into curly ones; neither is what the person meant.
+ */
+export function normaliseCommandText(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/[\u201c\u201d\u201e\u201f]/g, '"')
+    .trim();
+}
+
+/** Splits on whitespace outside double quotes. Throws on an unclosed quote. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let index = 0;
+  while (index < text.length) {
+    while (index < text.length && /\s/.test(text[index] as string)) index += 1;
+    if (index >= text.length) break;
+    const start = index;
+    const json = /^[A-Za-z_][A-Za-z0-9_]*=[[{]/.exec(text.slice(start));
+    if (json) {
+      index = scanJson(text, start + json[0].length - 1);
+      const rawToken = text.slice(start, index);
+      const key = rawToken.slice(0, rawToken.indexOf('='));
+      tokens.push({ value: rawToken, start, end: index, key, keyValue: rawToken.slice(key.length + 1) });
+      continue;
+    }
+    let value = '';
+    let quoted = false;
+    while (index < text.length && (quoted || !/\s/.test(text[index] as string))) {
+      const char = text[index] as string;
+      if (char === '"') quoted = !quoted;
+      else value += char;
+      index += 1;
+    }
+    if (quoted)
+      throw new UsageError(
+        'A double quote is not closed: put quotes around names with spaces, e.g. "web prod 01".',
+      );
+    const token: Token = { value, start, end: index };
+    const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(text.slice(start, index));
+    if (keyMatch?.[1]) {
+      token.key = keyMatch[1];
+      token.keyValue = value.slice(keyMatch[1].length + 1);
+    }
+    tokens.push(token);
+  }
+  return tokens;
+}
+
+/**
+ * `changes={"category": "prod web"}`: a JSON value keeps its quotes and may hold spaces, so it
+ * ends where its brackets balance, not at the first space. Returns the index after it.
+ */
+function scanJson(text: string, open: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let index = open; index < text.length; index += 1) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index += 1;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') depth += 1;
+    else if (char === '}' || char === ']') {
+      depth -= 1;
+      if (depth === 0) return index + 1;
+    }
+  }
+  throw new UsageError('A JSON value is not closed: check its brackets and quotes.');
+}
+
+class UsageError extends Error {}
+
+/**
+ * Turns `/sumo` text into an operation and its validated input, or a usage message. Pure: no
+ * API call, no Slack call; the operation's own input schema has the last word on every value.
+ */
+export function parseCommand(rawText: string, catalog: OperationCatalog): ParsedCommand {
+  const specs = subcommandsFor(catalog);
+  const text = normaliseCommandText(rawText);
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text);
+  } catch (error) {
+    return { kind: 'usage', message: (error as Error).message };
+  }
+  const [first, ...rest] = tokens;
+  if (!first || /^(help|-h|--help|\?)$/i.test(first.value)) {
+    const topicName = rest[0]?.value.toLowerCase();
+    if (topicName === undefined) return { kind: 'help' };
+    const topic = specs.find((spec) => spec.name === topicName);
+    if (!topic) return { kind: 'usage', message: `There is no subcommand \`${topicName}\`.` };
+    return { kind: 'help', topic };
+  }
+  const name = first.value.toLowerCase();
+  const spec = specs.find((candidate) => candidate.name === name || candidate.operation === name);
+  if (!spec) return { kind: 'usage', message: `There is no subcommand \`${first.value}\`.` };
+  const operation = catalog.require(spec.operation);
+  try {
+    const raw = buildRawInput(spec, operation, text, rest);
+    return { kind: 'invoke', spec, operation, input: catalog.parseInput(spec.operation, raw) };
+  } catch (error) {
+    if (error instanceof UsageError) return { kind: 'usage', message: error.message, spec };
+    if (error instanceof OperationInputError) {
+      const message = error.problems
+        .map((problem) => `${displayName(spec, problem.field)}: ${problem.message}`)
+        .join('\n');
+      return { kind: 'usage', message, spec };
+    }
+    throw error;
+  }
+}
+
+function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: string, tokens: Token[]) {
+  const fields = inputFields(operation);
+  const fieldNames = Object.keys(fields);
+  const hasRest = spec.args.some((arg) => arg.rest);
+  const resolveKey = (key: string): string | undefined =>
+    spec.aliases?.[key] ??
+    spec.aliases?.[key.toLowerCase()] ??
+    fieldNames.find((field) => field.toLowerCase() === key.toLowerCase());
+
+  const raw: Record<string, unknown> = {};
+  const positional: Token[] = [];
+  for (const token of tokens) {
+    const field = token.key === undefined ? undefined : resolveKey(token.key);
+    if (token.key === undefined || field === undefined) {
+      // Inside a search query `_sourceCategory=prod` is query text, not an option.
+      if (token.key !== undefined && !hasRest) {
+        throw new UsageError(
+          `\`${token.key}\` is not an option of \`${spec.name}\`. ${optionsSentence(spec, fieldNames)}`,
+        );
+      }
+      positional.push(token);
+      continue;
+    }
+    if (field in raw) throw new UsageError(`\`${token.key}\` is given twice.`);
+    raw[field] = coerce(fieldSchema(operation, field), token.keyValue ?? '');
+  }
+
+  // An argument recognised by its shape is taken out first, so it may come anywhere.
+  for (const arg of spec.args) {
+    if (!arg.match) continue;
+    const index = positional.findLastIndex((token) => arg.match?.test(token.value));
+    const word = positional[index];
+    if (word === undefined) continue;
+    if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
+    raw[arg.field] = coerce(fieldSchema(operation, arg.field), word.value);
+    positional.splice(index, 1);
+  }
+  let next = 0;
+  for (const arg of spec.args) {
+    if (arg.match) continue;
+    const remaining = positional.slice(next);
+    const alone =
+      remaining.length === 1 ? arg.words?.[(remaining[0] as Token).value.toLowerCase()] : undefined;
+    if (alone) {
+      Object.assign(raw, alone);
+      next = positional.length;
+    } else if (arg.rest) {
+      next = positional.length;
+      if (remaining.length > 0 && !(arg.field in raw)) raw[arg.field] = rawSpan(text, remaining);
+    } else if (arg.list) {
+      next = positional.length;
+      if (remaining.length > 0 && !(arg.field in raw)) raw[arg.field] = remaining.map((token) => token.value);
+    } else {
+      const word = positional[next];
+      if (word !== undefined) {
+        next += 1;
+        if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
+        raw[arg.field] = coerce(fieldSchema(operation, arg.field), word.value);
+      }
+    }
+    const given = arg.field in raw || (alone !== undefined && Object.keys(alone).some((key) => key in raw));
+    if (!arg.optional && !given) throw new UsageError(`\`${arg.label}\` is missing.`);
+  }
+  if (next < positional.length) {
+    const extra = positional.slice(next).map((token) => token.value);
+    throw new UsageError(
+      `Unexpected \`${extra.join(' ')}\`: quote names with spaces. ${optionsSentence(spec, fieldNames)}`,
+    );
+  }
+  return raw;
+}
+
+/** The words as typed, quotes included; runs broken by options are joined by one space. */
+function rawSpan(text: string, words: Token[]): string {
+  return words.map((word) => text.slice(word.start, word.end)).join(' ');
+}
+
+function optionsSentence(spec: SubcommandSpec, fieldNames: string[]): string {
+  const names = [...Object.keys(spec.aliases ?? {}), ...fieldNames];
+  return names.length > 0
+    ? `Options: ${[...new Set(names)].map((n) => `\`${n}=\``).join(', ')}.`
+    : 'It takes no options.';
+}
+
+function displayName(spec: SubcommandSpec, field: string): string {
+  const top = field.split('.')[0] ?? field;
+  const arg = spec.args.find((candidate) => candidate.field === top);
+  if (arg) return `<${arg.label}>`;
+  return field === '' ? 'input' : field;
+}
+
+function fieldSchema(operation: AnyOperation, field: string): z.ZodType | undefined {
+  return (operation.input as unknown as { shape?: Record<string, z.ZodType> }).shape?.[field];
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Slack gives words; the schema wants numbers, booleans, lists or strings. Try the readings in
+ * order and keep the first the field accepts; when none fits, pass the word on so the schema's
+ * message names the field.
+ */
+export function coerce(schema: z.ZodType | undefined, word: string): unknown {
+  if (!schema) return word;
+  const item = (part: string) => (NUMBER.test(part) ? Number(part) : part);
+  const parts = word
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  const readings: unknown[] = [];
+  if (NUMBER.test(word)) readings.push(Number(word));
+  if (/^(true|false|yes|no)$/i.test(word)) readings.push(/^(true|yes)$/i.test(word));
+  if (/^[[{]/.test(word)) {
+    try {
+      readings.push(JSON.parse(word));
+    } catch {
+      // Not JSON after all: the other readings still apply.
+    }
+  }
+  readings.push(word, parts.map(item), parts);
+  return readings.find((reading) => schema.safeParse(reading).success) ?? word;
+}

@@ -1,0 +1,243 @@
+import {
+  csvCell,
+  resolveSearchRequest,
+  SearchRequestError,
+  type SearchRowItem,
+  type SearchSummary,
+} from '@sumo-ops/core';
+import { describeError, errorMessage } from './blocks/errors.js';
+import { type Reply, topicHelp } from './blocks/help.js';
+import {
+  progressStatus,
+  type SearchView,
+  searchParentMessage,
+  searchSummaryMessage,
+} from './blocks/search.js';
+import { type BotContext, type Conversation, ephemeral, operationContext } from './context.js';
+import type { SubcommandSpec } from './grammar.js';
+
+/** `/sumo search` is validated as `run_search`; the thread is driven by the job operations around it. */
+export const SEARCH_OPERATION = 'run_search';
+const START_FIELDS = ['query', 'from', 'to', 'timeZone', 'byReceiptTime', 'autoParsingMode'] as const;
+/** The largest page get_search_messages/get_search_records hand out. */
+const PAGE_SIZE = 100;
+/** Full text in the file: nobody opens a file to read trimmed lines. */
+const FILE_TEXT_LENGTH = 10_000;
+
+interface SearchInput {
+  query: string;
+  from: string | number;
+  to: string | number;
+  timeZone: string;
+  timeBudgetSeconds: number;
+}
+
+interface StatusAnswer {
+  jobId: string;
+  state: string;
+  done: boolean;
+  messageCount: number;
+  recordCount: number;
+  elapsedSeconds: number;
+  histogram: SearchSummary['histogram'];
+  errors: string[];
+  warnings: string[];
+  summary?: SearchSummary;
+}
+
+interface RowsAnswer {
+  items: SearchRowItem[];
+  nextOffset: number | null;
+}
+
+/**
+ * A search told in a thread: a parent message in the channel (query, range, who asked) updated
+ * with progress, then a reply with the summary and, for larger results, a file with the rows.
+ * Posts to the channel go through the pacer; the job is cancelled whatever happens.
+ */
+export async function runSearchInThread(
+  bot: BotContext,
+  conversation: Conversation,
+  commandText: string,
+  rawInput: unknown,
+  spec: SubcommandSpec,
+): Promise<void> {
+  const { client, channelId, userId, respond } = conversation;
+  const input = rawInput as SearchInput;
+  // Times are checked (no API call) before anything is posted in the channel: a typo in `from`
+  // is a usage error for the person who typed it, not a failed search for the whole channel.
+  let resolved: ReturnType<typeof resolveSearchRequest>;
+  try {
+    resolved = resolveSearchRequest(input);
+  } catch (error) {
+    if (!(error instanceof SearchRequestError)) throw error;
+    const problem = error.problems.map((item) => `${item.field}: ${item.message}`).join('\n');
+    await respond(ephemeral(topicHelp(spec, bot.catalog, problem)));
+    return;
+  }
+  const view: SearchView = {
+    query: input.query,
+    from: rangeEnd(input.from, resolved.from),
+    to: rangeEnd(input.to, resolved.to),
+    timeZone: resolved.timeZone,
+    userId,
+  };
+  const parentReply = (status: string) => searchParentMessage(view, status, bot.notes);
+
+  let parentTs: string;
+  try {
+    const posted = await bot.pacer.run(channelId, () =>
+      client.chat.postMessage({ channel: channelId, ...parentReply('Starting the search…') }),
+    );
+    if (!posted.ts) throw new Error('Slack did not return the message timestamp.');
+    parentTs = posted.ts;
+  } catch (error) {
+    await respond(
+      ephemeral(
+        errorMessage(
+          `${commandText} (posting in this channel)`,
+          new Error(`${describeError(error)}. Invite the bot to this channel (/invite) and try again.`),
+        ),
+      ),
+    );
+    return;
+  }
+
+  const updateParent = async (status: string) => {
+    try {
+      await client.chat.update({ channel: channelId, ts: parentTs, ...parentReply(status) });
+    } catch (error) {
+      bot.logger.warn('could not update the search message', { error: describeError(error) });
+    }
+  };
+  const reply = (message: Reply) =>
+    bot.pacer.run(channelId, () =>
+      client.chat.postMessage({ channel: channelId, thread_ts: parentTs, ...message }),
+    );
+
+  const run = (operation: string, raw: unknown) =>
+    bot.catalog.run(operation, operationContext(bot, operation), bot.catalog.parseInput(operation, raw));
+
+  let jobId: string | undefined;
+  try {
+    const startInput = Object.fromEntries(
+      START_FIELDS.filter((field) => field in input).map((field) => [
+        field,
+        (input as unknown as Record<string, unknown>)[field],
+      ]),
+    );
+    jobId = ((await run('start_search', startInput)) as { jobId: string }).jobId;
+    const deadline = Date.now() + input.timeBudgetSeconds * 1000;
+    let status: StatusAnswer;
+    for (;;) {
+      const waitSeconds = Math.max(0, Math.min(bot.search.progressIntervalMs, deadline - Date.now()) / 1000);
+      status = (await run('get_search_status', { jobId, waitSeconds })) as StatusAnswer;
+      if (status.done || Date.now() >= deadline) break;
+      await updateParent(
+        progressStatus(status.state, status.messageCount, status.recordCount, status.elapsedSeconds),
+      );
+    }
+    const finished = status.done
+      ? 'Done'
+      : `Stopped after ${input.timeBudgetSeconds} s (add timeBudgetSeconds= to wait longer)`;
+    await updateParent(
+      `${finished} — ${progressStatus(status.state, status.messageCount, status.recordCount, status.elapsedSeconds)}. Summary in the thread.`,
+    );
+
+    const summary = status.summary ?? partialSummary(status, view);
+    const aggregate = status.recordCount > 0;
+    const total = aggregate ? status.recordCount : status.messageCount;
+    const withFile = total > bot.search.fileThresholdRows;
+    const fileRows = Math.min(total, bot.search.fileMaxRows);
+    const fileNote = withFile
+      ? `All ${aggregate ? 'records' : 'messages'}${fileRows < total ? ` (the first ${fileRows.toLocaleString('en-US')})` : ''} are in the file below.`
+      : undefined;
+    await reply(searchSummaryMessage(summary, { fileNote }));
+    if (withFile) await uploadResults(bot, conversation, parentTs, jobId, aggregate, fileRows, run);
+  } catch (error) {
+    await updateParent(`Failed: ${describeError(error)}`);
+    await reply(errorMessage(commandText, error)).catch((replyError: unknown) =>
+      bot.logger.warn('could not post the search failure', { error: describeError(replyError) }),
+    );
+  } finally {
+    if (jobId !== undefined) {
+      await run('cancel_search', { jobId }).catch((error: unknown) =>
+        bot.logger.warn('could not cancel the search job', { error: describeError(error) }),
+      );
+    }
+  }
+}
+
+/** `-1h (2026-11-23T15:00:00Z)`: as typed, and when that is. */
+function rangeEnd(typed: string | number, epochMs: number): string {
+  const iso = new Date(epochMs).toISOString().replace('.000Z', 'Z');
+  return String(typed) === iso ? iso : `${typed} (${iso})`;
+}
+
+/** When the search ran out of time, the counts and histogram it reached are still worth showing. */
+function partialSummary(status: StatusAnswer, view: SearchView): SearchSummary {
+  return {
+    jobId: status.jobId,
+    state: status.state,
+    complete: false,
+    query: view.query,
+    from: view.from,
+    to: view.to,
+    timeZone: view.timeZone,
+    messageCount: status.messageCount,
+    recordCount: status.recordCount,
+    aggregate: status.recordCount > 0,
+    histogram: status.histogram,
+    errors: status.errors,
+    warnings: status.warnings,
+    note: 'The search had not finished; counts are what it had found so far.',
+  };
+}
+
+/**
+ * Rows page by page (100 per API call, so the file's size is bounded by `fileMaxRows`), as NDJSON
+ * for messages or CSV for records, uploaded into the thread.
+ */
+async function uploadResults(
+  bot: BotContext,
+  conversation: Conversation,
+  threadTs: string,
+  jobId: string,
+  aggregate: boolean,
+  maxRows: number,
+  run: (operation: string, raw: unknown) => Promise<unknown>,
+): Promise<void> {
+  const operation = aggregate ? 'get_search_records' : 'get_search_messages';
+  const rows: SearchRowItem[] = [];
+  let offset: number | null = 0;
+  while (offset !== null && rows.length < maxRows) {
+    const limit = Math.min(PAGE_SIZE, maxRows - rows.length);
+    const page = (await run(operation, {
+      jobId,
+      offset,
+      limit,
+      maxTextLength: FILE_TEXT_LENGTH,
+    })) as RowsAnswer;
+    rows.push(...page.items);
+    offset = page.items.length === 0 ? null : page.nextOffset;
+  }
+  const content = aggregate ? recordsCsv(rows) : rows.map((row) => JSON.stringify(row)).join('\n');
+  const filename = aggregate ? 'search-records.csv' : 'search-messages.ndjson';
+  const { client, channelId } = conversation;
+  await bot.pacer.run(channelId, () =>
+    client.filesUploadV2({
+      channel_id: channelId,
+      thread_ts: threadTs,
+      filename,
+      title: `${rows.length.toLocaleString('en-US')} ${aggregate ? 'records' : 'messages'}`,
+      content: `${content}\n`,
+    }),
+  );
+}
+
+function recordsCsv(rows: readonly SearchRowItem[]): string {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row.fields)))];
+  const lines = [columns.map(csvCell).join(',')];
+  for (const row of rows) lines.push(columns.map((column) => csvCell(row.fields[column] ?? '')).join(','));
+  return lines.join('\n');
+}

@@ -1,0 +1,157 @@
+import { createCatalog } from '@sumo-ops/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { GRAMMAR, inputFields, subcommandsFor, usageLine } from '../src/grammar.js';
+import { coerce, parseCommand, tokenize } from '../src/parse-command.js';
+
+const catalog = createCatalog();
+
+function invoke(text: string) {
+  const parsed = parseCommand(text, catalog);
+  if (parsed.kind !== 'invoke')
+    throw new Error(`expected an operation for "${text}", got ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+function usage(text: string) {
+  const parsed = parseCommand(text, catalog);
+  if (parsed.kind !== 'usage') throw new Error(`expected a usage error for "${text}", got ${parsed.kind}`);
+  return parsed;
+}
+
+describe('the grammar', () => {
+  it('maps every subcommand onto an operation of the catalog and onto fields its input has', () => {
+    for (const spec of GRAMMAR) {
+      const operation = catalog.get(spec.operation);
+      expect(operation, spec.name).toBeDefined();
+      const fields = Object.keys(inputFields(operation as NonNullable<typeof operation>));
+      for (const arg of spec.args) expect(fields, `${spec.name} <${arg.label}>`).toContain(arg.field);
+      for (const field of Object.values(spec.aliases ?? {}))
+        expect(fields, `${spec.name} alias`).toContain(field);
+    }
+  });
+
+  it('reaches every catalog operation through some subcommand', () => {
+    const reached = new Set(subcommandsFor(catalog).map((spec) => spec.operation));
+    expect(catalog.list().filter((operation) => !reached.has(operation.name))).toEqual([]);
+  });
+
+  it('has an example for every subcommand that itself parses', () => {
+    for (const spec of subcommandsFor(catalog)) {
+      if (spec.example.includes('…')) continue;
+      expect(parseCommand(spec.example.replace(/^\/sumo /, ''), catalog).kind, spec.example).toBe('invoke');
+    }
+  });
+
+  it('shows optional words in brackets and required ones in angle brackets', () => {
+    const upgrade = GRAMMAR.find((spec) => spec.name === 'upgrade');
+    expect(upgrade && usageLine(upgrade)).toBe('/sumo upgrade <collector> [version] [key=value…]');
+  });
+});
+
+describe('parseCommand', () => {
+  it('answers help for an empty command, help, and help on one subcommand', () => {
+    expect(parseCommand('', catalog)).toEqual({ kind: 'help' });
+    expect(parseCommand('help', catalog)).toEqual({ kind: 'help' });
+    const topic = parseCommand('help upgrade', catalog);
+    expect(topic.kind === 'help' && topic.topic?.operation).toBe('upgrade_collector');
+  });
+
+  it('reads a collectors filter and paging options into the list_collectors input', () => {
+    const parsed = invoke('collectors dead limit=5 offset=10');
+    expect(parsed.operation.name).toBe('list_collectors');
+    expect(parsed.input).toMatchObject({ filter: 'dead', limit: 5, offset: 10 });
+  });
+
+  it('takes a collector by id or by a quoted name with spaces (straight or curly quotes)', () => {
+    expect(invoke('collector 108').input).toEqual({ collector: 108 });
+    expect(invoke('collector "web prod 01"').input).toEqual({ collector: 'web prod 01' });
+    expect(invoke('sources \u201cweb prod 01\u201d').input).toMatchObject({ collector: 'web prod 01' });
+  });
+
+  it('reads upgrade with and without a version', () => {
+    expect(invoke('upgrade web-01').input).toMatchObject({ collector: 'web-01' });
+    expect(invoke('upgrade 42 19.470-4').input).toMatchObject({ collector: 42, toVersion: '19.470-4' });
+    expect(invoke('upgrade 42 version=19.470-4').input).toMatchObject({ toVersion: '19.470-4' });
+  });
+
+  it('reads upgrade-many as a list of collectors or all, with a version anywhere', () => {
+    expect(invoke('upgrade-many web-01 "db 3" 19.470-4').input).toMatchObject({
+      collectors: ['web-01', 'db 3'],
+      toVersion: '19.470-4',
+    });
+    expect(invoke('upgrade-many all').input).toMatchObject({ all: true });
+    expect(invoke('upgrade-many all wait=false').input).toMatchObject({ all: true, wait: false });
+  });
+
+  it('reads offline days, delete-offline days and upgrade-status task ids', () => {
+    expect(invoke('offline 30').input).toMatchObject({ aliveBeforeDays: 30 });
+    expect(invoke('delete-offline days=45').input).toMatchObject({ aliveBeforeDays: 45 });
+    expect(invoke('upgrade-status 4012').input).toMatchObject({ taskId: 4012 });
+  });
+
+  it('keeps a search query as typed, quotes and = included, and takes only known options out of it', () => {
+    const parsed = invoke(
+      'search _sourceCategory=prod/web "connection refused" | count by _sourceHost from=-1h tz=Europe/Berlin',
+    );
+    expect(parsed.operation.name).toBe('run_search');
+    expect(parsed.input).toMatchObject({
+      query: '_sourceCategory=prod/web "connection refused" | count by _sourceHost',
+      from: '-1h',
+      to: 'now',
+      timeZone: 'Europe/Berlin',
+    });
+  });
+
+  it('undoes the HTML escaping Slack applies to command text', () => {
+    expect(invoke('search error &amp;&amp; status&gt;499').input).toMatchObject({
+      query: 'error && status>499',
+    });
+  });
+
+  it('reaches operations without a grammar entry by name with key=value words, JSON included', () => {
+    const parsed = invoke(
+      'update-collector collector=108 changes={"category": "prod web", "ephemeral": true}',
+    );
+    expect(parsed.operation.name).toBe('update_collector');
+    expect(parsed.input).toMatchObject({
+      collector: 108,
+      changes: { category: 'prod web', ephemeral: true },
+    });
+  });
+
+  it('explains a missing argument with the subcommand it belongs to', () => {
+    const parsed = usage('collector');
+    expect(parsed.message).toContain('`id|name` is missing');
+    expect(parsed.spec?.name).toBe('collector');
+  });
+
+  it('names the field when the schema refuses a value, before any API call', () => {
+    const parsed = usage('collectors sideways');
+    expect(parsed.message).toMatch(/^<filter>: /);
+    expect(usage('offline soon').message).toMatch(/<days>/);
+  });
+
+  it('refuses unknown subcommands, unknown options, extra words and unclosed quotes', () => {
+    expect(usage('frobnicate').message).toContain('no subcommand `frobnicate`');
+    expect(usage('collectors dead colour=red').message).toContain('`colour` is not an option');
+    expect(usage('collector web prod 01').message).toContain('Unexpected `prod 01`');
+    expect(usage('collector "web prod').message).toContain('not closed');
+  });
+});
+
+describe('tokenize and coerce', () => {
+  it('splits outside quotes and remembers where each word was', () => {
+    const tokens = tokenize('a "b c" d=e');
+    expect(tokens.map((token) => token.value)).toEqual(['a', 'b c', 'd=e']);
+    expect(tokens[2]).toMatchObject({ key: 'd', keyValue: 'e' });
+  });
+
+  it('reads a word the way the field wants it', () => {
+    expect(coerce(z.number(), '5')).toBe(5);
+    expect(coerce(z.string(), '5')).toBe('5');
+    expect(coerce(z.boolean(), 'yes')).toBe(true);
+    expect(coerce(z.array(z.number()), '1,2')).toEqual([1, 2]);
+    expect(coerce(z.array(z.string()), 'a')).toEqual(['a']);
+  });
+});

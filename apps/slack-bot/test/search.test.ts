@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
+import { Harness, textOf } from './support/harness.js';
+
+const HOUR = 3_600_000;
+
+let h: Harness;
+beforeAll(async () => {
+  const corpusTo = Date.now();
+  h = await Harness.start({
+    simulator: {
+      clockSpeed: 20,
+      search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, startDelayMs: 0 },
+    },
+  });
+});
+afterAll(async () => h?.close());
+
+/** Runs a search from Slack and waits for its summary in the thread. */
+async function searchInThread(text: string, channelId: string) {
+  const { ack } = await h.command(text, { channelId });
+  expect(ack.status).toBe(200);
+  const parent = await h.slack.waitFor(() =>
+    h.slack
+      .callsTo('chat.postMessage')
+      .find((call) => call.args.channel === channelId && !call.args.thread_ts),
+  );
+  const parentTs = String(parent.response?.ts);
+  const summary = await h.slack.waitFor(
+    () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === channelId && call.args.thread_ts === parentTs),
+    15_000,
+  );
+  return { parent, parentTs, summary };
+}
+
+describe('/sumo search', () => {
+  it('posts a parent message (query, range, who asked), updates it, and answers in its thread with a summary and a file', async () => {
+    const { parent, parentTs, summary } = await searchInThread('search error from=-24h', 'CSEARCH1');
+    expect(textOf(parent.args)).toContain('error');
+    expect(textOf(parent.args)).toContain('-24h');
+    expect(textOf(parent.args)).toContain('<@UADMIN>');
+
+    const updates = h.slack.callsTo('chat.update').filter((call) => call.args.ts === parentTs);
+    expect(updates.at(-1)?.args.text).toMatch(/Done/);
+
+    const text = textOf(summary.args);
+    expect(text).toMatch(/\*[\d,]+\* messages/);
+    expect(text).toMatch(/[▁▂▃▄▅▆▇█]/);
+    expect(text).toContain('_sourceCategory');
+    expect(text).toContain('Sample messages');
+    expect(text).toContain('in the file below');
+
+    const file = await h.slack.waitFor(() =>
+      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+    );
+    expect(file.channel).toBe('CSEARCH1');
+    expect(file.filename).toBe('search-messages.ndjson');
+    const lines = file.content.trim().split('\n');
+    expect(lines).toHaveLength(300);
+    expect(JSON.parse(lines[0] ?? '{}')).toHaveProperty('raw');
+    expect(h.slack.callsTo('files.completeUploadExternal').at(-1)?.args).toMatchObject({
+      channel_id: 'CSEARCH1',
+      thread_ts: parentTs,
+    });
+  });
+
+  it('shows an aggregate query as a table of its top records', async () => {
+    const { summary } = await searchInThread('search * | count by _sourceCategory from=-24h', 'CSEARCH2');
+    const text = textOf(summary.args);
+    expect(text).toContain('Top records');
+    expect(text).toContain('_count');
+  });
+
+  it('reports a query Sumo refuses in the thread instead of failing silently', async () => {
+    const { summary } = await searchInThread('search _sourceCategory=* | count by from=-1h', 'CSEARCH3');
+    expect(textOf(summary.args)).toContain('Unable to parse query');
+  });
+
+  it('says how to fix it when the bot may not post in the channel', async () => {
+    h.slack.closedChannels.add('CCLOSED');
+    const { reply } = await h.ask('search error', { channelId: 'CCLOSED' });
+    expect(reply.response_type).toBe('ephemeral');
+    expect(textOf(reply)).toContain('not_in_channel');
+    expect(textOf(reply)).toContain('/invite');
+  });
+
+  it('validates the time range before any API call', async () => {
+    const before = h.sim.counters.total;
+    const { reply } = await h.ask('search error from=yesterday');
+    expect(textOf(reply)).toContain('from');
+    expect(h.sim.counters.total).toBe(before);
+  });
+
+  it('kept every message within Block Kit limits, posts to one channel paced, and no secret anywhere', () => {
+    expectMessagesWithinLimits(h.slack);
+    expectNoSecrets(h.everythingSent());
+    const posts = h.slack.calls.filter(
+      (call) => call.method === 'chat.postMessage' && call.args.channel === 'CSEARCH1',
+    );
+    for (let index = 1; index < posts.length; index += 1) {
+      expect((posts[index]?.at ?? 0) - (posts[index - 1]?.at ?? 0)).toBeGreaterThanOrEqual(15);
+    }
+  });
+});

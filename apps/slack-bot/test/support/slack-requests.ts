@@ -1,0 +1,109 @@
+import { createHmac } from 'node:crypto';
+
+export interface SignOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  /** Sign with another secret (a forged request). */
+  secret?: string;
+}
+
+/** Slack's v0 signature: HMAC-SHA256 over `v0:{timestamp}:{body}`. */
+export function sign(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface PostResult {
+  status: number;
+  body: string;
+  /** Time until the response (the acknowledgement) arrived. */
+  ms: number;
+}
+
+export async function postSigned(
+  url: string,
+  secret: string,
+  body: string,
+  options: SignOptions = {},
+): Promise<PostResult> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': sign(options.secret ?? secret, timestamp, body),
+    },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text, ms: performance.now() - started };
+}
+
+export interface CommandFields {
+  text: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl: string;
+}
+
+/** A slash command exactly as Slack posts it: form-encoded. */
+export function slashCommandBody(fields: CommandFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T1',
+    team_domain: 'example',
+    channel_id: fields.channelId ?? 'C1',
+    channel_name: 'ops',
+    user_id: fields.userId ?? 'UADMIN',
+    user_name: 'someone',
+    command: '/sumo',
+    text: fields.text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: '1.2.3',
+  }).toString();
+}
+
+export interface ClickFields {
+  actionId: string;
+  value: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl: string;
+  messageTs?: string;
+}
+
+/** A button click as Slack posts it: `payload=<JSON>` with `type: block_actions`. */
+export function blockActionBody(fields: ClickFields): string {
+  const messageTs = fields.messageTs ?? '1700000000.000100';
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId ?? 'UADMIN', username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated-verification-token',
+    container: {
+      type: 'message',
+      message_ts: messageTs,
+      channel_id: fields.channelId ?? 'C1',
+      is_ephemeral: false,
+    },
+    trigger_id: '1.2.3',
+    team: { id: 'T1', domain: 'example' },
+    channel: { id: fields.channelId ?? 'C1', name: 'ops' },
+    message: { type: 'message', ts: messageTs, text: 'confirmation' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: 'sumo_confirmation',
+        value: fields.value,
+        text: { type: 'plain_text', text: 'Confirm' },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,0 +1,213 @@
+/**
+ * bench/slack-ack — does every /sumo command get its acknowledgement well inside Slack's 3 s?
+ *
+ * The built bot (`apps/slack-bot/dist/bin.js`, HTTP mode) runs in its own process, as deployed,
+ * with its Web API pointed at a fake Slack and Sumo at the simulator (both in this process, with
+ * Sumo's real rate limits: 4 requests/s, 10 in flight). 100 correctly signed `/sumo collectors`
+ * commands are sent at once. The acknowledgement is the HTTP response to the command; the answer
+ * is the later post to the command's response_url, after the collector list went through the
+ * rate limiter — so answers queue for seconds while acknowledgements must not.
+ *
+ * Ratio printed: p99 time to acknowledgement ÷ 3,000 ms (Slack's budget); target ≤ 0.1.
+ * Run after `pnpm build`: `pnpm exec tsx bench/slack-ack.ts`.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startSimulator } from '@sumo-ops/simulator';
+
+const COMMANDS = 100;
+const WARM_UP = 3;
+const SLACK_BUDGET_MS = 3_000;
+const TARGET_RATIO = 0.1;
+const SIGNING_SECRET = 'bench-signing-secret-5a4b3c2d';
+const BIN = fileURLToPath(new URL('../apps/slack-bot/dist/bin.js', import.meta.url));
+
+/**
+ * Just enough of Slack for this run: `auth.test` for the bot's start-up, and response_urls whose
+ * posts are timed. (The tests' fuller fake lives in apps/slack-bot/test/support.)
+ */
+async function startFakeSlack() {
+  const answeredAt = new Map<string, number>();
+  let sequence = 0;
+  const server = createHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const path = request.url ?? '/';
+      if (path.startsWith('/respond/')) answeredAt.set(path, Date.now());
+      const body =
+        path === '/api/auth.test'
+          ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }
+          : { ok: true };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    apiUrl: `${url}/api/`,
+    responseUrl: () => `${url}/respond/${++sequence}`,
+    answeredAt: (responseUrl: string) => answeredAt.get(new URL(responseUrl).pathname),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A slash command as Slack posts it: form-encoded, signed with the signing secret. */
+async function postCommand(url: string, text: string, userId: string, responseUrl: string) {
+  const body = new URLSearchParams({
+    command: '/sumo',
+    text,
+    user_id: userId,
+    user_name: 'bench',
+    channel_id: 'CBENCH',
+    channel_name: 'bench',
+    team_id: 'T1',
+    team_domain: 'bench',
+    api_app_id: 'A1',
+    response_url: responseUrl,
+    trigger_id: '1.2.3',
+    token: 'unused',
+  }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+  await response.text();
+  return { status: response.status, ms: performance.now() - started };
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}:\n${output()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the bot did not become healthy:\n${output()}`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm build first.`);
+  const slack = await startFakeSlack();
+  const sim = await startSimulator({ org: { collectors: 200 } });
+  const port = await freePort();
+  let stderr = '';
+  const child = spawn(process.execPath, [BIN], {
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: 'xoxb-bench-0000-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SUMO_API_URL: sim.apiUrl,
+      SUMO_ACCESS_ID: 'sim-access-id',
+      SUMO_ACCESS_KEY: 'sim-access-key',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHealth(`${base}/healthz`, child, () => stderr);
+    const send = async (index: number) => {
+      const responseUrl = slack.responseUrl();
+      const sentAt = Date.now();
+      const ack = await postCommand(`${base}/slack/events`, 'collectors', `U${index}`, responseUrl);
+      return { ack, responseUrl, sentAt };
+    };
+    const allAnswered = (batch: Array<{ responseUrl: string }>) =>
+      batch.every(({ responseUrl }) => slack.answeredAt(responseUrl) !== undefined);
+
+    const warmUp = await Promise.all(Array.from({ length: WARM_UP }, (_, index) => send(index)));
+    await waitUntil(() => allAnswered(warmUp), 30_000, 'the warm-up answers');
+
+    const sent = await Promise.all(Array.from({ length: COMMANDS }, (_, index) => send(index)));
+    const refused = sent.filter(({ ack }) => ack.status !== 200).length;
+    if (refused > 0) throw new Error(`${refused} of ${COMMANDS} commands were not acknowledged with 200.`);
+    await waitUntil(() => allAnswered(sent), 90_000, 'the answers on the response_urls');
+    const answerMs = sent.map(
+      ({ responseUrl, sentAt }) => (slack.answeredAt(responseUrl) ?? Number.NaN) - sentAt,
+    );
+    const ackMs = sent.map(({ ack }) => ack.ms);
+
+    const p99 = percentile(ackMs, 99);
+    const ratio = p99 / SLACK_BUDGET_MS;
+    const row = (name: string, values: number[]) => [
+      name,
+      percentile(values, 50).toFixed(1),
+      percentile(values, 99).toFixed(1),
+      Math.max(...values).toFixed(1),
+    ];
+    const rows = [
+      ['measure (100 concurrent /sumo collectors)', 'p50 ms', 'p99 ms', 'max ms'],
+      row('acknowledgement (HTTP 200 to Slack)', ackMs),
+      row('answer on response_url (via 4 req/s limit)', answerMs),
+    ];
+    const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((r) => r[column]?.length ?? 0)));
+    console.log('\nslack-ack: built bot in its own process, HTTP mode, fake Slack + simulator\n');
+    for (const r of rows) console.log(r.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '));
+    console.log(
+      `\np99 ack ÷ Slack's ${SLACK_BUDGET_MS} ms budget = ${ratio.toFixed(4)}  (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'})`,
+    );
+    console.log(`simulator: ${sim.counters.total} API calls, ${sim.counters.rateLimited} answered 429`);
+  } finally {
+    child.kill('SIGTERM');
+    await sim.close();
+    await slack.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`slack-ack could not run: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
