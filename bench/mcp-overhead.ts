@@ -5,7 +5,7 @@
  * The stdio server is a child process serving the package's `createSumoOpsMcp` with a client
  * configured exactly like the direct one (the shipped binary uses Sumo's real 4 requests/s).
  * Also prints the size of `tools/list` and of a `run_search` answer over 100,000 messages.
- * Run: `pnpm build && pnpm exec tsx bench/mcp-overhead.ts`.
+ * Run: `pnpm bench:mcp-overhead` (compiled JavaScript, as in production).
  */
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   await mcp.connect(
     new StdioClientTransport({
       command: process.execPath,
-      // The same Node flags as this process (tsx, source conditions), so both sides run the same code.
+      // The same Node flags as this process, so both sides run the same code.
       args: [...process.execArgv, fileURLToPath(import.meta.url), '--serve-stdio', sim.apiUrl],
       stderr: 'inherit',
     }),
