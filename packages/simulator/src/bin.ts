@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       `Org: ${counts.collectors} collectors (${counts.installed} installed, ${counts.hosted} hosted; ` +
         `${counts.alive} alive, ${counts.dead} offline; ${counts.jsonManaged} JSON-managed), ` +
         `${counts.sources} sources, seed ${command.options.seed ?? 1}`,
+      `Logs: ${simulator.search.corpus.size.toLocaleString('en-US')} messages to search`,
       '',
     ].join('\n'),
   );

@@ -3,13 +3,14 @@ import type { SimulatorOptions } from './server.js';
 
 export const USAGE = `Usage: sumo-ops-simulator [options]
 
-A local stand-in for the Sumo Logic API (collectors, sources, upgrades).
+A local stand-in for the Sumo Logic API (collectors, sources, upgrades, search jobs).
 
 Options:
   --port N            port to listen on (default 0: any free port)
   --host HOST         interface to bind (default 127.0.0.1)
   --seed N            seed for the org and injected faults (default 1)
   --collectors N      number of seeded collectors (default 40)
+  --messages N        size of the searchable log corpus, generated lazily (default 1000000)
   --rate-limit N/s    requests per second per access id (default 4/s; "off" disables limiting)
   --concurrency C     requests in flight per access id (default 10)
   --clock-speed X     simulated time runs X times faster than real time (default 1)
@@ -29,6 +30,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       host: { type: 'string' },
       seed: { type: 'string' },
       collectors: { type: 'string' },
+      messages: { type: 'string' },
       'rate-limit': { type: 'string' },
       concurrency: { type: 'string' },
       'clock-speed': { type: 'string' },
@@ -43,6 +45,9 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (values.seed !== undefined) options.seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
   if (values.collectors !== undefined) {
     options.org = { collectors: integer('--collectors', values.collectors, 0, 1_000_000) };
+  }
+  if (values.messages !== undefined) {
+    options.search = { corpusSize: integer('--messages', values.messages, 0, 2 ** 31 - 1) };
   }
   const rateLimit: NonNullable<SimulatorOptions['rateLimit']> = {};
   const perSecond = values['rate-limit'];

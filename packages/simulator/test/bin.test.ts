@@ -41,6 +41,8 @@ describe('parseCliArgs', () => {
         '3',
         '--clock-speed',
         '60',
+        '--messages',
+        '5000',
       ]),
     ).toEqual({
       kind: 'start',
@@ -51,6 +53,7 @@ describe('parseCliArgs', () => {
         org: { collectors: 2500 },
         rateLimit: { perSecond: 8, concurrent: 3 },
         clockSpeed: 60,
+        search: { corpusSize: 5000 },
       },
     });
     expect(parseCliArgs(['--rate-limit', 'off'])).toEqual({
@@ -63,6 +66,7 @@ describe('parseCliArgs', () => {
   it('rejects bad values and unknown flags with a message', () => {
     expect(() => parseCliArgs(['--port', 'eighty'])).toThrow(/--port/);
     expect(() => parseCliArgs(['--clock-speed', '0'])).toThrow(/--clock-speed/);
+    expect(() => parseCliArgs(['--messages', '-1'])).toThrow(/--messages/);
     expect(() => parseCliArgs(['--colectors', '3'])).toThrow();
   });
 });
