@@ -115,26 +115,18 @@ describe('simulator bin ↔ MCP server bin ↔ MCP client, configured by environ
     });
     expect(confirmed.structuredContent).toMatchObject({ status: 'completed' });
     // The server deletes asynchronously (30 simulated seconds; the clock runs 10× here, slow enough for search keep-alive).
-    await expect
-      .poll(
-        async () =>
-          (
-            (await call('list_offline_collectors', { aliveBeforeDays: 1 })).structuredContent
-              ?.items as unknown[]
-          ).length,
-        {
-          timeout: 10_000,
-          interval: 300,
-        },
-      )
-      .toBe(0);
+    const offlineNow = async () =>
+      ((await call('list_offline_collectors', { aliveBeforeDays: 1 })).structuredContent?.items as unknown[])
+        ?.length;
+    await expect.poll(offlineNow, { timeout: 10_000, interval: 300 }).toBe(0);
   });
 
   it('answers a search with a compact summary and leaves no job behind', async () => {
     const answer = await call('run_search', { query: 'error', from: '-24h', to: 'now' });
     expect(answer.isError, text(answer)).toBeFalsy();
     expect(answer.structuredContent).toMatchObject({ jobKept: false });
-    expect((answer.structuredContent?.summary as { messageCount: number }).messageCount).toBeGreaterThan(0);
+    const summary = answer.structuredContent?.summary as { messageCount: number } | undefined;
+    expect(summary?.messageCount).toBeGreaterThan(0);
     expect(Buffer.byteLength(text(answer))).toBeLessThanOrEqual(4096);
   });
 
