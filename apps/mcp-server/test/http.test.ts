@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import { HttpSecurityError, type RunningHttpServer, startHttpServer } from '../src/http.js';
 import { createSumoOpsMcp } from '../src/runtime.js';
 import {
@@ -7,7 +8,6 @@ import {
   postMcp as post,
   requestWithServerRequests,
 } from './support/raw-mcp-http.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulated-sumo.js';
 
 const TOKEN = 'test-bearer-token-0123456789abcdef';
 

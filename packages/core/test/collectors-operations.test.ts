@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   ConfirmationRequiredError,
   collectorNamePath,
@@ -9,7 +10,6 @@ import {
 } from '../src/index.js';
 import { caught } from './helpers.js';
 import { callsByMethod, callsTo, catalogOn } from './support/catalog.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 const DAY_MS = 86_400_000;
 let sumo: SimulatedSumo;

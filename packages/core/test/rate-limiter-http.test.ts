@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import { RateLimiter, type SumoApiError, SumoClient, silentLogger } from '../src/index.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 // The client's window carries a wide margin here: tests share two cores with other suites, and
 // event-loop stalls delay arrivals at the server by tens of milliseconds. The benchmark measures

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import { csvCell, exportSearchResults, SearchSummaryBuilder, withSearchJob } from '../src/index.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 const HOUR = 3_600_000;
 const FAST = { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 };

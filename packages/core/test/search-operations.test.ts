@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   createCatalog,
   createSearchOperations,
@@ -11,7 +12,6 @@ import {
   searchOperations,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 const HOUR = 3_600_000;
 

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   SearchJobError,
   SearchRequestError,
@@ -8,7 +9,6 @@ import {
   withSearchJob,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 const HOUR = 3_600_000;
 const FAST = { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 };

@@ -1,5 +1,6 @@
 import type { SimCollector } from '@sumo-ops/simulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   createSource,
   explainApiError,
@@ -10,7 +11,6 @@ import {
 } from '../src/index.js';
 import { caught } from './helpers.js';
 import { callsByMethod, catalogOn } from './support/catalog.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulator.js';
 
 let sumo: SimulatedSumo;
 

@@ -5,9 +5,13 @@ import {
   ElicitRequestSchema,
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type SimulatedSumo,
+  type SimulatedSumoOptions,
+  startSimulatedSumo,
+} from '../../../../test/support/simulated-sumo.js';
 import { ConfirmationTokens } from '../../src/confirmation.js';
 import { createSumoOpsMcp, type SumoOpsMcpOptions } from '../../src/runtime.js';
-import { type SimulatedSumo, type SimulatedSumoOptions, startSimulatedSumo } from './simulated-sumo.js';
 
 export interface Harness {
   sumo: SimulatedSumo;

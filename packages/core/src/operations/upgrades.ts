@@ -202,18 +202,21 @@ export const upgradeCollectorOperation = defineOperation({
     } catch (error) {
       throw explainApiError(error, { collector: label, toVersion: input.toVersion });
     }
-    const task = input.wait
-      ? (
-          await waitForUpgradeTask(ctx.client, taskId, {
-            signal: ctx.signal,
-            deadline: ctx.deadline,
-            onStatus: progressFor(ctx),
-          })
-        ).task
-      : await getUpgradeTask(ctx.client, taskId, { signal: ctx.signal });
+    const task = await readUpgradeTask(ctx, taskId, input.wait);
     return { ...toStatus(task), collectorName: collector.name, fromVersion: collector.collectorVersion };
   },
 });
+
+/** The task now, or (with wait) once it has ended or the request's deadline has come. */
+async function readUpgradeTask(ctx: OperationContext, taskId: string, wait: boolean) {
+  if (!wait) return getUpgradeTask(ctx.client, taskId, { signal: ctx.signal });
+  const { task } = await waitForUpgradeTask(ctx.client, taskId, {
+    signal: ctx.signal,
+    deadline: ctx.deadline,
+    onStatus: progressFor(ctx),
+  });
+  return task;
+}
 
 export const getUpgradeStatusOperation = defineOperation({
   name: 'get_upgrade_status',
@@ -239,15 +242,7 @@ export const getUpgradeStatusOperation = defineOperation({
   async run(ctx, input) {
     const taskId = String(input.taskId);
     try {
-      const task = input.wait
-        ? (
-            await waitForUpgradeTask(ctx.client, taskId, {
-              signal: ctx.signal,
-              deadline: ctx.deadline,
-              onStatus: progressFor(ctx),
-            })
-          ).task
-        : await getUpgradeTask(ctx.client, taskId, { signal: ctx.signal });
+      const task = await readUpgradeTask(ctx, taskId, input.wait);
       return toStatus(task);
     } catch (error) {
       throw explainApiError(error);

@@ -1,6 +1,6 @@
 import type { Simulator } from '@sumo-ops/simulator';
+import type { SimulatedSumo } from '../../../../test/support/simulated-sumo.js';
 import { createCatalog, type OperationContext } from '../../src/index.js';
-import type { SimulatedSumo } from './simulator.js';
 
 /** Runs operations the way front ends do: parse the raw input, then preview or run by name. */
 export function catalogOn(sumo: SimulatedSumo, extra: Partial<OperationContext> = {}) {

@@ -1,4 +1,3 @@
-import { type Simulator, type SimulatorOptions, startSimulator } from '@sumo-ops/simulator';
 import {
   createLogger,
   type Logger,
@@ -6,7 +5,8 @@ import {
   type RateLimits,
   SumoClient,
   type SumoClientOptions,
-} from '../../src/index.js';
+} from '@sumo-ops/core';
+import { type Simulator, type SimulatorOptions, startSimulator } from '@sumo-ops/simulator';
 
 export interface SimulatedSumo {
   sim: Simulator;
@@ -17,14 +17,20 @@ export interface SimulatedSumo {
   close(): Promise<void>;
 }
 
+export interface SimulatedSumoOptions extends SimulatorOptions {
+  /** Limits for both sides: the simulator enforces them, the client keeps to them. */
+  limits?: Partial<RateLimits>;
+  /** Overrides for the client: a wrong key, another API URL, another limiter. */
+  client?: Partial<SumoClientOptions>;
+}
+
 /**
  * A simulator on an ephemeral port and a client pointed at it over real HTTP. Limits are the
  * simulator's and the client's alike, fast enough for tests but still enforced on both sides.
+ * Shared by the suites of every package, so each tests against the same setup.
  */
-export async function startSimulatedSumo(
-  options: SimulatorOptions & { limits?: Partial<RateLimits>; client?: Partial<SumoClientOptions> } = {},
-): Promise<SimulatedSumo> {
-  const limits = { perSecond: 200, concurrent: 10, ...options.limits };
+export async function startSimulatedSumo(options: SimulatedSumoOptions = {}): Promise<SimulatedSumo> {
+  const limits = { perSecond: 500, concurrent: 10, ...options.limits };
   const sim = await startSimulator({
     ...options,
     rateLimit: { perSecond: limits.perSecond, concurrent: limits.concurrent, ...options.rateLimit },
