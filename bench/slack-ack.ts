@@ -9,7 +9,7 @@
  * rate limiter — so answers queue for seconds while acknowledgements must not.
  *
  * Ratio printed: p99 time to acknowledgement ÷ 3,000 ms (Slack's budget); target ≤ 0.1.
- * Run after `pnpm build`: `pnpm exec tsx bench/slack-ack.ts`.
+ * Run: `pnpm bench:slack-ack` (compiled JavaScript, as in production).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -17,6 +17,7 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '@sumo-ops/simulator';
 
@@ -25,7 +26,18 @@ const WARM_UP = 3;
 const SLACK_BUDGET_MS = 3_000;
 const TARGET_RATIO = 0.1;
 const SIGNING_SECRET = 'bench-signing-secret-5a4b3c2d';
-const BIN = fileURLToPath(new URL('../apps/slack-bot/dist/bin.js', import.meta.url));
+const BIN = join(repositoryRoot(), 'apps/slack-bot/dist/bin.js');
+
+/** The benchmark runs from bench/ or, compiled, from bench/dist/: find the workspace root. */
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the repository root (pnpm-workspace.yaml)');
+    dir = parent;
+  }
+  return dir;
+}
 
 /**
  * Just enough of Slack for this run: `auth.test` for the bot's start-up, and response_urls whose
