@@ -21,8 +21,11 @@ export interface RenderOptions {
 
 /** A successful result: the structured answer, and the same answer as compact JSON text. */
 export function renderSuccess(structured: Record<string, unknown>, options: RenderOptions = {}): ToolOutcome {
-  const safe = redactStrings(structured) as Record<string, unknown>;
-  const json = JSON.stringify(safe);
+  // One redaction pass over the serialised answer instead of a walk over every string: the
+  // rules never match across JSON string boundaries, so a changed text still parses.
+  const raw = JSON.stringify(structured);
+  const json = redactText(raw);
+  const safe = json === raw ? structured : (JSON.parse(json) as Record<string, unknown>);
   const { text, truncated } = truncateText(json, options.textBudget ?? TEXT_BUDGET);
   const lines = [...sourceLine(options), text];
   if (truncated) {

@@ -13,6 +13,10 @@ export function registerSecret(value: string | undefined): void {
   // Very short values would mask ordinary words; real keys and tokens are long.
   if (!value || value.length < 6 || registeredSecrets.has(value)) return;
   registeredSecrets.add(value);
+  // The same secret as it appears inside a JSON text, so serialised answers can be redacted in
+  // one pass over their text.
+  const escaped = JSON.stringify(value).slice(1, -1);
+  if (escaped !== value) registeredSecrets.add(escaped);
   secretsLongestFirst = [...registeredSecrets].sort((a, b) => b.length - a.length);
 }
 
@@ -20,7 +24,8 @@ const SHAPED_SECRETS: Array<[RegExp, string]> = [
   [/\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   [/\bxox[abposr]-[A-Za-z0-9-]+/g, REDACTED],
   [/\bxapp-[A-Za-z0-9-]+/g, REDACTED],
-  [/(\/\/[^/\s:@]+:)[^/\s@]+@/g, `$1${REDACTED}@`],
+  // Quotes are excluded so that the pattern never spans two strings of a JSON text.
+  [/(\/\/[^/\s:@"]+:)[^/\s@"]+@/g, `$1${REDACTED}@`],
 ];
 
 const SENSITIVE_KEY = /(pass(word)?|secret|token|authorization|access_?key|api_?key|cookie|credential)/i;
