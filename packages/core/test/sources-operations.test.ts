@@ -10,7 +10,7 @@ import {
   updateSource,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-import { callsByMethod, catalogOn } from './support/catalog.js';
+import { callsByMethod, catalogOn, collectorWhere as collectorWhereIn } from './support/catalog.js';
 
 let sumo: SimulatedSumo;
 
@@ -21,11 +21,8 @@ afterEach(async () => {
   await sumo.close();
 });
 
-function collectorWhere(predicate: (collector: SimCollector) => boolean): SimCollector {
-  const collector = sumo.sim.org.collectors().find(predicate);
-  if (!collector) throw new Error('no such collector in the seeded org');
-  return collector;
-}
+const collectorWhere = (predicate: (collector: SimCollector) => boolean) =>
+  collectorWhereIn(sumo.sim, predicate);
 
 const apiManaged = (c: SimCollector) =>
   c.collectorType === 'Installable' &&

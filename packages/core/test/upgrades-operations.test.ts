@@ -10,7 +10,7 @@ import {
   waitForUpgradeTask,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-import { callsByMethod, callsTo, catalogOn } from './support/catalog.js';
+import { callsByMethod, callsTo, catalogOn, collectorWhere as collectorWhereIn } from './support/catalog.js';
 
 const STATUS_ROUTE = 'GET /v1/collectors/upgrades/:upgradeTaskId';
 let sumo: SimulatedSumo;
@@ -23,11 +23,8 @@ afterEach(async () => {
   await sumo.close();
 });
 
-function collectorWhere(predicate: (collector: SimCollector) => boolean): SimCollector {
-  const collector = sumo.sim.org.collectors().find(predicate);
-  if (!collector) throw new Error('no such collector in the seeded org');
-  return collector;
-}
+const collectorWhere = (predicate: (collector: SimCollector) => boolean) =>
+  collectorWhereIn(sumo.sim, predicate);
 const upgradable = (c: SimCollector) =>
   c.collectorType === 'Installable' && c.alive && c.collectorVersion !== sumo.sim.org.latestVersion;
 const succeeding = (c: SimCollector) => upgradable(c) && sumo.sim.org.upgradeOutcome(c.id) === 'succeed';
