@@ -8,17 +8,17 @@ export function pagingInput(options: { defaultLimit: number; maxLimit: number; w
   return {
     limit: z
       .number()
-      .int()
-      .min(1)
-      .max(options.maxLimit)
+      .int('limit must be a whole number')
+      .min(1, 'limit must be at least 1')
+      .max(options.maxLimit, `limit can be at most ${options.maxLimit}; use offset to read further pages`)
       .default(options.defaultLimit)
       .describe(
         `How many ${options.what} to return (1–${options.maxLimit}, default ${options.defaultLimit}).`,
       ),
     offset: z
       .number()
-      .int()
-      .min(0)
+      .int('offset must be a whole number')
+      .min(0, 'offset must be 0 or more (0 is the first page)')
       .default(0)
       .describe(
         `How many ${options.what} to skip; pass the previous answer's nextOffset to get the next page.`,
