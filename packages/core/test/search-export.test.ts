@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
@@ -72,6 +73,9 @@ describe('streaming search results', () => {
       FAST,
     );
     expect(states.has('GATHERING RESULTS')).toBe(true);
+    // The export hands every row to the stream; the caller owns it and waits for it to flush.
+    sink.end();
+    await finished(sink);
     const lines = text().trimEnd().split('\n');
     expect(result.rows).toBe(12_000);
     expect(lines).toHaveLength(12_000);
@@ -95,6 +99,8 @@ describe('streaming search results', () => {
       },
       FAST,
     );
+    sink.end();
+    await finished(sink);
     const lines = text().trimEnd().split('\n');
     expect(lines[0]?.split(',')).toContain('_raw');
     expect(lines).toHaveLength(501);
