@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../src/durations.js';
 import type { SimCollector } from '../src/index.js';
 import { api, useSimulator } from './helpers.js';
-
-const DAY_MS = 86_400_000;
 
 describe('collector routes', () => {
   const simulator = useSimulator();
@@ -268,6 +267,29 @@ describe('collector routes', () => {
       });
       expect(stale.status).toBe(412);
       expect(sim.org.collectorById(collector.id)?.description).toBe('first writer');
+    });
+
+    it('accepts the current ETag as a weak validator, unquoted, or among several in If-Match', async () => {
+      const sim = await simulator();
+      const [first] = sim.org.collectors();
+      for (const offer of [
+        (etag: string) => `W/${etag}`,
+        (etag: string) => etag.replaceAll('"', ''),
+        (etag: string) => `"stale", ${etag}`,
+      ]) {
+        const { collector, etag } = await fetchForUpdate(sim, first?.id ?? 0);
+        const response = await api(sim, 'PUT', `/v1/collectors/${collector.id}`, {
+          body: { collector: { ...collector, description: offer(etag) } },
+          headers: { 'if-match': offer(etag) },
+        });
+        expect(response.status, offer(etag)).toBe(200);
+      }
+      const { collector } = await fetchForUpdate(sim, first?.id ?? 0);
+      const stale = await api(sim, 'PUT', `/v1/collectors/${collector.id}`, {
+        body: { collector },
+        headers: { 'if-match': 'W/"stale", "older"' },
+      });
+      expect(stale.status).toBe(412);
     });
 
     it('requires not-modifiable fields to match and the body id to be the path id', async () => {

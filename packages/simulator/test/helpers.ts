@@ -1,5 +1,5 @@
-import { afterEach } from 'vitest';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../src/index.js';
+import { afterEach, expect } from 'vitest';
+import { type SimCollector, type Simulator, type SimulatorOptions, startSimulator } from '../src/index.js';
 
 export const ACCESS_ID = 'sim-access-id';
 export const ACCESS_KEY = 'sim-access-key';
@@ -67,3 +67,19 @@ export function useSimulator(): (options?: SimulatorOptions) => Promise<Simulato
 }
 
 export const SUMO_REQUEST_ID = /^[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}$/;
+
+/** A Sumo error answer: the HTTP status, repeated in the body beside the error code. */
+export function expectSumoError(response: ApiResponse, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.json).toMatchObject({ status, code });
+}
+
+/** The first seeded collector that fits; the seeded org is built to have every kind. */
+export function collectorWhere(
+  sim: Simulator,
+  predicate: (collector: SimCollector) => boolean,
+): SimCollector {
+  const collector = sim.org.collectors().find(predicate);
+  if (!collector) throw new Error('no such collector in the seeded org');
+  return collector;
+}

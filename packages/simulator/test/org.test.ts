@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../src/durations.js';
 import { COLLECTOR_VERSIONS, SimClock, SimOrg } from '../src/index.js';
 import { api, useSimulator } from './helpers.js';
 
 const START = Date.UTC(2026, 10, 1);
-const DAY_MS = 86_400_000;
 
 function seededOrg(seed: number, collectors: number): SimOrg {
   return new SimOrg(new SimClock(START, 0), { seed, collectors });

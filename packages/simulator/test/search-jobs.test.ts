@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../src/durations.js';
 import { compileQuery, type Simulator, type SimulatorOptions } from '../src/index.js';
-import { type ApiResponse, api, basicAuth, useSimulator } from './helpers.js';
+import {
+  ACCESS_ID,
+  ACCESS_KEY,
+  type ApiResponse,
+  api,
+  basicAuth,
+  expectSumoError,
+  SUMO_REQUEST_ID,
+  useSimulator,
+} from './helpers.js';
 
 const START = Date.UTC(2026, 10, 1);
-const DAY = 86_400_000;
 const CORPUS = 20_000;
-const FULL_RANGE = { from: String(START - DAY), to: String(START), timeZone: 'UTC' };
+const FULL_RANGE = { from: String(START - DAY_MS), to: String(START), timeZone: 'UTC' };
+/** Jobs of one access id must stay out of another's reach and count. */
+const OWN = { accessId: ACCESS_ID, accessKey: ACCESS_KEY };
+const OTHER = { accessId: 'other-id', accessKey: 'other-key' };
 
 const start = useSimulator();
 
@@ -101,9 +113,8 @@ describe('creating a search job', () => {
     const response = await api(sim, 'POST', '/v1/search/jobs', {
       body: { query: '*', ...FULL_RANGE, ...override },
     });
-    expect(response.status).toBe(400);
-    expect(response.json).toMatchObject({ status: 400, code });
-    expect(response.json.id).toMatch(/^[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}$/);
+    expectSumoError(response, 400, code);
+    expect(response.json.id).toMatch(SUMO_REQUEST_ID);
   });
 
   it("passes the query engine's message, with its position, through parse.error", async () => {
@@ -130,7 +141,7 @@ describe('creating a search job', () => {
       timeZone: undefined,
       timezone: 'America/Los_Angeles',
     });
-    const epoch = await createJob(sim, { from: START - DAY, to: START, timeZone: undefined });
+    const epoch = await createJob(sim, { from: START - DAY_MS, to: START, timeZone: undefined });
     sim.clock.advance(10_000);
     for (const job of [iso, lower, epoch]) {
       expect((await status(sim, job)).json).toMatchObject({
@@ -229,27 +240,19 @@ describe('job lifecycle', () => {
   });
 
   it('counts active jobs per access id, refuses the 201st with 429 and frees slots on delete', async () => {
-    const sim = await startSearchSimulator(
-      {},
-      {
-        credentials: [
-          { accessId: 'sim-access-id', accessKey: 'sim-access-key' },
-          { accessId: 'other-id', accessKey: 'other-key' },
-        ],
-      },
-    );
+    const sim = await startSearchSimulator({}, { credentials: [OWN, OTHER] });
     const jobs = await Promise.all(Array.from({ length: 200 }, () => createJob(sim)));
     const refused = await api(sim, 'POST', '/v1/search/jobs', { body: { query: '*', ...FULL_RANGE } });
     expect(refused.status).toBe(429);
     expect(refused.json).toMatchObject({ code: 'rate.limit.exceeded' });
     expect(refused.json.message).toContain('200 active concurrent search jobs');
-    await createJob(sim, {}, basicAuth('other-id', 'other-key'));
-    expect(sim.search.activeJobCount('sim-access-id')).toBe(200);
+    await createJob(sim, {}, basicAuth(OTHER.accessId, OTHER.accessKey));
+    expect(sim.search.activeJobCount(ACCESS_ID)).toBe(200);
     for (const job of jobs) {
       const deleted = await jobRequest(sim, 'DELETE', `/v1/search/jobs/${job.id}`, job.cookie);
       expect(deleted.json).toEqual({ id: job.id });
     }
-    expect(sim.search.activeJobCount('sim-access-id')).toBe(0);
+    expect(sim.search.activeJobCount(ACCESS_ID)).toBe(0);
     expect(sim.search.activeJobCount()).toBe(1);
     await createJob(sim);
   });
@@ -286,22 +289,14 @@ describe('routing cookies', () => {
   });
 
   it('hides a job from another access id even with the right cookie', async () => {
-    const sim = await startSearchSimulator(
-      {},
-      {
-        credentials: [
-          { accessId: 'sim-access-id', accessKey: 'sim-access-key' },
-          { accessId: 'other-id', accessKey: 'other-key' },
-        ],
-      },
-    );
+    const sim = await startSearchSimulator({}, { credentials: [OWN, OTHER] });
     const job = await createJob(sim);
     const response = await jobRequest(
       sim,
       'GET',
       `/v1/search/jobs/${job.id}`,
       job.cookie,
-      basicAuth('other-id', 'other-key'),
+      basicAuth(OTHER.accessId, OTHER.accessKey),
     );
     expect(response.status).toBe(404);
   });
@@ -322,7 +317,9 @@ describe('paging results', () => {
     expect(done.state).toBe('DONE GATHERING RESULTS');
     const all = (await page(sim, job, 'messages', 0, 10_000)).json.messages;
     expect(all.slice(0, early.messages.length)).toEqual(early.messages);
-    const expected = [...compileQuery('error').messages(sim.search.corpus, { from: START - DAY, to: START })];
+    const expected = [
+      ...compileQuery('error').messages(sim.search.corpus, { from: START - DAY_MS, to: START }),
+    ];
     expect(all.map((m: { map: Record<string, string> }) => m.map)).toEqual(expected);
     const tail = (await page(sim, job, 'messages', done.messageCount - 3, 10)).json.messages;
     expect(tail).toHaveLength(3);
@@ -348,7 +345,7 @@ describe('paging results', () => {
     ]);
     expect(body.records).toEqual(
       compileQuery(query)
-        .records(sim.search.corpus, { from: START - DAY, to: START })
+        .records(sim.search.corpus, { from: START - DAY_MS, to: START })
         .slice(0, 2),
     );
     expect((await page(sim, job, 'records', 2, 10)).json.records).toHaveLength(1);
@@ -391,5 +388,19 @@ describe('paging results', () => {
     );
     expect(response.status).toBe(400);
     expect(response.json.code).toBe('searchjob.jobid.invalid');
+  });
+
+  it('answers a malformed job id on the records route with 400 too, and a paging problem there as on messages', async () => {
+    const sim = await startSearchSimulator();
+    const job = await createJob(sim, { query: '| count' });
+    const malformed = await jobRequest(
+      sim,
+      'GET',
+      '/v1/search/jobs/not-a-job/records?offset=0&limit=1',
+      job.cookie,
+    );
+    expectSumoError(malformed, 400, 'searchjob.jobid.invalid');
+    const noLimit = await jobRequest(sim, 'GET', `/v1/search/jobs/${job.id}/records?offset=0`, job.cookie);
+    expectSumoError(noLimit, 400, 'searchjob.limit.missing');
   });
 });

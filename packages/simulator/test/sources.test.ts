@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { SimCollector, SimSource, Simulator } from '../src/index.js';
-import { api, useSimulator } from './helpers.js';
+import { api, collectorWhere, useSimulator } from './helpers.js';
 
-function uiManagedInstalled(sim: Simulator): SimCollector {
-  const collector = sim.org
-    .collectors()
-    .find((candidate) => candidate.collectorType === 'Installable' && candidate.sourceSyncMode === 'UI');
-  if (!collector) throw new Error('the seeded org has no UI-managed installed collector');
-  return collector;
-}
+const uiManagedInstalled = (sim: Simulator): SimCollector =>
+  collectorWhere(
+    sim,
+    (candidate) => candidate.collectorType === 'Installable' && candidate.sourceSyncMode === 'UI',
+  );
 
-function jsonManaged(sim: Simulator): SimCollector {
-  const collector = sim.org.collectors().find((candidate) => candidate.sourceSyncMode === 'Json');
-  if (!collector) throw new Error('the seeded org has no JSON-managed collector');
-  return collector;
-}
+const jsonManaged = (sim: Simulator): SimCollector =>
+  collectorWhere(sim, (candidate) => candidate.sourceSyncMode === 'Json');
 
 function firstSource(sim: Simulator, collectorId: number): SimSource {
   const source = sim.org.sources(collectorId)?.[0];

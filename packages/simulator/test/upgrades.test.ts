@@ -1,25 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import { MINUTE_MS } from '../src/durations.js';
 import { COLLECTOR_VERSIONS, type SimCollector, type Simulator } from '../src/index.js';
-import { api, useSimulator } from './helpers.js';
+import { api, collectorWhere, useSimulator } from './helpers.js';
 
-const MINUTE_MS = 60_000;
 const LATEST = COLLECTOR_VERSIONS.at(-1);
 
 function upgradable(
   sim: Simulator,
   predicate: (collector: SimCollector) => boolean = () => true,
 ): SimCollector {
-  const collector = sim.org
-    .collectors()
-    .find(
-      (candidate) =>
-        candidate.collectorType === 'Installable' &&
-        candidate.alive &&
-        candidate.collectorVersion !== LATEST &&
-        predicate(candidate),
-    );
-  if (!collector) throw new Error('no upgradable collector in the seeded org');
-  return collector;
+  return collectorWhere(
+    sim,
+    (candidate) =>
+      candidate.collectorType === 'Installable' &&
+      candidate.alive &&
+      candidate.collectorVersion !== LATEST &&
+      predicate(candidate),
+  );
 }
 
 async function requestUpgrade(sim: Simulator, body: unknown) {

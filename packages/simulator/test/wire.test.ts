@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_KEY, api, basicAuth, SUMO_REQUEST_ID, useSimulator } from './helpers.js';
+import { ACCESS_KEY, api, basicAuth, expectSumoError, SUMO_REQUEST_ID, useSimulator } from './helpers.js';
 
 describe('wire behaviour shared by every API route', () => {
   const simulator = useSimulator();
@@ -50,8 +50,7 @@ describe('wire behaviour shared by every API route', () => {
       body: '{"collector":{}}',
       headers: { 'content-type': 'text/plain' },
     });
-    expect(asText.status).toBe(415);
-    expect(asText.json).toMatchObject({ status: 415, code: 'contenttype.invalid' });
+    expectSumoError(asText, 415, 'contenttype.invalid');
 
     const withoutType = await fetch(`${sim.apiUrl}/v1/collectors/1`, {
       method: 'PUT',
@@ -73,8 +72,7 @@ describe('wire behaviour shared by every API route', () => {
   it('answers a malformed JSON body with 400', async () => {
     const sim = await simulator();
     const response = await api(sim, 'POST', '/v1/collectors', { body: '{"collector": ' });
-    expect(response.status).toBe(400);
-    expect(response.json).toMatchObject({ status: 400, code: 'generic' });
+    expectSumoError(response, 400, 'generic');
   });
 
   it('answers an unknown route with a Sumo-shaped 404 and a known path with the wrong method with 405', async () => {
@@ -88,15 +86,13 @@ describe('wire behaviour shared by every API route', () => {
       message: 'Requested resource could not be found.',
     });
     const wrongMethod = await api(sim, 'PATCH', '/v1/collectors');
-    expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.json).toMatchObject({ status: 405, code: 'method.unsupported' });
+    expectSumoError(wrongMethod, 405, 'method.unsupported');
   });
 
   it('answers a doubled slash from a base URL ending in / with a 500, like the service', async () => {
     const sim = await simulator();
     const response = await api(sim, 'GET', '//v1/collectors');
-    expect(response.status).toBe(500);
-    expect(response.json).toMatchObject({ status: 500, code: 'internal.error' });
+    expectSumoError(response, 500, 'internal.error');
   });
 
   it('serves an unauthenticated /healthz outside the API that is neither limited nor counted', async () => {

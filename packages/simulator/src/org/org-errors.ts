@@ -1,4 +1,4 @@
-import { SimError } from '../sim-error.js';
+import { genericErrors, SimError } from '../sim-error.js';
 
 /**
  * The Collector Management errors. Codes and messages from the docs' error tables where they
@@ -28,8 +28,8 @@ export const orgErrors = {
   emptySourceType: () => new SimError(400, 'EmptySourceType', 'Need to specify a source type.'),
   sourceTypeInvalid: () =>
     new SimError(400, 'InvalidSourceType', 'Invalid Source type for the requested operation.'),
-  /** Generic 404 (the source tables name no code for an unknown source). */
-  sourceNotFound: () => new SimError(404, 'notfound', 'Requested resource could not be found.'),
+  /** The generic 404: the source tables name no code for an unknown source. */
+  sourceNotFound: genericErrors.notFound,
   /** Status from the getting-started doc; the code is the generic 403 one. */
   ifMatchMissing: () =>
     new SimError(403, 'forbidden', 'The If-Match header with the ETag of a previous GET is required.'),

@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS } from '../durations.js';
 import { createRandom, pick, type Random, randomInt } from '../prng.js';
 import type { SimCollector, SimSource, UpgradeOutcome } from './model.js';
 import {
@@ -15,9 +16,6 @@ export interface SeededCollector {
 
 export const FIRST_COLLECTOR_ID = 100_000_000;
 export const FIRST_SOURCE_ID = 200_000_000;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 const ROLES = ['web', 'api', 'db', 'cache', 'worker', 'batch', 'edge', 'ingest', 'auth', 'search'] as const;
 const ENVIRONMENTS = ['prod', 'staging', 'dev'] as const;
@@ -155,13 +153,7 @@ function seedHostedCollector(
   const purpose = pick(random, ['AWS CloudTrail', 'HTTP Intake', 'Cloud Syslog', 'S3 Archive']);
   const environment = pick(random, ENVIRONMENTS);
   const collector: SimCollector = {
-    id,
-    name: `${purpose} ${environment} ${index + 1}`,
-    collectorType: 'Hosted',
-    collectorVersion: '',
-    alive: true,
-    ephemeral: false,
-    links: sourcesLink(id),
+    ...newHostedCollector(id, `${purpose} ${environment} ${index + 1}`),
     description: `${purpose} for ${environment}`,
     category: `${environment}/hosted`,
     timeZone: 'UTC',
@@ -214,8 +206,21 @@ function offlineDuration(random: Random, ephemeral: boolean): number {
   return randomInt(random, 100 * DAY_MS, 400 * DAY_MS);
 }
 
-export function sourcesLink(collectorId: number): SimCollector['links'] {
+function sourcesLink(collectorId: number): SimCollector['links'] {
   return [{ rel: 'sources', href: `/v1/collectors/${collectorId}/sources` }];
+}
+
+/** What every Hosted Collector starts as, seeded or created over the API; optional fields follow. */
+export function newHostedCollector(id: number, name: string): SimCollector {
+  return {
+    id,
+    name,
+    collectorType: 'Hosted',
+    collectorVersion: '',
+    alive: true,
+    ephemeral: false,
+    links: sourcesLink(id),
+  };
 }
 
 function pickWeighted<T extends { weight: number }>(random: Random, items: readonly T[]): T {

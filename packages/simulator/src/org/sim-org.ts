@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../durations.js';
 import type {
   CollectorFilter,
   OrgCounts,
@@ -10,7 +11,7 @@ import type {
   UpgradeStatus,
 } from './model.js';
 import { orgErrors, upgradeErrors } from './org-errors.js';
-import { seedOrg, sourcesLink } from './seed-org.js';
+import { FIRST_COLLECTOR_ID, newHostedCollector, seedOrg } from './seed-org.js';
 import {
   commonSourceDefaults,
   generatedSourceFields,
@@ -18,10 +19,6 @@ import {
   isSourceTypeAllowed,
 } from './source-types.js';
 import { COLLECTOR_VERSIONS, latestVersion } from './versions.js';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Upgrade timeline in simulated time: 0 → 1 → 6 → 2 (or 3) within a few minutes. */
 const UPGRADE_PENDING_AFTER_MS = 5_000;
@@ -113,7 +110,7 @@ export class SimOrg {
       const record = this.#collectors.get(collector.id);
       for (const source of sources) record?.sources.set(source.id, { source, revision: 1 });
     }
-    this.#nextCollectorId = (seeded.collectors.at(-1)?.collector.id ?? 100_000_000) + 11;
+    this.#nextCollectorId = (seeded.collectors.at(-1)?.collector.id ?? FIRST_COLLECTOR_ID) + 11;
     this.#nextSourceId = seeded.nextSourceId;
   }
 
@@ -251,13 +248,7 @@ export class SimOrg {
     const id = this.#nextCollectorId;
     this.#nextCollectorId += 1;
     const collector: SimCollector = {
-      id,
-      name,
-      collectorType: 'Hosted',
-      collectorVersion: '',
-      alive: true,
-      ephemeral: false,
-      links: sourcesLink(id),
+      ...newHostedCollector(id, name),
       ...(description === undefined ? {} : { description }),
       ...optionalString(input, 'category'),
       timeZone: typeof input.timeZone === 'string' ? input.timeZone : 'UTC',
@@ -362,15 +353,7 @@ export class SimOrg {
     const name = validSourceName(record, input.name, undefined);
     const id = this.#nextSourceId;
     this.#nextSourceId += 1;
-    const source: SimSource = {
-      ...commonSourceDefaults(),
-      ...structuredClone(input),
-      ...generatedSourceFields(sourceType, id),
-      id,
-      name,
-      sourceType,
-      alive: record.collector.alive,
-    };
+    const source = storedSource(input, { id, name, sourceType, alive: record.collector.alive });
     const sourceRecord = { source, revision: 1 };
     record.sources.set(id, sourceRecord);
     return { source: structuredClone(source), etag: sourceEtag(sourceRecord) };
@@ -392,15 +375,12 @@ export class SimOrg {
     const current = sourceRecord.source;
     if (input.sourceType !== current.sourceType) throw orgErrors.sourceTypeInvalid();
     const name = validSourceName(record, input.name, sourceId);
-    sourceRecord.source = {
-      ...commonSourceDefaults(),
-      ...structuredClone(input),
-      ...generatedSourceFields(current.sourceType, sourceId),
+    sourceRecord.source = storedSource(input, {
       id: sourceId,
       name,
       sourceType: current.sourceType,
       alive: current.alive,
-    };
+    });
     sourceRecord.revision += 1;
     return { source: structuredClone(sourceRecord.source), etag: sourceEtag(sourceRecord) };
   }
@@ -507,9 +487,8 @@ export class SimOrg {
     return sourceRecord;
   }
 
-  #validName(name: unknown, ownId: number | undefined): string {
-    if (typeof name !== 'string' || name.trim() === '') throw orgErrors.missingField('name');
-    if (name.length > NAME_MAX_LENGTH) throw orgErrors.nameTooLong();
+  #validName(input: unknown, ownId: number | undefined): string {
+    const name = requireName(input);
     const holder = this.#idsByName.get(name);
     if (holder !== undefined && holder !== ownId) throw orgErrors.duplicateName();
     return name;
@@ -649,13 +628,35 @@ function requireSourceType(sourceType: unknown, record: CollectorRecord): string
   return sourceType;
 }
 
-function validSourceName(record: CollectorRecord, name: unknown, ownId: number | undefined): string {
+/** Collector and source names share the rules; uniqueness is per org for one, per collector for the other. */
+function requireName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw orgErrors.missingField('name');
   if (name.length > NAME_MAX_LENGTH) throw orgErrors.nameTooLong();
+  return name;
+}
+
+function validSourceName(record: CollectorRecord, input: unknown, ownId: number | undefined): string {
+  const name = requireName(input);
   for (const { source } of record.sources.values()) {
     if (source.name === name && source.id !== ownId) throw orgErrors.duplicateName();
   }
   return name;
+}
+
+/**
+ * A source as created or replaced: the service's defaults, then the request, then what the
+ * service generates and owns, so a request cannot override its id, type, URL or token.
+ */
+function storedSource(
+  input: Record<string, unknown>,
+  owned: Pick<SimSource, 'id' | 'name' | 'sourceType' | 'alive'>,
+): SimSource {
+  return {
+    ...commonSourceDefaults(),
+    ...structuredClone(input),
+    ...generatedSourceFields(owned.sourceType, owned.id),
+    ...owned,
+  };
 }
 
 function validDescription(description: unknown): string | undefined {

@@ -34,19 +34,14 @@ export const registerSearchJobRoutes: FeatureRegistration = (router, { search })
 
   router.add('GET', '/v1/search/jobs/:id', (ctx) => ({ status: 200, body: jobFor(ctx).status() }));
 
-  router.add('GET', '/v1/search/jobs/:id/messages', (ctx) => {
-    requireWellFormedId(ctx);
-    const job = jobFor(ctx);
-    const { offset, limit } = readPage(ctx.query);
-    return { status: 200, body: job.messages(offset, limit) };
-  });
-
-  router.add('GET', '/v1/search/jobs/:id/records', (ctx) => {
-    requireWellFormedId(ctx);
-    const job = jobFor(ctx);
-    const { offset, limit } = readPage(ctx.query);
-    return { status: 200, body: job.records(offset, limit) };
-  });
+  for (const results of ['messages', 'records'] as const) {
+    router.add('GET', `/v1/search/jobs/:id/${results}`, (ctx) => {
+      requireWellFormedId(ctx);
+      const job = jobFor(ctx);
+      const { offset, limit } = readPage(ctx.query);
+      return { status: 200, body: job[results](offset, limit) };
+    });
+  }
 
   router.add('DELETE', '/v1/search/jobs/:id', (ctx) => {
     const id = ctx.param('id');

@@ -43,6 +43,7 @@ const BUCKET_LENGTHS = [
   1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
   43_200_000, 86_400_000, 604_800_000,
 ];
+const LONGEST_BUCKET = BUCKET_LENGTHS.at(-1) as number;
 const MAX_BUCKETS = 240;
 
 /**
@@ -95,7 +96,7 @@ export class SearchExecution {
     this.renderRow = new ScanRow(corpus);
     this.aggregator = plan.aggregate === undefined ? undefined : new GroupCounter();
     const span = Math.max(1, range.to - range.from);
-    this.bucketLength = BUCKET_LENGTHS.find((length) => span / length <= MAX_BUCKETS) ?? 604_800_000;
+    this.bucketLength = BUCKET_LENGTHS.find((length) => span / length <= MAX_BUCKETS) ?? LONGEST_BUCKET;
     this.bucketBase = Math.floor(range.from / this.bucketLength);
     const bucketCount = Math.max(1, Math.ceil(range.to / this.bucketLength) - this.bucketBase);
     this.buckets = new Float64Array(bucketCount);

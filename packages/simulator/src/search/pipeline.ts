@@ -273,25 +273,29 @@ function toNumber(value: string): number {
 }
 
 /** Numbers compare as numbers when both sides are numeric, otherwise as strings. */
-function compareValues(op: CompareOp, left: string | undefined, right: string | undefined): boolean {
-  if (left === undefined || right === undefined) return false;
+function order(left: string, right: string): -1 | 0 | 1 {
   const a = toNumber(left);
   const b = toNumber(right);
-  const numeric = !Number.isNaN(a) && !Number.isNaN(b);
-  const order = numeric ? (a < b ? -1 : a > b ? 1 : 0) : left < right ? -1 : left > right ? 1 : 0;
+  if (!Number.isNaN(a) && !Number.isNaN(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function compareValues(op: CompareOp, left: string | undefined, right: string | undefined): boolean {
+  if (left === undefined || right === undefined) return false;
+  const sign = order(left, right);
   switch (op) {
     case '=':
-      return order === 0;
+      return sign === 0;
     case '!=':
-      return order !== 0;
+      return sign !== 0;
     case '<':
-      return order < 0;
+      return sign < 0;
     case '<=':
-      return order <= 0;
+      return sign <= 0;
     case '>':
-      return order > 0;
+      return sign > 0;
     case '>=':
-      return order >= 0;
+      return sign >= 0;
   }
 }
 
@@ -423,12 +427,8 @@ function buildRecordSteps(
 
 function compareRows(a: string[], b: string[], keys: { index: number; sign: number }[]): number {
   for (const { index, sign } of keys) {
-    const left = a[index] as string;
-    const right = b[index] as string;
-    const x = toNumber(left);
-    const y = toNumber(right);
-    const order = !Number.isNaN(x) && !Number.isNaN(y) ? x - y : left < right ? -1 : left > right ? 1 : 0;
-    if (order !== 0) return order * sign;
+    const difference = order(a[index] as string, b[index] as string);
+    if (difference !== 0) return difference * sign;
   }
   return 0;
 }

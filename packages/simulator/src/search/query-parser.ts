@@ -10,6 +10,9 @@ export const METADATA_FIELDS = {
   _collector: 'collector',
 } as const;
 export type MetadataKey = (typeof METADATA_FIELDS)[keyof typeof METADATA_FIELDS];
+const METADATA_SPELLINGS = Object.values(METADATA_FIELDS)
+  .map((key) => `_${key}`)
+  .join(', ');
 
 export type SearchNode =
   | { kind: 'all' }
@@ -47,8 +50,6 @@ export interface QueryAst {
   search: SearchNode;
   stages: Stage[];
 }
-
-const SUPPORTED_OPERATORS = ['count', 'fields', 'json', 'limit', 'parse', 'sort', 'timeslice', 'where'];
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/;
@@ -119,6 +120,23 @@ class Cursor {
     return true;
   }
 
+  /** `and`, `or` and `not` may be written as words or as `&&`, `||` and `!`. */
+  acceptLogical(kind: 'and' | 'or' | 'not'): boolean {
+    if (this.peek()?.type !== kind && !this.isWord(kind)) return false;
+    this.index++;
+    return true;
+  }
+
+  /** `a, b, c`, each item read by `read`. */
+  commaList<T>(read: () => T): T[] {
+    const items = [read()];
+    while (this.peek()?.type === 'comma') {
+      this.index++;
+      items.push(read());
+    }
+    return items;
+  }
+
   expectString(what: string): string {
     const token = this.peek();
     if (token?.type !== 'string')
@@ -136,14 +154,8 @@ class Cursor {
     return token.value;
   }
 
-  /** `a, b, c` */
   fieldList(what: string): string[] {
-    const names = [this.expectFieldName(what)];
-    while (this.peek()?.type === 'comma') {
-      this.index++;
-      names.push(this.expectFieldName(what));
-    }
-    return names;
+    return this.commaList(() => this.expectFieldName(what));
   }
 
   expectEnd(operator: string): void {
@@ -161,25 +173,13 @@ class SearchParser extends Cursor {
 
   private orExpr(): SearchNode {
     const items = [this.andExpr()];
-    while (this.peek()?.type === 'or' || this.isWord('or')) {
-      this.index++;
-      items.push(this.andExpr());
-    }
+    while (this.acceptLogical('or')) items.push(this.andExpr());
     return items.length === 1 ? (items[0] as SearchNode) : { kind: 'or', items };
   }
 
   private andExpr(): SearchNode {
     const items = [this.unary()];
-    for (;;) {
-      if (this.peek()?.type === 'and' || this.isWord('and')) {
-        this.index++;
-        items.push(this.unary());
-      } else if (this.startsOperand()) {
-        items.push(this.unary());
-      } else {
-        break;
-      }
-    }
+    while (this.acceptLogical('and') || this.startsOperand()) items.push(this.unary());
     return items.length === 1 ? (items[0] as SearchNode) : { kind: 'and', items };
   }
 
@@ -191,10 +191,7 @@ class SearchParser extends Cursor {
   }
 
   private unary(): SearchNode {
-    if (this.peek()?.type === 'not' || this.isWord('not')) {
-      this.index++;
-      return { kind: 'not', item: this.unary() };
-    }
+    if (this.acceptLogical('not')) return { kind: 'not', item: this.unary() };
     return this.primary();
   }
 
@@ -220,10 +217,7 @@ class SearchParser extends Cursor {
   private selector(field: Token): SearchNode {
     const key = METADATA_FIELDS[field.value.toLowerCase() as keyof typeof METADATA_FIELDS];
     if (key === undefined) {
-      this.fail(
-        `Unknown metadata field '${field.value}' (supported: _sourceCategory, _sourceHost, _sourceName, _source, _collector)`,
-        field.position,
-      );
+      this.fail(`Unknown metadata field '${field.value}' (supported: ${METADATA_SPELLINGS})`, field.position);
     }
     this.index++;
     const value = this.next();
@@ -238,38 +232,13 @@ function parseStage(tokens: Token[], pipePosition: number, end: number): Stage {
   const cursor = new Cursor(tokens, end);
   const head = cursor.next();
   if (head === undefined || head.type !== 'word') {
-    return cursor.fail(
-      "Expected an operator after '|'",
-      head?.position ?? pipePosition,
-      `supported operators: ${SUPPORTED_OPERATORS.join(', ')}`,
-    );
+    return cursor.fail("Expected an operator after '|'", head?.position ?? pipePosition, OPERATORS_HINT);
   }
-  const operator = head.value.toLowerCase();
-  const position = head.position;
-  switch (operator) {
-    case 'count':
-      return parseCount(cursor, position);
-    case 'where':
-      return parseWhere(cursor, position);
-    case 'parse':
-      return parseParse(cursor, position);
-    case 'json':
-      return parseJson(cursor, position);
-    case 'timeslice':
-      return parseTimeslice(cursor, position);
-    case 'sort':
-      return parseSort(cursor, position);
-    case 'limit':
-      return parseLimit(cursor, position);
-    case 'fields':
-      return parseFields(cursor, position);
-    default:
-      return cursor.fail(
-        `Unsupported operator '${head.value}'`,
-        position,
-        `supported operators: ${SUPPORTED_OPERATORS.join(', ')}`,
-      );
+  const parse = STAGE_PARSERS.get(head.value.toLowerCase());
+  if (parse === undefined) {
+    return cursor.fail(`Unsupported operator '${head.value}'`, head.position, OPERATORS_HINT);
   }
+  return parse(cursor, head.position);
 }
 
 function parseCount(cursor: Cursor, position: number): Stage {
@@ -325,11 +294,7 @@ function parseParse(cursor: Cursor, position: number): Stage {
 function parseJson(cursor: Cursor, position: number): Stage {
   if (cursor.isWord('auto')) cursor.fail('\'json auto\' is not supported; name the keys: json "a.b" as x');
   const field = sourceField(cursor);
-  const paths = [cursor.expectString('a JSON key')];
-  while (cursor.peek()?.type === 'comma') {
-    cursor.index++;
-    paths.push(cursor.expectString('a JSON key'));
-  }
+  const paths = cursor.commaList(() => cursor.expectString('a JSON key'));
   let names = paths;
   if (cursor.acceptWord('as')) {
     const namesPosition = cursor.position();
@@ -360,15 +325,13 @@ function parseTimeslice(cursor: Cursor, position: number): Stage {
 
 function parseSort(cursor: Cursor, position: number): Stage {
   cursor.acceptWord('by');
-  const keys: SortKey[] = [];
-  do {
-    if (keys.length > 0) cursor.index++;
+  const keys = cursor.commaList((): SortKey => {
     const field = cursor.expectFieldName('a field to sort by');
     let descending = true;
     if (cursor.acceptWord('asc')) descending = false;
     else cursor.acceptWord('desc');
-    keys.push({ field, descending });
-  } while (cursor.peek()?.type === 'comma');
+    return { field, descending };
+  });
   cursor.expectEnd('sort');
   return { op: 'sort', keys, position };
 }
@@ -400,6 +363,19 @@ function parseFields(cursor: Cursor, position: number): Stage {
   return { op: 'fields', names, exclude, position };
 }
 
+/** The supported operators, in the order the error hint lists them. */
+const STAGE_PARSERS = new Map<string, (cursor: Cursor, position: number) => Stage>([
+  ['count', parseCount],
+  ['fields', parseFields],
+  ['json', parseJson],
+  ['limit', parseLimit],
+  ['parse', parseParse],
+  ['sort', parseSort],
+  ['timeslice', parseTimeslice],
+  ['where', parseWhere],
+]);
+const OPERATORS_HINT = `supported operators: ${[...STAGE_PARSERS.keys()].join(', ')}`;
+
 const COMPARE_OPS: Record<string, CompareOp> = {
   '=': '=',
   '==': '=',
@@ -421,27 +397,18 @@ class ExprParser {
 
   private or(): Expr {
     let left = this.and();
-    while (this.cursor.peek()?.type === 'or' || this.cursor.isWord('or')) {
-      this.cursor.index++;
-      left = { kind: 'or', left, right: this.and() };
-    }
+    while (this.cursor.acceptLogical('or')) left = { kind: 'or', left, right: this.and() };
     return left;
   }
 
   private and(): Expr {
     let left = this.not();
-    while (this.cursor.peek()?.type === 'and' || this.cursor.isWord('and')) {
-      this.cursor.index++;
-      left = { kind: 'and', left, right: this.not() };
-    }
+    while (this.cursor.acceptLogical('and')) left = { kind: 'and', left, right: this.not() };
     return left;
   }
 
   private not(): Expr {
-    if (this.cursor.peek()?.type === 'not' || this.cursor.isWord('not')) {
-      this.cursor.index++;
-      return { kind: 'not', item: this.not() };
-    }
+    if (this.cursor.acceptLogical('not')) return { kind: 'not', item: this.not() };
     return this.comparison();
   }
 

@@ -82,14 +82,13 @@ export function bindSearch(node: SearchNode, corpus: LogCorpus): BoundSearch {
         const inner = compile(n.item);
         return (row) => !inner(row);
       }
-      case 'and': {
+      case 'and':
+      case 'or': {
         // Selectors first: they are table look-ups and may spare generating the text.
         const items = [...n.items].sort((a, b) => cost(a) - cost(b)).map(compile);
-        return (row) => items.every((item) => item(row));
-      }
-      case 'or': {
-        const items = [...n.items].sort((a, b) => cost(a) - cost(b)).map(compile);
-        return (row) => items.some((item) => item(row));
+        return n.kind === 'and'
+          ? (row) => items.every((item) => item(row))
+          : (row) => items.some((item) => item(row));
       }
     }
   };

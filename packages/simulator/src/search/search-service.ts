@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SimClock } from '../clock.js';
+import { DAY_MS, HOUR_MS } from '../durations.js';
 import { type FieldDescriptor, LogCorpus, type MessageMap } from './corpus.js';
 import type { HistogramBucket, RecordMap, SearchExecution } from './execution.js';
 import { type CompiledQuery, compileQuery } from './query.js';
@@ -66,9 +67,9 @@ export interface NewSearchJob {
 /** The cookie that routes follow-up requests to the job's node. */
 export const SESSION_COOKIE = 'JSESSIONID';
 /** The documented hard stop, however often the client polls. */
-const MAX_JOB_AGE_MS = 8 * 3_600_000;
+const MAX_JOB_AGE_MS = 8 * HOUR_MS;
 /** How long a cancelled job still answers its status (as CANCELLED) before it is forgotten. */
-const CANCELLED_RETENTION_MS = 3_600_000;
+const CANCELLED_RETENTION_MS = HOUR_MS;
 
 const DEFAULTS: ResolvedSearchOptions = {
   forcePauseThreshold: 10_000_000,
@@ -221,7 +222,7 @@ export class SearchService {
     this.corpus = new LogCorpus({
       seed: options.seed ?? defaults.seed,
       size: options.corpusSize ?? 1_000_000,
-      from: options.corpusFrom ?? to - 86_400_000,
+      from: options.corpusFrom ?? to - DAY_MS,
       to,
     });
     this.options = {

@@ -6,9 +6,10 @@
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const EPOCH_MS = /^\d{1,15}$/;
 
+/** `local`: the wall-clock time read as if it were UTC; `toEpochMs` moves it into a zone. */
 export type TimeInput =
   | { kind: 'epoch'; ms: number }
-  | { kind: 'local'; fields: number[] }
+  | { kind: 'local'; wallMs: number }
   | { kind: 'absolute'; ms: number };
 
 /** Reads one timestamp; undefined when it is neither ISO 8601 nor epoch milliseconds. */
@@ -44,7 +45,7 @@ export function readTime(value: unknown): TimeInput | undefined {
     return undefined;
   }
   const zone = match[8];
-  if (zone === undefined) return { kind: 'local', fields: [year, month, day, hour, minute, second, millis] };
+  if (zone === undefined) return { kind: 'local', wallMs: utc };
   if (zone === 'Z') return { kind: 'absolute', ms: utc };
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
@@ -65,16 +66,7 @@ export function isKnownTimeZone(zone: string): boolean {
 /** Epoch ms of a local wall-clock time in `zone`. */
 export function toEpochMs(input: TimeInput, zone: string | undefined): number {
   if (input.kind !== 'local') return input.ms;
-  const [year, month, day, hour, minute, second, millis] = input.fields as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const wall = input.wallMs;
   if (zone === undefined) return wall;
   // The zone's offset at the wall time's instant is right except across a DST change, where a
   // second look with the corrected instant settles it.
