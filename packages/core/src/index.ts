@@ -19,6 +19,7 @@ export * from './operations/collector-ref.js';
 export * from './operations/collectors.js';
 export * from './operations/define.js';
 export * from './operations/errors.js';
+export * from './operations/etag.js';
 export * from './operations/explain.js';
 export * from './operations/paging.js';
 export * from './operations/search.js';

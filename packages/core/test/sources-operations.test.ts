@@ -125,6 +125,24 @@ describe('changing sources of an API-managed collector', () => {
     expect(sumo.sim.counters.total).toBe(0);
   });
 
+  it('refuses changes to the id, type or state of a source before any call, naming each field', () => {
+    const { catalog } = catalogOn(sumo);
+    const error = (() => {
+      try {
+        catalog.parseInput('update_source', {
+          collector: 1,
+          sourceId: 2,
+          changes: { sourceType: 'HTTP', alive: false },
+        });
+      } catch (e) {
+        return e as OperationInputError;
+      }
+    })();
+    expect(error?.problems.map((problem) => problem.field)).toEqual(['changes.sourceType', 'changes.alive']);
+    expect(error?.problems[0]?.message).toContain('create a new source instead');
+    expect(sumo.sim.counters.total).toBe(0);
+  });
+
   it('explains a source type the collector cannot run', async () => {
     const { run } = catalogOn(sumo);
     const collector = collectorWhere(apiManaged);

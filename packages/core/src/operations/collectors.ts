@@ -18,7 +18,7 @@ import { isSumoApiError } from '../http/errors.js';
 import { COLLECTOR_FILTERS, type Collector, isHosted } from '../schemas/collector.js';
 import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
 import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
-import { OperationError } from './errors.js';
+import { conflictError, etagInput, requireEtag } from './etag.js';
 import { explainApiError } from './explain.js';
 import { pageOutput, pagingInput, toPage } from './paging.js';
 import {
@@ -224,14 +224,6 @@ const collectorChangesInput = z
     message: 'name at least one field to change',
   });
 
-const etagInput = z
-  .string()
-  .min(1)
-  .optional()
-  .describe(
-    "The etag from this operation's preview (details.etag). When given, the update is refused if anything changed since that read, instead of overwriting it.",
-  );
-
 export const updateCollectorOperation = defineOperation({
   name: 'update_collector',
   toolset: 'collectors',
@@ -297,29 +289,6 @@ export const updateCollectorOperation = defineOperation({
     }
   },
 });
-
-export function requireEtag(etag: string | undefined, what: string): string {
-  if (etag) return etag;
-  throw new OperationError(
-    `The API sent no ETag for ${what}, so it cannot be updated safely (updates need If-Match).`,
-    'etag.missing',
-  );
-}
-
-/** A 412: reported with the current state; never turned into a retry that overwrites it. */
-export function conflictError(
-  what: string,
-  etagGiven: boolean,
-  current: unknown,
-  attempted: unknown,
-): OperationError {
-  return new OperationError(
-    `${what} was changed by someone else after ${etagGiven ? 'the read your etag came from' : 'it was read for this update'}, so nothing was written (no overwrite). ` +
-      'Its current values are in details.current: check them, and run the update again if your change still applies.',
-    'conflict',
-    { current, attempted },
-  );
-}
 
 export const deleteCollectorOperation = defineOperation({
   name: 'delete_collector',

@@ -222,6 +222,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
               message: `${current.state}: ${current.messageCount} messages, ${current.recordCount} records`,
             }),
         });
+        const itemsKind = snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const);
         if (!snapshot.done) {
           kept = true;
           registry.add(job);
@@ -229,13 +230,12 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
             ...progressOf(snapshot),
             jobKept: true,
             summary: new SearchSummaryBuilder().build(snapshot, request),
-            itemsKind: snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const),
+            itemsKind,
             items: [],
             next: `The search is still running (${snapshot.state}). Call get_search_status with jobId ${job.id} (waitSeconds up to 50) until done, then get_search_messages or get_search_records; call cancel_search when finished. The job is deleted after ${idleMinutes} minutes without a call.`,
           };
         }
         const { summary, rows } = await finish(job, snapshot, ctx.signal);
-        const itemsKind = snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const);
         const shown = Math.min(input.limit, rows.length);
         const total = itemsKind === 'records' ? snapshot.recordCount : snapshot.messageCount;
         return {

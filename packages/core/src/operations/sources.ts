@@ -11,10 +11,11 @@ import {
 } from '../api/sources.js';
 import { isSumoApiError } from '../http/errors.js';
 import type { Collector } from '../schemas/collector.js';
+import { SERVER_OWNED_SOURCE_FIELDS } from '../schemas/source.js';
 import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
-import { conflictError, requireEtag } from './collectors.js';
 import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
 import { OperationError } from './errors.js';
+import { conflictError, etagInput, requireEtag } from './etag.js';
 import { explainApiError, jsonManagedExplanation } from './explain.js';
 import { pageOutput, pagingInput, toPage } from './paging.js';
 import {
@@ -29,7 +30,6 @@ import {
 } from './views.js';
 
 const sourceIdInput = z.number().int().positive().describe('The source id (list_sources shows them).');
-const SERVER_FIELDS = ['id', 'alive'] as const;
 
 function isJsonManaged(collector: Collector): boolean {
   return collector.sourceSyncMode === 'Json';
@@ -137,7 +137,7 @@ const sourceDefinitionInput = z
     name: z.string().trim().min(1).max(128).describe('Source name, unique on the collector.'),
   })
   .superRefine((source, ctx) => {
-    for (const field of SERVER_FIELDS) {
+    for (const field of SERVER_OWNED_SOURCE_FIELDS) {
       if (field in source)
         ctx.addIssue({
           code: 'custom',
@@ -234,13 +234,7 @@ export const updateSourceOperation = defineOperation({
       .describe(
         'The fields to change, e.g. {"category": "prod/web", "pathExpression": "/var/log/app/*.log"}.',
       ),
-    etag: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "The etag from this operation's preview (details.etag). When given, the update is refused if anything changed since that read, instead of overwriting it.",
-      ),
+    etag: etagInput,
   }),
   output: z.object({
     collector: CollectorRefOutputSchema,

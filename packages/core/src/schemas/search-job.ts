@@ -62,15 +62,3 @@ export type SearchField = z.infer<typeof SearchFieldSchema>;
 /** Every value arrives as a string, numbers included; field names are lower case except metadata. */
 export const SearchRowSchema = z.record(z.string(), z.string());
 export type SearchRow = z.infer<typeof SearchRowSchema>;
-
-export const SearchMessagesPageSchema = z.looseObject({
-  fields: z.array(SearchFieldSchema).default([]),
-  messages: z.array(z.looseObject({ map: SearchRowSchema })),
-});
-export type SearchMessagesPage = z.infer<typeof SearchMessagesPageSchema>;
-
-export const SearchRecordsPageSchema = z.looseObject({
-  fields: z.array(SearchFieldSchema).default([]),
-  records: z.array(z.looseObject({ map: SearchRowSchema })),
-});
-export type SearchRecordsPage = z.infer<typeof SearchRecordsPageSchema>;

@@ -66,3 +66,17 @@ export function compactHistogram(
   }
   return { start: new Date(from).toISOString(), stepMs, counts };
 }
+
+const SPARK = '▁▂▃▄▅▆▇█';
+
+/**
+ * Counts as a one-line chart of the eight block heights, scaled to the largest count. An empty
+ * step is a blank so a gap stands out; an all-zero series is a flat baseline rather than nothing.
+ */
+export function sparkline(counts: readonly number[]): string {
+  const max = Math.max(0, ...counts);
+  if (max === 0) return counts.map(() => SPARK[0]).join('');
+  return counts
+    .map((count) => (count === 0 ? ' ' : SPARK[Math.min(7, Math.floor((count / max) * 7.999))]))
+    .join('');
+}
