@@ -13,13 +13,13 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '@sumo-ops/simulator';
+import { signedRequestHeaders } from '@sumo-ops/slack-bot';
 
 const COMMANDS = 100;
 const WARM_UP = 3;
@@ -89,18 +89,9 @@ async function postCommand(url: string, text: string, userId: string, responseUr
     trigger_id: '1.2.3',
     token: 'unused',
   }).toString();
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const headers = signedRequestHeaders(SIGNING_SECRET, body);
   const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-    body,
-  });
+  const response = await fetch(url, { method: 'POST', headers, body });
   await response.text();
   return { status: response.status, ms: performance.now() - started };
 }

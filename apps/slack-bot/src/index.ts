@@ -8,3 +8,4 @@ export { ChannelPacer } from './pacer.js';
 export { type ParsedCommand, parseCommand } from './parse-command.js';
 export { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
 export { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';
+export { signedRequestHeaders } from './signing.js';

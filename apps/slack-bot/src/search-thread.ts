@@ -14,11 +14,11 @@ import {
   searchSummaryMessage,
 } from './blocks/search.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from './context.js';
-import type { SubcommandSpec } from './grammar.js';
+import { inputFields, type SubcommandSpec } from './grammar.js';
 
 /** `/sumo search` is validated as `run_search`; the thread is driven by the job operations around it. */
 export const SEARCH_OPERATION = 'run_search';
-const START_FIELDS = ['query', 'from', 'to', 'timeZone', 'byReceiptTime', 'autoParsingMode'] as const;
+const START_OPERATION = 'start_search';
 /** The largest page get_search_messages/get_search_records hand out. */
 const PAGE_SIZE = 100;
 /** Full text in the file: nobody opens a file to read trimmed lines. */
@@ -120,13 +120,15 @@ export async function runSearchInThread(
 
   let jobId: string | undefined;
   try {
+    // run_search's input is start_search's plus what only a single call needs (budget, limit):
+    // start_search's own schema says which fields to pass on.
+    const startFields = Object.keys(inputFields(bot.catalog.require(START_OPERATION)));
     const startInput = Object.fromEntries(
-      START_FIELDS.filter((field) => field in input).map((field) => [
-        field,
-        (input as unknown as Record<string, unknown>)[field],
-      ]),
+      startFields
+        .filter((field) => field in input)
+        .map((field) => [field, (input as unknown as Record<string, unknown>)[field]]),
     );
-    jobId = ((await run('start_search', startInput)) as { jobId: string }).jobId;
+    jobId = ((await run(START_OPERATION, startInput)) as { jobId: string }).jobId;
     const deadline = Date.now() + input.timeBudgetSeconds * 1000;
     let status: StatusAnswer;
     for (;;) {

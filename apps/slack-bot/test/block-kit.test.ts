@@ -1,10 +1,10 @@
-import { createCatalog } from '@sumo-ops/core';
+import { createCatalog, sparkline } from '@sumo-ops/core';
 import { describe, expect, it } from 'vitest';
 import { confirmationMessage, outcomeMessage } from '../src/blocks/confirm.js';
 import { helpMessage } from '../src/blocks/help.js';
 import { blockKitProblems, LIMITS } from '../src/blocks/limits.js';
 import { resultBlocks } from '../src/blocks/result.js';
-import { searchSummaryMessage, sparkline } from '../src/blocks/search.js';
+import { searchSummaryMessage } from '../src/blocks/search.js';
 import { escapeMrkdwn } from '../src/blocks/text.js';
 import { subcommandsFor } from '../src/grammar.js';
 import type { PendingAction } from '../src/pending-actions.js';

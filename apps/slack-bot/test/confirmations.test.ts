@@ -272,3 +272,34 @@ describe('without SUMO_OPS_ADMINS', () => {
     expect(textOf(elsewhere.reply)).toContain('not enabled in this channel');
   });
 });
+
+describe('an upgrade that outlasts the follow-up', () => {
+  let slow: Harness;
+  beforeAll(async () => {
+    // Real-time simulated clock: the upgrade takes minutes, the bot watches for a third of a second.
+    slow = await Harness.start({
+      simulator: { clockSpeed: 1, org: { collectors: 16 } },
+      bot: { upgrades: { pollIntervalMs: 50, timeoutMs: 300 } },
+    });
+  });
+  afterAll(async () => slow?.close());
+
+  it('says in the thread that it stopped watching and how to check later', async () => {
+    const collector = slow.sim.org
+      .collectors()
+      .find(
+        (c) =>
+          c.alive && c.collectorType === 'Installable' && c.collectorVersion !== slow.sim.org.latestVersion,
+      );
+    if (!collector) throw new Error('no upgradable collector');
+    slow.sim.org.setUpgradeOutcome(collector.id, 'succeed');
+    const { reply } = await slow.ask(`upgrade ${collector.id}`);
+    const threadTs = '1700000000.454545';
+    await slow.click({ actionId: 'sumo_confirm', value: confirmationId(reply), messageTs: threadTs });
+    const threadReply = await slow.slack.waitFor(() =>
+      slow.slack.callsTo('chat.postMessage').find((call) => call.args.thread_ts === threadTs),
+    );
+    expect(textOf(threadReply.args)).toContain('Stopped watching the upgrade');
+    expect(textOf(threadReply.args)).toMatch(/\/sumo upgrade-status \S+/);
+  });
+});

@@ -74,6 +74,22 @@ describe('/sumo search', () => {
     expect(text).toContain('_count');
   });
 
+  it('uploads the records of an aggregate query with more rows than fit a message as CSV', async () => {
+    const { parentTs, summary } = await searchInThread(
+      'search * | timeslice 5m | count by _timeslice from=-24h',
+      'CSEARCH4',
+    );
+    expect(textOf(summary.args)).toContain('All records');
+    const file = await h.slack.waitFor(() =>
+      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+    );
+    expect(file.filename).toBe('search-records.csv');
+    const [header = '', ...rows] = file.content.trim().split('\n');
+    expect(header.split(',')).toEqual(expect.arrayContaining(['_timeslice', '_count']));
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) expect(row.split(',')).toHaveLength(header.split(',').length);
+  });
+
   it('reports a query Sumo refuses in the thread instead of failing silently', async () => {
     const { summary } = await searchInThread('search _sourceCategory=* | count by from=-1h', 'CSEARCH3');
     expect(textOf(summary.args)).toContain('Unable to parse query');
@@ -103,5 +119,44 @@ describe('/sumo search', () => {
     for (let index = 1; index < posts.length; index += 1) {
       expect((posts[index]?.at ?? 0) - (posts[index - 1]?.at ?? 0)).toBeGreaterThanOrEqual(15);
     }
+  });
+});
+
+describe('/sumo search that outlasts its time budget', () => {
+  let slow: Harness;
+  beforeAll(async () => {
+    const corpusTo = Date.now();
+    slow = await Harness.start({
+      simulator: {
+        // Gathering this slowly, no search over the corpus can finish within a second.
+        search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, gatheringSpeed: 200 },
+      },
+    });
+  });
+  afterAll(async () => slow?.close());
+
+  it('stops at the budget, says so, shows what it found so far, and cancels the job', async () => {
+    const { ack } = await slow.command('search * from=-24h timeBudgetSeconds=1', { channelId: 'CSLOW' });
+    expect(ack.status).toBe(200);
+    const parent = await slow.slack.waitFor(() =>
+      slow.slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'CSLOW'),
+    );
+    const parentTs = String(parent.response?.ts);
+    const summary = await slow.slack.waitFor(() =>
+      slow.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === 'CSLOW' && call.args.thread_ts === parentTs),
+    );
+
+    const updates = slow.slack.callsTo('chat.update').filter((call) => call.args.ts === parentTs);
+    expect(updates.at(-1)?.args.text).toContain('Stopped after 1 s (add timeBudgetSeconds= to wait longer)');
+    expect(textOf(summary.args)).toContain('incomplete: the search did not finish');
+    expect(textOf(summary.args)).toContain(
+      'The search had not finished; counts are what it had found so far.',
+    );
+    await slow.slack.waitFor(() => slow.sim.search.activeJobCount() === 0);
+    expect(slow.sim.counters.byRoute['DELETE /v1/search/jobs/:id']?.[200]).toBe(1);
+    expectMessagesWithinLimits(slow.slack);
+    expectNoSecrets(slow.everythingSent());
   });
 });

@@ -3,7 +3,7 @@ import type { types } from '@slack/bolt';
 export type Block = types.KnownBlock;
 
 /**
- * Block Kit limits as Slack documents them. `MAX_TOTAL_TEXT` is lower than any documented limit:
+ * Block Kit limits as Slack documents them. `totalText` is lower than any documented limit:
  * Slack refuses messages whose blocks hold "too much" text (`msg_blocks_too_long`) well before
  * 50 × 3,000 characters, and about 12k is where that starts.
  */

@@ -1,4 +1,4 @@
-import type { SearchSummary } from '@sumo-ops/core';
+import { type SearchSummary, sparkline } from '@sumo-ops/core';
 import type { Reply } from './help.js';
 import { type Block, clip, fitBlocks, LIMITS, RESERVED_TEXT } from './limits.js';
 import { code, codeBlock, context, escapeMrkdwn, fieldsSection, section, table } from './text.js';
@@ -10,17 +10,6 @@ export interface SearchView {
   to: string;
   timeZone: string;
   userId: string;
-}
-
-const SPARK = '▁▂▃▄▅▆▇█';
-
-/** Counts as a one-line chart: the eight block heights, scaled to the largest count. */
-export function sparkline(counts: readonly number[]): string {
-  const max = Math.max(0, ...counts);
-  if (max === 0) return counts.map(() => SPARK[0]).join('');
-  return counts
-    .map((count) => (count === 0 ? ' ' : SPARK[Math.min(7, Math.floor((count / max) * 7.999))]))
-    .join('');
 }
 
 function range(view: SearchView): string {

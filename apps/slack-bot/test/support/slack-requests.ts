@@ -1,15 +1,10 @@
-import { createHmac } from 'node:crypto';
+import { signedRequestHeaders } from '../../src/signing.js';
 
 export interface SignOptions {
   /** Seconds since the epoch; default now. */
   timestamp?: number;
   /** Sign with another secret (a forged request). */
   secret?: string;
-}
-
-/** Slack's v0 signature: HMAC-SHA256 over `v0:{timestamp}:{body}`. */
-export function sign(secret: string, timestamp: number, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
 export interface PostResult {
@@ -29,11 +24,7 @@ export async function postSigned(
   const started = performance.now();
   const response = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': sign(options.secret ?? secret, timestamp, body),
-    },
+    headers: signedRequestHeaders(options.secret ?? secret, body, timestamp),
     body,
   });
   const text = await response.text();
