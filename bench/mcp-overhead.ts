@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     }
     sim.setFaults({});
 
-    const toolsList = Buffer.byteLength(JSON.stringify(await mcp.listTools()));
+    const listed = await mcp.listTools();
+    const toolsList = Buffer.byteLength(JSON.stringify(listed));
     const search = (await mcp.callTool({
       name: 'run_search',
       arguments: { query: '*', from: to - 24 * 3_600_000, to },
@@ -136,9 +137,7 @@ async function main(): Promise<void> {
     console.log(
       `median ratio with 20 ms API latency: ${realistic.toFixed(2)} (target ≤ ${RATIO_TARGET}: ${verdict(realistic <= RATIO_TARGET)})`,
     );
-    console.log(
-      `\ntools/list: ${toolsList.toLocaleString('en')} bytes (${(await mcp.listTools()).tools.length} tools)`,
-    );
+    console.log(`\ntools/list: ${toolsList.toLocaleString('en')} bytes (${listed.tools.length} tools)`);
     console.log(
       `run_search over ${searched.messageCount.toLocaleString('en')} messages: ${searchText.toLocaleString('en')} bytes of text, ${searchStructured.toLocaleString('en')} bytes structured (target ≤ ${SEARCH_TEXT_TARGET.toLocaleString('en')} bytes of text: ${verdict(searchText <= SEARCH_TEXT_TARGET)})`,
     );

@@ -3,6 +3,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 /** How long a confirmation token stays valid after the preview that issued it. */
 export const CONFIRMATION_TTL_MS = 5 * 60_000;
 
+/** The TTL as said to people and models ("valid 5 minutes"). */
+export const CONFIRMATION_TTL_TEXT = `${CONFIRMATION_TTL_MS / 60_000} minutes`;
+
 /**
  * JSON with object keys sorted at every depth, so two argument objects that mean the same thing
  * produce the same bytes whatever order a client wrote them in.

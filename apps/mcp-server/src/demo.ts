@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { sparkline } from '@sumo-ops/core';
 
 /**
  * `pnpm demo`: a scripted tour through a real MCP client against the built server in demo mode,
@@ -182,14 +183,6 @@ function toolRow(tool: Tool) {
   const hints = tool.annotations ?? {};
   const kind = hints.readOnlyHint ? 'read' : hints.destructiveHint ? 'destructive' : 'write';
   return { tool: tool.name, kind, 'what it does': tool.title };
-}
-
-function sparkline(counts: number[]): string {
-  const bars = '▁▂▃▄▅▆▇█';
-  const max = Math.max(1, ...counts);
-  return counts
-    .map((count) => bars[Math.min(bars.length - 1, Math.floor((count / max) * bars.length))])
-    .join('');
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import {
   redactText,
   SearchJobError,
   SearchRequestError,
+  SUMO_RATE_LIMITS,
   SumoApiError,
   SumoConfigError,
 } from '@sumo-ops/core';
@@ -90,7 +91,7 @@ function explainApi(error: SumoApiError): ExplainedError {
   if (error.status === 429 || error.code === 'rate.limit.exceeded') {
     const wait = error.retryAfterMs ? `${Math.ceil(error.retryAfterMs / 1000)} seconds` : 'a few seconds';
     return withHint(
-      `Sumo Logic's rate limit (4 requests a second, 10 at once per access key) was still exceeded after retries. Wait ${wait} and call the tool again; other clients may share the key.`,
+      `Sumo Logic's rate limit (${SUMO_RATE_LIMITS.perSecond} requests a second, ${SUMO_RATE_LIMITS.concurrent} at once per access key) was still exceeded after retries. Wait ${wait} and call the tool again; other clients may share the key.`,
     );
   }
   if (error.status === 401) {

@@ -104,7 +104,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  const url = `http://${bracketed(host)}:${port}`;
   logger.info('MCP server listening', { url: `${url}${MCP_PATH}`, bearerAuth: Boolean(bearerToken) });
 
   return {
@@ -130,7 +130,12 @@ function allowedHostsFor(host: string, extra: readonly string[] | undefined): { 
   if (isLoopback(host))
     return given.length ? { allowedHosts: ['localhost', '127.0.0.1', '[::1]', ...given] } : {};
   if (host === '0.0.0.0' || host === '::') return given.length ? { allowedHosts: given } : {};
-  return { allowedHosts: [host.includes(':') && !host.startsWith('[') ? `[${host}]` : host, ...given] };
+  return { allowedHosts: [bracketed(host), ...given] };
+}
+
+/** An IPv6 address as it stands in a URL or a Host header. */
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function staticTokenVerifier(expected: string) {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TOOLSETS, type Toolset } from '@sumo-ops/core';
+import { CONFIRMATION_TTL_TEXT } from './confirmation.js';
 import { DEFAULT_TIME_BUDGET_MS } from './tools.js';
 
 export interface ServerOptions {
@@ -56,7 +57,7 @@ Environment:
 
 Write and destructive tools never act on their first call: they preview, then act only after the
 user confirms (a form in clients that support elicitation, otherwise a single-use confirmationToken
-bound to the exact arguments, valid 5 minutes).
+bound to the exact arguments, valid ${CONFIRMATION_TTL_TEXT}).
 `;
 
 export function parseServerOptions(argv: readonly string[]): ServerOptions {

@@ -8,7 +8,7 @@ import {
   type Toolset,
 } from '@sumo-ops/core';
 import { z } from 'zod';
-import type { ConfirmationTokens } from './confirmation.js';
+import { CONFIRMATION_TTL_TEXT, type ConfirmationTokens } from './confirmation.js';
 import { explainError } from './errors.js';
 import { type RenderOptions, renderError, renderSuccess } from './render.js';
 import type { ConfirmFormSchema, ToolAnnotations, ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
@@ -38,7 +38,7 @@ const confirmationTokenInput = z
   .min(1)
   .optional()
   .describe(
-    'Leave out on the first call: it only previews and returns a confirmationToken. After the user has seen the preview and agreed, call again with exactly the same arguments plus that token. Single use, valid 5 minutes.',
+    `Leave out on the first call: it only previews and returns a confirmationToken. After the user has seen the preview and agreed, call again with exactly the same arguments plus that token. Single use, valid ${CONFIRMATION_TTL_TEXT}.`,
   );
 
 export const WRITE_STATUSES = ['completed', 'confirmation_required', 'declined', 'no_change'] as const;
@@ -225,7 +225,7 @@ function refusalText(tool: string, reason: 'malformed' | 'mismatch' | 'expired' 
     malformed: 'the confirmationToken is not one this server issued',
     mismatch:
       'the confirmationToken was issued for different arguments (or another tool, or before the server restarted)',
-    expired: 'the confirmationToken has expired (tokens last 5 minutes)',
+    expired: `the confirmationToken has expired (tokens last ${CONFIRMATION_TTL_TEXT})`,
     used: 'the confirmationToken has already been used (each token works once)',
   }[reason];
   return `Refused: ${why}. Nothing was changed. Call ${tool} again without confirmationToken to get a fresh preview and token, and show the preview to the user before using it.`;

@@ -1,9 +1,15 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfirmationTokens } from '../src/confirmation.js';
-import { META_ERROR } from '../src/render.js';
-import { type Harness, type HarnessOptions, startHarness, textOf } from './support/harness.js';
-import { hostedCollector, requestsTo, workhorse } from './support/org.js';
+import {
+  callTool as call,
+  errorCode,
+  type Harness,
+  type HarnessOptions,
+  startHarness,
+  textOf,
+} from './support/harness.js';
+import { callsTo, hostedCollector, workhorse } from './support/org.js';
 
 const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
 
@@ -18,13 +24,7 @@ async function start(options: HarnessOptions = {}): Promise<Harness> {
   return harness;
 }
 
-async function call(h: Harness, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await h.client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
 const structured = (result: CallToolResult) => result.structuredContent as Record<string, unknown>;
-const errorCode = (result: CallToolResult) =>
-  (result._meta?.[META_ERROR] as { code?: string } | undefined)?.code;
 
 describe('confirmation with form elicitation', () => {
   it('asks the user with the preview and acts on an explicit accept', async () => {
@@ -53,7 +53,7 @@ describe('confirmation with form elicitation', () => {
     expect(structured(result)).toMatchObject({ status: 'declined', preview: { willChange: true } });
     expect(structured(result).message).toMatch(/Nothing was changed/);
     expect(h.sumo.sim.org.collectorById(target.id)).toBeDefined();
-    expect(requestsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
+    expect(callsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
   });
 
   it('does not ask when the preview says nothing would change', async () => {
@@ -61,7 +61,7 @@ describe('confirmation with form elicitation', () => {
     const result = await call(h, 'delete_offline_collectors', { aliveBeforeDays: 5000 });
     expect(structured(result)).toMatchObject({ status: 'no_change', preview: { willChange: false } });
     expect(h.elicitations).toHaveLength(0);
-    expect(requestsTo(h.sumo.sim, 'DELETE /v1/collectors/offline')).toBe(0);
+    expect(callsTo(h.sumo.sim, 'DELETE /v1/collectors/offline')).toBe(0);
   });
 });
 
@@ -83,7 +83,7 @@ describe('confirmation with a token (clients without elicitation)', () => {
     expect(errorCode(reused)).toBe('confirmation.used');
     expect(textOf(reused)).toMatch(/already been used.*Nothing was changed.*without confirmationToken/s);
     expect(h.sumo.sim.org.collectorByName('created-once')).toBeUndefined();
-    expect(requestsTo(h.sumo.sim, 'POST /v1/collectors')).toBe(1);
+    expect(callsTo(h.sumo.sim, 'POST /v1/collectors')).toBe(1);
   });
 
   it('refuses a token presented with other arguments', async () => {
@@ -100,7 +100,7 @@ describe('confirmation with a token (clients without elicitation)', () => {
     expect(textOf(refused)).toMatch(/different arguments/);
     expect(h.sumo.sim.org.collectorById(other.id)).toBeDefined();
     expect(h.sumo.sim.org.collectorById(previewed.id)).toBeDefined();
-    expect(requestsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
+    expect(callsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
   });
 
   it('refuses a token for another tool', async () => {
@@ -140,7 +140,7 @@ describe('confirmation with a token (clients without elicitation)', () => {
     expect(errorCode(refused)).toBe('confirmation.expired');
     expect(textOf(refused)).toMatch(/expired/);
     expect(h.sumo.sim.org.collectorById(target.id)).toBeDefined();
-    expect(requestsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
+    expect(callsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
   });
 
   it('refuses an invented token', async () => {
@@ -151,7 +151,7 @@ describe('confirmation with a token (clients without elicitation)', () => {
       confirmationToken: 'user-said-yes',
     });
     expect(errorCode(refused)).toBe('confirmation.malformed');
-    expect(requestsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
+    expect(callsTo(h.sumo.sim, DELETE_ROUTE)).toBe(0);
   });
 
   it('answers no_change without a token when there is nothing to do', async () => {

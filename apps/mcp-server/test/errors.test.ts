@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { META_ERROR, META_SOURCE } from '../src/render.js';
-import { type Harness, type HarnessOptions, startHarness, textOf } from './support/harness.js';
+import { errorCode, type Harness, type HarnessOptions, startHarness, textOf } from './support/harness.js';
 
 let harness: Harness | undefined;
 let redirector: Server | undefined;
@@ -22,9 +22,6 @@ async function call(
   harness = await startHarness(options);
   return (await harness.client.callTool({ name, arguments: args })) as CallToolResult;
 }
-
-const errorCode = (result: CallToolResult) =>
-  (result._meta?.[META_ERROR] as { code?: string } | undefined)?.code;
 
 describe('errors come back as isError results that say how to recover', () => {
   it('names the argument that is wrong, before any API call', async () => {

@@ -21,13 +21,16 @@ afterEach(async () => {
   sumo = undefined;
 });
 
-async function start(options: { bearerToken?: string; host?: string } = {}): Promise<RunningHttpServer> {
+async function start(
+  options: { bearerToken?: string; host?: string; allowedHosts?: string[] } = {},
+): Promise<RunningHttpServer> {
   sumo = await startSimulatedSumo({ org: { collectors: 6 } });
   const mcp = createSumoOpsMcp({ client: sumo.client, logger: sumo.logger });
   http = await startHttpServer({
     host: options.host ?? '127.0.0.1',
     port: 0,
     bearerToken: options.bearerToken,
+    allowedHosts: options.allowedHosts,
     createServer: mcp.createServer,
     logger: sumo.logger,
   });
@@ -106,6 +109,19 @@ describe('Streamable HTTP transport', () => {
       initialize,
     );
     expect(local.status).toBe(200);
+  });
+
+  it('on a wildcard bind, accepts only the Host names given in allowedHosts', async () => {
+    const { port } = await start({
+      bearerToken: TOKEN,
+      host: '0.0.0.0',
+      allowedHosts: ['mcp.internal.example'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await post(url, { ...auth, host: `mcp.internal.example:${port}` }, initialize)).status).toBe(200);
+    expect((await post(url, { ...auth, host: `attacker.example:${port}` }, initialize)).status).toBe(403);
+    expect((await post(url, { ...auth, host: `127.0.0.1:${port}` }, initialize)).status).toBe(403);
   });
 
   it('answers /healthz without credentials', async () => {

@@ -1,7 +1,7 @@
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, type HarnessOptions, startHarness, textOf } from './support/harness.js';
-import { requestsTo, workhorse } from './support/org.js';
+import { callsTo, workhorse } from './support/org.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -61,7 +61,7 @@ describe('long-running tools', () => {
       },
     );
     await expect(call).rejects.toThrow();
-    await vi.waitFor(() => expect(requestsTo(h.sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(1), {
+    await vi.waitFor(() => expect(callsTo(h.sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(1), {
       timeout: 5_000,
     });
     expect(h.sumo.sim.search.activeJobCount()).toBe(0);

@@ -8,8 +8,9 @@ import { createCatalog } from '@sumo-ops/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from './support/harness.js';
 
-/** The built binary: the root test command builds before running tests. */
+/** The built binary and demo: the root test command builds before running tests. */
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../dist/demo.js', import.meta.url));
 
 let client: Client | undefined;
 afterEach(async () => {
@@ -18,7 +19,9 @@ afterEach(async () => {
 });
 
 beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm build first.`);
+  for (const file of [BIN, DEMO]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run pnpm build first.`);
+  }
 });
 
 async function connect(args: string[]): Promise<Client> {
@@ -29,13 +32,16 @@ async function connect(args: string[]): Promise<Client> {
   return client;
 }
 
-/** Runs the binary to completion with exactly this environment. */
+/** Runs the binary (or another built script) to completion with exactly this environment. */
 function run(
   args: string[],
   env: Record<string, string> = {},
+  script = BIN,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -122,5 +128,15 @@ describe('the sumo-ops-mcp binary over stdio', () => {
     ]) {
       expect(stdout).toContain(word);
     }
+  });
+
+  it('runs the pnpm demo tour to the end through a real client', { timeout: 60_000 }, async () => {
+    const { code, stdout, stderr } = await run([], {}, DEMO);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/First call → status confirmation_required: nothing has been deleted yet/);
+    expect(stdout).toMatch(/Same token again → refused \(isError: true\)/);
+    expect(stdout).toMatch(/Upgrade task \S+ started/);
+    expect(stdout).toMatch(/^Histogram: [ ▁▂▃▄▅▆▇█]+$/m);
+    expect(stdout).toMatch(/^Done$/m);
   });
 });

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { allOperations, createCatalog } from '@sumo-ops/core';
 import type { Simulator } from '@sumo-ops/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, textOf } from './support/harness.js';
+import { callTool, type Harness, startHarness, textOf } from './support/harness.js';
 import { hostedCollector, latestVersion, takeOffline, workhorse } from './support/org.js';
 
 type Args = Record<string, unknown>;
@@ -14,10 +14,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-async function callTool(h: Harness, name: string, args: Args): Promise<CallToolResult> {
-  return (await h.client.callTool({ name, arguments: args })) as CallToolResult;
-}
 
 function structuredOf(result: CallToolResult, name: string): Structured {
   if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
+  type CallToolResult,
   type ElicitRequest,
   ElicitRequestSchema,
   type ElicitResult,
@@ -11,6 +12,7 @@ import {
   startSimulatedSumo,
 } from '../../../../test/support/simulated-sumo.js';
 import { ConfirmationTokens } from '../../src/confirmation.js';
+import { META_ERROR } from '../../src/render.js';
 import { createSumoOpsMcp, type SumoOpsMcpOptions } from '../../src/runtime.js';
 
 export interface Harness {
@@ -69,4 +71,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function textOf(result: { content?: unknown }): string {
   const content = (result.content ?? []) as Array<{ type: string; text?: string }>;
   return content.map((item) => item.text ?? '').join('\n');
+}
+
+export async function callTool(
+  h: Harness,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
+  return (await h.client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** The stable code an error result carries in `_meta`, e.g. `confirmation.used`. */
+export function errorCode(result: CallToolResult): string | undefined {
+  return (result._meta?.[META_ERROR] as { code?: string } | undefined)?.code;
 }

@@ -1,6 +1,8 @@
-import type { SimCollector, Simulator } from '@sumo-ops/simulator';
+import type { Simulator } from '@sumo-ops/simulator';
 import type { SimulatedSumo } from '../../../../test/support/simulated-sumo.js';
 import { createCatalog, type OperationContext } from '../../src/index.js';
+
+export { callsTo, collectorWhere } from '../../../../test/support/seeded-org.js';
 
 /** Runs operations the way front ends do: parse the raw input, then preview or run by name. */
 export function catalogOn(sumo: SimulatedSumo, extra: Partial<OperationContext> = {}) {
@@ -24,19 +26,4 @@ export function callsByMethod(sim: Simulator): Record<string, number> {
     calls[method] = (calls[method] ?? 0) + Object.values(statuses).reduce((sum, count) => sum + count, 0);
   }
   return calls;
-}
-
-/** Requests to one route (`GET /v1/collectors/upgrades/:upgradeTaskId`), whatever the status. */
-export function callsTo(sim: Simulator, route: string): number {
-  return Object.values(sim.counters.byRoute[route] ?? {}).reduce((sum, count) => sum + count, 0);
-}
-
-/** The first seeded collector that fits; the seeded org is built to have every kind. */
-export function collectorWhere(
-  sim: Simulator,
-  predicate: (collector: SimCollector) => boolean,
-): SimCollector {
-  const collector = sim.org.collectors().find(predicate);
-  if (!collector) throw new Error('no such collector in the seeded org');
-  return collector;
 }
