@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { UpgradeStatus as CoreUpgradeStatus } from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import type { Reply } from './blocks/help.js';
 import { resultBlocks } from './blocks/result.js';
@@ -6,16 +7,8 @@ import { escapeMrkdwn, section } from './blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from './context.js';
 import type { PendingAction } from './pending-actions.js';
 
-/** The fields of an upgrade task status (`upgrade_collector`, `get_upgrade_status`) the thread reports. */
-interface UpgradeStatus {
-  taskId: string;
-  done: boolean;
-  statusName: string;
-  toVersion: string;
-  message?: string | undefined;
-  collectorName?: string | undefined;
-  collectorId: number;
-}
+/** `upgrade_collector` answers a task status plus the collector's name. */
+type UpgradeStatus = CoreUpgradeStatus & { collectorName?: string | undefined };
 
 const STATUS_OPERATION = 'get_upgrade_status';
 

@@ -1,8 +1,12 @@
 import {
   csvCell,
   resolveSearchRequest,
+  SEARCH_ROWS_PAGE_MAX,
+  SEARCH_TEXT_LENGTH_MAX,
   SearchRequestError,
   type SearchRowItem,
+  type SearchRowsOutput,
+  type SearchStatusOutput,
   type SearchSummary,
 } from '@sumo-ops/core';
 import { describeError, errorMessage } from './blocks/errors.js';
@@ -19,10 +23,9 @@ import { inputFields, type SubcommandSpec } from './grammar.js';
 /** `/sumo search` is validated as `run_search`; the thread is driven by the job operations around it. */
 export const SEARCH_OPERATION = 'run_search';
 const START_OPERATION = 'start_search';
-/** The largest page get_search_messages/get_search_records hand out. */
-const PAGE_SIZE = 100;
-/** Full text in the file: nobody opens a file to read trimmed lines. */
-const FILE_TEXT_LENGTH = 10_000;
+/** Full pages, and full text in the file: nobody opens a file to read trimmed lines. */
+const PAGE_SIZE = SEARCH_ROWS_PAGE_MAX;
+const FILE_TEXT_LENGTH = SEARCH_TEXT_LENGTH_MAX;
 
 interface SearchInput {
   query: string;
@@ -32,23 +35,8 @@ interface SearchInput {
   timeBudgetSeconds: number;
 }
 
-interface StatusAnswer {
-  jobId: string;
-  state: string;
-  done: boolean;
-  messageCount: number;
-  recordCount: number;
-  elapsedSeconds: number;
-  histogram: SearchSummary['histogram'];
-  errors: string[];
-  warnings: string[];
-  summary?: SearchSummary;
-}
-
-interface RowsAnswer {
-  items: SearchRowItem[];
-  nextOffset: number | null;
-}
+type StatusAnswer = SearchStatusOutput;
+type RowsAnswer = Pick<SearchRowsOutput, 'items' | 'nextOffset'>;
 
 /**
  * A search told in a thread: a parent message in the channel (query, range, who asked) updated

@@ -70,12 +70,15 @@ const requestFields = {
     .describe('AutoParse extracts JSON fields at search time; Manual (the API default) does not.'),
 };
 const jobIdField = z.string().min(1).describe('The search job id from run_search or start_search.');
+/** The longest page get_search_messages/get_search_records hand out, and the longest text kept. */
+export const SEARCH_ROWS_PAGE_MAX = 100;
+export const SEARCH_TEXT_LENGTH_MAX = 10_000;
 const maxTextField = (fallback: number) =>
   z
     .number()
     .int()
     .min(40)
-    .max(10_000)
+    .max(SEARCH_TEXT_LENGTH_MAX)
     .default(fallback)
     .describe(`Longest text kept per value (longer text is cut and marked truncated). Default ${fallback}.`);
 
@@ -112,7 +115,7 @@ const RunSearchOutput = z.object({
   next: z.string().optional().describe('What to call next, when there is more.'),
 });
 
-const StatusOutput = z.object({
+export const SearchStatusOutputSchema = z.object({
   ...ProgressFields,
   histogram: SearchSummarySchema.shape.histogram,
   errors: z.array(z.string()).describe('Every error Sumo reported for this job so far.'),
@@ -120,12 +123,14 @@ const StatusOutput = z.object({
   elapsedSeconds: z.number(),
   summary: SearchSummarySchema.optional().describe('Present once the job is done.'),
 });
+export type SearchStatusOutput = z.infer<typeof SearchStatusOutputSchema>;
 
 const RowsOutput = (what: string) =>
   pageOutput(SearchRowItemSchema, what).extend({
     state: z.enum(SEARCH_JOB_STATES),
     done: z.boolean().describe('False while the job runs: more may arrive beyond total; ask again later.'),
   });
+export type SearchRowsOutput = z.infer<ReturnType<typeof RowsOutput>>;
 
 /**
  * The search toolset. `run_search` is the one to reach for; the others follow a job that outlived
@@ -296,7 +301,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         .default(0)
         .describe('Wait up to this many seconds for the job to finish (0–50, default 0: answer at once).'),
     }),
-    output: StatusOutput,
+    output: SearchStatusOutputSchema,
     async run(ctx, input) {
       try {
         const job = registry.get(ctx.client, input.jobId);
@@ -335,7 +340,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       kind: 'read',
       input: z.object({
         jobId: jobIdField,
-        ...pagingInput({ defaultLimit: 25, maxLimit: 100, what: kind }),
+        ...pagingInput({ defaultLimit: 25, maxLimit: SEARCH_ROWS_PAGE_MAX, what: kind }),
         maxTextLength: maxTextField(1_000),
       }),
       output: RowsOutput(kind),

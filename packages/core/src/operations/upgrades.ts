@@ -42,7 +42,7 @@ const toVersionInput = z
   .optional()
   .describe('Collector build to move to, e.g. 20.1-5230 (list_upgrade_targets); leave out for the latest.');
 
-const UpgradeStatusSchema = z.object({
+export const UpgradeStatusSchema = z.object({
   taskId: z.string().describe('The upgrade task id.'),
   collectorId: z.number().int(),
   toVersion: z.string(),
@@ -52,6 +52,8 @@ const UpgradeStatusSchema = z.object({
   requestTime: z.string().optional().describe('When the upgrade was requested, ISO 8601.'),
   message: z.string().optional().describe('The failure reason, when there is one.'),
 });
+
+export type UpgradeStatus = z.infer<typeof UpgradeStatusSchema>;
 
 function toStatus(task: UpgradeTask): z.infer<typeof UpgradeStatusSchema> {
   const requested = isoTime(task.requestTime ?? task.requestedTime);
