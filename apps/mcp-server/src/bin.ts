@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, SumoConfigError } from '@sumo-ops/core';
+import { createLogger, redactText, SumoConfigError } from '@sumo-ops/core';
 import { HttpSecurityError, MCP_PATH, startHttpServer } from './http.js';
 import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from './options.js';
 import { connectSumo, createSumoOpsMcp, SERVER_VERSION } from './runtime.js';
@@ -97,7 +97,10 @@ main(process.argv.slice(2), process.env).then(
   // Exit explicitly (the demo simulator's sockets would keep the process up), after stdout drains.
   (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
-    process.stderr.write(`sumo-ops-mcp failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Core errors are redacted when made; anything else (a dependency's error) is redacted here.
+    process.stderr.write(
+      `sumo-ops-mcp failed: ${redactText(error instanceof Error ? error.message : String(error))}\n`,
+    );
     process.exit(1);
   },
 );
