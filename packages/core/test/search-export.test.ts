@@ -4,9 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import { csvCell, exportSearchResults, SearchSummaryBuilder, withSearchJob } from '../src/index.js';
-
-const HOUR = 3_600_000;
-const FAST = { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 };
+import { FAST, HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 afterEach(async () => {

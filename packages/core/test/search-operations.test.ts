@@ -12,8 +12,7 @@ import {
   searchOperations,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-
-const HOUR = 3_600_000;
+import { HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 let registry: SearchJobRegistry;

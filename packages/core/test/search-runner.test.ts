@@ -9,9 +9,7 @@ import {
   withSearchJob,
 } from '../src/index.js';
 import { caught } from './helpers.js';
-
-const HOUR = 3_600_000;
-const FAST = { poll: { initialMs: 20, maxMs: 100 }, keepAliveMs: 100 };
+import { FAST, HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 afterEach(async () => {
