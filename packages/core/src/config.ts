@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SumoConfigError } from './http/errors.js';
+import { registerSecret } from './http/redact.js';
 
 /**
  * API hosts by deployment (Sumo docs, "Sumo Logic endpoints by deployment"). us1 is the only
@@ -124,4 +125,85 @@ export function loadConfig(
     deployment: apiUrl ? deployment : (deployment ?? 'us1'),
     apiUrl: apiUrl ?? apiUrlForDeployment(deployment ?? 'us1'),
   };
+}
+
+/** Settings of the shared-state layer; everything is optional, and absent means in memory. */
+export interface SharedStateConfig {
+  /** `redis://` or `rediss://` URL; undefined keeps all state in this process. */
+  redisUrl: string | undefined;
+  /** Prepended to every Redis key, so one Redis can serve several installs. */
+  keyPrefix: string;
+  /** The rate budget's name; undefined means the access id. */
+  rateKey: string | undefined;
+  /** Signs MCP confirmation tokens; with Redis and without it, one is generated once and kept there. */
+  confirmationSecret: string | undefined;
+}
+
+export const DEFAULT_KEY_PREFIX = 'sumo-ops:';
+const MIN_CONFIRMATION_SECRET_LENGTH = 32;
+
+/**
+ * Reads SUMO_OPS_REDIS_URL, SUMO_OPS_KEY_PREFIX, SUMO_OPS_RATE_KEY and
+ * SUMO_OPS_CONFIRMATION_SECRET. Every problem is reported at once with its fix; a password in the
+ * URL is registered as a secret before anything could print it.
+ */
+export function loadStateConfig(env: Record<string, string | undefined> = process.env): SharedStateConfig {
+  const pick = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const problems: string[] = [];
+
+  const redisUrl = pick('SUMO_OPS_REDIS_URL');
+  if (redisUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(redisUrl);
+    } catch {
+      problems.push(
+        'SUMO_OPS_REDIS_URL is not a URL: use redis://[user:password@]host[:port][/db] (or rediss:// for TLS).',
+      );
+    }
+    if (url) {
+      registerSecret(decodeURIComponent(url.password));
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+        problems.push(
+          `SUMO_OPS_REDIS_URL starts with "${url.protocol}//": use redis:// or rediss:// (TLS), e.g. redis://127.0.0.1:6379/0.`,
+        );
+      } else if (!url.hostname) {
+        problems.push('SUMO_OPS_REDIS_URL has no host: e.g. redis://127.0.0.1:6379/0.');
+      } else if (url.pathname.length > 1 && !/^\/\d{1,2}$/.test(url.pathname)) {
+        problems.push(
+          `SUMO_OPS_REDIS_URL names database "${url.pathname.slice(1)}": the path is a database number such as /0.`,
+        );
+      }
+    }
+  }
+
+  const keyPrefix = pick('SUMO_OPS_KEY_PREFIX') ?? DEFAULT_KEY_PREFIX;
+  if (/\s/.test(keyPrefix) || keyPrefix.length > 64) {
+    problems.push(
+      'SUMO_OPS_KEY_PREFIX must be at most 64 characters without spaces, e.g. "sumo-ops:" or "team-a:sumo-ops:".',
+    );
+  }
+
+  const rateKey = pick('SUMO_OPS_RATE_KEY');
+  if (rateKey !== undefined && (/\s/.test(rateKey) || rateKey.length > 128)) {
+    problems.push(
+      'SUMO_OPS_RATE_KEY must be at most 128 characters without spaces: a name every process sharing one Sumo user sets alike.',
+    );
+  }
+
+  const confirmationSecret = pick('SUMO_OPS_CONFIRMATION_SECRET');
+  if (confirmationSecret !== undefined) {
+    registerSecret(confirmationSecret);
+    if (confirmationSecret.length < MIN_CONFIRMATION_SECRET_LENGTH) {
+      problems.push(
+        `SUMO_OPS_CONFIRMATION_SECRET is too short: use at least ${MIN_CONFIRMATION_SECRET_LENGTH} random characters (e.g. openssl rand -base64 48), the same on every replica.`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new SumoConfigError(problems, 'Shared state is not configured');
+  return { redisUrl, keyPrefix, rateKey, confirmationSecret };
 }

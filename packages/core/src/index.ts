@@ -39,3 +39,8 @@ export * from './search/search-job.js';
 export * from './search/summary.js';
 export * from './search/time.js';
 export * from './upgrades/bulk-upgrade.js';
+export * from './state/backend.js';
+export * from './state/errors.js';
+export * from './state/redis-backend.js';
+export * from './state/redis-rate-limit-store.js';
+export * from './state/stores.js';

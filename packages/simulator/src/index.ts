@@ -32,3 +32,5 @@ export type { Credentials, Simulator, SimulatorOptions } from './server.js';
 export { DEFAULT_CREDENTIALS, startSimulator } from './server.js';
 export type { SumoErrorBody } from './sim-error.js';
 export { genericErrors, SimError } from './sim-error.js';
+export type { LocalRedis } from './redis-server.js';
+export { startRedisServer } from './redis-server.js';

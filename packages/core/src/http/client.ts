@@ -3,7 +3,7 @@ import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SumoApiError } from './errors.js';
-import { type RateLimiter, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
+import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
 import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
 import { sleep } from './sleep.js';
@@ -44,6 +44,10 @@ export interface SumoClientOptions extends SumoConfigInput {
   dispatcher?: Dispatcher;
   rateLimiter?: RateLimiter;
   rateLimits?: Partial<RateLimits>;
+  /** Where the budget is kept: this process by default, Redis for replicas (`createStores`). */
+  rateLimitStore?: RateLimitStore;
+  /** The budget's name: the access id by default; SUMO_OPS_RATE_KEY lets several keys of one user share it. */
+  rateKey?: string | undefined;
   retry?: Partial<RetryOptions>;
   logger?: Logger;
   timeoutMs?: number;
@@ -62,6 +66,7 @@ export class SumoClient {
   readonly config: SumoConfig;
   readonly logger: Logger;
   readonly rateLimiter: RateLimiter;
+  readonly rateKey: string;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly authorization: string;
@@ -76,7 +81,9 @@ export class SumoClient {
     registerSecret(basic);
     this.authorization = `Basic ${basic}`;
     this.logger = (options.logger ?? createLogger()).child({ component: 'sumo-client' });
-    this.rateLimiter = options.rateLimiter ?? sharedRateLimiter(this.config.accessId, options.rateLimits);
+    this.rateKey = options.rateKey ?? this.config.accessId;
+    this.rateLimiter =
+      options.rateLimiter ?? sharedRateLimiter(this.rateKey, options.rateLimits, options.rateLimitStore);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'sumo-ops';
@@ -108,7 +115,7 @@ export class SumoClient {
       } catch (error) {
         if (!(error instanceof SumoApiError)) throw error;
         if (error.status === 429 && error.code === 'rate.limit.exceeded') {
-          this.rateLimiter.penalize(this.config.accessId);
+          this.rateLimiter.penalize(this.rateKey);
         }
         const delay = retryDelay(
           error,
@@ -167,7 +174,7 @@ export class SumoClient {
       if (cookie) headers.cookie = cookie;
     }
 
-    const release = await this.rateLimiter.acquire(this.config.accessId, req.signal);
+    const release = await this.rateLimiter.acquire(this.rateKey, req.signal);
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const began = Date.now();

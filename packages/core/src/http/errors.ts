@@ -3,8 +3,11 @@ import { redactText, redactValue } from './redact.js';
 /** Settings are missing or malformed; every problem names the variable and the fix. */
 export class SumoConfigError extends Error {
   override readonly name = 'SumoConfigError';
-  constructor(readonly problems: string[]) {
-    super(redactText(`Sumo Logic connection is not configured:\n- ${problems.join('\n- ')}`));
+  constructor(
+    readonly problems: string[],
+    what = 'Sumo Logic connection is not configured',
+  ) {
+    super(redactText(`${what}:\n- ${problems.join('\n- ')}`));
   }
 }
 

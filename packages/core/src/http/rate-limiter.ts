@@ -4,8 +4,8 @@
  * earns no 429 under any measurement (a token bucket of burst 4 refilled at 4/s lets 7 requests
  * through in one second), so that is what we enforce, plus a gate on requests in flight.
  *
- * The state lives behind `RateLimitStore` so that processes sharing one access key can later share
- * a store (e.g. Redis) without any change to the queueing logic here.
+ * The state lives behind `RateLimitStore`: in this process by default, in Redis when several
+ * processes share one budget (`state/redis-rate-limit-store.ts`); the queueing logic here is the same.
  */
 
 export interface RateLimits {
@@ -24,7 +24,8 @@ export const SUMO_RATE_LIMITS: Readonly<Required<RateLimits>> = Object.freeze({
 });
 
 export type RateLimitDecision =
-  | { granted: true }
+  /** `lease` names the in-flight slot, handed back to `release`. */
+  | { granted: true; lease: string }
   /** `retryInMs` is when a window slot frees up; absent when only the in-flight gate is full. */
   | { granted: false; retryInMs?: number };
 
@@ -32,7 +33,9 @@ export interface RateLimitStore {
   /** Atomically record a start and an in-flight slot if both limits allow it. */
   tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision>;
   /** Free the in-flight slot taken by a granted `tryAcquire`. */
-  release(key: string): Promise<void>;
+  release(key: string, lease: string): Promise<void>;
+  /** How often a waiter should re-ask when the store cannot wake it (other processes' releases). */
+  readonly pollMs?: number;
 }
 
 interface KeyState {
@@ -42,6 +45,7 @@ interface KeyState {
 
 export class InMemoryRateLimitStore implements RateLimitStore {
   private readonly state = new Map<string, KeyState>();
+  private leases = 0;
 
   async tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
     let entry = this.state.get(key);
@@ -57,10 +61,10 @@ export class InMemoryRateLimitStore implements RateLimitStore {
     }
     entry.starts.push(now);
     entry.inFlight += 1;
-    return { granted: true };
+    return { granted: true, lease: String(++this.leases) };
   }
 
-  async release(key: string): Promise<void> {
+  async release(key: string, _lease?: string): Promise<void> {
     const entry = this.state.get(key);
     if (entry && entry.inFlight > 0) entry.inFlight -= 1;
   }
@@ -131,7 +135,7 @@ export class RateLimiter {
     this.limits = limits;
     this.store = options.store ?? new InMemoryRateLimitStore();
     this.now = options.now ?? Date.now;
-    this.pollMs = options.pollMs ?? 50;
+    this.pollMs = options.pollMs ?? this.store.pollMs ?? 50;
     this.penaltyStepMs = options.penaltyStepMs ?? Math.ceil(limits.windowMs * 0.05);
     this.maxPenaltyMs = options.maxPenaltyMs ?? Math.ceil(limits.windowMs * 0.25);
     this.recoveryMs = options.recoveryMs ?? 10_000;
@@ -217,7 +221,7 @@ export class RateLimiter {
         if (decision.granted) {
           if (queue[0] === head) queue.shift();
           this.detach(head);
-          const release = this.releaser(key);
+          const release = this.releaser(key, decision.lease);
           if (head.abandoned) release();
           else head.resolve(release);
           continue;
@@ -245,12 +249,17 @@ export class RateLimiter {
     });
   }
 
-  private releaser(key: string): () => void {
+  private releaser(key: string, lease: string): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      void this.store.release(key).finally(() => this.wakers.get(key)?.());
+      // A release that fails (a shared store out of reach) is not the caller's problem: the slot
+      // is a lease that expires on its own.
+      void this.store
+        .release(key, lease)
+        .catch(() => undefined)
+        .finally(() => this.wakers.get(key)?.());
     };
   }
 
@@ -265,13 +274,29 @@ const sharedLimiters = new Map<string, RateLimiter>();
  * Every client in this process that uses the same access id and limits shares one limiter:
  * Sumo counts per user and per key, not per client object.
  */
-export function sharedRateLimiter(accessId: string, limits: Partial<RateLimits> = {}): RateLimiter {
+export function sharedRateLimiter(
+  accessId: string,
+  limits: Partial<RateLimits> = {},
+  store?: RateLimitStore,
+): RateLimiter {
   const resolved = { ...SUMO_RATE_LIMITS, ...limits };
   const key = `${accessId}|${resolved.perSecond}|${resolved.concurrent}|${resolved.windowMs}`;
-  let limiter = sharedLimiters.get(key);
+  const limiters = store ? storeLimiters(store) : sharedLimiters;
+  let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new RateLimiter({ limits: resolved });
-    sharedLimiters.set(key, limiter);
+    limiter = new RateLimiter({ limits: resolved, ...(store ? { store } : {}) });
+    limiters.set(key, limiter);
   }
   return limiter;
+}
+
+const limitersByStore = new WeakMap<RateLimitStore, Map<string, RateLimiter>>();
+
+function storeLimiters(store: RateLimitStore): Map<string, RateLimiter> {
+  let limiters = limitersByStore.get(store);
+  if (!limiters) {
+    limiters = new Map();
+    limitersByStore.set(store, limiters);
+  }
+  return limiters;
 }

@@ -1,0 +1,19 @@
+/**
+ * Shared state (Redis) cannot be reached right now. Thrown by anything whose safety needs shared
+ * state — redeeming a confirmation, a Confirm click — so it is refused instead of risking running
+ * twice; the message says what to check. Reads keep working on a local share of the budget.
+ */
+export class SharedStateUnavailableError extends Error {
+  override readonly name = 'SharedStateUnavailableError';
+  readonly code = 'state.unavailable';
+  constructor(where: string, cause?: unknown) {
+    super(
+      `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again; reads keep working meanwhile.`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+export function isSharedStateUnavailable(error: unknown): error is SharedStateUnavailableError {
+  return error instanceof SharedStateUnavailableError;
+}

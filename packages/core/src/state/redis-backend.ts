@@ -1,0 +1,257 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createClient, ErrorReply } from '@redis/client';
+import type { Logger } from '../logger.js';
+import type { StateBackend } from './backend.js';
+import { SharedStateUnavailableError } from './errors.js';
+
+/**
+ * State in Redis, through node-redis (`@redis/client`, the client Redis itself maintains). What
+ * this adds around the client is only the promise the product makes: never hang and never crash
+ * on a Redis that is down. Commands fail at once while disconnected (no offline queue: a queued
+ * confirmation would run whenever Redis came back), every command has a timeout, reconnection is
+ * automatic with capped backoff, and an outage is logged once when it starts and once when it
+ * ends, with what to check.
+ */
+export interface RedisBackendOptions {
+  url: string;
+  keyPrefix: string;
+  logger: Logger;
+  /** A command without an answer after this long counts as Redis being unreachable. */
+  commandTimeoutMs?: number;
+  /** How often this process says it is alive (for the count of replicas seen recently). */
+  heartbeatMs?: number;
+}
+
+/** A process counts as a live replica for this long after its last heartbeat. */
+const REPLICA_SEEN_MS = 30_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+const DEFAULT_HEARTBEAT_MS = 5_000;
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+type Reply = string | number | null | Reply[];
+
+const RENEW_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const APPEND = `redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
+const HEARTBEAT = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('ZCARD', KEYS[1])`;
+
+export class RedisBackend implements StateBackend {
+  readonly kind = 'redis';
+  readonly description: string;
+  /** Identifies this process among the replicas (heartbeats, lease holders). */
+  readonly processId = randomUUID();
+  readonly #client: ReturnType<typeof createClient>;
+  readonly #prefix: string;
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  readonly #heartbeat: NodeJS.Timeout;
+  #available = false;
+  #outageLogged = false;
+  #everReady = false;
+  #closed = false;
+  #replicasSeen: number | undefined;
+
+  constructor(options: RedisBackendOptions) {
+    const url = new URL(options.url);
+    this.description = `Redis at ${url.protocol}//${url.host}${url.pathname.length > 1 ? url.pathname : ''}`;
+    this.#prefix = options.keyPrefix;
+    this.#logger = options.logger.child({ component: 'shared-state' });
+    this.#timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.#client = createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: this.#timeoutMs },
+      socket: {
+        connectTimeout: 2_000,
+        // Jittered, capped backoff: replicas that lost Redis together do not reconnect in lockstep.
+        reconnectStrategy: (retries) =>
+          Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2),
+      },
+    });
+    this.#client.on('ready', () => this.#up());
+    this.#client.on('error', (error: unknown) => this.#down(error));
+    this.#client.on('end', () => {
+      this.#available = false;
+    });
+    // Not awaited: a Redis that is down at start must not stop the process from serving reads.
+    this.#client.connect().catch((error: unknown) => this.#down(error));
+    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#heartbeat = setInterval(() => void this.#beat(), heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  /** Processes that sent a heartbeat in the last 30 s, this one included; undefined until known. */
+  get replicasSeen(): number | undefined {
+    return this.#replicasSeen;
+  }
+
+  /** Resolves once connected, or false after `timeoutMs` (start-up checks and tests). */
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (!this.#available && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return this.#available;
+  }
+
+  key(name: string): string {
+    return `${this.#prefix}${name}`;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return asString(await this.command(['GET', this.key(key)]));
+  }
+
+  async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+    const args = ['SET', this.key(key), value, 'PX', String(Math.max(1, Math.ceil(options.ttlMs)))];
+    if (options.onlyIfAbsent) args.push('NX');
+    return (await this.command(args)) === 'OK';
+  }
+
+  async take(key: string): Promise<string | undefined> {
+    return asString(await this.command(['GETDEL', this.key(key)]));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.command(['DEL', this.key(key)]);
+  }
+
+  async renewIfHeld(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.eval(RENEW_IF_HELD, [this.key(key)], [holder, String(Math.ceil(ttlMs))])) === 1;
+  }
+
+  async releaseIfHeld(key: string, holder: string): Promise<boolean> {
+    return (await this.eval(RELEASE_IF_HELD, [this.key(key)], [holder])) === 1;
+  }
+
+  async indexPut(index: string, member: string, score: number): Promise<void> {
+    await this.command(['ZADD', this.key(index), String(score), member]);
+  }
+
+  async indexRemove(index: string, member: string): Promise<void> {
+    await this.command(['ZREM', this.key(index), member]);
+  }
+
+  async indexRange(index: string, maxScore?: number): Promise<string[]> {
+    const reply = await this.command([
+      'ZRANGE',
+      this.key(index),
+      '-inf',
+      maxScore === undefined ? '+inf' : String(maxScore),
+      'BYSCORE',
+    ]);
+    return Array.isArray(reply) ? reply.map(String) : [];
+  }
+
+  async append(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.eval(APPEND, [this.key(key)], [value, String(Math.ceil(ttlMs))]);
+  }
+
+  async list(key: string): Promise<string[]> {
+    const reply = await this.command(['LRANGE', this.key(key), '0', '-1']);
+    return Array.isArray(reply) ? reply.map(String) : [];
+  }
+
+  async now(): Promise<number> {
+    const reply = await this.command(['TIME']);
+    if (!Array.isArray(reply)) throw new Error('Redis TIME gave no time');
+    return Number(reply[0]) * 1000 + Math.floor(Number(reply[1]) / 1000);
+  }
+
+  /** Sends one command; anything but a reply from Redis becomes `SharedStateUnavailableError`. */
+  async command(args: string[]): Promise<Reply> {
+    if (this.#closed) throw new SharedStateUnavailableError(`${this.description}, closed`);
+    try {
+      const reply = (await this.#client.sendCommand(args, { timeout: this.#timeoutMs })) as Reply;
+      if (!this.#available) this.#up();
+      return reply;
+    } catch (error) {
+      if (error instanceof ErrorReply) throw error;
+      this.#down(error);
+      throw new SharedStateUnavailableError(this.description, error);
+    }
+  }
+
+  /** Runs a Lua script by its SHA1, loading it on first use (EVALSHA, then EVAL on NOSCRIPT). */
+  async eval(script: string, keys: string[], args: string[]): Promise<Reply> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.command(['EVALSHA', createHash('sha1').update(script).digest('hex'), ...tail]);
+    } catch (error) {
+      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.command(['EVAL', script, ...tail]);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.command(['PING']);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    if (this.#available) {
+      await this.command(['ZREM', this.key('replicas'), this.processId]).catch(() => undefined);
+    }
+    this.#available = false;
+    try {
+      if (this.#client.isReady) await this.#client.close();
+      else this.#client.destroy();
+    } catch {
+      this.#client.destroy();
+    }
+  }
+
+  async #beat(): Promise<void> {
+    if (!this.#available) return;
+    try {
+      const count = await this.eval(HEARTBEAT, [this.key('replicas')], [this.processId, String(REPLICA_SEEN_MS)]);
+      if (typeof count === 'number') this.#replicasSeen = count;
+    } catch {
+      // An outage is logged by #down; a missed heartbeat matters to nobody.
+    }
+  }
+
+  #up(): void {
+    this.#available = true;
+    if (this.#outageLogged) {
+      this.#logger.info('shared state reachable again: the shared rate budget and confirmations resume', {
+        redis: this.description,
+      });
+    }
+    this.#outageLogged = false;
+    this.#everReady = true;
+    void this.#beat();
+  }
+
+  #down(error: unknown): void {
+    if (this.#closed) return;
+    // A command without an answer (a hung or partitioned Redis) counts as much as a socket error;
+    // the next answer, or the client's reconnection, ends the outage.
+    this.#available = false;
+    if (this.#outageLogged) return;
+    this.#outageLogged = true;
+    this.#logger.warn(
+      this.#everReady
+        ? 'shared state lost: working on a local share of the rate budget; confirmations are refused until Redis is back'
+        : 'shared state unreachable at start: working on a local share of the rate budget; confirmations are refused until Redis answers',
+      {
+        redis: this.description,
+        error: error instanceof Error ? error.message : String(error),
+        fix: 'Check that Redis is running and reachable, and that SUMO_OPS_REDIS_URL (host, port, password, db) is right. Reconnection is automatic.',
+      },
+    );
+  }
+}
+
+function asString(reply: Reply): string | undefined {
+  return reply === null || reply === undefined ? undefined : String(reply);
+}

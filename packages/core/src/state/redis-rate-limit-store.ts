@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import {
+  InMemoryRateLimitStore,
+  type RateLimitDecision,
+  type RateLimitStore,
+  type RateLimits,
+} from '../http/rate-limiter.js';
+import type { Logger } from '../logger.js';
+import { SharedStateUnavailableError } from './errors.js';
+import type { RedisBackend } from './redis-backend.js';
+
+/**
+ * One rate budget for every process on a Sumo user: request starts in a sliding window and
+ * in-flight slots, decided by one Lua script per acquire on Redis's clock (replicas' clocks
+ * differ). In-flight slots are leases with an expiry, renewed while held, so a crashed process
+ * frees its slots within `leaseMs`. Fairness: each process's head waiter queues in Redis by the
+ * time it started waiting, and a free slot goes to the oldest live waiter, so a busy process
+ * cannot starve a quiet one. While Redis is unreachable, the store hands out a safe local share of
+ * the budget (1/N for N replicas seen recently, or what 4 replicas would get when N is unknown).
+ */
+export interface RedisRateLimitStoreOptions {
+  logger: Logger;
+  /** An in-flight lease lasts this long unless renewed; a crashed holder frees it after this. */
+  leaseMs?: number;
+  /** How often a waiter re-asks when only other processes' releases can free a slot. */
+  pollMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 15_000;
+/** When the number of replicas is unknown, assume this many share the budget. */
+const UNKNOWN_REPLICAS = 4;
+
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local perSecond, concurrent, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local leaseMs, lease, waiter, staleMs = tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
+local starts, leases, queue, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+redis.call('ZREMRANGEBYSCORE', starts, '-inf', now - windowMs)
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+for _, gone in ipairs(redis.call('ZRANGE', seen, '-inf', now - staleMs, 'BYSCORE')) do
+  redis.call('ZREM', queue, gone)
+  redis.call('ZREM', seen, gone)
+end
+local started, inFlight = redis.call('ZCARD', starts), redis.call('ZCARD', leases)
+local free = math.min(perSecond - started, concurrent - inFlight)
+if free > 0 then
+  local mine = redis.call('ZSCORE', queue, waiter)
+  local ahead
+  if mine then ahead = redis.call('ZCOUNT', queue, '-inf', '(' .. mine) else ahead = redis.call('ZCARD', queue) end
+  if ahead < free then
+    redis.call('ZREM', queue, waiter)
+    redis.call('ZREM', seen, waiter)
+    redis.call('ZADD', starts, now, lease)
+    redis.call('ZADD', leases, now + leaseMs, lease)
+    redis.call('PEXPIRE', starts, windowMs * 2)
+    redis.call('PEXPIRE', leases, leaseMs * 2)
+    return {1, 0}
+  end
+end
+redis.call('ZADD', queue, 'NX', now, waiter)
+redis.call('ZADD', seen, now, waiter)
+redis.call('PEXPIRE', queue, staleMs * 4)
+redis.call('PEXPIRE', seen, staleMs * 4)
+if started >= perSecond then
+  local oldest = redis.call('ZRANGE', starts, 0, 0, 'WITHSCORES')
+  return {0, math.max(1, tonumber(oldest[2]) + windowMs - now)}
+end
+return {0, -1}`;
+
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local renewed = 0
+for i = 2, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+end
+if #ARGV > 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2) end
+return renewed`;
+
+const LOCAL_LEASE = 'local:';
+
+export class RedisRateLimitStore implements RateLimitStore {
+  readonly pollMs: number;
+  readonly #redis: RedisBackend;
+  readonly #logger: Logger;
+  readonly #leaseMs: number;
+  readonly #held = new Map<string, Set<string>>();
+  readonly #local = new InMemoryRateLimitStore();
+  readonly #renewer: NodeJS.Timeout;
+  #fallbackLogged = false;
+
+  constructor(redis: RedisBackend, options: RedisRateLimitStoreOptions) {
+    this.#redis = redis;
+    this.#logger = options.logger.child({ component: 'rate-budget' });
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.pollMs = options.pollMs ?? 25;
+    this.#renewer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#leaseMs / 3)));
+    this.#renewer.unref();
+  }
+
+  async tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
+    if (this.#redis.available) {
+      const lease = randomUUID();
+      try {
+        const reply = await this.#redis.eval(ACQUIRE, this.#keys(key), [
+          String(limits.perSecond),
+          String(limits.concurrent),
+          String(limits.windowMs),
+          String(this.#leaseMs),
+          lease,
+          `${this.#redis.processId}:${key}`,
+          // A waiter that has not asked again within two windows has gone (ended, or gave up).
+          String(limits.windowMs * 2 + this.pollMs * 4),
+        ]);
+        this.#fallbackLogged = false;
+        const [granted, retryInMs] = Array.isArray(reply) ? reply.map(Number) : [0, -1];
+        if (granted === 1) {
+          this.#hold(key, lease);
+          return { granted: true, lease };
+        }
+        return retryInMs !== undefined && retryInMs > 0 ? { granted: false, retryInMs } : { granted: false };
+      } catch (error) {
+        if (!(error instanceof SharedStateUnavailableError)) throw error;
+      }
+    }
+    return this.#acquireLocally(key, limits, now);
+  }
+
+  async release(key: string, lease: string): Promise<void> {
+    if (lease.startsWith(LOCAL_LEASE)) return this.#local.release(key, lease);
+    this.#held.get(key)?.delete(lease);
+    // Unreachable Redis: the lease expires on its own within leaseMs.
+    await this.#redis.command(['ZREM', this.#keys(key)[1] as string, lease]).catch(() => undefined);
+  }
+
+  /** Stops renewing leases (they expire within `leaseMs` if not released). */
+  close(): void {
+    clearInterval(this.#renewer);
+  }
+
+  /** Leases this process holds in Redis, for shutdown and tests. */
+  heldLeases(): number {
+    let count = 0;
+    for (const leases of this.#held.values()) count += leases.size;
+    return count;
+  }
+
+  /** Releases every lease this process still holds (at shutdown). */
+  async releaseAll(): Promise<void> {
+    await Promise.all(
+      [...this.#held].flatMap(([key, leases]) => [...leases].map((lease) => this.release(key, lease))),
+    );
+  }
+
+  async #acquireLocally(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
+    const replicas = this.#redis.replicasSeen ?? UNKNOWN_REPLICAS;
+    const share = {
+      ...limits,
+      perSecond: Math.max(1, Math.floor(limits.perSecond / replicas)),
+      concurrent: Math.max(1, Math.floor(limits.concurrent / replicas)),
+    };
+    if (!this.#fallbackLogged) {
+      this.#fallbackLogged = true;
+      this.#logger.warn('shared rate budget unreachable: using a local share until Redis answers', {
+        budget: key,
+        replicasSeen: this.#redis.replicasSeen ?? 'unknown',
+        perSecond: share.perSecond,
+        concurrent: share.concurrent,
+      });
+    }
+    const decision = await this.#local.tryAcquire(key, share, now);
+    return decision.granted ? { granted: true, lease: `${LOCAL_LEASE}${decision.lease}` } : decision;
+  }
+
+  #keys(key: string): string[] {
+    const base = this.#redis.key(`rate:{${key}}`);
+    return [`${base}:starts`, `${base}:leases`, `${base}:queue`, `${base}:seen`];
+  }
+
+  #hold(key: string, lease: string): void {
+    const leases = this.#held.get(key) ?? new Set<string>();
+    leases.add(lease);
+    this.#held.set(key, leases);
+  }
+
+  async #renew(): Promise<void> {
+    for (const [key, leases] of this.#held) {
+      if (leases.size === 0) continue;
+      await this.#redis
+        .eval(RENEW, [this.#keys(key)[1] as string], [String(this.#leaseMs), ...leases])
+        .catch(() => undefined);
+    }
+  }
+}

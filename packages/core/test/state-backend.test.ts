@@ -1,0 +1,140 @@
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Lease,
+  MemoryBackend,
+  RedisBackend,
+  type StateBackend,
+  SharedStateUnavailableError,
+  sharedSecret,
+  silentLogger,
+} from '../src/index.js';
+
+let redis: LocalRedis;
+const opened: RedisBackend[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((backend) => backend.close()));
+  await redis.stop();
+});
+
+async function redisBackend(prefix = `t${Math.random().toString(36).slice(2)}:`): Promise<RedisBackend> {
+  const backend = new RedisBackend({ url: redis.url, keyPrefix: prefix, logger: silentLogger, commandTimeoutMs: 300 });
+  opened.push(backend);
+  expect(await backend.ready()).toBe(true);
+  return backend;
+}
+
+const backends: Array<[string, () => Promise<StateBackend>]> = [
+  ['memory', async () => new MemoryBackend()],
+  ['redis', () => redisBackend()],
+];
+
+describe.each(backends)('%s state backend', (_name, make) => {
+  it('keeps a value until its time to live runs out', async () => {
+    const backend = await make();
+    await backend.set('a', '1', { ttlMs: 80 });
+    expect(await backend.get('a')).toBe('1');
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await backend.get('a')).toBeUndefined();
+  });
+
+  it('sets only if absent when asked, and reports whether it did', async () => {
+    const backend = await make();
+    expect(await backend.set('once', 'x', { ttlMs: 5_000, onlyIfAbsent: true })).toBe(true);
+    expect(await backend.set('once', 'y', { ttlMs: 5_000, onlyIfAbsent: true })).toBe(false);
+    expect(await backend.get('once')).toBe('x');
+  });
+
+  it('hands a value to exactly one of many racing takers', async () => {
+    const backend = await make();
+    await backend.set('prize', 'p', { ttlMs: 5_000 });
+    const results = await Promise.all(Array.from({ length: 10 }, () => backend.take('prize')));
+    expect(results.filter((value) => value === 'p')).toHaveLength(1);
+    expect(await backend.get('prize')).toBeUndefined();
+  });
+
+  it('renews and releases a lease only for its holder', async () => {
+    const backend = await make();
+    const first = new Lease(backend, 'lease', 150);
+    const second = new Lease(backend, 'lease', 150);
+    expect(await first.acquire()).toBe(true);
+    expect(await second.acquire()).toBe(false);
+    expect(await backend.releaseIfHeld('lease', second.holder)).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await second.acquire()).toBe(false);
+    await first.release();
+    expect(await second.acquire()).toBe(true);
+    await second.release();
+  });
+
+  it('orders an index by score and lists what is due', async () => {
+    const backend = await make();
+    await backend.indexPut('due', 'late', 300);
+    await backend.indexPut('due', 'early', 100);
+    await backend.indexPut('due', 'middle', 200);
+    expect(await backend.indexRange('due')).toEqual(['early', 'middle', 'late']);
+    expect(await backend.indexRange('due', 200)).toEqual(['early', 'middle']);
+    await backend.indexRemove('due', 'early');
+    expect(await backend.indexRange('due', 200)).toEqual(['middle']);
+  });
+
+  it('appends to a list and reads it back in order', async () => {
+    const backend = await make();
+    await backend.append('log', 'one', 5_000);
+    await backend.append('log', 'two', 5_000);
+    expect(await backend.list('log')).toEqual(['one', 'two']);
+  });
+
+  it('agrees on one generated secret', async () => {
+    const backend = await make();
+    const secrets = await Promise.all([1, 2, 3].map(() => sharedSecret(backend, 'tokens', undefined)));
+    expect(new Set(secrets).size).toBe(1);
+    expect(await sharedSecret(backend, 'tokens', 'configured-secret')).toBe('configured-secret');
+  });
+});
+
+describe('redis state backend', () => {
+  it('namespaces keys so two installs on one Redis do not see each other', async () => {
+    const a = await redisBackend('install-a:');
+    const b = await redisBackend('install-b:');
+    await a.set('k', 'from-a', { ttlMs: 5_000 });
+    expect(await b.get('k')).toBeUndefined();
+    expect(await a.get('k')).toBe('from-a');
+  });
+
+  it('fails at once while Redis is down, then works again after it comes back', async () => {
+    const local = await startRedisServer();
+    const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger, commandTimeoutMs: 300 });
+    try {
+      expect(await backend.ready()).toBe(true);
+      await local.stop();
+      const started = Date.now();
+      await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(backend.available).toBe(false);
+      await local.start();
+      expect(await backend.ready(5_000)).toBe(true);
+      await backend.set('k', 'v', { ttlMs: 1_000 });
+      expect(await backend.get('k')).toBe('v');
+    } finally {
+      await backend.close();
+      await local.stop();
+    }
+  });
+
+  it('does not hang or throw when Redis is unreachable from the start', async () => {
+    const local = await startRedisServer();
+    await local.stop();
+    const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger });
+    try {
+      expect(await backend.ready(300)).toBe(false);
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toThrow(/unreachable.*SUMO_OPS_REDIS_URL/s);
+    } finally {
+      await backend.close();
+    }
+  });
+});
