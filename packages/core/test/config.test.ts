@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENT_CODES, deploymentForUrl, loadConfig, SumoConfigError } from '../src/index.js';
+import {
+  DEPLOYMENT_CODES,
+  deploymentForUrl,
+  loadConfig,
+  loadStateConfig,
+  SumoConfigError,
+} from '../src/index.js';
 
 const creds = { SUMO_ACCESS_ID: 'suAbCdEf123456', SUMO_ACCESS_KEY: 'very-secret-access-key-value' };
 
@@ -83,5 +89,58 @@ describe('loadConfig', () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain(creds.SUMO_ACCESS_KEY);
     }
+  });
+});
+
+describe('loadStateConfig', () => {
+  it('keeps state in memory when nothing is set', () => {
+    expect(loadStateConfig({})).toEqual({
+      redisUrl: undefined,
+      keyPrefix: 'sumo-ops:',
+      rateKey: undefined,
+      confirmationSecret: undefined,
+    });
+  });
+
+  it('reads every shared-state setting', () => {
+    const secret = 'a-confirmation-secret-of-at-least-32-chars';
+    expect(
+      loadStateConfig({
+        SUMO_OPS_REDIS_URL: 'rediss://ops:pw-hunter22@redis.internal:6380/2',
+        SUMO_OPS_KEY_PREFIX: 'team-a:',
+        SUMO_OPS_RATE_KEY: 'sre-user',
+        SUMO_OPS_CONFIRMATION_SECRET: secret,
+      }),
+    ).toEqual({
+      redisUrl: 'rediss://ops:pw-hunter22@redis.internal:6380/2',
+      keyPrefix: 'team-a:',
+      rateKey: 'sre-user',
+      confirmationSecret: secret,
+    });
+  });
+
+  it('names every bad setting with its fix, and never echoes the Redis password', () => {
+    let caught: unknown;
+    try {
+      loadStateConfig({
+        SUMO_OPS_REDIS_URL: 'http://user:pw-never-shown-9@redis:6379/zero',
+        SUMO_OPS_KEY_PREFIX: 'has space',
+        SUMO_OPS_CONFIRMATION_SECRET: 'short',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SumoConfigError);
+    const message = (caught as Error).message;
+    expect(message).toMatch(/SUMO_OPS_REDIS_URL starts with "http:\/\/": use redis:\/\/ or rediss:\/\//);
+    expect(message).toMatch(/SUMO_OPS_KEY_PREFIX must be/);
+    expect(message).toMatch(/SUMO_OPS_CONFIRMATION_SECRET is too short/);
+    expect(message).not.toContain('pw-never-shown-9');
+  });
+
+  it('refuses a database path that is not a number', () => {
+    expect(() => loadStateConfig({ SUMO_OPS_REDIS_URL: 'redis://127.0.0.1:6379/cache' })).toThrow(
+      /names database "cache": the path is a database number/,
+    );
   });
 });

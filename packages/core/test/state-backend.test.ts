@@ -4,8 +4,8 @@ import {
   Lease,
   MemoryBackend,
   RedisBackend,
-  type StateBackend,
   SharedStateUnavailableError,
+  type StateBackend,
   sharedSecret,
   silentLogger,
 } from '../src/index.js';
@@ -22,7 +22,12 @@ afterAll(async () => {
 });
 
 async function redisBackend(prefix = `t${Math.random().toString(36).slice(2)}:`): Promise<RedisBackend> {
-  const backend = new RedisBackend({ url: redis.url, keyPrefix: prefix, logger: silentLogger, commandTimeoutMs: 300 });
+  const backend = new RedisBackend({
+    url: redis.url,
+    keyPrefix: prefix,
+    logger: silentLogger,
+    commandTimeoutMs: 300,
+  });
   opened.push(backend);
   expect(await backend.ready()).toBe(true);
   return backend;
@@ -108,7 +113,12 @@ describe('redis state backend', () => {
 
   it('fails at once while Redis is down, then works again after it comes back', async () => {
     const local = await startRedisServer();
-    const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger, commandTimeoutMs: 300 });
+    const backend = new RedisBackend({
+      url: local.url,
+      keyPrefix: 'x:',
+      logger: silentLogger,
+      commandTimeoutMs: 300,
+    });
     try {
       expect(await backend.ready()).toBe(true);
       await local.stop();
@@ -132,7 +142,9 @@ describe('redis state backend', () => {
     const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger });
     try {
       expect(await backend.ready(300)).toBe(false);
-      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toThrow(/unreachable.*SUMO_OPS_REDIS_URL/s);
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toThrow(
+        /unreachable.*SUMO_OPS_REDIS_URL/s,
+      );
     } finally {
       await backend.close();
     }

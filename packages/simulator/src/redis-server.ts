@@ -26,7 +26,18 @@ export async function startRedisServer(options: { binary?: string } = {}): Promi
     if (child) return;
     const started = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--protected-mode',
+        'yes',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = started;
@@ -34,7 +45,10 @@ export async function startRedisServer(options: { binary?: string } = {}): Promi
     process.once('exit', () => started.kill('SIGKILL'));
     await new Promise<void>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => fail(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
+      const timer = setTimeout(
+        () => fail(new Error(`redis-server did not start within 10 s:\n${output}`)),
+        10_000,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         child = undefined;

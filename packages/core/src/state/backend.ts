@@ -57,7 +57,11 @@ export class MemoryBackend implements StateBackend {
     return this.#live(this.#values, key)?.value;
   }
 
-  async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+  async set(
+    key: string,
+    value: string,
+    options: { ttlMs: number; onlyIfAbsent?: boolean },
+  ): Promise<boolean> {
     if (options.onlyIfAbsent && this.#live(this.#values, key)) return false;
     this.#values.set(key, { value, expiresAt: this.#clock() + options.ttlMs });
     return true;

@@ -109,7 +109,11 @@ export class RedisBackend implements StateBackend {
     return asString(await this.command(['GET', this.key(key)]));
   }
 
-  async set(key: string, value: string, options: { ttlMs: number; onlyIfAbsent?: boolean }): Promise<boolean> {
+  async set(
+    key: string,
+    value: string,
+    options: { ttlMs: number; onlyIfAbsent?: boolean },
+  ): Promise<boolean> {
     const args = ['SET', this.key(key), value, 'PX', String(Math.max(1, Math.ceil(options.ttlMs)))];
     if (options.onlyIfAbsent) args.push('NX');
     return (await this.command(args)) === 'OK';
@@ -213,7 +217,11 @@ export class RedisBackend implements StateBackend {
   async #beat(): Promise<void> {
     if (!this.#available) return;
     try {
-      const count = await this.eval(HEARTBEAT, [this.key('replicas')], [this.processId, String(REPLICA_SEEN_MS)]);
+      const count = await this.eval(
+        HEARTBEAT,
+        [this.key('replicas')],
+        [this.processId, String(REPLICA_SEEN_MS)],
+      );
       if (typeof count === 'number') this.#replicasSeen = count;
     } catch {
       // An outage is logged by #down; a missed heartbeat matters to nobody.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SharedStateConfig } from '../config.js';
 import type { RateLimitStore } from '../http/rate-limiter.js';
 import type { Logger } from '../logger.js';
-import { type StateBackend, MemoryBackend } from './backend.js';
+import { MemoryBackend, type StateBackend } from './backend.js';
 import { SharedStateUnavailableError } from './errors.js';
 import { RedisBackend } from './redis-backend.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
