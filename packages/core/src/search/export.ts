@@ -69,9 +69,19 @@ function csvLines(rows: readonly SearchRow[], columns: readonly string[]): strin
   return text;
 }
 
-/** RFC 4180: quote cells holding a comma, quote or line break, doubling inner quotes. */
+/** What spreadsheets take for the start of a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number such as `-5` or `-0.25` is read as a number, never run; it keeps its value. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * One CSV cell. Log text is attacker-controlled and Excel or Sheets run a cell starting with
+ * `=`, `+`, `-`, `@`, tab or CR as a formula, so such a cell gets a leading `'` (as csv-stringify's
+ * `escape_formulas` does); then RFC 4180 quoting for commas, quotes and line breaks.
+ */
 export function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const safe = FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 function drained(output: Writable, signal?: AbortSignal): Promise<void> {
