@@ -32,6 +32,12 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 /** Epoch values below this (March 1973 in ms) are almost surely seconds. */
 const SMALLEST_PLAUSIBLE_EPOCH_MS = 100_000_000_000;
+/**
+ * Sumo keeps logs for at most a few years; ten years back is generous and keeps a typo such as
+ * `-100000d` from reaching the API as a time before 1970.
+ */
+const MAX_RELATIVE_DAYS = 3650;
+const MAX_RELATIVE_MS = MAX_RELATIVE_DAYS * UNIT_MS.d;
 const TIME_FORMS =
   'Use ISO 8601 (2026-11-23T14:00:00, optionally with Z or +01:00), epoch milliseconds, a relative time such as -15m, -2h, -7d, or now.';
 
@@ -123,8 +129,15 @@ function parseSearchTime(
   const text = value.trim();
   if (text.toLowerCase() === 'now') return now;
   const relative = RELATIVE.exec(text);
-  if (relative)
-    return now - Number(relative[1]) * UNIT_MS[(relative[2] as string).toLowerCase() as keyof typeof UNIT_MS];
+  if (relative) {
+    const back = Number(relative[1]) * UNIT_MS[(relative[2] as string).toLowerCase() as keyof typeof UNIT_MS];
+    if (!(back <= MAX_RELATIVE_MS)) {
+      return problem(
+        `"${text}" reaches back further than a search can: relative times go back at most ${MAX_RELATIVE_DAYS} days (-${MAX_RELATIVE_DAYS}d, -${Math.floor(MAX_RELATIVE_DAYS / 7)}w); for an older range give an ISO 8601 date.`,
+      );
+    }
+    return now - back;
+  }
   if (EPOCH.test(text)) return epochMillis(Number(text), text, problem);
   const iso = ISO.exec(text);
   if (!iso) {
@@ -153,11 +166,17 @@ function parseSearchTime(
   ) {
     return problem(`"${text}" is not a valid calendar date and time.`);
   }
-  if (offset === undefined) return wallTimeToEpoch(wall, timeZone);
-  if (offset.toUpperCase() === 'Z') return wall;
+  const epoch = offset === undefined ? wallTimeToEpoch(wall, timeZone) : wall - offsetMs(offset);
+  if (epoch < 0) return problem(`"${text}" is before 1970; give a time from 1970 on.`);
+  return epoch;
+}
+
+/** `Z`, `+01:00`, `-0530` as milliseconds ahead of UTC. */
+function offsetMs(offset: string): number {
+  if (offset.toUpperCase() === 'Z') return 0;
   const sign = offset.startsWith('-') ? -1 : 1;
   const digits = offset.slice(1).replace(':', '');
-  return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
 }
 
 function epochMillis(
@@ -205,11 +224,19 @@ function zoneOffset(epoch: number, timeZone: string): number {
 }
 
 /**
- * The instant at which the zone's clocks show `wall` (given as if it were UTC). Two passes settle
- * the offset around daylight-saving changes; a wall time skipped by a change resolves forward.
+ * The instant at which the zone's clocks show `wall` (given as if it were UTC), by the rule
+ * Temporal calls 'compatible' (and RFC 5545 uses): a wall time repeated when clocks go back is
+ * the earlier of its two instants; one skipped when clocks go forward moves forward by the gap
+ * (New York's 02:30 on the spring-forward day is 03:30 EDT). Offsets a day either side bound the
+ * candidates: no zone changes its offset twice within two days.
  */
 function wallTimeToEpoch(wall: number, timeZone: string): number {
-  const first = wall - zoneOffset(wall, timeZone);
-  const second = wall - zoneOffset(first, timeZone);
-  return second;
+  const before = zoneOffset(wall - UNIT_MS.d, timeZone);
+  const after = zoneOffset(wall + UNIT_MS.d, timeZone);
+  const matches = [...new Set([before, after])]
+    .map((offset) => wall - offset)
+    .filter((epoch) => wall - zoneOffset(epoch, timeZone) === epoch);
+  if (matches.length > 0) return Math.min(...matches);
+  // Skipped: read the wall time with the offset in force before the change, which lands after it.
+  return wall - before;
 }
