@@ -136,6 +136,29 @@ describe('redis state backend', () => {
     }
   });
 
+  it('treats a Redis that stops answering as down, and notices when it answers again', async () => {
+    const local = await startRedisServer();
+    const backend = new RedisBackend({
+      url: local.url,
+      keyPrefix: 'x:',
+      logger: silentLogger,
+      commandTimeoutMs: 200,
+      heartbeatMs: 100,
+    });
+    try {
+      expect(await backend.ready()).toBe(true);
+      local.pause();
+      await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+      expect(backend.available).toBe(false);
+      local.resume();
+      expect(await backend.ready(5_000)).toBe(true);
+    } finally {
+      local.resume();
+      await backend.close();
+      await local.stop();
+    }
+  });
+
   it('does not hang or throw when Redis is unreachable from the start', async () => {
     const local = await startRedisServer();
     await local.stop();

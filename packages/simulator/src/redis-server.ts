@@ -15,6 +15,10 @@ export interface LocalRedis {
   start(): Promise<void>;
   /** SIGKILL: as abrupt as a crash or a lost network. */
   stop(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers, like a hung or partitioned Redis. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
 }
 
 export async function startRedisServer(options: { binary?: string } = {}): Promise<LocalRedis> {
@@ -101,6 +105,8 @@ export async function startRedisServer(options: { binary?: string } = {}): Promi
     },
     start,
     stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
   };
 }
 

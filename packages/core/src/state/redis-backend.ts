@@ -172,8 +172,13 @@ export class RedisBackend implements StateBackend {
   /** Sends one command; anything but a reply from Redis becomes `SharedStateUnavailableError`. */
   async command(args: string[]): Promise<Reply> {
     if (this.#closed) throw new SharedStateUnavailableError(`${this.description}, closed`);
+    // Each waiting command holds a place in the client's pipeline; a hung Redis must not collect them.
+    if (!this.#available && !this.#client.isReady) throw new SharedStateUnavailableError(this.description);
     try {
-      const reply = (await this.#client.sendCommand(args, { timeout: this.#timeoutMs })) as Reply;
+      const reply = await withDeadline(
+        this.#client.sendCommand(args, { timeout: this.#timeoutMs }) as Promise<Reply>,
+        this.#timeoutMs,
+      );
       if (!this.#available) this.#up();
       return reply;
     } catch (error) {
@@ -215,7 +220,10 @@ export class RedisBackend implements StateBackend {
   }
 
   async #beat(): Promise<void> {
-    if (!this.#available) return;
+    // While the socket is down the client reconnects by itself; while it is up but Redis stopped
+    // answering (hung, partitioned), only a command can tell when it answers again: the heartbeat
+    // is that command, and its success ends the outage.
+    if (!this.#available && !this.#client.isReady) return;
     try {
       const count = await this.eval(
         HEARTBEAT,
@@ -258,6 +266,27 @@ export class RedisBackend implements StateBackend {
       },
     );
   }
+}
+
+/**
+ * node-redis's own command timeout only covers the wait before a command is written; once it is
+ * on the wire, a Redis that stopped answering would hold the caller forever. The late answer, if
+ * any, is consumed by the client's pipeline and ignored here.
+ */
+function withDeadline<T>(pending: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 function asString(reply: Reply): string | undefined {
