@@ -1,17 +1,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPReceiver } from '@slack/bolt';
 import {
   createLogger,
+  createStores,
   type Logger,
+  loadStateConfig,
   type OperationCatalog,
   registerSecret,
+  type Stores,
   type SumoClient,
 } from '@sumo-ops/core';
 import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from './context.js';
+import { UpgradeFollowUps } from './follow-up.js';
 import { subcommandsFor } from './grammar.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
@@ -45,6 +50,13 @@ export interface SlackBotOptions {
   upgrades?: Partial<UpgradeFollowUpSettings> | undefined;
   /** Shown under replies, e.g. that answers come from the simulator. */
   notes?: string[] | undefined;
+  /**
+   * Where pending confirmations and upgrade follow-ups live (`createStores`): Redis shares them
+   * with other replicas. The caller keeps ownership and closes them. Default: this process's memory.
+   */
+  stores?: Stores | undefined;
+  /** At `stop()`, how long requests already acknowledged may take to finish. Default 5 s. */
+  drainMs?: number | undefined;
 }
 
 export interface SlackBot {
@@ -52,6 +64,10 @@ export interface SlackBot {
   context: BotContext;
   /** Starts listening; in HTTP mode resolves with the port. */
   start(): Promise<{ port: number | undefined }>;
+  /**
+   * Stops taking requests, hands upgrade follow-ups back (another replica finishes them), and lets
+   * requests already acknowledged finish for at most `drainMs`.
+   */
   stop(): Promise<void>;
 }
 
@@ -100,19 +116,50 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     app = new App({ ...common, receiver });
   }
 
+  const now = options.now ?? Date.now;
+  // Without stores from the caller, state lives in this process, exactly as a single bot needs.
+  const ownStores =
+    options.stores === undefined ? createStores(loadStateConfig({}), { logger, now }) : undefined;
+  const stores = options.stores ?? (ownStores as Stores);
+  const upgrades = {
+    pollIntervalMs: 5_000,
+    timeoutMs: 35 * 60_000,
+    leaseMs: 15_000,
+    sweepIntervalMs: 5_000,
+    ...options.upgrades,
+  };
+  const pacer = new ChannelPacer(options.channelIntervalMs ?? 1000);
+  const catalog = options.catalog;
   const context: BotContext = {
-    catalog: options.catalog,
-    specs: subcommandsFor(options.catalog),
+    catalog,
+    specs: subcommandsFor(catalog),
     sumo: options.sumo,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
-    pending: new PendingActions(options.now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
+    pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
+    followUps: new UpgradeFollowUps(
+      { catalog, sumo: options.sumo, logger, pacer, upgrades },
+      stores.backend,
+      app.client,
+    ),
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
-    pacer: new ChannelPacer(options.channelIntervalMs ?? 1000),
+    pacer,
     notes: options.notes ?? [],
     search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
-    upgrades: { pollIntervalMs: 5_000, timeoutMs: 35 * 60_000, ...options.upgrades },
+    upgrades,
   };
+  // Every request's handler, counted until it finishes (it runs on after the ack), so a shutdown
+  // can let acknowledged work end instead of cutting it off.
+  const inFlight = new Set<Promise<void>>();
+  app.use(async ({ next }) => {
+    const handled = next();
+    inFlight.add(handled);
+    try {
+      await handled;
+    } finally {
+      inFlight.delete(handled);
+    }
+  });
   registerCommand(app, context);
   registerActions(app, context);
   app.error(async (error) => {
@@ -130,6 +177,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
           `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${error instanceof Error ? error.message : String(error)}).`,
         );
       }
+      context.followUps.start();
       if (socketMode) {
         await app.start();
         logger.info('connected to Slack in Socket Mode');
@@ -141,7 +189,18 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       return { port };
     },
     async stop() {
-      await app.stop();
+      const deadline = sleep(options.drainMs ?? 5_000).then(() => 'timeout' as const);
+      // Closing the listener waits for open connections; it must not hold up the rest.
+      await Promise.race([app.stop().catch(() => undefined), deadline]);
+      await context.followUps.stop();
+      const drained = await Promise.race([
+        Promise.allSettled([...inFlight]).then(() => 'drained' as const),
+        deadline,
+      ]);
+      if (drained === 'timeout') {
+        logger.warn('stopped with requests still in flight', { requests: inFlight.size });
+      }
+      await ownStores?.close();
     },
   };
 }

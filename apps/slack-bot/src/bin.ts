@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-import { createCatalog, createLogger, SumoClient } from '@sumo-ops/core';
+import { createCatalog, createLogger, createStores, SumoClient, searchJobRegistry } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
 import { loadSlackSettings, SlackSettingsError } from './settings.js';
 
+/** A stop must end within 10 s; this leaves a second to spare. */
+const HARD_STOP_MS = 9_000;
 const DEMO_NOTE = 'Demo mode: answers come from the embedded Sumo Logic simulator, not a real organisation.';
 
 async function main(): Promise<void> {
@@ -16,6 +18,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger();
+  const stores = createStores(settings.state, { logger });
+  // The rate budget is shared with every process on the same Redis; undefined keeps this process's own.
+  const budget = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
   let simulator: Simulator | undefined;
   let sumo: SumoClient;
   if (settings.demo) {
@@ -27,10 +32,11 @@ async function main(): Promise<void> {
       apiUrl: simulator.apiUrl,
       env: {},
       logger,
+      ...budget,
     });
     logger.info('demo mode: using the embedded simulator', { apiUrl: simulator.apiUrl });
   } else {
-    sumo = new SumoClient({ config: settings.sumo, logger });
+    sumo = new SumoClient({ config: settings.sumo, logger, ...budget });
   }
 
   const bot = createSlackBot({
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
     access: { admins: settings.admins, channels: settings.channels },
     logger,
     notes: settings.demo ? [DEMO_NOTE] : [],
+    stores,
   });
   await bot.start();
   if (settings.admins.length === 0) {
@@ -51,16 +58,28 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = async () => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    await bot.stop().catch(() => undefined);
+    logger.info('shutting down', { signal });
+    // Whatever is still pending when the orchestrator's patience (usually 10 s) runs out is cut off here instead.
+    setTimeout(() => {
+      logger.warn('shutdown took too long; exiting anyway');
+      process.exit(0);
+    }, HARD_STOP_MS).unref();
+    await bot
+      .stop()
+      .catch((error: unknown) => logger.warn('stopping the bot failed', { error: String(error) }));
+    // Searches still running here have nobody left to read them: delete their jobs on Sumo.
+    await searchJobRegistry.closeAll().catch(() => undefined);
     await sumo.close();
+    await stores.close();
     await simulator?.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

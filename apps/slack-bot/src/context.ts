@@ -3,6 +3,7 @@ import type { Logger, OperationCatalog, OperationContext, SumoClient } from '@su
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
+import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
@@ -20,6 +21,10 @@ export interface UpgradeFollowUpSettings {
   pollIntervalMs: number;
   /** Stop watching (and say so in the thread) after this long. */
   timeoutMs: number;
+  /** A watcher's lease; a follow-up whose watcher died is picked up at most this long after. */
+  leaseMs: number;
+  /** How often this replica looks for follow-ups nobody is watching. */
+  sweepIntervalMs: number;
 }
 
 /** Everything the listeners share; built once in `createSlackBot`. */
@@ -29,6 +34,7 @@ export interface BotContext {
   sumo: SumoClient;
   access: AccessPolicy;
   pending: PendingActions;
+  followUps: UpgradeFollowUps;
   audit: AuditLog;
   logger: Logger;
   pacer: ChannelPacer;
@@ -47,7 +53,7 @@ export interface Conversation {
 }
 
 export function operationContext(
-  bot: BotContext,
+  bot: Pick<BotContext, 'sumo' | 'logger'>,
   operation: string,
   extra: Partial<OperationContext> = {},
 ): OperationContext {

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UpgradeStatus as CoreUpgradeStatus } from '@sumo-ops/core';
+import type { webApi } from '@slack/bolt';
+import {
+  type UpgradeStatus as CoreUpgradeStatus,
+  isSharedStateUnavailable,
+  Lease,
+  type StateBackend,
+} from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import type { Reply } from './blocks/help.js';
 import { resultBlocks } from './blocks/result.js';
@@ -11,6 +17,23 @@ import type { PendingAction } from './pending-actions.js';
 type UpgradeStatus = CoreUpgradeStatus & { collectorName?: string | undefined };
 
 const STATUS_OPERATION = 'get_upgrade_status';
+const INDEX = 'slack:follow-ups';
+const recordKey = (id: string) => `slack:follow-up:${id}`;
+const leaseKey = (id: string) => `slack:follow-up-lease:${id}`;
+/** A record outlives its give-up time by this much, so a late sweeper can still say it gave up. */
+const RECORD_MARGIN_MS = 60 * 60_000;
+
+/** What any replica needs to finish a follow-up in its thread. */
+export interface FollowUpRecord {
+  id: string;
+  channelId: string;
+  threadTs: string;
+  taskId: string;
+  /** The collector, already escaped for mrkdwn. */
+  label: string;
+  /** Epoch ms after which the thread is told the bot stopped watching. */
+  giveUpAt: number;
+}
 
 function isUpgradeStatus(value: unknown): value is UpgradeStatus {
   return (
@@ -33,14 +56,6 @@ export async function followUpInThread(
 ): Promise<void> {
   const operation = bot.catalog.require(action.operation);
   if (operation.toolset !== 'upgrades') return;
-  const post = (reply: Reply) =>
-    bot.pacer.run(conversation.channelId, () =>
-      conversation.client.chat.postMessage({
-        channel: conversation.channelId,
-        thread_ts: conversation.threadTs,
-        ...reply,
-      }),
-    );
   try {
     if (isUpgradeStatus(result)) {
       const label = escapeMrkdwn(
@@ -48,10 +63,19 @@ export async function followUpInThread(
           ? `${result.collectorName} (${result.collectorId})`
           : `collector ${result.collectorId}`,
       );
-      const final = result.done ? result : await waitForTask(bot, result.taskId);
-      await post(upgradeOutcome(label, final ?? result, final === undefined));
+      if (result.done) {
+        await postInThread(bot, conversation.client, conversation, upgradeOutcome(label, result, false));
+        return;
+      }
+      await bot.followUps.follow({
+        channelId: conversation.channelId,
+        threadTs: conversation.threadTs,
+        taskId: result.taskId,
+        label,
+        giveUpAt: Date.now() + bot.upgrades.timeoutMs,
+      });
     } else {
-      await post({
+      await postInThread(bot, conversation.client, conversation, {
         text: `${operation.title}: finished`,
         blocks: [section(`*${operation.title}* — outcome`), ...resultBlocks(operation, result).slice(1, 30)],
       });
@@ -61,15 +85,212 @@ export async function followUpInThread(
   }
 }
 
-async function waitForTask(bot: BotContext, taskId: string): Promise<UpgradeStatus | undefined> {
-  const giveUpAt = Date.now() + bot.upgrades.timeoutMs;
-  while (Date.now() < giveUpAt) {
-    await sleep(bot.upgrades.pollIntervalMs);
-    const input = bot.catalog.parseInput(STATUS_OPERATION, { taskId });
-    const status = await bot.catalog.run(STATUS_OPERATION, operationContext(bot, STATUS_OPERATION), input);
-    if (isUpgradeStatus(status) && status.done) return status;
+type FollowUpBot = Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'upgrades'>;
+
+function postInThread(
+  bot: Pick<BotContext, 'pacer'>,
+  client: webApi.WebClient,
+  where: { channelId: string; threadTs: string },
+  reply: Reply,
+) {
+  return bot.pacer.run(where.channelId, () =>
+    client.chat.postMessage({ channel: where.channelId, thread_ts: where.threadTs, ...reply }),
+  );
+}
+
+interface Watch {
+  record: FollowUpRecord;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Upgrade follow-ups that survive the replica watching them. Each is recorded in the state
+ * backend (an index plus a record with the thread, the task and the give-up time) and watched
+ * under a lease the watcher keeps renewing. Every replica sweeps the index now and then: a
+ * follow-up whose lease is free lost its watcher (a crash, a restart, a shutdown that handed it
+ * back), so the sweeper takes the lease and finishes it in the thread. The outcome is posted
+ * only by whoever takes the record (read-and-delete, one winner), so exactly one replica posts it.
+ */
+export class UpgradeFollowUps {
+  readonly #watching = new Map<string, Watch>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #sweeping = false;
+  #stopped = false;
+
+  constructor(
+    private readonly bot: FollowUpBot,
+    private readonly backend: StateBackend,
+    /** The bot's own Web API client: a picked-up follow-up has no request to answer. */
+    private readonly client: webApi.WebClient,
+  ) {}
+
+  /** Starts the periodic sweep for orphaned follow-ups. */
+  start(): void {
+    if (this.#sweeper || this.#stopped) return;
+    this.#sweeper = setInterval(() => void this.sweep(), this.bot.upgrades.sweepIntervalMs);
+    this.#sweeper.unref();
   }
-  return undefined;
+
+  /** Records a follow-up and watches it here, or hands it straight to other replicas when stopping. */
+  async follow(fields: Omit<FollowUpRecord, 'id'>): Promise<void> {
+    const record: FollowUpRecord = {
+      ...fields,
+      id: `${fields.channelId}:${fields.threadTs}:${fields.taskId}`,
+    };
+    let lease: Lease | undefined;
+    try {
+      await this.backend.set(recordKey(record.id), JSON.stringify(record), {
+        ttlMs: record.giveUpAt - Date.now() + RECORD_MARGIN_MS,
+      });
+      if (this.#stopped) {
+        await this.backend.indexPut(INDEX, record.id, record.giveUpAt);
+        this.#handedBack([record]);
+        return;
+      }
+      // The lease is held before the follow-up is listed, so no sweeper can take it in between.
+      lease = new Lease(this.backend, leaseKey(record.id), this.bot.upgrades.leaseMs);
+      await lease.acquire();
+      await this.backend.indexPut(INDEX, record.id, record.giveUpAt);
+    } catch (error) {
+      if (!isSharedStateUnavailable(error)) throw error;
+      // Shared state is down: watch here without a record, as a single process would.
+      await lease?.release();
+      this.bot.logger.warn(
+        'upgrade follow-up not recorded (shared state unreachable): only this replica watches it',
+        {
+          task: record.taskId,
+        },
+      );
+      this.#watch(record, undefined, false);
+      return;
+    }
+    this.#watch(record, lease, true);
+  }
+
+  /** Picks up follow-ups whose watcher is gone. */
+  async sweep(): Promise<void> {
+    if (this.#sweeping || this.#stopped) return;
+    this.#sweeping = true;
+    try {
+      for (const id of await this.backend.indexRange(INDEX)) {
+        if (this.#stopped) return;
+        if (this.#watching.has(id)) continue;
+        const lease = new Lease(this.backend, leaseKey(id), this.bot.upgrades.leaseMs);
+        if (!(await lease.acquire())) continue;
+        const stored = await this.backend.get(recordKey(id));
+        if (stored === undefined) {
+          // Finished by someone else just now, or expired long after its give-up time.
+          await this.backend.indexRemove(INDEX, id);
+          await lease.release();
+          continue;
+        }
+        const record = JSON.parse(stored) as FollowUpRecord;
+        this.bot.logger.info('picked up an upgrade follow-up whose watcher is gone', { task: record.taskId });
+        this.#watch(record, lease, true);
+      }
+    } catch (error) {
+      // An outage is logged once by the backend; the next sweep tries again.
+      if (!isSharedStateUnavailable(error))
+        this.bot.logger.warn('follow-up sweep failed', { error: describeError(error) });
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  /**
+   * Stops watching. Leases are released so another replica finishes the follow-ups; without
+   * shared state nobody can, and the log says which ones were abandoned.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#sweeper);
+    const watches = [...this.#watching.values()];
+    for (const watch of watches) watch.abort.abort();
+    await Promise.all(watches.map((watch) => watch.done));
+    this.#handedBack(watches.map((watch) => watch.record));
+  }
+
+  /** Follow-ups being watched by this replica (thread and task), for tests and logs. */
+  get watching(): FollowUpRecord[] {
+    return [...this.#watching.values()].map((watch) => watch.record);
+  }
+
+  #handedBack(records: FollowUpRecord[]): void {
+    if (records.length === 0) return;
+    const followUps = records.map(({ channelId, threadTs, taskId }) => ({ channelId, threadTs, taskId }));
+    if (this.backend.kind === 'memory') {
+      this.bot.logger.warn(
+        'upgrade follow-ups abandoned at shutdown: without SUMO_OPS_REDIS_URL no other replica can finish them; check with /sumo upgrade-status <task>',
+        { followUps },
+      );
+    } else {
+      this.bot.logger.info('upgrade follow-ups handed back for another replica to finish', { followUps });
+    }
+  }
+
+  #watch(record: FollowUpRecord, lease: Lease | undefined, recorded: boolean): void {
+    const abort = new AbortController();
+    const watch: Watch = { record, abort, done: Promise.resolve() };
+    this.#watching.set(record.id, watch);
+    watch.done = this.#run(record, recorded, abort.signal)
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        this.bot.logger.warn('could not report the upgrade in the thread', { error: describeError(error) });
+      })
+      .finally(async () => {
+        this.#watching.delete(record.id);
+        await lease?.release();
+      });
+  }
+
+  async #run(record: FollowUpRecord, recorded: boolean, signal: AbortSignal): Promise<void> {
+    let status: UpgradeStatus | undefined;
+    try {
+      do {
+        await sleep(this.bot.upgrades.pollIntervalMs, undefined, { signal });
+        status = await this.#status(record.taskId);
+      } while (!status.done && Date.now() < record.giveUpAt);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      // Sumo cannot tell us: nobody else should keep asking either.
+      if (recorded) await this.#forget(record.id).catch(() => undefined);
+      throw error;
+    }
+    if (recorded && !(await this.#claimRecord(record.id, signal))) return;
+    await postInThread(this.bot, this.client, record, upgradeOutcome(record.label, status, !status.done));
+  }
+
+  /** True for the one replica that gets to post the outcome; waits out an outage of shared state. */
+  async #claimRecord(id: string, signal: AbortSignal): Promise<boolean> {
+    for (;;) {
+      try {
+        const taken = (await this.backend.take(recordKey(id))) !== undefined;
+        await this.backend.indexRemove(INDEX, id).catch(() => undefined);
+        return taken;
+      } catch (error) {
+        if (!isSharedStateUnavailable(error)) throw error;
+        await sleep(this.bot.upgrades.pollIntervalMs, undefined, { signal });
+      }
+    }
+  }
+
+  async #forget(id: string): Promise<void> {
+    await this.backend.delete(recordKey(id));
+    await this.backend.indexRemove(INDEX, id);
+  }
+
+  async #status(taskId: string): Promise<UpgradeStatus> {
+    const input = this.bot.catalog.parseInput(STATUS_OPERATION, { taskId });
+    const status = await this.bot.catalog.run(
+      STATUS_OPERATION,
+      operationContext(this.bot, STATUS_OPERATION),
+      input,
+    );
+    if (!isUpgradeStatus(status))
+      throw new Error(`${STATUS_OPERATION} answered something that is not a task status`);
+    return status;
+  }
 }
 
 export function upgradeOutcome(label: string, status: UpgradeStatus, gaveUp: boolean): Reply {

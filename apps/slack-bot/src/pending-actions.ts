@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { OperationPreview } from '@sumo-ops/core';
+import type { OperationPreview, StateBackend } from '@sumo-ops/core';
 
 export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
-/** A write or destructive command waiting for its requester's click. Only its id leaves the process. */
+/** A write or destructive command waiting for its requester's click. Only its id leaves the server. */
 export interface PendingAction {
   id: string;
   userId: string;
@@ -25,50 +25,50 @@ export type ClaimResult =
   | { status: 'expired'; action: PendingAction }
   | { status: 'not-requester'; action: PendingAction };
 
+const pendingKey = (id: string) => `slack:pending:${id}`;
+const handledKey = (id: string) => `slack:handled:${id}`;
+
 /**
- * Pending confirmations, claimed at most once. `claim` is synchronous, so two clicks (or a
- * replayed request) racing each other cannot both get the action: the first one wins, the others
- * see `handled`. Handled ids are remembered for as long as a click could still arrive.
+ * Pending confirmations, claimed at most once, kept in the state backend: in this process by
+ * default, in Redis when replicas share it, so a click reaching any replica — or this one after a
+ * restart — finds its action. A claim reads the action, checks the requester (someone else's click
+ * must not use it up), then takes it with one atomic read-and-delete: of several racing claimers,
+ * on any replicas, exactly one gets it and the others see `handled`. Handled ids are remembered
+ * for as long as a click could still arrive, so a replayed click is `handled`, not `unknown`.
+ * While Redis is unreachable, `create` and `claim` throw `SharedStateUnavailableError`: nothing
+ * is taken, and the action can be claimed once Redis answers again.
  */
 export class PendingActions {
-  private readonly pending = new Map<string, PendingAction>();
-  private readonly handled = new Map<string, number>();
-
   constructor(
+    private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
     readonly ttlMs = CONFIRMATION_TTL_MS,
   ) {}
 
-  create(action: Omit<PendingAction, 'id' | 'createdAt'>): PendingAction {
-    this.prune();
+  async create(action: Omit<PendingAction, 'id' | 'createdAt'>): Promise<PendingAction> {
     const created = { ...action, id: randomBytes(18).toString('base64url'), createdAt: this.now() };
-    this.pending.set(created.id, created);
+    // Kept past its lifetime so that a late click is told "expired" rather than "unknown".
+    await this.backend.set(pendingKey(created.id), JSON.stringify(created), { ttlMs: this.ttlMs * 2 });
     return created;
   }
 
   /** Takes the action for `userId` if they asked for it and it has not expired. */
-  claim(id: string, userId: string): ClaimResult {
-    const action = this.pending.get(id);
-    if (!action) return this.handled.has(id) ? { status: 'handled' } : { status: 'unknown' };
+  async claim(id: string, userId: string): Promise<ClaimResult> {
+    const stored = await this.backend.get(pendingKey(id));
+    if (stored === undefined) return this.#gone(id);
+    const action = JSON.parse(stored) as PendingAction;
     if (action.userId !== userId) return { status: 'not-requester', action };
-    this.pending.delete(id);
-    this.handled.set(id, this.now());
+    // Marked handled before the take: if the take's answer is lost, a retry says "handled"
+    // instead of "unknown", and if the take never happened the action is still there to claim.
+    await this.backend.set(handledKey(id), '1', { ttlMs: this.ttlMs * 2 });
+    if ((await this.backend.take(pendingKey(id))) === undefined) return { status: 'handled' };
     if (this.now() - action.createdAt > this.ttlMs) return { status: 'expired', action };
     return { status: 'claimed', action };
   }
 
-  get size(): number {
-    return this.pending.size;
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [id, action] of this.pending) {
-      if (now - action.createdAt > this.ttlMs * 2) {
-        this.pending.delete(id);
-        this.handled.set(id, now);
-      }
-    }
-    for (const [id, at] of this.handled) if (now - at > this.ttlMs * 2) this.handled.delete(id);
+  async #gone(id: string): Promise<ClaimResult> {
+    return (await this.backend.get(handledKey(id))) === undefined
+      ? { status: 'unknown' }
+      : { status: 'handled' };
   }
 }

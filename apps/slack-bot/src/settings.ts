@@ -1,4 +1,11 @@
-import { loadConfig, registerSecret, type SumoConfig, SumoConfigError } from '@sumo-ops/core';
+import {
+  loadConfig,
+  loadStateConfig,
+  registerSecret,
+  type SharedStateConfig,
+  type SumoConfig,
+  SumoConfigError,
+} from '@sumo-ops/core';
 import { parseIdList } from './access.js';
 
 export interface SlackSettings {
@@ -15,6 +22,8 @@ export interface SlackSettings {
   demo: boolean;
   /** Absent in demo mode, where the embedded simulator provides the connection. */
   sumo: SumoConfig | undefined;
+  /** SUMO_OPS_REDIS_URL and friends: without a Redis URL, state stays in this process. */
+  state: SharedStateConfig;
 }
 
 /** Settings are missing or malformed: every problem names the variable and the fix. */
@@ -101,7 +110,15 @@ export function loadSlackSettings(
     }
   }
 
-  if (problems.length > 0) throw new SlackSettingsError(problems);
+  let state: SharedStateConfig | undefined;
+  try {
+    state = loadStateConfig(env);
+  } catch (error) {
+    if (!(error instanceof SumoConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+
+  if (problems.length > 0 || !state) throw new SlackSettingsError(problems);
   return {
     botToken: botToken as string,
     signingSecret,
@@ -112,5 +129,6 @@ export function loadSlackSettings(
     channels,
     demo,
     sumo,
+    state,
   };
 }

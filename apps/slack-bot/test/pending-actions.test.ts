@@ -1,58 +1,102 @@
-import { describe, expect, it } from 'vitest';
+import { MemoryBackend, RedisBackend, type StateBackend, silentLogger } from '@sumo-ops/core';
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PendingActions } from '../src/pending-actions.js';
 
-function store() {
-  let now = 1_000_000;
-  const pending = new PendingActions(() => now, 10 * 60_000);
-  const action = pending.create({
-    userId: 'U1',
-    channelId: 'C1',
-    subcommand: 'delete-collector',
-    commandText: '/sumo delete-collector 7',
-    operation: 'delete_collector',
-    input: { collector: 7 },
-    preview: { summary: 'Delete 7.', willChange: true },
+let redis: LocalRedis;
+const opened: RedisBackend[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((backend) => backend.close()));
+  await redis?.stop();
+});
+
+async function redisBackend(): Promise<StateBackend> {
+  const backend = new RedisBackend({
+    url: redis.url,
+    keyPrefix: `pending-${Math.random().toString(36).slice(2)}:`,
+    logger: silentLogger,
+    commandTimeoutMs: 300,
   });
-  return { pending, action, advance: (ms: number) => (now += ms) };
+  opened.push(backend);
+  expect(await backend.ready()).toBe(true);
+  return backend;
 }
 
-describe('PendingActions', () => {
-  it('hands the action to its requester once; later claims see it was handled', () => {
-    const { pending, action } = store();
-    expect(pending.claim(action.id, 'U1')).toMatchObject({
+const backends: Array<[string, () => Promise<StateBackend>]> = [
+  ['memory', async () => new MemoryBackend()],
+  ['redis', redisBackend],
+];
+
+describe.each(backends)('PendingActions on %s', (_name, makeBackend) => {
+  async function store() {
+    let now = 1_000_000;
+    const backend = await makeBackend();
+    const pending = new PendingActions(backend, () => now, 10 * 60_000);
+    const action = await pending.create({
+      userId: 'U1',
+      channelId: 'C1',
+      subcommand: 'delete-collector',
+      commandText: '/sumo delete-collector 7',
+      operation: 'delete_collector',
+      input: { collector: 7 },
+      preview: { summary: 'Delete 7.', willChange: true },
+    });
+    return { backend, pending, action, advance: (ms: number) => (now += ms) };
+  }
+
+  it('hands the action to its requester once; later claims see it was handled', async () => {
+    const { pending, action } = await store();
+    expect(await pending.claim(action.id, 'U1')).toMatchObject({
       status: 'claimed',
       action: { input: { collector: 7 } },
     });
-    expect(pending.claim(action.id, 'U1')).toEqual({ status: 'handled' });
+    expect(await pending.claim(action.id, 'U1')).toEqual({ status: 'handled' });
   });
 
-  it('refuses anyone else without using the action up', () => {
-    const { pending, action } = store();
-    expect(pending.claim(action.id, 'U2').status).toBe('not-requester');
-    expect(pending.claim(action.id, 'U1').status).toBe('claimed');
+  it('gives the action to exactly one of many racing claimers', async () => {
+    const { pending, action } = await store();
+    const claims = await Promise.all(Array.from({ length: 8 }, () => pending.claim(action.id, 'U1')));
+    expect(claims.filter((claim) => claim.status === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.status === 'handled')).toHaveLength(7);
   });
 
-  it('expires after the lifetime, and an expired action cannot be claimed later either', () => {
-    const { pending, action, advance } = store();
+  it('is claimable through another instance on the same backend (another replica, or after a restart)', async () => {
+    const { backend, action } = await store();
+    const restarted = new PendingActions(backend, () => 1_000_000, 10 * 60_000);
+    expect((await restarted.claim(action.id, 'U1')).status).toBe('claimed');
+    expect((await restarted.claim(action.id, 'U1')).status).toBe('handled');
+  });
+
+  it('refuses anyone else without using the action up', async () => {
+    const { pending, action } = await store();
+    expect((await pending.claim(action.id, 'U2')).status).toBe('not-requester');
+    expect((await pending.claim(action.id, 'U1')).status).toBe('claimed');
+  });
+
+  it('expires after the lifetime, and an expired action cannot be claimed later either', async () => {
+    const { pending, action, advance } = await store();
     advance(10 * 60_000 + 1);
-    expect(pending.claim(action.id, 'U1').status).toBe('expired');
-    expect(pending.claim(action.id, 'U1').status).toBe('handled');
+    expect((await pending.claim(action.id, 'U1')).status).toBe('expired');
+    expect((await pending.claim(action.id, 'U1')).status).toBe('handled');
   });
 
-  it('is still claimable just before the lifetime ends', () => {
-    const { pending, action, advance } = store();
+  it('is still claimable just before the lifetime ends', async () => {
+    const { pending, action, advance } = await store();
     advance(10 * 60_000 - 1);
-    expect(pending.claim(action.id, 'U1').status).toBe('claimed');
+    expect((await pending.claim(action.id, 'U1')).status).toBe('claimed');
   });
 
-  it('knows nothing of ids it never issued', () => {
-    const { pending } = store();
-    expect(pending.claim('forged', 'U1')).toEqual({ status: 'unknown' });
+  it('knows nothing of ids it never issued', async () => {
+    const { pending } = await store();
+    expect(await pending.claim('forged', 'U1')).toEqual({ status: 'unknown' });
   });
 
-  it('issues unguessable ids', () => {
-    const { pending, action } = store();
-    const other = pending.create({ ...action });
+  it('issues unguessable ids', async () => {
+    const { pending, action } = await store();
+    const other = await pending.create({ ...action });
     expect(other.id).not.toBe(action.id);
     expect(action.id.length).toBeGreaterThanOrEqual(24);
   });

@@ -112,6 +112,21 @@ export function nothingToDoMessage(
   };
 }
 
+/** The preview without buttons: a confirmation cannot be kept safely right now (shared state unreachable). */
+export function confirmationsUnavailableMessage(
+  operation: AnyOperation,
+  commandText: string,
+  userId: string,
+  preview: OperationPreview,
+  reason: string,
+): Reply {
+  const line = `:no_entry: Confirmations are unavailable right now, so this cannot be confirmed. ${reason}`;
+  return {
+    text: clip(`${operation.title}: confirmations are unavailable right now. Nothing was changed.`, 500),
+    blocks: [...previewBlocks(operation, commandText, userId, preview), section(clip(line, 2_000))],
+  };
+}
+
 export type Outcome =
   | { status: 'running'; by: string }
   | { status: 'succeeded'; by: string; result: Block[] }

@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { isSharedStateUnavailable } from '@sumo-ops/core';
 import { CANCEL_ACTION_ID, CONFIRM_ACTION_ID, type Outcome, outcomeMessage } from '../blocks/confirm.js';
 import { describeError } from '../blocks/errors.js';
 import { resultBlocks } from '../blocks/result.js';
@@ -46,7 +47,16 @@ export async function handleDecision(
   threadTs: string | undefined,
 ): Promise<void> {
   const { userId, respond, client } = conversation;
-  const claim = bot.pending.claim(pendingId, userId);
+  let claim: Awaited<ReturnType<typeof bot.pending.claim>>;
+  try {
+    claim = await bot.pending.claim(pendingId, userId);
+  } catch (error) {
+    if (!isSharedStateUnavailable(error)) throw error;
+    // Nothing was taken: the same click works once shared state answers again.
+    bot.logger.warn('refused a confirmation click: shared state unreachable', { user: userId });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: error.message });
+    return;
+  }
   switch (claim.status) {
     case 'handled':
       // A second click or a replayed request: the first one already decided.

@@ -1,5 +1,10 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { confirmationMessage, nothingToDoMessage } from '../blocks/confirm.js';
+import { isSharedStateUnavailable } from '@sumo-ops/core';
+import {
+  confirmationMessage,
+  confirmationsUnavailableMessage,
+  nothingToDoMessage,
+} from '../blocks/confirm.js';
 import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
 import { helpMessage, topicHelp, usageMessage } from '../blocks/help.js';
 import { resultBlocks } from '../blocks/result.js';
@@ -106,15 +111,25 @@ export async function handleCommand(
     await respond(ephemeral(nothingToDoMessage(operation, commandText, userId, preview)));
     return;
   }
-  const action = bot.pending.create({
-    userId,
-    channelId,
-    subcommand: spec.name,
-    commandText,
-    operation: operation.name,
-    input,
-    preview,
-  });
+  let action: Awaited<ReturnType<typeof bot.pending.create>>;
+  try {
+    action = await bot.pending.create({
+      userId,
+      channelId,
+      subcommand: spec.name,
+      commandText,
+      operation: operation.name,
+      input,
+      preview,
+    });
+  } catch (error) {
+    if (!isSharedStateUnavailable(error)) throw error;
+    // Only the person who asked sees it: there is nothing for the channel to act on.
+    await respond(
+      ephemeral(confirmationsUnavailableMessage(operation, commandText, userId, preview, error.message)),
+    );
+    return;
+  }
   // In the channel, not ephemeral: a change to production is something the team should see, and
   // the message is the thread where the outcome and any follow-up are reported.
   const reply = confirmationMessage(operation, action, commandText, bot.pending.ttlMs, bot.notes);
