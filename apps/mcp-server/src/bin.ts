@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { createLogger, redactText, SumoConfigError } from '@sumo-ops/core';
-import { HttpSecurityError, MCP_PATH, startHttpServer } from './http.js';
+import { createConfirmationTokens } from './confirmation.js';
+import { HttpSecurityError, MCP_PATH, type RunningHttpServer, startHttpServer } from './http.js';
 import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from './options.js';
-import { connectSumo, createSumoOpsMcp, SERVER_VERSION } from './runtime.js';
-import { serveStdio } from './stdio.js';
+import { connectSumo, createSumoOpsMcp, SERVER_VERSION, type SumoConnection } from './runtime.js';
+import { SHUTDOWN_DEADLINE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
+import { startStdio } from './stdio.js';
 
 /**
  * stdout is the MCP channel on stdio, so everything meant for a person — refusals included —
@@ -29,13 +31,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const logger = createLogger().child({ component: 'mcp-server' });
   const bearerToken = env.MCP_HTTP_TOKEN?.trim() || undefined;
-  let connection: Awaited<ReturnType<typeof connectSumo>>;
+  let connection: SumoConnection;
   try {
     connection = await connectSumo({ demo: options.demo, env, logger });
   } catch (error) {
     if (!(error instanceof SumoConfigError)) throw error;
     process.stderr.write(
-      `sumo-ops-mcp cannot start. ${error.message}\nSet these in the environment (for MCP clients: the "env" block of the server's entry), or run with --demo to try it against the built-in simulator.\n`,
+      `sumo-ops-mcp cannot start. ${error.message}\nSet these in the environment (for MCP clients: the "env" block of the server's entry)${options.demo ? '' : ', or run with --demo to try it against the built-in simulator'}.\n`,
     );
     return 1;
   }
@@ -47,6 +49,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     readOnly: options.readOnly,
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: connection.sourceNote,
+    tokens: await createConfirmationTokens(connection.stores, logger),
   });
   if (mcp.tools.length === 0) {
     await connection.close();
@@ -59,15 +62,29 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     tools: mcp.tools.length,
     toolsets: options.toolsets ?? 'all',
     readOnly: options.readOnly,
+    sharedState: connection.stores.backend.description,
+  });
+
+  const stopRequested = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
 
   if (options.transport === 'stdio') {
-    await serveStdio(mcp.createServer());
-    await connection.close();
+    const stdio = await startStdio(mcp.createServer());
+    const reason = await Promise.race([stdio.ended.then(() => 'stdin closed'), stopRequested]);
+    await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
+      reason,
+      mcp,
+      connection,
+      logger,
+      // New calls are refused by the drain; answers to calls in flight still go out on stdout.
+      stopAccepting: () => undefined,
+      closeTransport: () => stdio.close(),
+    });
     return 0;
   }
 
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: RunningHttpServer;
   try {
     http = await startHttpServer({
       host: options.host,
@@ -76,6 +93,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       allowedHosts: options.allowedHosts,
       createServer: mcp.createServer,
       logger,
+      stateless: connection.stores.shared,
     });
   } catch (error) {
     await connection.close();
@@ -84,13 +102,26 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
   process.stderr.write(`sumo-ops-mcp listening on ${http.url}${MCP_PATH}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
+    reason: await stopRequested,
+    mcp,
+    connection,
+    logger,
+    stopAccepting: () => http.stopListening(),
+    closeTransport: () => http.close(),
   });
-  await http.close();
-  await connection.close();
   return 0;
+}
+
+/** A shutdown that hangs (a dependency that never answers) must still end the process. */
+async function shutDownWithin(ms: number, steps: ShutdownSteps): Promise<void> {
+  const timer = setTimeout(() => {
+    process.stderr.write(`sumo-ops-mcp: shutdown did not finish within ${ms / 1000} s; exiting anyway.\n`);
+    process.exit(1);
+  }, ms);
+  timer.unref();
+  await shutDown(steps);
+  clearTimeout(timer);
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -1,4 +1,12 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  isSharedStateUnavailable,
+  type Logger,
+  MemoryBackend,
+  type StateBackend,
+  type Stores,
+  sharedSecret,
+} from '@sumo-ops/core';
 
 /** How long a confirmation token stays valid after the preview that issued it. */
 export const CONFIRMATION_TTL_MS = 5 * 60_000;
@@ -35,60 +43,131 @@ export interface ConfirmationTokensOptions {
   /** Injected in tests to expire tokens without waiting. */
   now?: () => number;
   ttlMs?: number;
+  /**
+   * Where redeemed nonces are recorded. Replicas that share one backend (Redis) accept each token
+   * once between them. Default: this process's memory.
+   */
+  backend?: StateBackend;
+  /**
+   * The signing key, or how to get the one every replica agrees on. Default: a random key that
+   * lives only in this process. A loader that throws `SharedStateUnavailableError` is asked again
+   * on the next issue or redeem.
+   */
+  secret?: string | (() => Promise<string>);
 }
+
+const USED_KEY = 'mcp:confirmation-used:';
 
 /**
  * Tokens that let a client without elicitation confirm a previewed write: each is an HMAC over
- * the tool name, the exact (canonical) arguments, an expiry and a nonce, under a key that lives
- * only in this process. So a token cannot be forged, cannot be moved to other arguments, stops
- * working after the TTL or a restart, and is accepted once.
+ * the tool name, the exact (canonical) arguments, an expiry and a nonce. So a token cannot be
+ * forged, cannot be moved to other arguments, stops working after the TTL, and is accepted once:
+ * redeeming records its nonce with set-if-absent, so of two racing redeems — in this process or
+ * on another replica sharing the backend — exactly one wins.
  */
 export class ConfirmationTokens {
-  private readonly key = randomBytes(32);
-  private readonly now: () => number;
-  private readonly ttlMs: number;
-  /** Nonces already redeemed, until their token would have expired anyway. */
-  private readonly used = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  readonly #backend: StateBackend;
+  #key: Buffer | undefined;
+  readonly #loadKey: (() => Promise<string>) | undefined;
 
   constructor(options: ConfirmationTokensOptions = {}) {
-    this.now = options.now ?? Date.now;
-    this.ttlMs = options.ttlMs ?? CONFIRMATION_TTL_MS;
+    this.#now = options.now ?? Date.now;
+    this.#ttlMs = options.ttlMs ?? CONFIRMATION_TTL_MS;
+    this.#backend = options.backend ?? new MemoryBackend(this.#now);
+    const { secret } = options;
+    if (typeof secret === 'function') this.#loadKey = secret;
+    else this.#key = secret === undefined ? randomBytes(32) : Buffer.from(secret);
   }
 
-  issue(tool: string, args: unknown): IssuedToken {
-    const expiresAt = this.now() + this.ttlMs;
+  /** Whether the signing key is known; tries to fetch it once more if not. */
+  async ready(): Promise<boolean> {
+    try {
+      await this.#signingKey();
+      return true;
+    } catch (error) {
+      if (isSharedStateUnavailable(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Throws `SharedStateUnavailableError` while the shared key is unknown and unreachable: a token
+   * signed with a key of our own would be refused by every other replica.
+   */
+  async issue(tool: string, args: unknown): Promise<IssuedToken> {
+    const key = await this.#signingKey();
+    const expiresAt = this.#now() + this.#ttlMs;
     const nonce = randomBytes(12).toString('base64url');
-    return { token: `v1.${expiresAt}.${nonce}.${this.mac(tool, args, expiresAt, nonce)}`, expiresAt };
+    return { token: `v1.${expiresAt}.${nonce}.${mac(key, tool, args, expiresAt, nonce)}`, expiresAt };
   }
 
-  /** Checks a token and, when it is good, uses it up before the caller acts. */
-  redeem(tool: string, args: unknown, token: string): RedeemResult {
+  /**
+   * Checks a token and, when it is good, uses it up before the caller acts. Throws
+   * `SharedStateUnavailableError` (nothing may run then) when the used-token record cannot be
+   * written; a token whose record was written but whose answer was lost stays used.
+   */
+  async redeem(tool: string, args: unknown, token: string): Promise<RedeemResult> {
     const parts = token.split('.');
-    const [version, rawExpiry, nonce, mac] = parts;
-    if (parts.length !== 4 || version !== 'v1' || !rawExpiry || !nonce || !mac || !/^\d+$/.test(rawExpiry)) {
+    const [version, rawExpiry, nonce, given] = parts;
+    if (
+      parts.length !== 4 ||
+      version !== 'v1' ||
+      !rawExpiry ||
+      !nonce ||
+      !given ||
+      !/^\d+$/.test(rawExpiry)
+    ) {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = Number(rawExpiry);
-    const expected = Buffer.from(this.mac(tool, args, expiresAt, nonce));
-    const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    const expected = Buffer.from(mac(await this.#signingKey(), tool, args, expiresAt, nonce));
+    const givenBytes = Buffer.from(given);
+    if (expected.length !== givenBytes.length || !timingSafeEqual(expected, givenBytes)) {
       return { ok: false, reason: 'mismatch' };
     }
-    const now = this.now();
-    this.forgetExpired(now);
+    const now = this.#now();
     if (expiresAt <= now) return { ok: false, reason: 'expired' };
-    if (this.used.has(nonce)) return { ok: false, reason: 'used' };
-    this.used.set(nonce, expiresAt);
-    return { ok: true };
+    // Kept until the token would have expired anyway; after that the expiry check refuses it.
+    const first = await this.#backend.set(`${USED_KEY}${nonce}`, '1', {
+      ttlMs: expiresAt - now,
+      onlyIfAbsent: true,
+    });
+    return first ? { ok: true } : { ok: false, reason: 'used' };
   }
 
-  private mac(tool: string, args: unknown, expiresAt: number, nonce: string): string {
-    return createHmac('sha256', this.key)
-      .update(`${tool}\n${expiresAt}\n${nonce}\n${canonicalJson(args)}`)
-      .digest('base64url');
+  async #signingKey(): Promise<Buffer> {
+    if (this.#key) return this.#key;
+    const loaded = Buffer.from(await (this.#loadKey as () => Promise<string>)());
+    this.#key = loaded;
+    return loaded;
   }
+}
 
-  private forgetExpired(now: number): void {
-    for (const [nonce, expiresAt] of this.used) if (expiresAt <= now) this.used.delete(nonce);
+function mac(key: Buffer, tool: string, args: unknown, expiresAt: number, nonce: string): string {
+  return createHmac('sha256', key)
+    .update(`${tool}\n${expiresAt}\n${nonce}\n${canonicalJson(args)}`)
+    .digest('base64url');
+}
+
+/**
+ * The tokens a process serves with. With shared state every replica signs with one key (the
+ * configured SUMO_OPS_CONFIRMATION_SECRET, or one kept in Redis) and records redeemed tokens there.
+ * In memory the key is this process's own even when a secret is configured: the used-token record
+ * dies with the process, so a key that outlived it would let a used token work again after a restart.
+ */
+export async function createConfirmationTokens(stores: Stores, logger: Logger): Promise<ConfirmationTokens> {
+  const configured = stores.shared ? stores.config.confirmationSecret : undefined;
+  const tokens = new ConfirmationTokens({
+    backend: stores.backend,
+    secret: () => sharedSecret(stores.backend, 'mcp-confirmation', configured),
+  });
+  if (!(await tokens.ready())) {
+    logger.warn(
+      'confirmations are unavailable until shared state can be reached: the signing key is kept there (or set SUMO_OPS_CONFIRMATION_SECRET on every replica)',
+      { state: stores.backend.description },
+    );
   }
+  return tokens;
 }

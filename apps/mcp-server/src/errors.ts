@@ -4,6 +4,7 @@ import {
   redactText,
   SearchJobError,
   SearchRequestError,
+  SharedStateUnavailableError,
   SUMO_RATE_LIMITS,
   SumoApiError,
   SumoConfigError,
@@ -56,6 +57,8 @@ function explain(error: unknown, tool: string, signal: AbortSignal | undefined):
     return explainCode(error.code, error.message, error.jobId ? { jobId: error.jobId } : {});
   }
   if (error instanceof SumoApiError) return explainApi(error);
+  // Its message already says nothing was changed and what to check.
+  if (error instanceof SharedStateUnavailableError) return { code: error.code, text: error.message };
   if (error instanceof OperationError) return explainCode(error.code, error.message, error.details);
   if (error instanceof SumoConfigError) {
     return {

@@ -22,12 +22,20 @@ export interface HttpServerOptions {
   /** One MCP server per session: an SDK server serves exactly one transport. */
   createServer: () => SdkServer;
   logger: Logger;
+  /**
+   * No sessions: every POST gets a fresh server and transport, so any replica behind a load
+   * balancer can answer any request. Used with shared state; elicitation needs a session, so
+   * writes are confirmed with tokens then.
+   */
+  stateless?: boolean | undefined;
 }
 
 export interface RunningHttpServer {
   /** `http://host:port` */
   url: string;
   port: number;
+  /** Stops taking new connections; requests on open ones still get answers until `close`. */
+  stopListening(): void;
   close(): Promise<void>;
 }
 
@@ -43,8 +51,9 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Streamable HTTP on `/mcp`, stateful (sessions let elicitation answers find the call that asked),
- * with Host-header validation before anything else and a bearer token in front of `/mcp`.
+ * Streamable HTTP on `/mcp` with Host-header validation before anything else and a bearer token in
+ * front of `/mcp`: stateful (sessions let elicitation answers find the call that asked), or
+ * stateless for replicas behind a load balancer without sticky sessions.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { host, bearerToken, logger } = options;
@@ -60,40 +69,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
 
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: SdkServer }>();
-
-  app.post(MCP_PATH, async (request, response) => {
-    const sessionId = request.header('mcp-session-id');
-    const session = sessionId ? sessions.get(sessionId) : undefined;
-    if (session) return session.transport.handleRequest(request, response, request.body);
-    if (sessionId) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
-    if (!isInitializeRequest(request.body)) {
-      return rpcError(response, 400, 'No session: the first request must be initialize.');
-    }
-    const server = options.createServer();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server });
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await server.connect(transport);
-    await transport.handleRequest(request, response, request.body);
-  });
-
-  const bySession = async (
-    request: Parameters<Parameters<typeof app.get>[1]>[0],
-    response: Parameters<Parameters<typeof app.get>[1]>[1],
-  ) => {
-    const session = sessions.get(request.header('mcp-session-id') ?? '');
-    if (!session) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
-    return session.transport.handleRequest(request, response);
-  };
-  app.get(MCP_PATH, bySession);
-  app.delete(MCP_PATH, bySession);
+  const sessions = new Map<string, Session>();
+  if (options.stateless) serveStateless(app, options.createServer);
+  else serveSessions(app, options.createServer, sessions);
 
   const httpServer: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -107,18 +85,77 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const url = `http://${bracketed(host)}:${port}`;
   logger.info('MCP server listening', { url: `${url}${MCP_PATH}`, bearerAuth: Boolean(bearerToken) });
 
+  let stopped: Promise<void> | undefined;
+  const stopListening = () => {
+    stopped ??= new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeIdleConnections();
+    return stopped;
+  };
   return {
     url,
     port,
+    stopListening: () => void stopListening(),
     async close() {
       for (const { server } of sessions.values()) await server.close().catch(() => undefined);
       sessions.clear();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      const closed = stopListening();
+      httpServer.closeAllConnections();
+      await closed;
     },
   };
+}
+
+type App = ReturnType<typeof createMcpExpressApp>;
+type Request = Parameters<Parameters<App['get']>[1]>[0];
+type Response = Parameters<Parameters<App['get']>[1]>[1];
+type Session = { transport: StreamableHTTPServerTransport; server: SdkServer };
+
+function serveStateless(app: App, createMcpServer: () => SdkServer): void {
+  app.post(MCP_PATH, async (request: Request, response: Response) => {
+    const server = createMcpServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    response.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(request, response, request.body);
+  });
+  const noStream = (_request: Request, response: Response) =>
+    rpcError(response, 405, 'This server is stateless (no sessions, no server-sent stream): use POST.');
+  app.get(MCP_PATH, noStream);
+  app.delete(MCP_PATH, noStream);
+}
+
+function serveSessions(app: App, createMcpServer: () => SdkServer, sessions: Map<string, Session>): void {
+  app.post(MCP_PATH, async (request: Request, response: Response) => {
+    const sessionId = request.header('mcp-session-id');
+    const session = sessionId ? sessions.get(sessionId) : undefined;
+    if (session) return session.transport.handleRequest(request, response, request.body);
+    if (sessionId) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
+    if (!isInitializeRequest(request.body)) {
+      return rpcError(response, 400, 'No session: the first request must be initialize.');
+    }
+    const server = createMcpServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(request, response, request.body);
+  });
+  const bySession = async (request: Request, response: Response) => {
+    const session = sessions.get(request.header('mcp-session-id') ?? '');
+    if (!session) return rpcError(response, 404, 'Unknown or expired session: initialize a new one.');
+    return session.transport.handleRequest(request, response);
+  };
+  app.get(MCP_PATH, bySession);
+  app.delete(MCP_PATH, bySession);
 }
 
 /**

@@ -1,16 +1,21 @@
 import { createRequire } from 'node:module';
 import {
   createCatalog,
+  createStores,
   type Logger,
   loadConfig,
+  loadStateConfig,
   type OperationCatalog,
+  RedisBackend,
+  type Stores,
   SumoClient,
   type Toolset,
 } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { ConfirmationTokens } from './confirmation.js';
+import { renderError } from './render.js';
 import { createSdkServer, type SdkServer } from './sdk-adapter.js';
-import type { ToolSpec } from './tool-types.js';
+import type { ToolOutcome, ToolSpec } from './tool-types.js';
 import { buildTools } from './tools.js';
 
 export const SERVER_NAME = 'sumo-ops';
@@ -40,11 +45,23 @@ export interface SumoOpsMcp {
   tools: ToolSpec[];
   /** A fresh MCP server with every tool registered; one per connection. */
   createServer(): SdkServer;
+  /**
+   * Stops taking tool calls (new ones are refused with a retry hint), waits up to `graceMs` for
+   * those in flight, then aborts the rest and waits for them to clean up after themselves.
+   */
+  drain(graceMs: number): Promise<DrainResult>;
+}
+
+export interface DrainResult {
+  /** Calls that finished on their own within the grace period. */
+  finished: number;
+  /** Calls that were aborted after it. */
+  aborted: number;
 }
 
 /** The MCP face of the catalog, independent of any transport. */
 export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
-  const tools = buildTools({
+  const built = buildTools({
     catalog: options.catalog ?? createCatalog(),
     client: options.client,
     logger: options.logger,
@@ -55,13 +72,65 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     sourceNote: options.sourceNote,
     ...(options.now ? { now: options.now } : {}),
   });
+  const calls = new CallTracker(options.sourceNote);
+  const tools = built.map((tool) => ({ ...tool, run: calls.wrap(tool.run) }));
   const instructions = options.sourceNote
     ? `${INSTRUCTIONS}\nThis server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`
     : INSTRUCTIONS;
   return {
     tools,
     createServer: () => createSdkServer({ name: SERVER_NAME, version: SERVER_VERSION, instructions }, tools),
+    drain: (graceMs) => calls.drain(graceMs),
   };
+}
+
+/** How long aborted calls get to delete what they started (a search job) once the grace period is over. */
+const ABORT_CLEANUP_MS = 2_000;
+
+/** The tool calls running in this process, so a shutdown can wait for them and then abort them. */
+class CallTracker {
+  readonly #running = new Set<Promise<ToolOutcome>>();
+  readonly #shutdown = new AbortController();
+  #draining = false;
+
+  constructor(private readonly sourceNote: string | undefined) {}
+
+  wrap(run: ToolSpec['run']): ToolSpec['run'] {
+    return (args, call) => {
+      if (this.#draining) {
+        return Promise.resolve(
+          renderError(
+            {
+              code: 'server.shutting.down',
+              text: 'This sumo-ops server is shutting down and takes no new work; nothing was done. Call the tool again in a moment (a restarted server or another replica will answer).',
+            },
+            { sourceNote: this.sourceNote },
+          ),
+        );
+      }
+      const running = run(args, { ...call, signal: AbortSignal.any([call.signal, this.#shutdown.signal]) });
+      this.#running.add(running);
+      const forget = () => this.#running.delete(running);
+      running.then(forget, forget);
+      return running;
+    };
+  }
+
+  async drain(graceMs: number): Promise<DrainResult> {
+    this.#draining = true;
+    const inFlight = [...this.#running];
+    const settled = () => Promise.allSettled(inFlight).then(() => true);
+    if (await Promise.race([settled(), delay(graceMs, false)]))
+      return { finished: inFlight.length, aborted: 0 };
+    const aborted = this.#running.size;
+    this.#shutdown.abort(new Error('the server is shutting down'));
+    await Promise.race([settled(), delay(ABORT_CLEANUP_MS, false)]);
+    return { finished: inFlight.length - aborted, aborted };
+  }
+}
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
 
 export const DEMO_SOURCE_NOTE = 'simulator (demo)';
@@ -72,23 +141,42 @@ const DEMO_LIMITS = { perSecond: 20, concurrent: 10 };
 
 export interface SumoConnection {
   client: SumoClient;
+  /** Shared state (Redis when SUMO_OPS_REDIS_URL is set, else this process's memory). */
+  stores: Stores;
   sourceNote?: string | undefined;
   simulator?: Simulator | undefined;
+  /** Closes the client, the stores (releasing rate-limit leases) and the demo simulator. */
   close(): Promise<void>;
 }
 
 /**
- * The real org from SUMO_* settings, or — only when asked with `demo` — an embedded simulator.
- * Missing settings throw `SumoConfigError` (naming each variable); there is no silent fallback.
+ * The real org from SUMO_* settings, or — only when asked with `demo` — an embedded simulator;
+ * shared state from SUMO_OPS_* settings, in both cases (the demo too uses Redis only when asked).
+ * Missing or bad settings throw `SumoConfigError` (naming each variable); there is no silent fallback.
  */
 export async function connectSumo(options: {
   demo: boolean;
   env: Record<string, string | undefined>;
   logger: Logger;
 }): Promise<SumoConnection> {
-  if (!options.demo) {
-    const client = new SumoClient({ config: loadConfig({}, options.env), logger: options.logger });
-    return { client, close: () => client.close() };
+  const stateConfig = loadStateConfig(options.env);
+  const config = options.demo ? undefined : loadConfig({}, options.env);
+  const stores = createStores(stateConfig, { logger: options.logger });
+  // A moment to connect, so the first calls use the shared budget and the confirmation key can be
+  // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
+  if (stores.backend instanceof RedisBackend) await stores.backend.ready();
+  // TODO(issue 9, lead): when core's searchJobRegistry gains useBackend, add `if (stores.shared) searchJobRegistry.useBackend(stores.backend);` here.
+  const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
+  if (config) {
+    const client = new SumoClient({ config, logger: options.logger, ...shared });
+    return {
+      client,
+      stores,
+      async close() {
+        await client.close();
+        await stores.close();
+      },
+    };
   }
   const simulator = await startSimulator({
     seed: 42,
@@ -103,14 +191,17 @@ export async function connectSumo(options: {
     env: {},
     logger: options.logger,
     rateLimits: DEMO_LIMITS,
+    ...shared,
   });
   options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: simulator.apiUrl });
   return {
     client,
+    stores,
     simulator,
     sourceNote: DEMO_SOURCE_NOTE,
     async close() {
       await client.close();
+      await stores.close();
       await simulator.close();
     },
   };

@@ -1,5 +1,6 @@
 import {
   type AnyOperation,
+  isSharedStateUnavailable,
   type Logger,
   type OperationCatalog,
   type OperationContext,
@@ -8,7 +9,7 @@ import {
   type Toolset,
 } from '@sumo-ops/core';
 import { z } from 'zod';
-import { CONFIRMATION_TTL_TEXT, type ConfirmationTokens } from './confirmation.js';
+import { CONFIRMATION_TTL_TEXT, type ConfirmationTokens, type IssuedToken } from './confirmation.js';
 import { explainError } from './errors.js';
 import { type RenderOptions, renderError, renderSuccess } from './render.js';
 import type { ConfirmFormSchema, ToolAnnotations, ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
@@ -192,7 +193,19 @@ async function confirmThenRun(
   if (token === undefined) {
     const preview = await catalog.preview(operation.name, context(), input);
     if (!preview.willChange) return answer(noChange(preview));
-    const issued = options.tokens.issue(operation.name, input);
+    let issued: IssuedToken;
+    try {
+      issued = await options.tokens.issue(operation.name, input);
+    } catch (error) {
+      if (!isSharedStateUnavailable(error)) throw error;
+      return renderError(
+        {
+          code: error.code,
+          text: `Confirmations are unavailable right now, so no confirmationToken was issued for this preview: ${preview.summary}\n${error.message}`,
+        },
+        render,
+      );
+    }
     return answer({
       status: 'confirmation_required',
       message: `Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
@@ -202,7 +215,7 @@ async function confirmThenRun(
     });
   }
 
-  const redeemed = options.tokens.redeem(operation.name, input, token);
+  const redeemed = await options.tokens.redeem(operation.name, input, token);
   if (!redeemed.ok) {
     return renderError(
       { code: `confirmation.${redeemed.reason}`, text: refusalText(operation.name, redeemed.reason) },

@@ -1,4 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import {
+  MemoryBackend,
+  RedisBackend,
+  SharedStateUnavailableError,
+  type StateBackend,
+  sharedSecret,
+  silentLogger,
+} from '@sumo-ops/core';
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIRMATION_TTL_MS, ConfirmationTokens, canonicalJson } from '../src/confirmation.js';
 
 describe('canonicalJson', () => {
@@ -11,61 +20,189 @@ describe('canonicalJson', () => {
   });
 });
 
-describe('ConfirmationTokens', () => {
-  const clock = () => {
-    let now = 1_000_000;
-    return { now: () => now, advance: (ms: number) => (now += ms) };
-  };
+let redis: LocalRedis;
+const opened: RedisBackend[] = [];
 
-  it('accepts a token once, for the arguments it was issued for', () => {
-    const tokens = new ConfirmationTokens();
-    const { token } = tokens.issue('delete_collector', { id: 7, force: false });
-    expect(tokens.redeem('delete_collector', { force: false, id: 7 }, token)).toEqual({ ok: true });
-    expect(tokens.redeem('delete_collector', { force: false, id: 7 }, token)).toEqual({
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await Promise.all(opened.map((backend) => backend.close()));
+  await redis.stop();
+});
+
+async function redisBackend(url: string, prefix: string): Promise<RedisBackend> {
+  const backend = new RedisBackend({ url, keyPrefix: prefix, logger: silentLogger, commandTimeoutMs: 300 });
+  opened.push(backend);
+  expect(await backend.ready()).toBe(true);
+  return backend;
+}
+
+const clock = () => {
+  let now = 1_000_000;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+};
+
+/** Two replicas' worth of state: each replica opens its own connection to the one store. */
+const stores: Array<[string, () => Promise<[StateBackend, StateBackend]>]> = [
+  [
+    'memory',
+    async () => {
+      const backend = new MemoryBackend();
+      return [backend, backend];
+    },
+  ],
+  [
+    'redis',
+    async () => {
+      const prefix = `t${Math.random().toString(36).slice(2)}:`;
+      return [await redisBackend(redis.url, prefix), await redisBackend(redis.url, prefix)];
+    },
+  ],
+];
+
+describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
+  /** Two replicas that agree on the key the way the server does: via sharedSecret. */
+  async function replicas(now?: () => number): Promise<[ConfirmationTokens, ConfirmationTokens]> {
+    const [a, b] = await open();
+    const make = (backend: StateBackend) =>
+      new ConfirmationTokens({
+        backend,
+        secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
+        ...(now ? { now } : {}),
+      });
+    return [make(a), make(b)];
+  }
+
+  it('accepts a token once, for the arguments it was issued for', async () => {
+    const [tokens] = await replicas();
+    const { token } = await tokens.issue('delete_collector', { id: 7, force: false });
+    expect(await tokens.redeem('delete_collector', { force: false, id: 7 }, token)).toEqual({ ok: true });
+    expect(await tokens.redeem('delete_collector', { force: false, id: 7 }, token)).toEqual({
       ok: false,
       reason: 'used',
     });
   });
 
-  it('refuses other arguments, another tool, and another process’s tokens', () => {
-    const tokens = new ConfirmationTokens();
-    const { token } = tokens.issue('delete_collector', { id: 7 });
-    expect(tokens.redeem('delete_collector', { id: 8 }, token)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(tokens.redeem('upgrade_collector', { id: 7 }, token)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(new ConfirmationTokens().redeem('delete_collector', { id: 7 }, token)).toEqual({
+  it('accepts a token issued by one replica on another, then refuses it on the first', async () => {
+    const [a, b] = await replicas();
+    const { token } = await a.issue('delete_collector', { id: 7 });
+    expect(await b.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
+    expect(await a.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: false, reason: 'used' });
+  });
+
+  it('lets exactly one of many racing redeems across replicas win', async () => {
+    const [a, b] = await replicas();
+    const { token } = await a.issue('delete_collector', { id: 7 });
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).redeem('delete_collector', { id: 7 }, token)),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+    expect(results.filter((result) => !result.ok && result.reason === 'used')).toHaveLength(11);
+  });
+
+  it('refuses other arguments, another tool, and tokens signed with another key', async () => {
+    const [tokens] = await replicas();
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
+    expect(await tokens.redeem('delete_collector', { id: 8 }, token)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(await tokens.redeem('upgrade_collector', { id: 7 }, token)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    expect(await new ConfirmationTokens().redeem('delete_collector', { id: 7 }, token)).toEqual({
       ok: false,
       reason: 'mismatch',
     });
     // A refused attempt does not use the token up.
-    expect(tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
   });
 
-  it('refuses a token after five minutes', () => {
+  it('refuses a token after five minutes', async () => {
     const time = clock();
-    const tokens = new ConfirmationTokens({ now: time.now });
-    const issued = tokens.issue('delete_collector', { id: 7 });
+    const [tokens] = await replicas(time.now);
+    const issued = await tokens.issue('delete_collector', { id: 7 });
     expect(issued.expiresAt).toBe(time.now() + CONFIRMATION_TTL_MS);
     time.advance(CONFIRMATION_TTL_MS);
-    expect(tokens.redeem('delete_collector', { id: 7 }, issued.token)).toEqual({
+    expect(await tokens.redeem('delete_collector', { id: 7 }, issued.token)).toEqual({
       ok: false,
       reason: 'expired',
     });
   });
 
-  it('refuses a forged expiry, since the expiry is signed', () => {
+  it('refuses a forged expiry, since the expiry is signed', async () => {
     const time = clock();
-    const tokens = new ConfirmationTokens({ now: time.now });
-    const { token } = tokens.issue('delete_collector', { id: 7 });
+    const [tokens] = await replicas(time.now);
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
     time.advance(CONFIRMATION_TTL_MS + 1);
     const [version, , nonce, mac] = token.split('.');
     const extended = [version, String(time.now() + 60_000), nonce, mac].join('.');
-    expect(tokens.redeem('delete_collector', { id: 7 }, extended)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, extended)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
-  it('refuses text that is not a token', () => {
-    expect(new ConfirmationTokens().redeem('x', {}, 'yes please')).toEqual({
-      ok: false,
-      reason: 'malformed',
+  it('refuses text that is not a token', async () => {
+    const [tokens] = await replicas();
+    expect(await tokens.redeem('x', {}, 'yes please')).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
+
+describe('ConfirmationTokens while Redis is unreachable', () => {
+  let own: LocalRedis;
+  beforeAll(async () => {
+    own = await startRedisServer();
+  });
+  afterAll(async () => {
+    await own.stop();
+  });
+
+  it('refuses to redeem (without using the token up), and redeems once Redis is back', async () => {
+    const backend = await redisBackend(own.url, 'outage-redeem:');
+    const tokens = new ConfirmationTokens({
+      backend,
+      secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
     });
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
+    await own.stop();
+    await expect(tokens.redeem('delete_collector', { id: 7 }, token)).rejects.toBeInstanceOf(
+      SharedStateUnavailableError,
+    );
+    await own.start();
+    expect(await backend.ready(10_000)).toBe(true);
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: false, reason: 'used' });
+  });
+
+  it('issues no token while the shared key is unknown and unreachable, and issues once Redis is back', async () => {
+    await own.stop();
+    const backend = new RedisBackend({
+      url: own.url,
+      keyPrefix: 'outage-issue:',
+      logger: silentLogger,
+      commandTimeoutMs: 300,
+    });
+    opened.push(backend);
+    const tokens = new ConfirmationTokens({
+      backend,
+      secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
+    });
+    expect(await tokens.ready()).toBe(false);
+    await expect(tokens.issue('delete_collector', { id: 7 })).rejects.toBeInstanceOf(
+      SharedStateUnavailableError,
+    );
+    await own.start();
+    expect(await backend.ready(10_000)).toBe(true);
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
+    // Another replica that fetches the key now agrees with it.
+    const other = await redisBackend(own.url, 'outage-issue:');
+    const replica = new ConfirmationTokens({
+      backend: other,
+      secret: () => sharedSecret(other, 'mcp-confirmation', undefined),
+    });
+    expect(await replica.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
   });
 });

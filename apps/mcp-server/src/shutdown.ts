@@ -1,0 +1,45 @@
+import { type Logger, searchJobRegistry } from '@sumo-ops/core';
+import type { SumoConnection, SumoOpsMcp } from './runtime.js';
+
+/** How long tool calls in flight may run on once a shutdown starts, before they are aborted. */
+export const SHUTDOWN_GRACE_MS = 5_000;
+/** The whole shutdown, grace period included; orchestrators kill after 10 s (Kubernetes: 30 s). */
+export const SHUTDOWN_DEADLINE_MS = 9_000;
+
+export interface ShutdownSteps {
+  /** What started it: a signal's name, or "stdin closed". */
+  reason: string;
+  mcp: SumoOpsMcp;
+  connection: SumoConnection;
+  logger: Logger;
+  /** Stop taking new connections; called first. */
+  stopAccepting(): void;
+  /** Close the transport; called once calls in flight are done or aborted. */
+  closeTransport(): Promise<void>;
+  graceMs?: number;
+}
+
+/**
+ * Stops taking work, lets calls in flight finish (for a bounded time, then aborts them, which
+ * deletes the search jobs they started), deletes the kept search jobs that only this process can
+ * continue, then closes the client and the shared state (releasing rate-limit leases). Logs one
+ * line saying what was cleaned up.
+ */
+export async function shutDown(steps: ShutdownSteps): Promise<void> {
+  const started = Date.now();
+  steps.logger.info('shutting down', { reason: steps.reason });
+  steps.stopAccepting();
+  const calls = await steps.mcp.drain(steps.graceMs ?? SHUTDOWN_GRACE_MS);
+  await steps.closeTransport().catch(() => undefined);
+  // TODO(issue 9, lead): when searchJobRegistry gains useBackend/shutdown, call its shutdown method here when connection.stores.shared, so kept jobs stay for other replicas.
+  const keptJobs = searchJobRegistry.list().length;
+  await searchJobRegistry.closeAll();
+  await steps.connection.close();
+  steps.logger.info('shut down', {
+    reason: steps.reason,
+    callsFinished: calls.finished,
+    callsAborted: calls.aborted,
+    searchJobsDeleted: keptJobs,
+    ms: Date.now() - started,
+  });
+}
