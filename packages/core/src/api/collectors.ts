@@ -115,12 +115,27 @@ export async function getCollector(
 
 const UNSUPPORTED_NAME_CHARACTERS = [';', '/', '%', '\\'] as const;
 
+/** A UTF-16 surrogate not paired with its other half (a `u` regex treats a whole pair as one character). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /** Why a name cannot be looked up with `GET /collectors/name/…`, or undefined when it can. */
 export function collectorNameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'is empty';
+  const lone = unpairedSurrogateProblem(name);
+  if (lone) return lone;
+  // A path segment of `.` or `..` is resolved away by URL rules: `..` would turn the lookup into a listing.
+  if (name === '.' || name === '..')
+    return 'is a path segment ("." or "..") that the API cannot look up by name; use the collector\'s id instead';
   const found = UNSUPPORTED_NAME_CHARACTERS.filter((character) => name.includes(character));
   if (found.length === 0) return undefined;
   return `contains ${found.map((character) => `"${character}"`).join(', ')}, which the API cannot look up by name (not even URL-encoded); use the collector's id instead`;
+}
+
+/** Why text cannot be sent at all: a lone surrogate has no UTF-8 form (encodeURIComponent throws "URI malformed"). */
+export function unpairedSurrogateProblem(text: string): string | undefined {
+  return LONE_SURROGATE.test(text)
+    ? 'contains a broken character (half of a UTF-16 surrogate pair) that cannot be sent; retype the name'
+    : undefined;
 }
 
 /**

@@ -10,7 +10,15 @@ import { explainApiError } from './explain.js';
  */
 export function collectorRefInput(description = 'The collector') {
   return z
-    .union([z.number().int().positive(), z.string().min(1).max(128)])
+    .union([
+      z
+        .number()
+        .int(
+          `collector ids are whole numbers up to ${Number.MAX_SAFE_INTEGER}; a larger one cannot be sent exactly (list_collectors shows the ids)`,
+        )
+        .positive(),
+      z.string().min(1).max(128),
+    ])
     .superRefine((value, ctx) => {
       const problem = collectorRefProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });

@@ -10,6 +10,7 @@ import {
   iterateOfflineCollectors,
   listCollectors,
   listOfflineCollectors,
+  unpairedSurrogateProblem,
   updateCollector,
 } from '../api/collectors.js';
 import { collect } from '../api/response.js';
@@ -17,7 +18,7 @@ import { listSources } from '../api/sources.js';
 import { isSumoApiError } from '../http/errors.js';
 import { COLLECTOR_FILTERS, type Collector, isHosted } from '../schemas/collector.js';
 import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
-import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
+import { type AnyOperation, defineOperation, type OperationContext, refuseUnknownFields } from './define.js';
 import { conflictError, etagInput, requireEtag } from './etag.js';
 import { explainApiError } from './explain.js';
 import { pageOutput, pagingInput, toPage } from './paging.js';
@@ -45,7 +46,15 @@ const aliveBeforeDaysInput = z
     `Offline for at least this many days (last heartbeat older than that); at least 1, default ${DEFAULT_ALIVE_BEFORE_DAYS}.`,
   );
 
-const nameInput = z.string().trim().min(1).max(128, 'collector names are at most 128 characters');
+const nameInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128, 'collector names are at most 128 characters')
+  .superRefine((name, ctx) => {
+    const problem = unpairedSurrogateProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const descriptionInput = z.string().max(1024, 'descriptions are at most 1024 characters');
 const fieldsInput = z.record(z.string(), z.string());
 
@@ -154,10 +163,9 @@ export const createHostedCollectorOperation = defineOperation({
   async preview(ctx, input) {
     const warnings: string[] = [];
     let willChange = true;
-    if (collectorNameProblem(input.name)) {
-      warnings.push(
-        `The name ${JSON.stringify(input.name)} cannot be looked up by name later (it has ; / % or \\): tools will need its id.`,
-      );
+    const nameProblem = collectorNameProblem(input.name);
+    if (nameProblem) {
+      warnings.push(`Once created, it cannot be looked up by name: the name ${nameProblem}.`);
     } else {
       const existing = await findByName(ctx, input.name);
       if (existing) {
@@ -193,8 +201,8 @@ async function findByName(ctx: OperationContext, name: string): Promise<Collecto
   }
 }
 
-const collectorChangesInput = z
-  .object({
+const collectorChangesInput = refuseUnknownFields(
+  z.object({
     name: nameInput.optional().describe('New name (unique in the org).'),
     description: descriptionInput.nullable().optional().describe('New description; null clears it.'),
     category: z.string().nullable().optional().describe('New default source category; null clears it.'),
@@ -218,11 +226,10 @@ const collectorChangesInput = z
       .max(100)
       .optional()
       .describe('CPU use target in percent the collector throttles to (-1 for none).'),
-  })
-  .strict()
-  .refine((changes) => Object.values(changes).some((value) => value !== undefined), {
-    message: 'name at least one field to change',
-  });
+  }),
+).refine((changes) => Object.values(changes).some((value) => value !== undefined), {
+  message: 'name at least one field to change',
+});
 
 export const updateCollectorOperation = defineOperation({
   name: 'update_collector',

@@ -83,8 +83,29 @@ export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
       `Operation ${definition.name}: input fields without a description: ${undocumented.join(', ')}.`,
     );
   }
-  return definition;
+  return { ...definition, input: refuseUnknownFields(definition.input) };
 }
+
+/**
+ * The same object schema, refusing fields it does not define: a misspelt `form: "-1h"` must not
+ * run the default 15-minute search, nor `filtre` list every collector. The refusal names the
+ * unknown fields and the valid ones; the JSON schema front ends publish says
+ * `additionalProperties: false`. Checks and refinements of the schema are kept.
+ */
+export function refuseUnknownFields<S extends z.ZodType>(schema: S): S {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  return schema.clone({ ...schema.def, catchall: z.never(), error: unknownFieldsMessage }) as unknown as S;
+}
+
+/** Only for unknown fields; every other issue keeps zod's own message (undefined passes it on). */
+const unknownFieldsMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== 'unrecognized_keys') return undefined;
+  const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod
+    ?.def?.shape;
+  const valid = Object.keys(shape ?? {});
+  const unknown = issue.keys.map((key) => `"${key}"`).join(', ');
+  return `unknown ${issue.keys.length === 1 ? 'argument' : 'arguments'} ${unknown}: check the spelling; the arguments are ${valid.join(', ') || '(none)'}`;
+};
 
 /** Input fields lacking `.describe()`: the description is the MCP parameter doc and the Slack help. */
 export function undescribedFields(schema: z.ZodType): string[] {

@@ -23,7 +23,13 @@ export class OperationInputError extends Error {
   static fromZod(operation: string, error: z.ZodError): OperationInputError {
     return new OperationInputError(
       operation,
-      error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
+      error.issues.map((issue) => ({
+        // An unknown field has no path of its own: name it, so front ends can point at it.
+        field: [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])]
+          .map(String)
+          .join('.'),
+        message: issue.message,
+      })),
     );
   }
 }

@@ -29,7 +29,13 @@ import {
   toSourceSummary,
 } from './views.js';
 
-const sourceIdInput = z.number().int().positive().describe('The source id (list_sources shows them).');
+const sourceIdInput = z
+  .number()
+  .int(
+    `source ids are whole numbers up to ${Number.MAX_SAFE_INTEGER}; a larger one cannot be sent exactly (list_sources shows the ids)`,
+  )
+  .positive()
+  .describe('The source id (list_sources shows them).');
 
 function isJsonManaged(collector: Collector): boolean {
   return collector.sourceSyncMode === 'Json';
