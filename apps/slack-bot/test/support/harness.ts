@@ -21,6 +21,9 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   bot?: Partial<SlackBotOptions>;
   catalog?: OperationCatalog;
+  /** Replicas share one fake Slack and one simulator; a harness closes only what it started. */
+  slack?: FakeSlack;
+  sim?: Simulator;
 }
 
 /** A settable clock for confirmations; starts at the real time. */
@@ -53,13 +56,21 @@ export class Harness {
     return harness;
   }
 
+  private ownsSlackAndSim = true;
+
   private async init(options: HarnessOptions): Promise<void> {
-    this.slack = await new FakeSlack().start();
-    this.sim = await startSimulator({
-      rateLimit: { perSecond: 500, concurrent: 20 },
-      org: { collectors: 12 },
-      ...options.simulator,
-    });
+    if (options.slack && options.sim) {
+      this.ownsSlackAndSim = false;
+      this.slack = options.slack;
+      this.sim = options.sim;
+    } else {
+      this.slack = await new FakeSlack().start();
+      this.sim = await startSimulator({
+        rateLimit: { perSecond: 500, concurrent: 20 },
+        org: { collectors: 12 },
+        ...options.simulator,
+      });
+    }
     const logger = createLogger({ level: 'debug', write: (line) => this.logLines.push(line) });
     this.sumo = new SumoClient({
       accessId: 'sim-access-id',
@@ -134,6 +145,7 @@ export class Harness {
   async close(): Promise<void> {
     await this.bot.stop();
     await this.sumo.close();
+    if (!this.ownsSlackAndSim) return;
     await this.sim.close();
     await this.slack.close();
   }

@@ -1,0 +1,312 @@
+import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
+import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoSecrets } from './support/checks.js';
+import { FakeSlack } from './support/fake-slack.js';
+import { confirmationId, Harness, textOf } from './support/harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
+/** Short leases and frequent sweeps, so a lost watcher is noticed within a second. */
+const UPGRADES = { pollIntervalMs: 100, timeoutMs: 60_000, leaseMs: 600, sweepIntervalMs: 150 };
+
+let redis: LocalRedis;
+let slack: FakeSlack;
+let sim: Simulator;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  slack = await new FakeSlack().start();
+  // Real-time simulated clock: upgrades last until a test moves the clock on.
+  sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 20 }, org: { collectors: 16 } });
+});
+afterAll(async () => {
+  await sim?.close();
+  await slack?.close();
+  await redis?.stop();
+});
+
+interface Replica {
+  h: Harness;
+  stores: Stores;
+  close(): Promise<void>;
+}
+const running = new Set<Replica>();
+afterEach(async () => {
+  await Promise.all([...running].map((replica) => replica.close()));
+});
+
+/** One bot replica (the real Bolt app on its own port) sharing Redis, Slack and Sumo with the others. */
+async function replica(redisUrl = redis.url): Promise<Replica> {
+  const stores = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: redisUrl }), {
+    logger: silentLogger,
+    commandTimeoutMs: 300,
+  });
+  expect(await (stores.backend as RedisBackend).ready()).toBe(true);
+  const h = await Harness.start({ slack, sim, bot: { stores, upgrades: UPGRADES } });
+  let closing: Promise<void> | undefined;
+  const replica: Replica = {
+    h,
+    stores,
+    close() {
+      closing ??= (async () => {
+        await h.close();
+        await stores.close();
+        running.delete(replica);
+      })();
+      return closing;
+    },
+  };
+  running.add(replica);
+  return replica;
+}
+
+function deletes(): number {
+  return sim.counters.byRoute[DELETE_ROUTE]?.[200] ?? 0;
+}
+
+let spares = 0;
+function spareCollector() {
+  spares += 1;
+  return sim.org.createHostedCollector({
+    collector: { collectorType: 'Hosted', name: `replica spare ${spares}` },
+  }).collector;
+}
+
+async function confirmationOn(r: Replica, text: string) {
+  const { reply } = await r.h.ask(text);
+  expect(reply.response_type).toBe('in_channel');
+  return confirmationId(reply);
+}
+
+async function confirmClick(r: Replica, id: string, messageTs?: string) {
+  return r.h.click({ actionId: 'sumo_confirm', value: id, ...(messageTs ? { messageTs } : {}) });
+}
+
+function doneOn(responseUrl: string) {
+  return slack.waitFor(() => slack.responsesTo(responseUrl).find((reply) => textOf(reply).includes('Done')));
+}
+
+function succeededAudits(replicas: Replica[], collectorId: number) {
+  return replicas
+    .flatMap((r) => r.h.auditLines.map((line) => JSON.parse(line) as Record<string, unknown>))
+    .filter(
+      (line) =>
+        line.outcome === 'succeeded' && (line.input as { collector?: number }).collector === collectorId,
+    );
+}
+
+/** Waits until `replica` has logged `message` (`count` times), proof that a click was processed. */
+function logged(r: Replica, message: string, count = 1) {
+  return slack.waitFor(() => r.h.logLines.filter((line) => line.includes(message)).length >= count);
+}
+
+describe('two bot replicas sharing one Redis', () => {
+  it('run a command acknowledged by replica A and confirmed on replica B once; the click replayed to A is ignored', async () => {
+    const a = await replica();
+    const b = await replica();
+    const collector = spareCollector();
+    const id = await confirmationOn(a, `delete-collector ${collector.id}`);
+    const before = deletes();
+
+    const click = await confirmClick(b, id);
+    await doneOn(click.responseUrl);
+    expect(deletes()).toBe(before + 1);
+    expect(sim.org.collectorById(collector.id)).toBeUndefined();
+
+    const replayOnA = await confirmClick(a, id);
+    const replayOnB = await confirmClick(b, id);
+    expect(replayOnA.ack.status).toBe(200);
+    await logged(a, 'ignored a repeated confirmation click');
+    await logged(b, 'ignored a repeated confirmation click');
+    expect(deletes()).toBe(before + 1);
+    expect(slack.responsesTo(replayOnA.responseUrl)).toEqual([]);
+    expect(slack.responsesTo(replayOnB.responseUrl)).toEqual([]);
+    expect(succeededAudits([a, b], collector.id)).toHaveLength(1);
+  });
+
+  it('run once when the same click reaches both replicas at the same moment', async () => {
+    const a = await replica();
+    const b = await replica();
+    const collector = spareCollector();
+    const id = await confirmationOn(a, `delete-collector ${collector.id}`);
+    const before = deletes();
+    const clicks = await Promise.all([
+      confirmClick(a, id),
+      confirmClick(b, id),
+      confirmClick(a, id),
+      confirmClick(b, id),
+    ]);
+    await slack.waitFor(() =>
+      clicks.some((click) =>
+        slack.responsesTo(click.responseUrl).some((reply) => textOf(reply).includes('Done')),
+      ),
+    );
+    await slack.waitFor(
+      () =>
+        [a, b]
+          .flatMap((r) => r.h.logLines)
+          .filter((line) => line.includes('ignored a repeated confirmation click')).length === 3,
+    );
+    expect(deletes()).toBe(before + 1);
+    expect(clicks.filter((click) => slack.responsesTo(click.responseUrl).length > 0)).toHaveLength(1);
+    expect(succeededAudits([a, b], collector.id)).toHaveLength(1);
+  });
+
+  it('refuse a click by someone else on the other replica without using the confirmation up', async () => {
+    const a = await replica();
+    const b = await replica();
+    const collector = spareCollector();
+    const id = await confirmationOn(a, `delete-collector ${collector.id}`);
+    const other = await b.h.click({ actionId: 'sumo_confirm', value: id, userId: 'UOTHER' });
+    const refusal = await slack.waitFor(() => slack.responsesTo(other.responseUrl)[0]);
+    expect(textOf(refusal)).toContain('Only <@UADMIN>');
+    expect(sim.org.collectorById(collector.id)).toBeDefined();
+    await doneOn((await confirmClick(b, id)).responseUrl);
+    expect(sim.org.collectorById(collector.id)).toBeUndefined();
+  });
+
+  it('let a confirmation shown before a restart be confirmed after it, once', async () => {
+    const before = await replica();
+    const collector = spareCollector();
+    const id = await confirmationOn(before, `delete-collector ${collector.id}`);
+    await before.close();
+
+    const after = await replica();
+    const deleted = deletes();
+    await doneOn((await confirmClick(after, id)).responseUrl);
+    expect(deletes()).toBe(deleted + 1);
+    await confirmClick(after, id);
+    await logged(after, 'ignored a repeated confirmation click');
+    expect(deletes()).toBe(deleted + 1);
+  });
+
+  it('finish an upgrade follow-up in the thread from the other replica when the watching one stops, exactly once', async () => {
+    const a = await replica();
+    const b = await replica();
+    const collector = sim.org
+      .collectors()
+      .find(
+        (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
+      );
+    if (!collector) throw new Error('no upgradable collector');
+    sim.org.setUpgradeOutcome(collector.id, 'succeed');
+    const threadTs = '1700000000.777777';
+    const threadPosts = () =>
+      slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs);
+
+    const id = await confirmationOn(a, `upgrade ${collector.id}`);
+    await doneOn((await confirmClick(a, id, threadTs)).responseUrl);
+    await slack.waitFor(() => a.h.bot.context.followUps.watching.length === 1);
+    expect(b.h.bot.context.followUps.watching).toEqual([]);
+
+    await a.close();
+    expect(a.h.logLines.join('\n')).toContain('handed back for another replica to finish');
+    await slack.waitFor(() =>
+      b.h.bot.context.followUps.watching.some((record) => record.threadTs === threadTs),
+    );
+    expect(threadPosts()).toEqual([]);
+
+    sim.clock.advance(4 * 60_000);
+    const post = await slack.waitFor(() => threadPosts()[0]);
+    expect(textOf(post.args)).toContain('succeeded');
+    expect(textOf(post.args)).toContain(collector.name);
+    await slack.waitFor(() => b.h.bot.context.followUps.watching.length === 0);
+    // Give any other watcher time to have posted too, had the handover been wrong.
+    await new Promise((resolve) => setTimeout(resolve, UPGRADES.sweepIntervalMs * 3));
+    expect(threadPosts()).toHaveLength(1);
+    expectNoSecrets(b.h.everythingSent());
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('refuses a Confirm click with a clear message and changes nothing; once Redis is back the same click works, once', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    const r = await replica(proxy.url);
+    try {
+      const collector = spareCollector();
+      const id = await confirmationOn(r, `delete-collector ${collector.id}`);
+      const before = deletes();
+
+      await proxy.cut();
+      const refused = await confirmClick(r, id);
+      const reply = await slack.waitFor(() => slack.responsesTo(refused.responseUrl)[0]);
+      expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(textOf(reply)).toContain('Nothing was changed');
+      expect(textOf(reply)).toContain('SUMO_OPS_REDIS_URL');
+      expect(sim.org.collectorById(collector.id)).toBeDefined();
+      expect(deletes()).toBe(before);
+
+      const other = spareCollector();
+      const { reply: preview } = await r.h.ask(`delete-collector ${other.id}`);
+      expect(preview.response_type).toBe('ephemeral');
+      expect(textOf(preview)).toContain('Confirmations are unavailable right now');
+      expect(textOf(preview)).toContain(other.name);
+      expect(textOf(preview)).not.toContain('sumo_confirm');
+
+      await proxy.start();
+      await slack.waitFor(() => r.stores.backend.available);
+      await doneOn((await confirmClick(r, id)).responseUrl);
+      expect(deletes()).toBe(before + 1);
+      await confirmClick(r, id);
+      await logged(r, 'ignored a repeated confirmation click');
+      expect(deletes()).toBe(before + 1);
+      expectNoSecrets(r.h.everythingSent());
+    } finally {
+      await r.close();
+      await proxy.cut();
+    }
+  });
+
+  it('runs nothing when Redis was restarted without its data: the click is refused while it is down, unknown after', async () => {
+    const r = await replica();
+    const collector = spareCollector();
+    const id = await confirmationOn(r, `delete-collector ${collector.id}`);
+    const before = deletes();
+    await redis.stop();
+    try {
+      const refused = await confirmClick(r, id);
+      expect(textOf(await slack.waitFor(() => slack.responsesTo(refused.responseUrl)[0]))).toContain(
+        'Nothing was changed',
+      );
+    } finally {
+      await redis.start();
+    }
+    await slack.waitFor(() => r.stores.backend.available);
+    const late = await confirmClick(r, id);
+    expect(textOf(await slack.waitFor(() => slack.responsesTo(late.responseUrl)[0]))).toContain('not known');
+    expect(deletes()).toBe(before);
+    expect(sim.org.collectorById(collector.id)).toBeDefined();
+  });
+});
+
+describe('one bot without Redis', () => {
+  it('says in the log which upgrade follow-ups it abandons when it stops', async () => {
+    const h = await Harness.start({ slack, sim, bot: { upgrades: UPGRADES } });
+    try {
+      // The last upgradable one: the replica test above upgrades the first.
+      const collector = sim.org
+        .collectors()
+        .filter(
+          (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
+        )
+        .at(-1);
+      if (!collector) throw new Error('no upgradable collector');
+      sim.org.setUpgradeOutcome(collector.id, 'succeed');
+      const { reply } = await h.ask(`upgrade ${collector.id}`);
+      await h.click({
+        actionId: 'sumo_confirm',
+        value: confirmationId(reply),
+        messageTs: '1700000000.888888',
+      });
+      await slack.waitFor(() => h.bot.context.followUps.watching[0]);
+      const [watched] = h.bot.context.followUps.watching;
+      await h.bot.stop();
+      const abandoned = h.logLines.find((line) => line.includes('follow-ups abandoned at shutdown'));
+      expect(abandoned).toContain(watched?.taskId);
+      expect(abandoned).toContain('1700000000.888888');
+    } finally {
+      await h.sumo.close();
+    }
+  });
+});
