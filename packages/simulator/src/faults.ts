@@ -7,6 +7,12 @@ export interface FaultOptions {
   rate503?: number;
   /** Destroy the socket without a response (a connection reset). */
   resetRate?: number;
+  /** Carry the request out, then destroy the socket instead of answering: the server acted, the answer is lost. */
+  lostAnswerRate?: number;
+  /** Carry the request out, then answer 2xx with its JSON body cut in half (complete HTTP framing). */
+  truncateRate?: number;
+  /** Inject at most this many faults, then none: "only the first attempt fails". */
+  limit?: number;
   /** Added before handling; a pair draws uniformly from [min, max]. */
   latencyMs?: number | [min: number, max: number];
   /** When set, 429 and 503 responses carry `Retry-After`. */
@@ -15,7 +21,7 @@ export interface FaultOptions {
   routes?: string[];
 }
 
-export type FaultDecision = 'none' | 'reset' | '429' | '500' | '503';
+export type FaultDecision = 'none' | 'reset' | 'lost-answer' | 'truncate' | '429' | '500' | '503';
 
 /**
  * Decides, per request, the injected latency and fault. One PRNG stream serves both, so a
@@ -24,6 +30,7 @@ export type FaultDecision = 'none' | 'reset' | '429' | '500' | '503';
 export class FaultInjector {
   #options: FaultOptions;
   readonly #random: Random;
+  #injected = 0;
 
   constructor(options: FaultOptions = {}, seed = 1) {
     this.#options = validateFaults(options);
@@ -32,6 +39,7 @@ export class FaultInjector {
 
   set(options: FaultOptions): void {
     this.#options = validateFaults(options);
+    this.#injected = 0;
   }
 
   get retryAfterSeconds(): number | undefined {
@@ -51,23 +59,50 @@ export class FaultInjector {
   }
 
   decide(): FaultDecision {
-    const { resetRate = 0, rate429 = 0, rate500 = 0, rate503 = 0 } = this.#options;
-    if (resetRate + rate429 + rate500 + rate503 === 0) return 'none';
+    const decision = this.#draw();
+    if (decision === 'none') return decision;
+    if (this.#options.limit !== undefined && this.#injected >= this.#options.limit) return 'none';
+    this.#injected += 1;
+    return decision;
+  }
+
+  #draw(): FaultDecision {
+    const {
+      resetRate = 0,
+      lostAnswerRate = 0,
+      truncateRate = 0,
+      rate429 = 0,
+      rate500 = 0,
+      rate503 = 0,
+    } = this.#options;
+    const choices: [FaultDecision, number][] = [
+      ['reset', resetRate],
+      ['lost-answer', lostAnswerRate],
+      ['truncate', truncateRate],
+      ['429', rate429],
+      ['500', rate500],
+      ['503', rate503],
+    ];
+    if (choices.every(([, rate]) => rate === 0)) return 'none';
     const draw = this.#random();
-    let threshold = resetRate;
-    if (draw < threshold) return 'reset';
-    threshold += rate429;
-    if (draw < threshold) return '429';
-    threshold += rate500;
-    if (draw < threshold) return '500';
-    threshold += rate503;
-    if (draw < threshold) return '503';
+    let threshold = 0;
+    for (const [decision, rate] of choices) {
+      threshold += rate;
+      if (draw < threshold) return decision;
+    }
     return 'none';
   }
 }
 
 function validateFaults(options: FaultOptions): FaultOptions {
-  const rates = [options.rate429, options.rate500, options.rate503, options.resetRate];
+  const rates = [
+    options.rate429,
+    options.rate500,
+    options.rate503,
+    options.resetRate,
+    options.lostAnswerRate,
+    options.truncateRate,
+  ];
   for (const rate of rates) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1))
       throw new RangeError('fault rates must be within 0..1');
@@ -75,6 +110,8 @@ function validateFaults(options: FaultOptions): FaultOptions {
   if (rates.reduce<number>((sum, rate) => sum + (rate ?? 0), 0) > 1) {
     throw new RangeError('fault rates must not add up to more than 1');
   }
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 0))
+    throw new RangeError('limit must be a whole number of faults, 0 or more');
   const latency = options.latencyMs;
   const latencies = latency === undefined ? [] : typeof latency === 'number' ? [latency] : latency;
   if (latencies.some((ms) => !(ms >= 0))) throw new RangeError('latencyMs must be non-negative');

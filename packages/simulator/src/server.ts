@@ -206,6 +206,7 @@ async function handleRequest(
   response.once('close', slot.release);
 
   const faultsApply = pipeline.faults.appliesTo(match.routeName);
+  let afterwards: 'lost-answer' | 'truncate' | undefined;
   if (faultsApply) {
     const latencyMs = pipeline.faults.latencyMs();
     if (latencyMs > 0) {
@@ -223,7 +224,8 @@ async function handleRequest(
         request.socket.destroy();
         return;
       }
-      return respond(faultError(fault, pipeline.faults));
+      if (fault === 'lost-answer' || fault === 'truncate') afterwards = fault;
+      else return respond(faultError(fault, pipeline.faults));
     }
   }
 
@@ -242,7 +244,23 @@ async function handleRequest(
       accessId,
       body,
     });
-    respond(await match.handler(context));
+    const result = await match.handler(context);
+    // The handler has acted (created, deleted, started an upgrade); only the answer goes wrong.
+    if (afterwards === 'lost-answer') {
+      releaseSlot?.();
+      counters.recordResponse(match.routeName, 0);
+      request.socket.destroy();
+      return;
+    }
+    if (afterwards === 'truncate' && result.status < 300 && typeof result.body === 'object') {
+      const text = JSON.stringify(result.body);
+      return respond({
+        ...result,
+        headers: { ...result.headers, 'content-type': 'application/json' },
+        body: text.slice(0, Math.floor(text.length / 2)),
+      });
+    }
+    respond(result);
   } catch (error) {
     if (error instanceof SimError) return respond(error);
     throw error;
@@ -360,7 +378,7 @@ function sendResult(response: ServerResponse, requestId: string, result: RouteRe
   if (result.body === undefined) {
     response.end();
   } else if (typeof result.body === 'string') {
-    response.setHeader('content-type', 'text/plain; charset=utf-8');
+    if (!response.hasHeader('content-type')) response.setHeader('content-type', 'text/plain; charset=utf-8');
     response.end(result.body);
   } else {
     response.setHeader('content-type', 'application/json');

@@ -61,6 +61,35 @@ describe('fault injection', () => {
     expect(sim.counters.byRoute['GET /v1/collectors']?.[0]).toBeGreaterThanOrEqual(1);
   });
 
+  it('carries a request out and then loses its answer', async () => {
+    const sim = await simulator({ faults: { lostAnswerRate: 1, routes: ['POST /v1/collectors'] } });
+    const before = sim.org.collectors().length;
+    await expect(
+      api(sim, 'POST', '/v1/collectors', {
+        body: { collector: { collectorType: 'Hosted', name: 'lost-1' } },
+      }),
+    ).rejects.toThrow();
+    expect(sim.org.collectors().length).toBe(before + 1);
+    expect(sim.org.collectors().some((collector) => collector.name === 'lost-1')).toBe(true);
+    expect(sim.counters.byRoute['POST /v1/collectors']).toEqual({ 0: 1 });
+  });
+
+  it('answers 200 with its JSON cut off, framed as a complete response', async () => {
+    const sim = await simulator({ faults: { truncateRate: 1 } });
+    const response = await api(sim, 'GET', '/v1/collectors?limit=3');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.text.startsWith('{"collectors":[')).toBe(true);
+    expect(() => JSON.parse(response.text)).toThrow();
+  });
+
+  it('stops injecting after limit faults', async () => {
+    const sim = await simulator({ faults: { rate500: 1, limit: 2 } });
+    expect(await statusSequence(sim, 4)).toEqual([500, 500, 200, 200]);
+    sim.setFaults({ rate503: 1, limit: 1 });
+    expect(await statusSequence(sim, 2)).toEqual([503, 200]);
+  });
+
   it('injects only on the listed routes', async () => {
     const sim = await simulator({ faults: { rate500: 1, routes: ['GET /v1/collectors/:id'] } });
     const [collector] = sim.org.collectors();
