@@ -19,6 +19,14 @@ export interface ExplainedError {
   details?: Record<string, unknown> | undefined;
 }
 
+/** The reason tool calls are aborted with when the server stops, so their answer says so. */
+export class ServerShuttingDownError extends Error {
+  override readonly name = 'ServerShuttingDownError';
+  constructor() {
+    super('the server is shutting down');
+  }
+}
+
 const RETRY_LATER = 'This is usually temporary: wait a minute and call the tool again.';
 
 /**
@@ -35,6 +43,12 @@ export function explainError(error: unknown, tool: string, signal?: AbortSignal)
 }
 
 function explain(error: unknown, tool: string, signal: AbortSignal | undefined): ExplainedError {
+  if (signal?.reason instanceof ServerShuttingDownError) {
+    return {
+      code: 'server.shutting.down',
+      text: `${tool} was stopped because this sumo-ops server is shutting down. Work already sent to Sumo Logic was cleaned up where possible (a search job it started is deleted); call the tool again in a moment.`,
+    };
+  }
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
     return {
       code: 'cancelled',

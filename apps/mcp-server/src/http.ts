@@ -69,6 +69,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
 
+  // Answers still being written, so closing can let them go out first.
+  const answering = new Set<Promise<void>>();
+  app.post(MCP_PATH, (_request: Request, response: Response, next: () => void) => {
+    const written = new Promise<void>((resolve) => response.once('close', resolve));
+    answering.add(written);
+    void written.then(() => answering.delete(written));
+    next();
+  });
   const sessions = new Map<string, Session>();
   if (options.stateless) serveStateless(app, options.createServer);
   else serveSessions(app, options.createServer, sessions);
@@ -96,6 +104,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     port,
     stopListening: () => void stopListening(),
     async close() {
+      await Promise.race([Promise.all(answering), new Promise((resolve) => setTimeout(resolve, 1_000))]);
       for (const { server } of sessions.values()) await server.close().catch(() => undefined);
       sessions.clear();
       const closed = stopListening();

@@ -13,6 +13,7 @@ import {
 } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { ConfirmationTokens } from './confirmation.js';
+import { ServerShuttingDownError } from './errors.js';
 import { renderError } from './render.js';
 import { createSdkServer, type SdkServer } from './sdk-adapter.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
@@ -123,7 +124,7 @@ class CallTracker {
     if (await Promise.race([settled(), delay(graceMs, false)]))
       return { finished: inFlight.length, aborted: 0 };
     const aborted = this.#running.size;
-    this.#shutdown.abort(new Error('the server is shutting down'));
+    this.#shutdown.abort(new ServerShuttingDownError());
     await Promise.race([settled(), delay(ABORT_CLEANUP_MS, false)]);
     return { finished: inFlight.length - aborted, aborted };
   }

@@ -30,6 +30,8 @@ export async function shutDown(steps: ShutdownSteps): Promise<void> {
   steps.logger.info('shutting down', { reason: steps.reason });
   steps.stopAccepting();
   const calls = await steps.mcp.drain(steps.graceMs ?? SHUTDOWN_GRACE_MS);
+  // The SDK sends a finished call's answer a few promise turns after the call settles.
+  await new Promise((resolve) => setImmediate(resolve));
   await steps.closeTransport().catch(() => undefined);
   // TODO(issue 9, lead): when searchJobRegistry gains useBackend/shutdown, call its shutdown method here when connection.stores.shared, so kept jobs stay for other replicas.
   const keptJobs = searchJobRegistry.list().length;

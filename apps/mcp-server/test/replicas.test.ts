@@ -1,0 +1,172 @@
+/**
+ * Replicas of the built `sumo-ops-mcp` serving Streamable HTTP, sharing one redis-server, against
+ * one simulator: what a team gets behind a load balancer without sticky sessions.
+ */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  callTool,
+  type HttpReplica,
+  httpClient,
+  requireBuiltBin,
+  startHttpReplica,
+  sumoEnv,
+} from './support/bin-process.js';
+import { errorCode, textOf } from './support/harness.js';
+import { callsTo } from './support/org.js';
+
+let sim: Simulator;
+let redis: LocalRedis;
+let a: HttpReplica;
+let b: HttpReplica;
+let clientA: Client;
+let clientB: Client;
+
+beforeAll(async () => {
+  requireBuiltBin();
+  sim = await startSimulator({ org: { collectors: 12 }, rateLimit: { perSecond: 50, concurrent: 10 } });
+  redis = await startRedisServer();
+  const env = sumoEnv(sim, { SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: 'replicas-test:' });
+  [a, b] = await Promise.all([startHttpReplica(env), startHttpReplica(env)]);
+  clientA = await httpClient(a.mcpUrl);
+  clientB = await httpClient(b.mcpUrl);
+}, 30_000);
+
+afterAll(async () => {
+  await clientA?.close();
+  await clientB?.close();
+  for (const replica of [a, b]) {
+    replica?.child.kill('SIGTERM');
+    await replica?.exited(10_000).catch(() => replica.child.kill('SIGKILL'));
+  }
+  await redis?.stop();
+  await sim?.close();
+});
+
+async function preview(client: Client, name: string): Promise<string> {
+  const first = await callTool(client, 'create_hosted_collector', { name });
+  expect(first.structuredContent, textOf(first)).toMatchObject({ status: 'confirmation_required' });
+  return (first.structuredContent as { confirmationToken: string }).confirmationToken;
+}
+
+describe('sumo-ops-mcp replicas sharing Redis', () => {
+  it('redeems a token issued by replica A on replica B once, and refuses it on A afterwards', async () => {
+    const name = 'made-across-replicas';
+    const token = await preview(clientA, name);
+    expect(sim.org.collectorByName(name)).toBeUndefined();
+    const posts = callsTo(sim, 'POST /v1/collectors');
+
+    const onB = await callTool(clientB, 'create_hosted_collector', { name, confirmationToken: token });
+    expect(onB.structuredContent, textOf(onB)).toMatchObject({ status: 'completed' });
+    expect(sim.org.collectorByName(name)).toBeDefined();
+
+    const againOnA = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: token });
+    expect(againOnA.isError).toBe(true);
+    expect(errorCode(againOnA)).toBe('confirmation.used');
+    expect(callsTo(sim, 'POST /v1/collectors')).toBe(posts + 1);
+  });
+
+  it('serves one client whose consecutive requests alternate between replicas (no sticky sessions)', async () => {
+    const proxy = await roundRobinProxy([a.mcpUrl, b.mcpUrl]);
+    try {
+      const client = await httpClient(proxy.url);
+      const listed = await callTool(client, 'list_collectors', { limit: 2 });
+      expect(listed.isError, textOf(listed)).toBeFalsy();
+      const name = 'made-through-the-balancer';
+      const token = await preview(client, name);
+      const done = await callTool(client, 'create_hosted_collector', { name, confirmationToken: token });
+      expect(done.structuredContent, textOf(done)).toMatchObject({ status: 'completed' });
+      await client.close();
+      expect(proxy.served[0]).toBeGreaterThan(1);
+      expect(proxy.served[1]).toBeGreaterThan(1);
+      expect(proxy.sessionIds).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('keeps reading while Redis is down, refuses to redeem without writing, and redeems once it is back', async () => {
+    const name = 'made-after-an-outage';
+    const token = await preview(clientA, name);
+    const posts = callsTo(sim, 'POST /v1/collectors');
+    await redis.stop();
+    try {
+      const listed = await callTool(clientB, 'list_collectors', { limit: 2 });
+      expect(listed.isError, textOf(listed)).toBeFalsy();
+
+      const refused = await callTool(clientB, 'create_hosted_collector', { name, confirmationToken: token });
+      expect(refused.isError).toBe(true);
+      expect(errorCode(refused)).toBe('state.unavailable');
+      expect(textOf(refused)).toMatch(/Shared state \(Redis at redis:\/\/127\.0\.0\.1:\d+\) is unreachable/);
+      expect(textOf(refused)).toMatch(/Nothing was changed.*SUMO_OPS_REDIS_URL/s);
+      expect(sim.org.collectorByName(name)).toBeUndefined();
+      expect(callsTo(sim, 'POST /v1/collectors')).toBe(posts);
+    } finally {
+      await redis.start();
+    }
+    // The replicas reconnect by themselves; until then the token keeps being refused, not used up.
+    await vi.waitFor(
+      async () => {
+        const redeemed = await callTool(clientB, 'create_hosted_collector', {
+          name,
+          confirmationToken: token,
+        });
+        expect(redeemed.structuredContent, textOf(redeemed)).toMatchObject({ status: 'completed' });
+      },
+      { timeout: 15_000, interval: 300 },
+    );
+    expect(sim.org.collectorByName(name)).toBeDefined();
+    expect(callsTo(sim, 'POST /v1/collectors')).toBe(posts + 1);
+    const again = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: token });
+    expect(errorCode(again)).toBe('confirmation.used');
+  });
+});
+
+/** A load balancer at its simplest: each request goes to the next replica in turn. */
+async function roundRobinProxy(targets: string[]): Promise<{
+  url: string;
+  served: number[];
+  sessionIds: string[];
+  close(): Promise<void>;
+}> {
+  const served = targets.map(() => 0);
+  const sessionIds: string[] = [];
+  let next = 0;
+  const server: Server = createServer((incoming, outgoing) => {
+    const index = next++ % targets.length;
+    served[index] = (served[index] ?? 0) + 1;
+    const target = new URL(targets[index] as string);
+    const forwarded = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: incoming.method,
+        headers: { ...incoming.headers, host: target.host },
+      },
+      (answer) => {
+        const sessionId = answer.headers['mcp-session-id'];
+        if (typeof sessionId === 'string') sessionIds.push(sessionId);
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on('error', () => outgoing.destroy());
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    served,
+    sessionIds,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
