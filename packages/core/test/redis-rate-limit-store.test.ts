@@ -1,0 +1,327 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createStores,
+  InMemoryRateLimitStore,
+  loadStateConfig,
+  type RateLimitDecision,
+  RateLimiter,
+  type RateLimitStore,
+  type RateLimits,
+  RedisBackend,
+  RedisRateLimitStore,
+  SUMO_RATE_LIMITS,
+  SumoClient,
+  silentLogger,
+} from '../src/index.js';
+
+// Each replica below has its own RedisBackend (its own connection and process id) and its own
+// store, which is all that tells one process from another as far as Redis is concerned.
+
+let redis: LocalRedis;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await redis.stop();
+});
+
+interface Replica {
+  backend: RedisBackend;
+  store: RedisRateLimitStore;
+}
+
+const uniquePrefix = () => `t${Math.random().toString(36).slice(2)}:`;
+
+async function replica(
+  prefix: string,
+  options: { url?: string; leaseMs?: number; heartbeatMs?: number } = {},
+): Promise<Replica> {
+  const backend = new RedisBackend({
+    url: options.url ?? redis.url,
+    keyPrefix: prefix,
+    logger: silentLogger,
+    commandTimeoutMs: 500,
+    ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+  });
+  const store = new RedisRateLimitStore(backend, {
+    logger: silentLogger,
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+  });
+  cleanups.push(async () => {
+    store.close();
+    await backend.close();
+  });
+  expect(await backend.ready(5_000)).toBe(true);
+  return { backend, store };
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+function leaseOf(decision: RateLimitDecision): string {
+  if (!decision.granted) throw new Error(`expected a grant, got ${JSON.stringify(decision)}`);
+  return decision.lease;
+}
+
+/** The most start times that fall in any window [t, t + windowMs). */
+function mostInAnyWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; first < sorted.length; first += 1) {
+    while (last < sorted.length && (sorted[last] as number) < (sorted[first] as number) + windowMs) last += 1;
+    most = Math.max(most, last - first);
+  }
+  return most;
+}
+
+/** Three limiters, one per store, each running `perProcess` tasks; grant times and peak concurrency. */
+async function runThree(
+  stores: RateLimitStore[],
+  limits: Partial<RateLimits>,
+  perProcess: number,
+  holdMs: number,
+): Promise<{ grants: number[]; mostInFlight: number }> {
+  const grants: number[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  await Promise.all(
+    stores.map((store) => {
+      const limiter = new RateLimiter({ limits, store });
+      return Promise.all(
+        Array.from({ length: perProcess }, () =>
+          limiter.schedule('budget', async () => {
+            grants.push(performance.now());
+            inFlight += 1;
+            mostInFlight = Math.max(mostInFlight, inFlight);
+            await sleep(holdMs);
+            inFlight -= 1;
+          }),
+        ),
+      );
+    }),
+  );
+  return { grants, mostInFlight };
+}
+
+describe('Redis rate budget shared by several processes', () => {
+  it('never lets three processes start more than 4 requests in any second between them', async () => {
+    const prefix = uniquePrefix();
+    const replicas = await Promise.all([0, 1, 2].map(() => replica(prefix)));
+    // Grant times are taken in this process after Redis answered, so a stalled event loop could
+    // make two grants look closer than Redis made them; a 1.1 s window keeps 100 ms for that and
+    // still judges the promise against a plain second.
+    const limits = { ...SUMO_RATE_LIMITS, windowMs: 1_100 };
+    const { grants } = await runThree(
+      replicas.map((r) => r.store),
+      limits,
+      6,
+      20,
+    );
+    expect(grants).toHaveLength(18);
+    expect(mostInAnyWindow(grants, 1_000)).toBeLessThanOrEqual(SUMO_RATE_LIMITS.perSecond);
+
+    // The same measurement on three per-process budgets (what each process had before) sees the
+    // overrun: each of them starts its first 4 at once.
+    const separate = await runThree(
+      [0, 1, 2].map(() => new InMemoryRateLimitStore()),
+      limits,
+      6,
+      20,
+    );
+    expect(mostInAnyWindow(separate.grants, 1_000)).toBeGreaterThan(SUMO_RATE_LIMITS.perSecond);
+  });
+
+  it('never lets three processes hold more than 10 requests in flight between them', async () => {
+    const prefix = uniquePrefix();
+    const replicas = await Promise.all([0, 1, 2].map(() => replica(prefix)));
+    // A fast window, so that only the in-flight gate holds requests back.
+    const { grants, mostInFlight } = await runThree(
+      replicas.map((r) => r.store),
+      { perSecond: 1_000, concurrent: SUMO_RATE_LIMITS.concurrent },
+      15,
+      300,
+    );
+    expect(grants).toHaveLength(45);
+    expect(mostInFlight).toBeLessThanOrEqual(SUMO_RATE_LIMITS.concurrent);
+    // One gate for all three, not a third of it each.
+    expect(mostInFlight).toBeGreaterThan(Math.ceil(SUMO_RATE_LIMITS.concurrent / 3));
+  });
+
+  it("frees a crashed process's in-flight slots once its leases expire, and not while it lives", async () => {
+    const prefix = uniquePrefix();
+    const leaseMs = 300;
+    const limits = { perSecond: 1_000, concurrent: 3, windowMs: 1_025 };
+    const crashing = await replica(prefix, { leaseMs });
+    const survivor = await replica(prefix, { leaseMs });
+    // The survivor holds (and keeps renewing) a slot throughout, as a working replica would, so
+    // the budget's keys stay alive and only the crashed holder's own leases can expire.
+    const kept = leaseOf(await survivor.store.tryAcquire('budget', limits, Date.now()));
+    leaseOf(await crashing.store.tryAcquire('budget', limits, Date.now()));
+    leaseOf(await crashing.store.tryAcquire('budget', limits, Date.now()));
+
+    // Alive, the holder renews its leases well past their length.
+    await sleep(leaseMs * 3);
+    expect((await survivor.store.tryAcquire('budget', limits, Date.now())).granted).toBe(false);
+
+    // A crash: renewal stops and the connection goes, with nothing released.
+    crashing.store.close();
+    await crashing.backend.close();
+    expect(crashing.store.heldLeases()).toBe(2);
+    expect((await survivor.store.tryAcquire('budget', limits, Date.now())).granted).toBe(false);
+    const limiter = new RateLimiter({ limits, store: survivor.store });
+    const release = await Promise.race([
+      limiter.acquire('budget'),
+      sleep(10_000).then(() => {
+        throw new Error('the crashed holder’s slots never came back');
+      }),
+    ]);
+    release();
+    await survivor.store.release('budget', kept);
+  });
+
+  it('grants a process with one waiter within a few grants while another has 50 queued', async () => {
+    const prefix = uniquePrefix();
+    const busy = await replica(prefix);
+    const quiet = await replica(prefix);
+    // One slot at a time, so every grant is a choice between the two processes.
+    const limits = { perSecond: 1_000, concurrent: 1 };
+    const busyLimiter = new RateLimiter({ limits, store: busy.store });
+    const quietLimiter = new RateLimiter({ limits, store: quiet.store });
+    const order: string[] = [];
+    const busyDone = Promise.all(
+      Array.from({ length: 50 }, () =>
+        busyLimiter.schedule('budget', async () => {
+          order.push('busy');
+          await sleep(10);
+        }),
+      ),
+    );
+    await until(() => order.length >= 3);
+    const grantsBefore = order.length;
+    await quietLimiter.schedule('budget', async () => {
+      order.push('quiet');
+    });
+    await busyDone;
+    const busyGrantsWhileQuietWaited = order.indexOf('quiet') - grantsBefore;
+    expect(busyGrantsWhileQuietWaited).toBeLessThanOrEqual(3);
+    expect(order.filter((who) => who === 'busy')).toHaveLength(50);
+  });
+
+  it('makes access ids that name the same SUMO_OPS_RATE_KEY share one budget', async () => {
+    const prefix = uniquePrefix();
+    const clientFor = async (accessId: string, rateKey?: string) => {
+      const stores = createStores(
+        loadStateConfig({
+          SUMO_OPS_REDIS_URL: redis.url,
+          SUMO_OPS_KEY_PREFIX: prefix,
+          ...(rateKey ? { SUMO_OPS_RATE_KEY: rateKey } : {}),
+        }),
+        { logger: silentLogger },
+      );
+      const client = new SumoClient({
+        accessId,
+        accessKey: `${accessId}-secret`,
+        apiUrl: 'http://127.0.0.1:9/api',
+        env: {},
+        logger: silentLogger,
+        rateLimits: { concurrent: 1 },
+        rateLimitStore: stores.rateLimitStore,
+        rateKey: stores.rateKey,
+      });
+      cleanups.push(async () => {
+        await client.close();
+        await stores.close();
+      });
+      expect(await (stores.backend as RedisBackend).ready(5_000)).toBe(true);
+      return client;
+    };
+    const alice = await clientFor('access-id-a', 'team-budget');
+    const bob = await clientFor('access-id-b', 'team-budget');
+    const carol = await clientFor('access-id-c');
+    expect([alice.rateKey, bob.rateKey, carol.rateKey]).toEqual([
+      'team-budget',
+      'team-budget',
+      'access-id-c',
+    ]);
+
+    const releaseAlice = await alice.rateLimiter.acquire(alice.rateKey);
+    let bobGranted = false;
+    const bobAcquire = bob.rateLimiter.acquire(bob.rateKey).then((release) => {
+      bobGranted = true;
+      return release;
+    });
+    // Carol's key has a budget of its own: her slot is free while Alice holds the shared one.
+    (await carol.rateLimiter.acquire(carol.rateKey))();
+    await sleep(300);
+    expect(bobGranted).toBe(false);
+    releaseAlice();
+    (await bobAcquire)();
+    expect(bobGranted).toBe(true);
+  });
+
+  it('keeps granting on a local share (1/N) while Redis is down, and shares the budget again when it is back', async () => {
+    const own = await startRedisServer();
+    cleanups.push(() => own.stop());
+    const prefix = uniquePrefix();
+    const replicas = await Promise.all(
+      [0, 1, 2].map(() => replica(prefix, { url: own.url, heartbeatMs: 50 })),
+    );
+    await until(() => replicas.every((r) => r.backend.replicasSeen === 3));
+    const [a, b, c] = replicas as [Replica, Replica, Replica];
+    const rateOnly = { ...SUMO_RATE_LIMITS, concurrent: 1_000 };
+    const gateOnly = { ...SUMO_RATE_LIMITS, perSecond: 1_000 };
+
+    await own.stop();
+    // 4/s shared by 3 replicas: 1 start per window for each.
+    expect(leaseOf(await a.store.tryAcquire('rate', rateOnly, Date.now()))).toMatch(/^local:/);
+    const refused = await a.store.tryAcquire('rate', rateOnly, Date.now());
+    expect(refused).toMatchObject({ granted: false });
+    expect(refused.granted === false && refused.retryInMs).toBeGreaterThan(0);
+    // 10 in flight shared by 3: 3 each.
+    const local = [];
+    for (let i = 0; i < 3; i += 1)
+      local.push(leaseOf(await b.store.tryAcquire('gate', gateOnly, Date.now())));
+    expect((await b.store.tryAcquire('gate', gateOnly, Date.now())).granted).toBe(false);
+    await b.store.release('gate', local[0] as string);
+    leaseOf(await b.store.tryAcquire('gate', gateOnly, Date.now()));
+    // And the limiter on top waits out the local window instead of failing.
+    const release = await new RateLimiter({ limits: rateOnly, store: c.store }).acquire('rate');
+    release();
+
+    await own.start();
+    for (const r of replicas) expect(await r.backend.ready(10_000)).toBe(true);
+    // Shared again: two replicas' grants fill the one window and the third is refused.
+    for (const r of [a, b, a, b]) {
+      expect(leaseOf(await r.store.tryAcquire('shared', rateOnly, Date.now()))).not.toMatch(/^local:/);
+    }
+    expect((await c.store.tryAcquire('shared', rateOnly, Date.now())).granted).toBe(false);
+  });
+
+  it('releases exactly the lease named, however often it is released', async () => {
+    const prefix = uniquePrefix();
+    const limits = { perSecond: 1_000, concurrent: 2, windowMs: 1_025 };
+    const holder = await replica(prefix);
+    const other = await replica(prefix);
+    const first = leaseOf(await holder.store.tryAcquire('budget', limits, Date.now()));
+    leaseOf(await holder.store.tryAcquire('budget', limits, Date.now()));
+    expect((await other.store.tryAcquire('budget', limits, Date.now())).granted).toBe(false);
+
+    await holder.store.release('budget', first);
+    await holder.store.release('budget', first);
+    await other.store.release('budget', 'a-lease-nobody-holds');
+    leaseOf(await other.store.tryAcquire('budget', limits, Date.now()));
+    // The second lease is still held: releasing the first twice did not free it.
+    expect((await other.store.tryAcquire('budget', limits, Date.now())).granted).toBe(false);
+    expect(holder.store.heldLeases()).toBe(1);
+  });
+});
