@@ -8,7 +8,26 @@ import type { SumoRequest } from './client.js';
  * outside `http/` and `api/search-jobs.ts` knows how the routing is done.
  */
 export class SearchJobAffinity {
-  readonly #jar = new CookieJar();
+  readonly #jar: CookieJar;
+
+  constructor(jar: CookieJar = new CookieJar()) {
+    this.#jar = jar;
+  }
+
+  /**
+   * The routing as text, for another process to continue the job (`deserialize`). It holds the
+   * job's session cookie: keep it out of logs and replies.
+   */
+  serialize(): string {
+    const serialized = this.#jar.serializeSync();
+    // The jar's store is tough-cookie's in-memory one, which is synchronous.
+    if (serialized === undefined) throw new Error('the search job cookie jar cannot be serialized');
+    return JSON.stringify(serialized);
+  }
+
+  static deserialize(text: string): SearchJobAffinity {
+    return new SearchJobAffinity(CookieJar.deserializeSync(text));
+  }
 
   /** Options to spread into every request that concerns this job (create, status, pages, delete). */
   requestOptions(): Pick<SumoRequest, 'cookieJar'> {

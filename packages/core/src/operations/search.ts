@@ -150,9 +150,16 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       signal: ctx.signal,
       idleTimeoutMs,
       onClosed: (job, reason) => registry.closed(job, reason),
-    }).catch((error: unknown) => {
-      throw translate(operation, error);
-    });
+      onStatus: (job, status) => registry.observed(job, status),
+    }).then(
+      (job) => {
+        registry.track(job);
+        return job;
+      },
+      (error: unknown) => {
+        throw translate(operation, error);
+      },
+    );
 
   const finish = async (job: SearchJob, snapshot: SearchJobSnapshot, signal?: AbortSignal) => {
     const cached = summaries.get(job);
@@ -229,8 +236,8 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         });
         const itemsKind = snapshot.recordCount > 0 ? ('records' as const) : ('messages' as const);
         if (!snapshot.done) {
+          await registry.add(job);
           kept = true;
-          registry.add(job);
           return {
             ...progressOf(snapshot),
             jobKept: true,
@@ -276,7 +283,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       const job = await start(ctx, 'start_search', request);
       try {
         const snapshot = await job.refresh(ctx.signal);
-        registry.add(job);
+        await registry.add(job);
         return progressOf(snapshot);
       } catch (error) {
         await job.close();
@@ -304,7 +311,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     output: SearchStatusOutputSchema,
     async run(ctx, input) {
       try {
-        const job = registry.get(ctx.client, input.jobId);
+        const job = await registry.open(ctx.client, input.jobId);
         const deadline = Math.min(
           Date.now() + input.waitSeconds * 1000,
           ctx.deadline ?? Number.POSITIVE_INFINITY,
@@ -346,7 +353,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       output: RowsOutput(kind),
       async run(ctx, input) {
         try {
-          const job = registry.get(ctx.client, input.jobId);
+          const job = await registry.open(ctx.client, input.jobId);
           let snapshot = job.snapshot();
           const count = () => (kind === 'messages' ? snapshot.messageCount : snapshot.recordCount);
           if (!snapshot.done || input.offset >= count()) snapshot = await job.refresh(ctx.signal);
@@ -379,8 +386,8 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     title: 'Cancel and delete a search job',
     description:
       'Stops a search job started by run_search or start_search and deletes it with its results. Call it when you are done with a job that run_search kept or start_search started: the organisation may have only 200 active search jobs. Costs 1 API call.',
-    // `read`, not `write`: the registry only knows jobs this process created, so this can delete
-    // nothing but our own transient search — the same cleanup run_search does by itself at the end
+    // `read`, not `write`: the registry only knows jobs this process (or, with shared state, a
+    // replica of this install) created, so this can delete nothing but our own transient search — the same cleanup run_search does by itself at the end
     // of every call. It changes nothing in the organisation, a read-only deployment that may start
     // searches must be able to stop them, and a confirmation prompt for freeing one's own search
     // would only teach people to click "yes" without reading.
@@ -393,13 +400,12 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       message: z.string(),
     }),
     async run(ctx, input) {
-      let job: SearchJob;
+      let deleted: boolean;
       try {
-        job = registry.get(ctx.client, input.jobId);
+        deleted = await registry.cancel(ctx.client, input.jobId);
       } catch (error) {
         throw translate('cancel_search', error);
       }
-      const deleted = await job.close();
       return {
         jobId: input.jobId,
         deleted,

@@ -23,6 +23,8 @@ export type SearchJobErrorCode =
   | 'search.job.too.long'
   /** A job id this process did not create or no longer tracks. */
   | 'search.job.unknown'
+  /** A job this process does not hold, while the shared state that knows it cannot be reached. */
+  | 'search.job.unreachable'
   /** The query has no aggregation, so it has no records. */
   | 'search.no.records';
 

@@ -45,9 +45,44 @@ export interface SearchJobOptions {
   maxRuntimeMs?: number | undefined;
   /** Called once when the job has been closed (deleted, or given up on). */
   onClosed?: ((job: SearchJob, reason: SearchJobCloseReason) => void) | undefined;
+  /**
+   * Called after every status call with what it reported (awaited: a shared registry records it
+   * for the other replicas before the caller sees the answer). Must not throw.
+   */
+  onStatus?: ((job: SearchJob, status: SearchStatusDelta) => Promise<void> | void) | undefined;
+  /** When the job was created, for a job rebuilt by another process. Default: now. */
+  createdAt?: number | undefined;
+  /** Which timers this process runs for the job; see `setTimers`. Default `all`. */
+  timers?: SearchJobTimers | undefined;
 }
 
 export type SearchJobCloseReason = 'closed' | 'idle';
+
+/**
+ * `all`: keep-alive and idle deletion run here. `keep-alive`: keep-alive only (a shared registry
+ * deletes idle jobs, exactly once across replicas). `none`: another process keeps the job alive.
+ */
+export type SearchJobTimers = 'all' | 'keep-alive' | 'none';
+
+/** What one status call reported: the state then, and what was new (the API reports each only once). */
+export interface SearchStatusDelta {
+  /** Epoch ms when it was read. */
+  at: number;
+  state: SearchJobState;
+  messageCount: number;
+  recordCount: number;
+  histogramBuckets: HistogramBucket[];
+  errors: string[];
+  warnings: string[];
+}
+
+/** The settings a process that rebuilds the job needs to treat it the same way. */
+export interface SearchJobSettings {
+  poll: { initialMs: number; maxMs: number };
+  keepAliveMs: number;
+  idleTimeoutMs: number | undefined;
+  maxRuntimeMs: number;
+}
 
 export interface SearchJobSnapshot {
   id: string;
@@ -152,12 +187,16 @@ export class SearchJob implements AsyncDisposable {
   readonly #idleTimeoutMs: number | undefined;
   readonly #maxRuntimeMs: number;
   readonly #onClosed: SearchJobOptions['onClosed'];
-  readonly #createdAt = Date.now();
+  readonly #onStatus: SearchJobOptions['onStatus'];
+  readonly #createdAt: number;
   readonly #histogram = new HistogramAccumulator();
   readonly #errors: string[] = [];
   readonly #warnings: string[] = [];
   #droppedNotes = 0;
   #state: SearchJobState = 'NOT STARTED';
+  /** When the state and counts were read (their own status call, or one absorbed from another process). */
+  #stateAt = 0;
+  #timers: SearchJobTimers;
   #messageCount = 0;
   #recordCount = 0;
   #lastTouch = Date.now();
@@ -184,11 +223,69 @@ export class SearchJob implements AsyncDisposable {
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#maxRuntimeMs = options.maxRuntimeMs ?? SEARCH_MAX_RUNTIME_MS;
     this.#onClosed = options.onClosed;
+    this.#onStatus = options.onStatus;
+    this.#createdAt = options.createdAt ?? Date.now();
+    this.#timers = options.timers ?? 'all';
     this.#armKeepAlive();
   }
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  get createdAt(): number {
+    return this.#createdAt;
+  }
+
+  get settings(): SearchJobSettings {
+    return {
+      poll: { initialMs: this.#pollInitialMs, maxMs: this.#pollMaxMs },
+      keepAliveMs: this.#keepAliveMs,
+      idleTimeoutMs: this.#idleTimeoutMs,
+      maxRuntimeMs: this.#maxRuntimeMs,
+    };
+  }
+
+  /**
+   * Which timers this process runs for the job (see `SearchJobTimers`). Switching to `none` stops
+   * them without deleting the job: another process continues it.
+   */
+  setTimers(timers: SearchJobTimers): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timers = timers;
+    this.#armKeepAlive();
+  }
+
+  /** Everything the status calls reported so far, as one delta (what a process rebuilding the job starts from). */
+  statusSoFar(): SearchStatusDelta {
+    return {
+      at: this.#stateAt,
+      state: this.#state,
+      messageCount: this.#messageCount,
+      recordCount: this.#recordCount,
+      histogramBuckets: this.#histogram.buckets(),
+      errors: [...this.#errors],
+      warnings: [...this.#warnings],
+    };
+  }
+
+  /**
+   * Merges what another process's status call reported: its buckets, errors and warnings join the
+   * accumulated ones, and its state and counts replace ours when they were read later.
+   */
+  absorb(delta: SearchStatusDelta): void {
+    // Another process's status call touched the job too: no keep-alive is due before it needs one.
+    this.#lastTouch = Math.min(Date.now(), Math.max(this.#lastTouch, delta.at));
+    this.#histogram.add(delta.histogramBuckets);
+    this.#note(this.#errors, delta.errors);
+    this.#note(this.#warnings, delta.warnings);
+    if (delta.at >= this.#stateAt) {
+      this.#stateAt = delta.at;
+      this.#state = delta.state;
+      this.#messageCount = delta.messageCount;
+      this.#recordCount = delta.recordCount;
+    }
   }
 
   /** The latest known state without an API call. */
@@ -376,12 +473,22 @@ export class SearchJob implements AsyncDisposable {
       throw this.#translate(error);
     }
     this.#lastTouch = Date.now();
+    this.#stateAt = this.#lastTouch;
     this.#state = status.state;
     this.#messageCount = status.messageCount;
     this.#recordCount = status.recordCount;
     this.#histogram.add(status.histogramBuckets);
     this.#note(this.#errors, status.pendingErrors);
     this.#note(this.#warnings, status.pendingWarnings);
+    await this.#onStatus?.(this, {
+      at: this.#stateAt,
+      state: status.state,
+      messageCount: status.messageCount,
+      recordCount: status.recordCount,
+      histogramBuckets: status.histogramBuckets,
+      errors: status.pendingErrors,
+      warnings: status.pendingWarnings,
+    });
     if (status.state === 'CANCELLED') {
       throw new SearchJobError(
         'search.job.cancelled',
@@ -445,10 +552,12 @@ export class SearchJob implements AsyncDisposable {
    * unref'd: it never keeps a process running.
    */
   #armKeepAlive(): void {
-    if (this.#closing) return;
+    // One chain of timers: a re-arm from a keep-alive that was running when `setTimers` armed its own replaces it.
+    clearTimeout(this.#timer);
+    if (this.#closing || this.#timers === 'none') return;
     const due = Math.max(0, this.#lastTouch + this.#keepAliveMs - Date.now());
     const idleDue =
-      this.#idleTimeoutMs === undefined
+      this.#idleTimeoutMs === undefined || this.#timers !== 'all'
         ? Number.POSITIVE_INFINITY
         : this.#lastUse + this.#idleTimeoutMs - Date.now();
     this.#timer = setTimeout(() => void this.#keepAlive(), Math.max(0, Math.min(due, idleDue)));
@@ -456,8 +565,12 @@ export class SearchJob implements AsyncDisposable {
   }
 
   async #keepAlive(): Promise<void> {
-    if (this.#closing) return;
-    if (this.#idleTimeoutMs !== undefined && Date.now() - this.#lastUse >= this.#idleTimeoutMs) {
+    if (this.#closing || this.#timers === 'none') return;
+    if (
+      this.#timers === 'all' &&
+      this.#idleTimeoutMs !== undefined &&
+      Date.now() - this.#lastUse >= this.#idleTimeoutMs
+    ) {
       this.#logger?.info('deleting search job unused by its caller', { idleMs: Date.now() - this.#lastUse });
       await this.#close('idle');
       return;
