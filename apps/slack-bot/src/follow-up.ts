@@ -100,6 +100,8 @@ function postInThread(
 
 interface Watch {
   record: FollowUpRecord;
+  /** False when shared state was down at the start: nobody else knows of it. */
+  recorded: boolean;
   abort: AbortController;
   done: Promise<void>;
 }
@@ -115,7 +117,7 @@ interface Watch {
 export class UpgradeFollowUps {
   readonly #watching = new Map<string, Watch>();
   #sweeper: NodeJS.Timeout | undefined;
-  #sweeping = false;
+  #sweeping: Promise<void> | undefined;
   #stopped = false;
 
   constructor(
@@ -143,11 +145,6 @@ export class UpgradeFollowUps {
       await this.backend.set(recordKey(record.id), JSON.stringify(record), {
         ttlMs: record.giveUpAt - Date.now() + RECORD_MARGIN_MS,
       });
-      if (this.#stopped) {
-        await this.backend.indexPut(INDEX, record.id, record.giveUpAt);
-        this.#handedBack([record]);
-        return;
-      }
       // The lease is held before the follow-up is listed, so no sweeper can take it in between.
       lease = new Lease(this.backend, leaseKey(record.id), this.bot.upgrades.leaseMs);
       await lease.acquire();
@@ -158,20 +155,24 @@ export class UpgradeFollowUps {
       await lease?.release();
       this.bot.logger.warn(
         'upgrade follow-up not recorded (shared state unreachable): only this replica watches it',
-        {
-          task: record.taskId,
-        },
+        { task: record.taskId },
       );
-      this.#watch(record, undefined, false);
+      await this.#watch(record, undefined, false);
       return;
     }
-    this.#watch(record, lease, true);
+    await this.#watch(record, lease, true);
   }
 
   /** Picks up follow-ups whose watcher is gone. */
-  async sweep(): Promise<void> {
-    if (this.#sweeping || this.#stopped) return;
-    this.#sweeping = true;
+  sweep(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#sweeping ??= this.#sweepOnce().finally(() => {
+      this.#sweeping = undefined;
+    });
+    return this.#sweeping;
+  }
+
+  async #sweepOnce(): Promise<void> {
     try {
       for (const id of await this.backend.indexRange(INDEX)) {
         if (this.#stopped) return;
@@ -187,14 +188,12 @@ export class UpgradeFollowUps {
         }
         const record = JSON.parse(stored) as FollowUpRecord;
         this.bot.logger.info('picked up an upgrade follow-up whose watcher is gone', { task: record.taskId });
-        this.#watch(record, lease, true);
+        await this.#watch(record, lease, true);
       }
     } catch (error) {
       // An outage is logged once by the backend; the next sweep tries again.
       if (!isSharedStateUnavailable(error))
         this.bot.logger.warn('follow-up sweep failed', { error: describeError(error) });
-    } finally {
-      this.#sweeping = false;
     }
   }
 
@@ -205,10 +204,14 @@ export class UpgradeFollowUps {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#sweeper);
+    await this.#sweeping;
     const watches = [...this.#watching.values()];
     for (const watch of watches) watch.abort.abort();
     await Promise.all(watches.map((watch) => watch.done));
-    this.#handedBack(watches.map((watch) => watch.record));
+    for (const recorded of [true, false]) {
+      const records = watches.filter((watch) => watch.recorded === recorded).map((watch) => watch.record);
+      this.#handedBack(records, recorded);
+    }
   }
 
   /** Follow-ups being watched by this replica (thread and task), for tests and logs. */
@@ -216,12 +219,12 @@ export class UpgradeFollowUps {
     return [...this.#watching.values()].map((watch) => watch.record);
   }
 
-  #handedBack(records: FollowUpRecord[]): void {
+  #handedBack(records: FollowUpRecord[], recorded: boolean): void {
     if (records.length === 0) return;
     const followUps = records.map(({ channelId, threadTs, taskId }) => ({ channelId, threadTs, taskId }));
-    if (this.backend.kind === 'memory') {
+    if (this.backend.kind === 'memory' || !recorded) {
       this.bot.logger.warn(
-        'upgrade follow-ups abandoned at shutdown: without SUMO_OPS_REDIS_URL no other replica can finish them; check with /sumo upgrade-status <task>',
+        'upgrade follow-ups abandoned at shutdown: they are not in shared state (no SUMO_OPS_REDIS_URL, or Redis was down when they began), so no other replica can finish them; check with /sumo upgrade-status <task>',
         { followUps },
       );
     } else {
@@ -229,9 +232,15 @@ export class UpgradeFollowUps {
     }
   }
 
-  #watch(record: FollowUpRecord, lease: Lease | undefined, recorded: boolean): void {
+  /** Starts watching; once stopping, releases the lease instead, for another replica to take. */
+  async #watch(record: FollowUpRecord, lease: Lease | undefined, recorded: boolean): Promise<void> {
+    if (this.#stopped) {
+      await lease?.release();
+      this.#handedBack([record], recorded);
+      return;
+    }
     const abort = new AbortController();
-    const watch: Watch = { record, abort, done: Promise.resolve() };
+    const watch: Watch = { record, recorded, abort, done: Promise.resolve() };
     this.#watching.set(record.id, watch);
     watch.done = this.#run(record, recorded, abort.signal)
       .catch((error: unknown) => {
