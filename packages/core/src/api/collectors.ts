@@ -6,7 +6,7 @@ import {
   CollectorSchema,
   type ModifiableCollectorField,
 } from '../schemas/collector.js';
-import { paginate, parseResponse } from './response.js';
+import { type DeleteOutcome, deleteOnce, paginate, parseResponse } from './response.js';
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -218,12 +218,12 @@ export async function updateCollector(
   return { collector: parsed.collector, etag: response.etag };
 }
 
-export async function deleteCollector(
+export function deleteCollector(
   client: SumoClient,
   id: number,
   options: CallOptions = {},
-): Promise<void> {
-  await client.delete(`/v1/collectors/${id}`, undefined, { signal: options.signal });
+): Promise<DeleteOutcome> {
+  return deleteOnce(() => client.delete(`/v1/collectors/${id}`, undefined, { signal: options.signal }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { SumoResponse } from '../http/client.js';
+import { isSumoApiError } from '../http/errors.js';
 
 /** The API answered 2xx with a body that lacks what we rely on: a contract change, not a user error. */
 export class UnexpectedResponseError extends Error {
@@ -51,4 +52,25 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** What a DELETE of one object found. */
+export interface DeleteOutcome {
+  /**
+   * True when an earlier attempt's answer was lost and the retry found nothing to delete: that
+   * attempt (or someone at the same moment) deleted it. The object is gone either way.
+   */
+  firstAnswerLost: boolean;
+}
+
+/** Runs a DELETE of one object, taking a 404 after a lost answer for the success it is. */
+export async function deleteOnce(send: () => Promise<unknown>): Promise<DeleteOutcome> {
+  try {
+    await send();
+    return { firstAnswerLost: false };
+  } catch (error) {
+    if (isSumoApiError(error) && error.status === 404 && error.outcome === 'unknown')
+      return { firstAnswerLost: true };
+    throw error;
+  }
 }

@@ -7,7 +7,7 @@ import {
   SourceSchema,
 } from '../schemas/source.js';
 import type { CallOptions } from './collectors.js';
-import { parseResponse } from './response.js';
+import { type DeleteOutcome, deleteOnce, parseResponse } from './response.js';
 
 const SourceListSchema = z.looseObject({ sources: z.array(SourceSchema) });
 const SourceEnvelopeSchema = z.looseObject({ source: SourceSchema });
@@ -131,11 +131,13 @@ export async function updateSource(
   return { source: parsed.source, etag: response.etag };
 }
 
-export async function deleteSource(
+export function deleteSource(
   client: SumoClient,
   collectorId: number,
   sourceId: number,
   options: CallOptions = {},
-): Promise<void> {
-  await client.delete(`${sourcesPath(collectorId)}/${sourceId}`, undefined, { signal: options.signal });
+): Promise<DeleteOutcome> {
+  return deleteOnce(() =>
+    client.delete(`${sourcesPath(collectorId)}/${sourceId}`, undefined, { signal: options.signal }),
+  );
 }

@@ -5,7 +5,13 @@ import { createLogger, type Logger } from '../logger.js';
 import { SumoApiError } from './errors.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
-import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
+import {
+  DEFAULT_RETRY,
+  mayHaveReachedServer,
+  parseRetryAfter,
+  type RetryOptions,
+  retryDelay,
+} from './retry.js';
 import { sleep } from './sleep.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -55,6 +61,8 @@ export interface SumoClientOptions extends SumoConfigInput {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Methods that change nothing: their lost answers leave no doubt about what happened. */
+const SAFE_METHODS = new Set<HttpMethod>(['GET']);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
@@ -108,12 +116,21 @@ export class SumoClient {
     const retry = req.retry === false ? { ...this.retry, maxAttempts: 1 } : { ...this.retry, ...req.retry };
     const headers = { ...req.headers };
     const started = Date.now();
+    const changesThings = !SAFE_METHODS.has(req.method);
+    let earlierMayHaveActed = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const response = await this.attempt<T>(req, headers);
         return { ...response, attempts: attempt };
-      } catch (error) {
-        if (!(error instanceof SumoApiError)) throw error;
+      } catch (caught) {
+        if (!(caught instanceof SumoApiError)) throw caught;
+        // Whatever this attempt answers, an earlier one may already have done the work (a retried
+        // DELETE answering 404, a PUT answering 412 to its own ETag): the caller must know.
+        const error =
+          changesThings && (earlierMayHaveActed || mayHaveReachedServer(caught))
+            ? caught.withUnknownOutcome()
+            : caught;
+        earlierMayHaveActed ||= mayHaveReachedServer(caught);
         if (error.status === 429 && error.code === 'rate.limit.exceeded') {
           this.rateLimiter.penalize(this.rateKey);
         }
@@ -200,6 +217,18 @@ export class SumoClient {
       }
       if (req.cookieJar) await this.storeCookies(req.cookieJar, url, response.headers['set-cookie']);
       const body = parseBody(text, response.headers['content-type']);
+      if (body === MALFORMED && response.statusCode < 300) {
+        // A transfer cut short (or garbled) on the way: transient, like a reset, not a bug of ours.
+        throw new SumoApiError({
+          status: 0,
+          code: 'client.response.malformed',
+          message: `${req.method} ${pathForErrors} answered ${response.statusCode} but its JSON body was cut off or garbled (${text.length} bytes).`,
+          method: req.method,
+          path: pathForErrors,
+          requestId: header(response.headers, 'x-sumo-request-id'),
+          details: { httpStatus: response.statusCode },
+        });
+      }
       this.logger.debug('sumo request', {
         method: req.method,
         path: pathForErrors,
@@ -217,7 +246,13 @@ export class SumoClient {
         );
       }
       if (response.statusCode >= 400) {
-        throw apiError(req.method, pathForErrors, response.statusCode, response.headers, body);
+        throw apiError(
+          req.method,
+          pathForErrors,
+          response.statusCode,
+          response.headers,
+          body === MALFORMED ? text : body,
+        );
       }
       return {
         status: response.statusCode,
@@ -268,6 +303,9 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A body that says it is JSON (by type or by its first character) and does not parse. */
+const MALFORMED = Symbol('malformed JSON');
+
 function parseBody(text: string, contentType: string | string[] | undefined): unknown {
   if (text === '') return undefined;
   const type = Array.isArray(contentType) ? contentType[0] : contentType;
@@ -275,7 +313,7 @@ function parseBody(text: string, contentType: string | string[] | undefined): un
     try {
       return JSON.parse(text);
     } catch {
-      return text;
+      return MALFORMED;
     }
   }
   return text;

@@ -26,6 +26,12 @@ export interface SumoApiErrorDetails {
   body?: unknown;
   /** Extra context (e.g. the deployment a 301 points to). */
   details?: Record<string, unknown> | undefined;
+  /**
+   * `unknown`: a request that changes things may have been carried out although no usable answer
+   * came back (a reset or timeout after sending, a cut-off body, or an earlier attempt lost that way).
+   * Front ends must then say so and how to check, never "call again".
+   */
+  outcome?: 'unknown' | undefined;
   cause?: unknown;
 }
 
@@ -44,6 +50,7 @@ export class SumoApiError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly body: unknown;
   readonly details: Record<string, unknown>;
+  readonly outcome: 'unknown' | undefined;
 
   constructor(info: SumoApiErrorDetails) {
     super(redactText(info.message), info.cause === undefined ? undefined : { cause: info.cause });
@@ -56,6 +63,7 @@ export class SumoApiError extends Error {
     this.retryAfterMs = info.retryAfterMs;
     this.body = redactValue(info.body);
     this.details = info.details ?? {};
+    this.outcome = info.outcome;
   }
 
   /** A copy that records how many attempts were made before giving up. */
@@ -81,8 +89,14 @@ export class SumoApiError extends Error {
       retryAfterMs: this.retryAfterMs,
       body: this.body,
       details: this.details,
+      outcome: this.outcome,
       cause: this.cause,
     };
+  }
+
+  /** A copy marked: the request may have been carried out, its answer was lost. */
+  withUnknownOutcome(): SumoApiError {
+    return this.outcome === 'unknown' ? this : new SumoApiError({ ...this.toDetails(), outcome: 'unknown' });
   }
 
   toJSON(): Record<string, unknown> {
@@ -96,6 +110,7 @@ export class SumoApiError extends Error {
       requestId: this.requestId,
       attempts: this.attempts,
       details: this.details,
+      ...(this.outcome ? { outcome: this.outcome } : {}),
     };
   }
 }

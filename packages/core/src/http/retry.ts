@@ -28,6 +28,14 @@ const NOT_SENT_CODES = new Set([
   'client.connect.failed',
 ]);
 
+/**
+ * Whether a request may have reached the server and been acted on although no usable answer
+ * came back: a failure after sending (reset, timeout, cut-off body), not a refused connection.
+ */
+export function mayHaveReachedServer(error: SumoApiError): boolean {
+  return error.status === 0 && !NOT_SENT_CODES.has(error.code);
+}
+
 export interface RetryContext {
   method: string;
   headers: Record<string, string>;
@@ -79,7 +87,7 @@ export function retryDelay(
   if (isRefusal(error)) retryable = true;
   else if (error.status === 0) {
     // A reset may come after the server acted: only replay what is safe to replay.
-    retryable = NOT_SENT_CODES.has(error.code) || isIdempotent(context.method, context.headers);
+    retryable = !mayHaveReachedServer(error) || isIdempotent(context.method, context.headers);
   } else if (error.status >= 500) retryable = isIdempotent(context.method, context.headers);
   else retryable = false;
   if (!retryable) return undefined;

@@ -34,6 +34,8 @@ import {
 } from './views.js';
 
 const DAY_MS = 86_400_000;
+const ANSWER_LOST_BUT_APPLIED =
+  'The first answer was lost; reading the object again shows the change was made.';
 /** How many offline collectors a delete preview names one by one; the count is always exact. */
 const PREVIEW_LIST_MAX = 100;
 
@@ -187,7 +189,11 @@ export const createHostedCollectorOperation = defineOperation({
       const { collector } = await createHostedCollector(ctx.client, input, { signal: ctx.signal });
       return toCollectorDetail(collector);
     } catch (error) {
-      throw explainApiError(error, { collector: `"${input.name}"` });
+      throw explainApiError(error, {
+        collector: `"${input.name}"`,
+        action: `Creating hosted collector "${input.name}"`,
+        check: `get_collector with "${input.name}" (or list_collectors with filter hosted) shows whether it was created; create it only if it is not there`,
+      });
     }
   },
 });
@@ -252,6 +258,10 @@ export const updateCollectorOperation = defineOperation({
   output: z.object({
     collector: CollectorDetailSchema.describe('The collector after the update.'),
     changed: z.array(FieldChangeSchema).describe('What changed; empty when the values were already set.'),
+    note: z
+      .string()
+      .optional()
+      .describe('Set when the answer was lost and a re-read showed the change made.'),
   }),
   async preview(ctx, input) {
     const { collector, etag } = await resolveCollectorInput(ctx, input.collector);
@@ -285,6 +295,9 @@ export const updateCollectorOperation = defineOperation({
       if (isSumoApiError(error) && error.status === 412) {
         // Read again only to show the person what is there now; the write is not repeated.
         const { collector: current } = await resolveCollectorInput(ctx, collector.id);
+        // A retry of a write whose answer was lost meets the ETag that write itself made.
+        if (error.outcome === 'unknown' && fieldChanges(current, input.changes).length === 0)
+          return { collector: toCollectorDetail(current), changed, note: ANSWER_LOST_BUT_APPLIED };
         throw conflictError(
           collectorLabel(collector),
           input.etag !== undefined,
@@ -292,7 +305,11 @@ export const updateCollectorOperation = defineOperation({
           changed,
         );
       }
-      throw explainApiError(error, { collector: collectorLabel(collector) });
+      throw explainApiError(error, {
+        collector: collectorLabel(collector),
+        action: `Updating collector ${collectorLabel(collector)}`,
+        check: `get_collector ${collectorLabel(collector)} shows its current values`,
+      });
     }
   },
 });
@@ -309,6 +326,7 @@ export const deleteCollectorOperation = defineOperation({
   input: z.object({ collector: collectorRefInput('The collector to delete') }),
   output: z.object({
     deleted: CollectorSummarySchema.describe('The collector that was deleted.'),
+    note: z.string().optional().describe('Set when the answer was lost and a retry found it already gone.'),
   }),
   async preview(ctx, input) {
     const { collector } = await resolveCollectorInput(ctx, input.collector);
@@ -334,12 +352,20 @@ export const deleteCollectorOperation = defineOperation({
   },
   async run(ctx, input) {
     const { collector } = await resolveCollectorInput(ctx, input.collector);
+    const label = collectorLabel(collector);
     try {
-      await deleteCollector(ctx.client, collector.id, { signal: ctx.signal });
+      const { firstAnswerLost } = await deleteCollector(ctx.client, collector.id, { signal: ctx.signal });
+      return {
+        deleted: toCollectorSummary(collector),
+        ...(firstAnswerLost ? { note: `Deleted: the first answer was lost; ${label} is gone.` } : {}),
+      };
     } catch (error) {
-      throw explainApiError(error, { collector: collectorLabel(collector) });
+      throw explainApiError(error, {
+        collector: label,
+        action: `Deleting collector ${label}`,
+        check: `get_collector ${label} answers that it does not exist once it is deleted`,
+      });
     }
-    return { deleted: toCollectorSummary(collector) };
   },
 });
 

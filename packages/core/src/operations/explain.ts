@@ -1,4 +1,4 @@
-import { isSumoApiError } from '../http/errors.js';
+import { isSumoApiError, type SumoApiError } from '../http/errors.js';
 import { OperationError } from './errors.js';
 
 /** What an explanation may mention about the call that failed. */
@@ -6,6 +6,32 @@ export interface ErrorContext {
   /** How to name the collector to a person: `"web-01" (id 100000123)`. */
   collector?: string | undefined;
   toVersion?: string | undefined;
+  /** What was asked, for when its outcome is unknown: `Creating hosted collector "web"`. */
+  action?: string | undefined;
+  /** How to find out whether it happened, e.g. `get_collector "web" shows whether it exists`. */
+  check?: string | undefined;
+}
+
+export const OUTCOME_UNKNOWN = 'outcome.unknown';
+
+/**
+ * Whether an error means "it may have happened": the request reached Sumo Logic but no usable
+ * answer came back. Front ends say so and how to check, and never invite a plain retry.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+  if (isSumoApiError(error)) return error.outcome === 'unknown';
+  return error instanceof OperationError && error.code === OUTCOME_UNKNOWN;
+}
+
+function outcomeUnknownError(error: SumoApiError, context: ErrorContext): OperationError {
+  const what = context.action ?? `${error.method} ${error.path}`;
+  return new OperationError(
+    `${what}: the request reached Sumo Logic, but its answer was lost on the way back (${error.message}). ` +
+      'Whether it took effect is UNKNOWN. Do not simply run it again, or it may happen twice: ' +
+      `${context.check ?? 'first read the object with a get or list tool to see whether the change is there'}.`,
+    OUTCOME_UNKNOWN,
+    { outcome: 'unknown', status: error.status, apiCode: error.code, requestId: error.requestId },
+  );
 }
 
 /**
@@ -48,6 +74,7 @@ export function upgradeRefusalMessage(code: string, context: ErrorContext): stri
  */
 export function explainApiError(error: unknown, context: ErrorContext = {}): unknown {
   if (!isSumoApiError(error)) return error;
+  if (error.outcome === 'unknown') return outcomeUnknownError(error, context);
   const who = context.collector ?? 'The collector';
   const details = { status: error.status, apiCode: error.code, requestId: error.requestId };
   const upgrade = upgradeRefusalMessage(error.code, context);

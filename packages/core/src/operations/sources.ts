@@ -16,7 +16,7 @@ import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
 import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
 import { OperationError } from './errors.js';
 import { conflictError, etagInput, requireEtag } from './etag.js';
-import { explainApiError, jsonManagedExplanation } from './explain.js';
+import { type ErrorContext, explainApiError, jsonManagedExplanation } from './explain.js';
 import { pageOutput, pagingInput, toPage } from './paging.js';
 import {
   CollectorRefOutputSchema,
@@ -50,11 +50,15 @@ function jsonWarnings(collector: Collector): string[] {
   return isJsonManaged(collector) ? [jsonManagedExplanation(collectorLabel(collector))] : [];
 }
 
-async function explained<T>(collector: Collector, call: () => Promise<T>): Promise<T> {
+async function explained<T>(
+  collector: Collector,
+  call: () => Promise<T>,
+  unknownOutcome: Pick<ErrorContext, 'action' | 'check'> = {},
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw explainApiError(error, { collector: collectorLabel(collector) });
+    throw explainApiError(error, { collector: collectorLabel(collector), ...unknownOutcome });
   }
 }
 
@@ -195,8 +199,13 @@ export const createSourceOperation = defineOperation({
   async run(ctx, input) {
     const { collector } = await resolveCollectorInput(ctx, input.collector);
     refuseIfJsonManaged(collector);
-    const { source } = await explained(collector, () =>
-      createSource(ctx.client, collector.id, input.source, { signal: ctx.signal }),
+    const { source } = await explained(
+      collector,
+      () => createSource(ctx.client, collector.id, input.source, { signal: ctx.signal }),
+      {
+        action: `Creating source "${input.source.name}" on ${collectorLabel(collector)}`,
+        check: `list_sources ${collectorLabel(collector)} shows whether it was created; create it only if it is not there`,
+      },
     );
     return { collector: toCollectorRefOutput(collector), source };
   },
@@ -246,6 +255,10 @@ export const updateSourceOperation = defineOperation({
     collector: CollectorRefOutputSchema,
     source: SourceObjectSchema.describe('The source after the update.'),
     changed: z.array(FieldChangeSchema),
+    note: z
+      .string()
+      .optional()
+      .describe('Set when the answer was lost and a re-read showed the change made.'),
   }),
   async preview(ctx, input) {
     const { collector, source, etag } = await readSource(ctx, input.collector, input.sourceId);
@@ -282,9 +295,22 @@ export const updateSourceOperation = defineOperation({
     } catch (error) {
       if (isSumoApiError(error) && error.status === 412) {
         const current = await getSource(ctx.client, collector.id, source.id, { signal: ctx.signal });
+        // A retry of a write whose answer was lost meets the ETag that write itself made.
+        if (error.outcome === 'unknown' && fieldChanges(current.source, input.changes).length === 0) {
+          return {
+            collector: toCollectorRefOutput(collector),
+            source: current.source,
+            changed,
+            note: 'The first answer was lost; reading the source again shows the change was made.',
+          };
+        }
         throw conflictError(what, input.etag !== undefined, current.source, changed);
       }
-      throw explainApiError(error, { collector: collectorLabel(collector) });
+      throw explainApiError(error, {
+        collector: collectorLabel(collector),
+        action: `Updating ${what}`,
+        check: `get_source with sourceId ${source.id} shows its current values`,
+      });
     }
   },
 });
@@ -302,7 +328,11 @@ export const deleteSourceOperation = defineOperation({
     collector: collectorRefInput('The collector the source belongs to'),
     sourceId: sourceIdInput,
   }),
-  output: z.object({ collector: CollectorRefOutputSchema, deleted: SourceSummarySchema }),
+  output: z.object({
+    collector: CollectorRefOutputSchema,
+    deleted: SourceSummarySchema,
+    note: z.string().optional().describe('Set when the answer was lost and a retry found it already gone.'),
+  }),
   async preview(ctx, input) {
     const { collector, source } = await readSource(ctx, input.collector, input.sourceId);
     const warnings = jsonWarnings(collector);
@@ -316,10 +346,21 @@ export const deleteSourceOperation = defineOperation({
   async run(ctx, input) {
     const { collector, source } = await readSource(ctx, input.collector, input.sourceId);
     refuseIfJsonManaged(collector);
-    await explained(collector, () =>
-      deleteSource(ctx.client, collector.id, source.id, { signal: ctx.signal }),
+    const { firstAnswerLost } = await explained(
+      collector,
+      () => deleteSource(ctx.client, collector.id, source.id, { signal: ctx.signal }),
+      {
+        action: `Deleting source "${source.name}" (id ${source.id})`,
+        check: `get_source with sourceId ${source.id} answers that it does not exist once it is deleted`,
+      },
     );
-    return { collector: toCollectorRefOutput(collector), deleted: toSourceSummary(source) };
+    return {
+      collector: toCollectorRefOutput(collector),
+      deleted: toSourceSummary(source),
+      ...(firstAnswerLost
+        ? { note: `Deleted: the first answer was lost; source ${source.id} is gone.` }
+        : {}),
+    };
   },
 });
 

@@ -202,7 +202,12 @@ export const upgradeCollectorOperation = defineOperation({
       taskId = (await createUpgradeTask(ctx.client, collector.id, input.toVersion, { signal: ctx.signal }))
         .id;
     } catch (error) {
-      throw explainApiError(error, { collector: label, toVersion: input.toVersion });
+      throw explainApiError(error, {
+        collector: label,
+        toVersion: input.toVersion,
+        action: `Starting the upgrade of ${label}${input.toVersion ? ` to ${input.toVersion}` : ''}`,
+        check: `get_collector ${label} shows whether it already runs the new version, and list_upgradable_collectors leaves it out while an upgrade is in progress; start it again only when neither shows the upgrade`,
+      });
     }
     const task = await readUpgradeTask(ctx, taskId, input.wait);
     return { ...toStatus(task), collectorName: collector.name, fromVersion: collector.collectorVersion };
