@@ -39,6 +39,9 @@ async function main(): Promise<void> {
     sumo = new SumoClient({ config: settings.sumo, logger, ...budget });
   }
 
+  // Kept search jobs become continuable by any replica; the bot's own searches end in one handler.
+  if (stores.shared) searchJobRegistry.useBackend(stores.backend, { clients: [sumo], logger });
+
   const bot = createSlackBot({
     catalog: createCatalog(),
     sumo,
@@ -70,8 +73,13 @@ async function main(): Promise<void> {
     await bot
       .stop()
       .catch((error: unknown) => logger.warn('stopping the bot failed', { error: String(error) }));
-    // Searches still running here have nobody left to read them: delete their jobs on Sumo.
-    await searchJobRegistry.closeAll().catch(() => undefined);
+    // Searches still running here have nobody left to read them: their jobs are deleted on Sumo.
+    // Kept jobs in shared state stay for other replicas. Before closing the stores: it needs them.
+    const searches = await searchJobRegistry.shutdown().catch((error: unknown) => {
+      logger.warn('could not clean up search jobs', { error: String(error) });
+      return undefined;
+    });
+    if (searches) logger.info('search jobs cleaned up', { ...searches });
     await sumo.close();
     await stores.close();
     await simulator?.close();

@@ -173,4 +173,35 @@ describe('the built sumo-ops-slack', () => {
     expect(Date.now() - signalled).toBeLessThan(10_000);
     expect(bot.output()).toContain('"signal":"SIGINT"');
   });
+
+  it('deletes the job of a search still running when SIGTERM arrives, and exits 0 within 10 s', async () => {
+    const corpusTo = Date.now();
+    // Gathering this slowly, the search is still running when the bot is told to stop.
+    const slowSim = await startSimulator({
+      rateLimit: { perSecond: 500, concurrent: 20 },
+      search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * 3_600_000, gatheringSpeed: 200 },
+    });
+    try {
+      const bot = await startBuiltBin({ ...ENV(), SUMO_API_URL: slowSim.apiUrl });
+      await postSigned(
+        bot.eventsUrl,
+        SIGNING_SECRET,
+        slashCommandBody({
+          text: 'search * from=-24h timeBudgetSeconds=120',
+          channelId: 'CSEARCH',
+          responseUrl: slack.responseUrl(),
+        }),
+      );
+      await slack.waitFor(() => slowSim.search.activeJobCount() === 1);
+      const signalled = Date.now();
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(slowSim.search.activeJobCount()).toBe(0);
+      expect(slowSim.counters.byRoute['DELETE /v1/search/jobs/:id']?.[200]).toBe(1);
+      expect(bot.output()).toContain('"deleted":1');
+    } finally {
+      await slowSim.close();
+    }
+  });
 });

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { redactText } from '@sumo-ops/core';
+import { EXIT } from './exit.js';
+import { main } from './run.js';
+
+/** After the first signal, this long to delete search jobs and close; a second signal exits at once. */
+const CLEANUP_DEADLINE_MS = 8_000;
+
+const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+const stop = new AbortController();
+let stoppedBy: 'signal' | 'pipe' | undefined;
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stoppedBy === 'signal') process.exit(EXIT.interrupted);
+    stoppedBy = 'signal';
+    stop.abort(new Error(`stopped by ${signal}`));
+    setTimeout(() => process.exit(EXIT.interrupted), CLEANUP_DEADLINE_MS).unref();
+  });
+}
+// The reader went away (`| head`): stop the work and clean up as for Ctrl-C, without a word on
+// stdout; the reader has what it wanted.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (stoppedBy === undefined) stoppedBy = 'pipe';
+  stop.abort(error);
+});
+
+main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: stop.signal,
+  version,
+}).then(
+  (code) => {
+    const final = stoppedBy === 'pipe' ? EXIT.ok : stoppedBy === 'signal' ? EXIT.interrupted : code;
+    // Exit explicitly (a demo simulator's sockets would keep the process up), once stdout drains.
+    if (stoppedBy === 'pipe') process.exit(final);
+    process.stdout.write('', () => process.exit(final));
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `sumo-ops failed: ${redactText(error instanceof Error ? error.message : String(error))}\n`,
+    );
+    process.exit(EXIT.failed);
+  },
+);

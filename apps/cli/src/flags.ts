@@ -1,0 +1,426 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type AnyOperation, OperationInputError } from '@sumo-ops/core';
+import { z } from 'zod';
+import { type CommandSpec, FLAG_ALIASES, inputShape, kebabCase } from './commands.js';
+
+/** A refusal before any API call: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type FlagKind = 'boolean' | 'value' | 'list' | 'object';
+
+/** One input field of an operation as a `--flag`. */
+export interface FieldFlag {
+  field: string;
+  /** `--alive-before-days` without the dashes. */
+  flag: string;
+  /** Shorter names from FLAG_ALIASES (`--days`). */
+  aliases: string[];
+  kind: FlagKind;
+  schema: z.ZodType;
+  required: boolean;
+  description: string;
+  /** `integer 1–1000`, `all|installed|hosted`, `JSON or key=value`: what to type. */
+  valueHint: string;
+  defaultValue: unknown;
+}
+
+/** Flags every command understands, beside the ones from its input schema. */
+export interface GlobalFlag {
+  flag: string;
+  short?: string;
+  type: 'boolean' | 'string';
+  description: string;
+  /** Offered on this command? (e.g. --yes only where something changes). */
+  appliesTo(spec: CommandSpec | undefined): boolean;
+}
+
+const always = () => true;
+const changes = (spec: CommandSpec | undefined) => spec !== undefined && spec.operation.kind !== 'read';
+
+export const OUTPUT_FORMATS = ['json', 'ndjson', 'csv', 'table'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const GLOBAL_FLAGS: readonly GlobalFlag[] = [
+  {
+    flag: 'output',
+    short: 'o',
+    type: 'string',
+    description: `Output format: ${OUTPUT_FORMATS.join('|')}. Default: table on a terminal, json otherwise.`,
+    appliesTo: always,
+  },
+  {
+    flag: 'all',
+    type: 'boolean',
+    description: 'Page through every item (streamed as pages arrive) instead of one page.',
+    appliesTo: (spec) =>
+      spec !== undefined && isPaged(spec.operation) && !('all' in inputShape(spec.operation)),
+  },
+  {
+    flag: 'yes',
+    short: 'y',
+    type: 'boolean',
+    description: 'Confirm without a prompt (needed when stdin is not a terminal).',
+    appliesTo: changes,
+  },
+  {
+    flag: 'dry-run',
+    type: 'boolean',
+    description: 'Print the preview of what would change, and change nothing.',
+    appliesTo: changes,
+  },
+  {
+    flag: 'quiet',
+    short: 'q',
+    type: 'boolean',
+    description: 'No progress or notes on stderr (errors still go there).',
+    appliesTo: always,
+  },
+  {
+    flag: 'demo',
+    type: 'boolean',
+    description: 'Run against an embedded Sumo Logic simulator instead of SUMO_* settings.',
+    appliesTo: always,
+  },
+  { flag: 'help', short: 'h', type: 'boolean', description: 'Show help.', appliesTo: always },
+];
+
+/** A list operation: it takes limit and offset and answers with nextOffset. */
+export function isPaged(operation: AnyOperation): boolean {
+  const shape = inputShape(operation);
+  const output = (operation.output as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+  return 'limit' in shape && 'offset' in shape && 'nextOffset' in output && 'items' in output;
+}
+
+/** Peels defaults, optionals and nullables to the type the value must have. */
+export function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable
+    ) {
+      current = current.unwrap() as z.ZodType;
+    } else return current;
+  }
+}
+
+function kindOf(schema: z.ZodType): FlagKind {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodBoolean) return 'boolean';
+  if (inner instanceof z.ZodArray) return 'list';
+  if (inner instanceof z.ZodObject || inner instanceof z.ZodRecord) return 'object';
+  return 'value';
+}
+
+/** The field's JSON schema (input side), for help text; `{}` when it cannot be expressed. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+function valueHint(schema: Record<string, unknown>, kind: FlagKind): string {
+  if (kind === 'boolean') return '';
+  if (kind === 'object') return 'JSON or key=value (repeatable)';
+  if (kind === 'list') return 'a,b,… or JSON array (repeatable)';
+  if (Array.isArray(schema.enum)) return schema.enum.join('|');
+  const variants = (schema.anyOf as Record<string, unknown>[] | undefined) ?? [schema];
+  const types = variants.flatMap((variant) => {
+    const type = variant.type;
+    return Array.isArray(type) ? type : type === undefined ? [] : [type];
+  });
+  const range =
+    typeof schema.minimum === 'number' && typeof schema.maximum === 'number'
+      ? ` ${schema.minimum}–${schema.maximum}`
+      : typeof schema.minimum === 'number'
+        ? ` ≥ ${schema.minimum}`
+        : '';
+  return `${[...new Set(types)].join('|') || 'value'}${range}`;
+}
+
+export function fieldFlags(spec: CommandSpec): FieldFlag[] {
+  const shape = inputShape(spec.operation);
+  const flags = Object.entries(shape).map(([field, schema]) => {
+    const json = jsonSchemaOf(schema);
+    const kind = kindOf(schema);
+    const defaulted = schema.safeParse(undefined);
+    return {
+      field,
+      flag: kebabCase(field),
+      aliases: [] as string[],
+      kind,
+      schema,
+      required: !defaulted.success,
+      description: schema.description ?? '',
+      valueHint: valueHint(json, kind),
+      defaultValue: defaulted.success ? defaulted.data : undefined,
+    };
+  });
+  const names = new Set(flags.map((flag) => flag.flag));
+  for (const [alias, field] of Object.entries(FLAG_ALIASES)) {
+    const target = flags.find((flag) => flag.field === field);
+    if (target && !names.has(alias)) target.aliases.push(alias);
+  }
+  return flags;
+}
+
+export interface ParsedArgs {
+  /** Input for the operation, before its schema checks it. */
+  raw: Record<string, unknown>;
+  /** Global flags that were given. */
+  globals: Record<string, string | boolean | undefined>;
+  /** --help was asked for: nothing else is checked. */
+  help: boolean;
+}
+
+/**
+ * Parses `argv` (the words after the command) for one command with node:util parseArgs, strict:
+ * every flag must be known. Values that start with a dash (`--from -1h`) are values: parseArgs
+ * refuses them as ambiguous, so a value-taking flag and its next word are joined first.
+ */
+export function parseCommandArgs(
+  spec: CommandSpec,
+  argv: readonly string[],
+  extra: readonly GlobalFlag[] = [],
+): ParsedArgs {
+  const fields = fieldFlags(spec);
+  const globals = [...GLOBAL_FLAGS.filter((flag) => flag.appliesTo(spec)), ...extra];
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  const fieldByName = new Map<string, FieldFlag>();
+  for (const flag of fields) {
+    for (const name of [flag.flag, ...flag.aliases]) {
+      fieldByName.set(name, flag);
+      if (flag.kind === 'boolean') {
+        options[name] = { type: 'boolean' };
+        options[`no-${name}`] = { type: 'boolean' };
+      } else options[name] = { type: 'string', multiple: true };
+    }
+  }
+  for (const flag of globals) {
+    if (options[flag.flag]) continue;
+    options[flag.flag] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}) };
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    return { raw: {}, globals: { help: true }, help: true };
+  }
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: joinDashValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(parseErrorMessage(error, spec, fields, globals));
+  }
+
+  const raw: Record<string, unknown> = {};
+  const given: Record<string, string | boolean | undefined> = {};
+  const from = new Map<string, string>();
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const negated = name.startsWith('no-') && !fieldByName.has(name) ? name.slice(3) : undefined;
+    const flag = fieldByName.get(negated ?? name);
+    if (!flag) {
+      given[name] = value as string | boolean;
+      continue;
+    }
+    const previous = from.get(flag.field);
+    if (previous !== undefined) throw new UsageError(`--${previous} and --${name} both set ${flag.flag}.`);
+    from.set(flag.field, name);
+    raw[flag.field] = flagValue(flag, negated !== undefined ? false : value, name);
+  }
+
+  const words = [...parsed.positionals];
+  for (const field of spec.positional) {
+    if (words.length === 0) break;
+    if (field in raw)
+      throw new UsageError(`${kebabCase(field)} is given both as a word and as --${kebabCase(field)}.`);
+    const flag = fields.find((candidate) => candidate.field === field) as FieldFlag;
+    // A query is the rest of the line, so `sumo-ops search error count` needs no quotes.
+    const word = field === 'query' ? words.splice(0).join(' ') : (words.shift() as string);
+    raw[field] = coerce(flag.schema, word);
+  }
+  if (words.length > 0) {
+    throw new UsageError(
+      `unexpected ${words.map((word) => `"${word}"`).join(' ')}: ${spec.positional.length > 0 ? `${commandLabel(spec)} takes one <${kebabCase(spec.positional[0] as string)}> word; ` : ''}give values with --flags (see ${commandLabel(spec)} --help).`,
+    );
+  }
+  return { raw, globals: given, help: false };
+}
+
+export function commandLabel(spec: CommandSpec): string {
+  return `sumo-ops ${spec.toolset} ${spec.verb}`;
+}
+
+/** `--from -1h` → `--from=-1h`, and `--download=false` → `--no-download`, before parseArgs sees them. */
+function joinDashValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const shortToLong = new Map(
+    Object.entries(options).flatMap(([name, option]) => (option.short ? [[option.short, name]] : [])),
+  );
+  const out: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const word = argv[index] as string;
+    if (word === '--') {
+      out.push(...argv.slice(index));
+      break;
+    }
+    const long = /^--([^=]+)(=(.*))?$/.exec(word);
+    const name = long ? long[1] : /^-([a-zA-Z])$/.test(word) ? shortToLong.get(word.slice(1)) : undefined;
+    const option = name === undefined ? undefined : options[name];
+    if (name !== undefined && option?.type === 'boolean' && long?.[2] !== undefined) {
+      const value = (long[3] ?? '').toLowerCase();
+      if (value === 'true') out.push(`--${name}`);
+      else if (value === 'false' && options[`no-${name}`]) out.push(`--no-${name}`);
+      else out.push(word);
+      continue;
+    }
+    if (
+      name !== undefined &&
+      option?.type === 'string' &&
+      long?.[2] === undefined &&
+      index + 1 < argv.length
+    ) {
+      out.push(`--${name}=${argv[index + 1]}`);
+      index += 1;
+      continue;
+    }
+    out.push(word);
+  }
+  return out;
+}
+
+function parseErrorMessage(
+  error: unknown,
+  spec: CommandSpec,
+  fields: readonly FieldFlag[],
+  globals: readonly GlobalFlag[],
+): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const known = [...fields.map((flag) => `--${flag.flag}`), ...globals.map((flag) => `--${flag.flag}`)];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
+    return `unknown flag ${flag} for ${commandLabel(spec)}; its flags are ${known.join(', ')}.`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /'(-[^']+)'/.exec(message)?.[1];
+    return flag
+      ? `${flag} needs a value (see ${commandLabel(spec)} --help).`
+      : (message.split('\n')[0] ?? message);
+  }
+  return message.split('\n')[0] ?? message;
+}
+
+function flagValue(flag: FieldFlag, value: unknown, given: string): unknown {
+  if (flag.kind === 'boolean') return value === true;
+  const values = value as string[];
+  if (flag.kind === 'list') return values.flatMap((word) => listItems(flag.schema, word));
+  if (flag.kind === 'object') return objectValue(flag, values, given);
+  if (values.length > 1) throw new UsageError(`--${given} is given ${values.length} times; give it once.`);
+  return coerce(flag.schema, values[0] as string);
+}
+
+function listItems(schema: z.ZodType, word: string): unknown[] {
+  const element = (unwrap(schema) as z.ZodArray<z.ZodType>).element;
+  if (word.trimStart().startsWith('[')) {
+    const parsed = parseJson(word);
+    if (Array.isArray(parsed)) return parsed;
+  }
+  return word
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => coerce(element, part));
+}
+
+/** `--fields '{"a":"b"}'` or `--fields a=b --fields c=d` (or both, merged left to right). */
+function objectValue(flag: FieldFlag, words: readonly string[], given: string): Record<string, unknown> {
+  const inner = unwrap(flag.schema);
+  const valueSchema = (key: string): z.ZodType | undefined =>
+    inner instanceof z.ZodObject
+      ? (inner.shape as Record<string, z.ZodType>)[key]
+      : inner instanceof z.ZodRecord
+        ? (inner.valueType as z.ZodType)
+        : undefined;
+  const result: Record<string, unknown> = {};
+  for (const word of words) {
+    if (word.trimStart().startsWith('{')) {
+      const parsed = parseJson(word);
+      if (parsed === undefined || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new UsageError(
+          `--${given}: "${word}" is not a JSON object; give JSON like {"key":"value"} or key=value.`,
+        );
+      }
+      Object.assign(result, parsed);
+      continue;
+    }
+    const equals = word.indexOf('=');
+    if (equals <= 0) {
+      throw new UsageError(
+        `--${given}: "${word}" is neither JSON nor key=value; give {"key":"value"} or key=value.`,
+      );
+    }
+    const key = word.slice(0, equals);
+    const schema = valueSchema(key);
+    result[key] = schema ? coerce(schema, word.slice(equals + 1)) : word.slice(equals + 1);
+  }
+  return result;
+}
+
+function parseJson(word: string): unknown {
+  try {
+    return JSON.parse(word);
+  } catch {
+    return undefined;
+  }
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A word from the command line as the field wants it: the first reading the field's schema
+ * accepts (number, boolean, null, JSON, the word itself). When none fits, the word itself is
+ * passed on, so the schema's message names the field and what is wrong.
+ */
+export function coerce(schema: z.ZodType, word: string): unknown {
+  const readings: unknown[] = [];
+  if (NUMBER.test(word)) readings.push(Number(word));
+  if (/^(true|false)$/i.test(word)) readings.push(word.toLowerCase() === 'true');
+  if (word === 'null') readings.push(null);
+  if (/^\s*[[{]/.test(word)) {
+    const parsed = parseJson(word);
+    if (parsed !== undefined) readings.push(parsed);
+  }
+  readings.push(word);
+  return readings.find((reading) => schema.safeParse(reading).success) ?? word;
+}
+
+/** The operation's schema has the last word; its problems are told by flag name. */
+export function validateInput(
+  spec: CommandSpec,
+  parse: (raw: unknown) => unknown,
+  raw: Record<string, unknown>,
+): unknown {
+  try {
+    return parse(raw);
+  } catch (error) {
+    if (!(error instanceof OperationInputError)) throw error;
+    throw new UsageError(
+      error.problems
+        .map((problem) => {
+          const [top, ...rest] = problem.field.split('.');
+          const flag = top ? `--${kebabCase(top)}${rest.length > 0 ? ` (${rest.join('.')})` : ''}` : 'input';
+          const value = top && rest.length === 0 ? raw[top] : undefined;
+          return `${flag}: ${problem.message}${typeof value === 'string' ? ` (got "${value}")` : ''}`;
+        })
+        .join('\n'),
+    );
+  }
+}

@@ -1,0 +1,301 @@
+import { createInterface } from 'node:readline/promises';
+import type { Readable, Writable } from 'node:stream';
+import {
+  createCatalog,
+  createLogger,
+  type Logger,
+  type OperationCatalog,
+  type OperationContext,
+  OperationInputError,
+  redactText,
+  SumoConfigError,
+  searchJobRegistry,
+} from '@sumo-ops/core';
+import { buildCommands, type CommandSpec, findCommand } from './commands.js';
+import { bashCompletion, SHELLS, zshCompletion } from './completion.js';
+import { type Connection, connect } from './connect.js';
+import { EXIT } from './exit.js';
+import {
+  isPaged,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  parseCommandArgs,
+  UsageError,
+  validateInput,
+} from './flags.js';
+import { commandHelp, mainHelp, SEARCH_FLAGS } from './help.js';
+import { ItemWriter, renderItems, renderObject, renderResult, renderTable, writeOut } from './output.js';
+import { runSearchCommand } from './search.js';
+
+/** The process's streams and settings; the bin passes the real ones. */
+export interface Io {
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  /** Aborted on SIGINT/SIGTERM and when stdout is closed by its reader. */
+  signal: AbortSignal;
+  version: string;
+}
+
+/** What a command needs once its input is known to be good. */
+export interface CommandRun {
+  io: Io;
+  catalog: OperationCatalog;
+  logger: Logger;
+  format: OutputFormat;
+  quiet: boolean;
+  /** Progress and notes go to stderr only for a person watching it. */
+  chatty: boolean;
+  connect(): Promise<Connection>;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const catalog = createCatalog();
+  const commands = buildCommands(catalog);
+  const say = (text: string) => io.stderr.write(`sumo-ops: ${text}\n`);
+  try {
+    return await dispatch(argv, io, catalog, commands);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      say(error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof SumoConfigError) {
+      say(`${error.message}\nSet these in the environment, or add --demo to try the built-in simulator.`);
+      return EXIT.usage;
+    }
+    if (io.signal.aborted) return EXIT.interrupted;
+    if (error instanceof OperationInputError) {
+      say(error.message);
+      return EXIT.usage;
+    }
+    say(redactText(error instanceof Error ? error.message : String(error)));
+    return EXIT.failed;
+  }
+}
+
+async function dispatch(
+  argv: readonly string[],
+  io: Io,
+  catalog: OperationCatalog,
+  commands: CommandSpec[],
+): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' && rest.length > 0 ? findCommand(commands, rest) : undefined;
+    await writeOut(io.stdout, topic ? commandHelp(topic.spec) : mainHelp(commands));
+    return EXIT.ok;
+  }
+  if (first === '--version') {
+    await writeOut(io.stdout, `${io.version}\n`);
+    return EXIT.ok;
+  }
+  if (first === 'completion') {
+    const shell = rest[0];
+    if (shell !== 'bash' && shell !== 'zsh') {
+      throw new UsageError(`completion needs a shell: sumo-ops completion ${SHELLS.join('|')}.`);
+    }
+    await writeOut(io.stdout, shell === 'bash' ? bashCompletion(commands) : zshCompletion(commands));
+    return EXIT.ok;
+  }
+  const found = findCommand(commands, argv);
+  const searchSpec = commands.find((spec) => spec.operation.name === 'run_search');
+  if (!found && first === 'search' && searchSpec) {
+    const parsed = parseCommandArgs(searchSpec, rest, SEARCH_FLAGS);
+    if (parsed.help) {
+      await writeOut(io.stdout, commandHelp(searchSpec, SEARCH_FLAGS));
+      return EXIT.ok;
+    }
+    return runSearchCommand(searchSpec, parsed, prepare(parsed.globals, io, catalog));
+  }
+  if (!found) throw new UsageError(unknownCommand(argv, commands));
+  const { spec, used } = found;
+  const parsed = parseCommandArgs(spec, argv.slice(used));
+  if (parsed.help) {
+    await writeOut(io.stdout, commandHelp(spec));
+    return EXIT.ok;
+  }
+  const run = prepare(parsed.globals, io, catalog);
+  const input = validateInput(spec, (raw) => catalog.parseInput(spec.operation.name, raw), parsed.raw);
+  const connection = await run.connect();
+  try {
+    return await runOperation(spec, input, parsed.globals, run, connection);
+  } finally {
+    await searchJobRegistry.closeAll();
+    await connection.close();
+  }
+}
+
+function unknownCommand(argv: readonly string[], commands: readonly CommandSpec[]): string {
+  const [first, second] = argv;
+  const verbs = commands.filter((spec) => spec.toolset === first);
+  if (verbs.length > 0) {
+    const names = verbs.flatMap((spec) => [spec.verb, ...spec.aliases]).join(', ');
+    return second === undefined
+      ? `${first} needs a verb: ${names}.`
+      : `${first} has no verb "${second}"; its verbs are ${names}.`;
+  }
+  return `unknown command "${first}"; run sumo-ops --help for every command.`;
+}
+
+/** Settles the flags every command shares; connecting waits until the input is known to be good. */
+export function prepare(
+  globals: Record<string, string | boolean | undefined>,
+  io: Io,
+  catalog: OperationCatalog,
+): CommandRun {
+  const output = globals.output;
+  if (typeof output === 'string' && !(OUTPUT_FORMATS as readonly string[]).includes(output)) {
+    throw new UsageError(`--output: "${output}" is not a format; use ${OUTPUT_FORMATS.join(', ')}.`);
+  }
+  const format = (output as OutputFormat | undefined) ?? (io.stdout.isTTY ? 'table' : 'json');
+  const quiet = globals.quiet === true;
+  const logger = createLogger({
+    level: io.env.LOG_LEVEL ?? 'warn',
+    write: (line) => io.stderr.write(line),
+  }).child({ component: 'cli' });
+  return {
+    io,
+    catalog,
+    logger,
+    format,
+    quiet,
+    chatty: !quiet && io.stderr.isTTY === true,
+    connect: async () => {
+      const connection = await connect({ demo: globals.demo === true, env: io.env, logger });
+      if (connection.sourceNote && !quiet) io.stderr.write(`[source: ${connection.sourceNote}]\n`);
+      return connection;
+    },
+  };
+}
+
+function contextFor(run: CommandRun, connection: Connection, operation: string): OperationContext {
+  return {
+    client: connection.client,
+    logger: run.logger.child({ operation }),
+    signal: run.io.signal,
+    onProgress: run.chatty
+      ? (update) =>
+          run.io.stderr.write(
+            `\r\x1b[2K${update.message ?? ''}${update.total ? ` (${update.progress}/${update.total})` : ''}`,
+          )
+      : undefined,
+  };
+}
+
+async function runOperation(
+  spec: CommandSpec,
+  input: unknown,
+  globals: Record<string, string | boolean | undefined>,
+  run: CommandRun,
+  connection: Connection,
+): Promise<number> {
+  const { operation } = spec;
+  const { catalog, io, format } = run;
+  const ctx = contextFor(run, connection, operation.name);
+  if (operation.kind === 'read') {
+    if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
+    const result = await catalog.run(operation.name, ctx, input);
+    await writeOut(io.stdout, renderAny(result, format, isPaged(operation)));
+    return EXIT.ok;
+  }
+
+  const preview = await catalog.preview(operation.name, ctx, input);
+  if (globals['dry-run'] === true) {
+    await writeOut(io.stdout, format === 'table' ? previewText(preview) : renderResult(preview, format));
+    return EXIT.ok;
+  }
+  if (!preview.willChange) {
+    if (!run.quiet) io.stderr.write(`Nothing to do: ${preview.summary}\n`);
+    await writeOut(io.stdout, renderResult({ changed: false, preview }, format));
+    return EXIT.ok;
+  }
+  if (globals.yes !== true) {
+    io.stderr.write(previewText(preview));
+    if (!io.stdin.isTTY) {
+      io.stderr.write(
+        `sumo-ops: not confirmed, nothing changed: stdin is not a terminal, so there is no one to ask. Add --yes to go ahead, or --dry-run to preview only.\n`,
+      );
+      return EXIT.usage;
+    }
+    if (!(await ask(io, `${operation.title}? [y/N] `))) {
+      io.stderr.write('Not confirmed; nothing changed.\n');
+      return EXIT.usage;
+    }
+  } else if (!run.quiet) io.stderr.write(previewText(preview));
+  const result = await catalog.run(operation.name, contextFor(run, connection, operation.name), input, {
+    confirmed: true,
+  });
+  if (run.chatty) io.stderr.write('\n');
+  await writeOut(io.stdout, renderResult(result, format));
+  return partial(result) ? EXIT.partial : EXIT.ok;
+}
+
+/** A bulk run where some items failed or were refused. */
+function partial(result: unknown): boolean {
+  const counts = (result as { counts?: { failed?: unknown; refused?: unknown } } | null)?.counts;
+  return Number(counts?.failed ?? 0) > 0 || Number(counts?.refused ?? 0) > 0;
+}
+
+async function ask(io: Io, question: string): Promise<boolean> {
+  const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+  try {
+    const answer = await prompt.question(question, { signal: io.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+/** The preview for a person: what would happen, warnings, and the affected objects. */
+export function previewText(preview: { summary: string; warnings?: string[]; details?: unknown }): string {
+  const lines = [preview.summary, ...(preview.warnings ?? []).map((warning) => `warning: ${warning}`)];
+  let details = '';
+  const { details: shown } = preview;
+  if (Array.isArray(shown))
+    details =
+      renderTable(shown.slice(0, 20)) + (shown.length > 20 ? `… and ${shown.length - 20} more\n` : '');
+  else if (shown && typeof shown === 'object') {
+    // Lists inside the details (the collectors that would go) read best as tables of their own.
+    const entries = Object.entries(shown as Record<string, unknown>);
+    const lists = entries.filter(([, value]) => Array.isArray(value) && value.length > 0);
+    details = renderObject(Object.fromEntries(entries.filter(([, value]) => !Array.isArray(value))));
+    for (const [key, value] of lists) {
+      const items = value as unknown[];
+      details += `${key}:\n${renderTable(items.slice(0, 20))}${items.length > 20 ? `… and ${items.length - 20} more\n` : ''}`;
+    }
+  }
+  return `${lines.join('\n')}\n${details}`;
+}
+
+/** A page answer shows its items in row formats; JSON keeps the whole page (nextOffset included). */
+function renderAny(result: unknown, format: OutputFormat, paged: boolean): string {
+  if (!paged || format === 'json') return renderResult(result, format);
+  return renderItems((result as { items: unknown[] }).items, format);
+}
+
+/** Every page, written as it arrives: memory holds one page. */
+async function pageAll(
+  spec: CommandSpec,
+  input: unknown,
+  run: CommandRun,
+  ctx: OperationContext,
+): Promise<number> {
+  const writer = new ItemWriter(run.io.stdout, run.format);
+  let offset: number | null = 0;
+  let count = 0;
+  while (offset !== null) {
+    const page = (await run.catalog.run(spec.operation.name, ctx, {
+      ...(input as Record<string, unknown>),
+      offset,
+    })) as { items: unknown[]; nextOffset: number | null; total?: number };
+    await writer.page(page.items);
+    count += page.items.length;
+    if (run.chatty) run.io.stderr.write(`\r\x1b[2K${count}${page.total ? `/${page.total}` : ''} items`);
+    offset = page.nextOffset;
+  }
+  if (run.chatty) run.io.stderr.write('\n');
+  await writer.end();
+  return EXIT.ok;
+}
