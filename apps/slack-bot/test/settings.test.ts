@@ -82,4 +82,35 @@ describe('loadSlackSettings', () => {
     });
     expect(redactText('a registered-signing-secret b')).not.toContain('registered-signing-secret');
   });
+
+  it('reads the shared-state settings, in memory without SUMO_OPS_REDIS_URL', () => {
+    const base = { ...SUMO, SLACK_BOT_TOKEN: 'xoxb-a-b', SLACK_SIGNING_SECRET: 'shared-state-secret' };
+    expect(loadSlackSettings(base).state).toMatchObject({ redisUrl: undefined, keyPrefix: 'sumo-ops:' });
+    expect(
+      loadSlackSettings({
+        ...base,
+        SUMO_OPS_REDIS_URL: 'redis://127.0.0.1:6379/2',
+        SUMO_OPS_KEY_PREFIX: 'team-a:',
+        SUMO_OPS_RATE_KEY: 'ops-user',
+      }).state,
+    ).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379/2', keyPrefix: 'team-a:', rateKey: 'ops-user' });
+  });
+
+  it('refuses bad SUMO_OPS_* settings with the other problems, naming each variable, never the Redis password', () => {
+    const found = problems({
+      ...SUMO,
+      SLACK_SIGNING_SECRET: 'shared-state-secret',
+      SUMO_OPS_REDIS_URL: 'http://ops:redis-pass-word-9@127.0.0.1:6379',
+      SUMO_OPS_KEY_PREFIX: 'has space',
+      SUMO_OPS_CONFIRMATION_SECRET: 'short',
+    }).join('\n');
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SUMO_OPS_REDIS_URL',
+      'SUMO_OPS_KEY_PREFIX',
+      'SUMO_OPS_CONFIRMATION_SECRET',
+    ])
+      expect(found).toContain(name);
+    expect(found).not.toContain('redis-pass-word-9');
+  });
 });
