@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type AnyOperation, OperationInputError } from '@sumo-ops/core';
+import { type AnyOperation, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
 import { z } from 'zod';
 import { type CommandSpec, FLAG_ALIASES, inputShape, kebabCase } from './commands.js';
 
@@ -404,12 +404,12 @@ export function coerce(schema: z.ZodType, word: string): unknown {
 
 /** The operation's schema has the last word; its problems are told by flag name. */
 export function validateInput(
+  catalog: OperationCatalog,
   spec: CommandSpec,
-  parse: (raw: unknown) => unknown,
   raw: Record<string, unknown>,
 ): unknown {
   try {
-    return parse(raw);
+    return catalog.parseInput(spec.operation.name, raw);
   } catch (error) {
     if (!(error instanceof OperationInputError)) throw error;
     throw new UsageError(

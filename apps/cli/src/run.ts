@@ -117,7 +117,7 @@ async function dispatch(
     return EXIT.ok;
   }
   const run = prepare(parsed.globals, io, catalog);
-  const input = validateInput(spec, (raw) => catalog.parseInput(spec.operation.name, raw), parsed.raw);
+  const input = validateInput(catalog, spec, parsed.raw);
   const connection = await run.connect();
   try {
     return await runOperation(spec, input, parsed.globals, run, connection);

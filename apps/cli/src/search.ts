@@ -37,11 +37,7 @@ export async function runSearchCommand(
   if (kind === undefined && globals.out !== undefined) {
     throw new UsageError('--out writes streamed rows: add --messages or --records.');
   }
-  const input = validateInput(
-    spec,
-    (raw) => run.catalog.parseInput(spec.operation.name, raw),
-    parsed.raw,
-  ) as {
+  const input = validateInput(run.catalog, spec, parsed.raw) as {
     query: string;
   } & Record<string, unknown>;
   if (kind === undefined) return summary(spec, input, run);
