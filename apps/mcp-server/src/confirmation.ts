@@ -49,9 +49,8 @@ export interface ConfirmationTokensOptions {
    */
   backend?: StateBackend;
   /**
-   * The signing key, or how to get the one every replica agrees on. Default: a random key that
-   * lives only in this process. A loader that throws `SharedStateUnavailableError` is asked again
-   * on the next issue or redeem.
+   * The signing key, or how to get the one every replica agrees on (asked for every token).
+   * Default: a random key that lives only in this process.
    */
   secret?: string | (() => Promise<string>);
 }
@@ -81,7 +80,7 @@ export class ConfirmationTokens {
     else this.#key = secret === undefined ? randomBytes(32) : Buffer.from(secret);
   }
 
-  /** Whether the signing key is known; tries to fetch it once more if not. */
+  /** Whether a signing key is known, reading the shared one if it can. */
   async ready(): Promise<boolean> {
     try {
       await this.#signingKey();
@@ -137,11 +136,19 @@ export class ConfirmationTokens {
     return first ? { ok: true } : { ok: false, reason: 'used' };
   }
 
+  /**
+   * A shared key is read again for every token: if Redis lost its data, the record of redeemed
+   * tokens went with it, and the new key it gets makes every token issued before unusable too.
+   * While Redis is unreachable the last key read still signs previews.
+   */
   async #signingKey(): Promise<Buffer> {
-    if (this.#key) return this.#key;
-    const loaded = Buffer.from(await (this.#loadKey as () => Promise<string>)());
-    this.#key = loaded;
-    return loaded;
+    if (!this.#loadKey) return this.#key as Buffer;
+    try {
+      this.#key = Buffer.from(await this.#loadKey());
+    } catch (error) {
+      if (!this.#key || !isSharedStateUnavailable(error)) throw error;
+    }
+    return this.#key;
   }
 }
 

@@ -55,6 +55,23 @@ Environment:
                             loopback; enforced whenever set.
   LOG_LEVEL                 debug, info, warn, error or silent (default: info). Logs go to stderr.
 
+Shared state, for several processes on one access key (optional; without it all state stays in
+this process, as one process needs):
+  SUMO_OPS_REDIS_URL        redis://[user:password@]host[:port][/db] (rediss:// for TLS). Replicas
+                            then share the rate budget, accept a confirmation token once across all
+                            of them, and serve HTTP without sessions (any replica answers any request).
+  SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default: sumo-ops:), for several installs on
+                            one Redis.
+  SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id); set it alike
+                            where several access ids belong to one Sumo user.
+  SUMO_OPS_CONFIRMATION_SECRET
+                            Signs confirmation tokens, the same on every replica (32+ characters).
+                            Default with Redis: one generated once and kept there. Ignored without
+                            Redis: tokens then stop working when the process stops.
+
+SIGTERM, SIGINT or the client closing stdin: new calls are refused, calls in flight get 5 s to
+finish, search jobs only this process can continue are deleted, and the process exits.
+
 Write and destructive tools never act on their first call: they preview, then act only after the
 user confirms (a form in clients that support elicitation, otherwise a single-use confirmationToken
 bound to the exact arguments, valid ${CONFIRMATION_TTL_TEXT}).

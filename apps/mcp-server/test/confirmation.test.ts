@@ -160,21 +160,54 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
     await own.stop();
   });
 
-  it('refuses to redeem (without using the token up), and redeems once Redis is back', async () => {
+  it('refuses to redeem while Redis is down, without using the token up', async () => {
     const backend = await redisBackend(own.url, 'outage-redeem:');
     const tokens = new ConfirmationTokens({
       backend,
       secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
     });
     const { token } = await tokens.issue('delete_collector', { id: 7 });
+    const client = await redisBackend(own.url, 'outage-redeem:');
+    // Down for the replica only (a network partition): Redis keeps its data.
+    const unreachable = new RedisBackend({
+      url: 'redis://127.0.0.1:1',
+      keyPrefix: 'outage-redeem:',
+      logger: silentLogger,
+      commandTimeoutMs: 300,
+    });
+    opened.push(unreachable);
+    const partitioned = new ConfirmationTokens({
+      backend: unreachable,
+      secret: async () => (await client.get('secret:mcp-confirmation')) as string,
+    });
+    await expect(partitioned.redeem('delete_collector', { id: 7 }, token)).rejects.toBeInstanceOf(
+      SharedStateUnavailableError,
+    );
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
+  });
+
+  it('refuses tokens issued before Redis lost its data (the record of used ones went with it)', async () => {
+    const backend = await redisBackend(own.url, 'data-loss:');
+    const tokens = new ConfirmationTokens({
+      backend,
+      secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
+    });
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
     await own.stop();
     await expect(tokens.redeem('delete_collector', { id: 7 }, token)).rejects.toBeInstanceOf(
       SharedStateUnavailableError,
     );
+    // Previews keep working on the last key read.
+    await expect(tokens.issue('delete_collector', { id: 8 })).resolves.toMatchObject({ token: /^v1\./ });
     await own.start();
     expect(await backend.ready(10_000)).toBe(true);
-    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
-    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: false, reason: 'used' });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+    const fresh = await tokens.issue('delete_collector', { id: 7 });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, fresh.token)).toEqual({ ok: true });
   });
 
   it('issues no token while the shared key is unknown and unreachable, and issues once Redis is back', async () => {

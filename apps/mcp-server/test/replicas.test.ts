@@ -88,7 +88,7 @@ describe('sumo-ops-mcp replicas sharing Redis', () => {
     }
   });
 
-  it('keeps reading while Redis is down, refuses to redeem without writing, and redeems once it is back', async () => {
+  it('keeps reading while Redis is down, refuses to redeem without writing, and confirms again once it is back', async () => {
     const name = 'made-after-an-outage';
     const token = await preview(clientA, name);
     const posts = callsTo(sim, 'POST /v1/collectors');
@@ -107,21 +107,64 @@ describe('sumo-ops-mcp replicas sharing Redis', () => {
     } finally {
       await redis.start();
     }
-    // The replicas reconnect by themselves; until then the token keeps being refused, not used up.
+    // The replicas reconnect by themselves. Redis came back empty (no persistence): the record of
+    // redeemed tokens is gone, and so is the key, so tokens from before are refused, not replayable.
+    // Until a replica has reconnected, the old token is refused as unavailable (not used up).
     await vi.waitFor(
       async () => {
-        const redeemed = await callTool(clientB, 'create_hosted_collector', {
-          name,
-          confirmationToken: token,
-        });
-        expect(redeemed.structuredContent, textOf(redeemed)).toMatchObject({ status: 'completed' });
+        for (const client of [clientA, clientB]) {
+          const old = await callTool(client, 'create_hosted_collector', { name, confirmationToken: token });
+          expect(errorCode(old)).toBe('confirmation.mismatch');
+        }
       },
       { timeout: 15_000, interval: 300 },
     );
+    expect(callsTo(sim, 'POST /v1/collectors')).toBe(posts);
+
+    const fresh = await preview(clientA, name);
+
+    const redeemed = await callTool(clientB, 'create_hosted_collector', { name, confirmationToken: fresh });
+    expect(redeemed.structuredContent, textOf(redeemed)).toMatchObject({ status: 'completed' });
     expect(sim.org.collectorByName(name)).toBeDefined();
     expect(callsTo(sim, 'POST /v1/collectors')).toBe(posts + 1);
-    const again = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: token });
+    const again = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: fresh });
     expect(errorCode(again)).toBe('confirmation.used');
+  });
+
+  it('previews without issuing a token on a replica that started while Redis was down, until Redis is back', async () => {
+    const name = 'made-by-a-late-replica';
+    await redis.stop();
+    let late: HttpReplica | undefined;
+    let client: Client | undefined;
+    try {
+      late = await startHttpReplica(
+        sumoEnv(sim, { SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: 'replicas-test:' }),
+      );
+      client = await httpClient(late.mcpUrl);
+      const listed = await callTool(client, 'list_collectors', { limit: 2 });
+      expect(listed.isError, textOf(listed)).toBeFalsy();
+      const first = await callTool(client, 'create_hosted_collector', { name });
+      expect(first.isError).toBe(true);
+      expect(errorCode(first)).toBe('state.unavailable');
+      expect(textOf(first)).toMatch(
+        /Confirmations are unavailable right now, so no confirmationToken was issued/,
+      );
+      expect(textOf(first)).toContain(name);
+
+      await redis.start();
+      // Once it reconnects it fetches the key the other replicas use: its token works on replica A.
+      const token = await vi.waitFor(() => preview(client as Client, name), {
+        timeout: 15_000,
+        interval: 300,
+      });
+      const onA = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: token });
+      expect(onA.structuredContent, textOf(onA)).toMatchObject({ status: 'completed' });
+    } finally {
+      if (!redis.running) await redis.start();
+      await client?.close();
+      late?.child.kill('SIGTERM');
+      await late?.exited(10_000);
+    }
   });
 });
 

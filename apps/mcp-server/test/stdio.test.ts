@@ -95,6 +95,19 @@ describe('the sumo-ops-mcp binary over stdio', () => {
     expect(stderr).toMatch(/--demo/);
   });
 
+  it('refuses to start with bad shared-state settings, naming each variable and never the password', async () => {
+    const { code, stdout, stderr } = await run(['--demo'], {
+      SUMO_OPS_REDIS_URL: 'http://ops:hunter2-redis-password@127.0.0.1:6379',
+      SUMO_OPS_CONFIRMATION_SECRET: 'short',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/SUMO_OPS_REDIS_URL starts with "http:\/\/": use redis:\/\/ or rediss:\/\//);
+    expect(stderr).toMatch(/SUMO_OPS_CONFIRMATION_SECRET is too short/);
+    expect(stderr).not.toContain('hunter2-redis-password');
+    expect(stderr).not.toMatch(/--demo/);
+  });
+
   it('refuses to serve HTTP beyond loopback without MCP_HTTP_TOKEN', async () => {
     const { code, stderr } = await run(['--demo', '--transport', 'http', '--host', '0.0.0.0', '--port', '0']);
     expect(code).toBe(1);
@@ -125,6 +138,10 @@ describe('the sumo-ops-mcp binary over stdio', () => {
       'SUMO_API_URL',
       'MCP_HTTP_TOKEN',
       'LOG_LEVEL',
+      'SUMO_OPS_REDIS_URL',
+      'SUMO_OPS_KEY_PREFIX',
+      'SUMO_OPS_RATE_KEY',
+      'SUMO_OPS_CONFIRMATION_SECRET',
     ]) {
       expect(stdout).toContain(word);
     }
