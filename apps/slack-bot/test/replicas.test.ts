@@ -217,6 +217,43 @@ describe('two bot replicas sharing one Redis', () => {
     expect(threadPosts()).toHaveLength(1);
     expectNoSecrets(b.h.everythingSent());
   });
+  it('post a follow-up once when its watcher is cut off from Redis: the other replica takes over, the cut-off one stays quiet', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    try {
+      const a = await replica(proxy.url);
+      const b = await replica();
+      const collector = sim.org
+        .collectors()
+        .find(
+          (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
+        );
+      if (!collector) throw new Error('no upgradable collector');
+      sim.org.setUpgradeOutcome(collector.id, 'succeed');
+      const threadTs = '1700000000.787878';
+      const threadPosts = () =>
+        slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs);
+
+      const id = await confirmationOn(a, `upgrade ${collector.id}`);
+      await doneOn((await confirmClick(a, id, threadTs)).responseUrl);
+      await slack.waitFor(() => a.h.bot.context.followUps.watching.length === 1);
+
+      // A keeps watching but can no longer renew its lease: to the others it looks crashed.
+      await proxy.cut();
+      await slack.waitFor(() =>
+        b.h.bot.context.followUps.watching.some((record) => record.threadTs === threadTs),
+      );
+      sim.clock.advance(4 * 60_000);
+      const post = await slack.waitFor(() => threadPosts()[0]);
+      expect(textOf(post.args)).toContain('succeeded');
+
+      await proxy.start();
+      await slack.waitFor(() => a.h.bot.context.followUps.watching.length === 0);
+      expect(threadPosts()).toHaveLength(1);
+    } finally {
+      await Promise.all([...running].map((r) => r.close()));
+      await proxy.cut();
+    }
+  });
 });
 
 describe('Redis unreachable', () => {
