@@ -387,8 +387,8 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     description:
       'Stops a search job started by run_search or start_search and deletes it with its results. Call it when you are done with a job that run_search kept or start_search started: the organisation may have only 200 active search jobs. Costs 1 API call.',
     // `read`, not `write`: the registry only knows jobs this process (or, with shared state, a
-    // replica of this install) created, so this can delete nothing but our own transient search — the same cleanup run_search does by itself at the end
-    // of every call. It changes nothing in the organisation, a read-only deployment that may start
+    // replica of this install) created, so this can delete nothing but our own transient search —
+    // the same cleanup run_search does by itself at the end of every call. It changes nothing in the organisation, a read-only deployment that may start
     // searches must be able to stop them, and a confirmation prompt for freeing one's own search
     // would only teach people to click "yes" without reading.
     kind: 'read',

@@ -108,15 +108,20 @@ export class SearchJobRegistry {
   readonly #inFlight = new Set<SearchJob>();
   readonly #clients = new Map<string, SumoClient>();
   #shared: Shared | undefined;
-  #stopped = false;
 
   /**
    * Shares kept jobs through `backend` (the front ends pass `stores.backend` when
-   * `stores.shared`). Call once, at start; `shutdown()` stops the sweep it starts.
+   * `stores.shared`), from now until `shutdown()`. Calling it again with the same backend only
+   * adds `clients`; another backend needs a `shutdown()` first.
    */
   useBackend(backend: StateBackend, options: SharedSearchJobsOptions = {}): void {
-    if (this.#shared) throw new Error('SearchJobRegistry.useBackend() was already called');
     for (const client of options.clients ?? []) this.#remember(client);
+    if (this.#shared?.backend === backend) return;
+    if (this.#shared) {
+      throw new Error(
+        'This SearchJobRegistry already shares its jobs through another backend: call shutdown() first, or give each runtime its own registry (createSearchOperations({ registry })).',
+      );
+    }
     const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     const timer = setInterval(() => void this.#sweepOnce(), options.sweepMs ?? Math.floor(leaseTtlMs / 3));
     timer.unref();
@@ -146,7 +151,7 @@ export class SearchJobRegistry {
     const held: Held = { job };
     this.#jobs.set(key, held);
     const shared = this.#shared;
-    if (!shared || this.#stopped) return;
+    if (!shared) return;
     // Shared from the start, so a keep-alive status during registration is recorded too.
     const handle = newHandle(memberOf(key), 0, Number.POSITIVE_INFINITY);
     held.shared = handle;
@@ -287,12 +292,12 @@ export class SearchJobRegistry {
    * only this process can continue are deleted: those of operation calls still running and, without
    * a shared backend, every kept job. Kept jobs registered in a shared backend stay: their
    * keep-alive leases are released so another replica keeps them alive and serves them. Call it
-   * before closing the stores (releasing needs the backend). Afterwards the registry takes no
-   * jobs over and registers none.
+   * before closing the stores (releasing needs the backend). Afterwards the registry is as if
+   * `useBackend` had never been called: it takes no job over and registers none.
    */
   async shutdown(): Promise<SearchJobsShutdown> {
-    this.#stopped = true;
     const shared = this.#shared;
+    this.#shared = undefined;
     if (shared) {
       clearInterval(shared.timer);
       await shared.sweeping;
@@ -385,7 +390,7 @@ export class SearchJobRegistry {
 
   #sweepOnce(): Promise<void> {
     const shared = this.#shared;
-    if (!shared || this.#stopped || shared.sweeping) return shared?.sweeping ?? Promise.resolve();
+    if (!shared || shared.sweeping) return shared?.sweeping ?? Promise.resolve();
     shared.sweeping = this.#sweep(shared).finally(() => {
       shared.sweeping = undefined;
     });
@@ -414,7 +419,8 @@ export class SearchJobRegistry {
   }
 
   async #each(shared: Shared, member: string, step: () => Promise<void>): Promise<void> {
-    if (this.#stopped) return;
+    // A shutdown during the sweep: leave the rest to the replicas that go on.
+    if (this.#shared !== shared) return;
     try {
       await step();
     } catch (error) {
@@ -478,9 +484,14 @@ export class SearchJobRegistry {
     if (!client) return;
     const taken = new Lease(shared.backend, keeperKey(member), shared.leaseTtlMs);
     if (!(await taken.acquire())) return;
-    const target = held ?? (await this.#rebuild(shared, client, member, record));
-    if (held) await this.#sync(shared, held);
-    if (!target.shared || this.#stopped) {
+    const target = await (held
+      ? this.#sync(shared, held).then(() => held)
+      : this.#rebuild(shared, client, member, record)
+    ).catch(async (error: unknown) => {
+      await taken.release();
+      throw error;
+    });
+    if (!target.shared || target.shared.lease || this.#shared !== shared) {
       await taken.release();
       return;
     }
