@@ -1,6 +1,8 @@
 import {
+  isOutcomeUnknown,
   OperationError,
   OperationInputError,
+  OUTCOME_UNKNOWN,
   redactText,
   SearchJobError,
   SearchRequestError,
@@ -100,6 +102,13 @@ function explainCode(code: string, message: string, details: Record<string, unkn
 function explainApi(error: SumoApiError): ExplainedError {
   const base = error.requestId ? `${error.message} (request id ${error.requestId})` : error.message;
   const withHint = (hint: string) => ({ code: error.code, text: `${base}\n${hint}` });
+  if (isOutcomeUnknown(error)) {
+    return {
+      code: OUTCOME_UNKNOWN,
+      text: `${base}\nThe request reached Sumo Logic but no usable answer came back, so whether it took effect is UNKNOWN. Do not simply call the tool again, or it may happen twice: first check with a read tool (get_… or list_…) whether the change is there.`,
+      details: { outcome: 'unknown', apiCode: error.code },
+    };
+  }
   if (error.code === 'client.wrong.deployment') {
     return withHint(
       'This is a server setting, not an argument: the person running this server must change SUMO_DEPLOYMENT (or SUMO_API_URL) as described and restart it. Retrying will not help.',

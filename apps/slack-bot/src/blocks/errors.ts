@@ -1,4 +1,10 @@
-import { isSumoApiError, OperationError, OperationInputError, redactText } from '@sumo-ops/core';
+import {
+  isOutcomeUnknown,
+  isSumoApiError,
+  OperationError,
+  OperationInputError,
+  redactText,
+} from '@sumo-ops/core';
 import type { Reply } from './help.js';
 import type { Block } from './limits.js';
 import { code, context, escapeMrkdwn, section } from './text.js';
@@ -7,6 +13,11 @@ import { code, context, escapeMrkdwn, section } from './text.js';
 export function describeError(error: unknown): string {
   if (isSumoApiError(error)) {
     const request = error.requestId ? ` (request id ${error.requestId})` : '';
+    if (isOutcomeUnknown(error)) {
+      return redactText(
+        `No usable answer came back from Sumo Logic (${error.message}${request}), so whether it took effect is unknown. Check with a read command (e.g. \`/sumo collector <name>\`, \`/sumo collectors\` or \`/sumo sources <collector>\`) before trying again, or it may happen twice.`,
+      );
+    }
     return redactText(`Sumo Logic answered ${error.status} ${error.code}: ${error.message}${request}`);
   }
   if (error instanceof OperationError) return redactText(`${error.message} (${error.code})`);
@@ -17,11 +28,15 @@ export function describeError(error: unknown): string {
 
 export function errorMessage(what: string, error: unknown): Reply {
   const reason = describeError(error);
+  // "Failed" would invite a retry of something that may have happened: say it is unknown.
+  const [icon, verdict] = isOutcomeUnknown(error)
+    ? [':warning:', 'may or may not have happened']
+    : [':x:', 'failed'];
   return {
-    text: `${what} failed: ${reason}`,
+    text: `${what} ${verdict}: ${reason}`,
     blocks: [
       section(
-        `:x: ${what.startsWith('/') ? code(what) : `*${escapeMrkdwn(what)}*`} failed.\n${escapeMrkdwn(reason)}`,
+        `${icon} ${what.startsWith('/') ? code(what) : `*${escapeMrkdwn(what)}*`} ${verdict}.\n${escapeMrkdwn(reason)}`,
       ),
     ],
   };
