@@ -9,6 +9,7 @@ import {
   RedisBackend,
   type Stores,
   SumoClient,
+  searchJobRegistry,
   type Toolset,
 } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
@@ -166,10 +167,15 @@ export async function connectSumo(options: {
   // A moment to connect, so the first calls use the shared budget and the confirmation key can be
   // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
   if (stores.backend instanceof RedisBackend) await stores.backend.ready();
-  // TODO(issue 9, lead): when core's searchJobRegistry gains useBackend, add `if (stores.shared) searchJobRegistry.useBackend(stores.backend);` here.
   const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
+  // Kept search jobs go to shared state too, so any replica can continue them.
+  const shareSearchJobs = (client: SumoClient) => {
+    if (stores.shared)
+      searchJobRegistry.useBackend(stores.backend, { clients: [client], logger: options.logger });
+  };
   if (config) {
     const client = new SumoClient({ config, logger: options.logger, ...shared });
+    shareSearchJobs(client);
     return {
       client,
       stores,
@@ -194,6 +200,7 @@ export async function connectSumo(options: {
     rateLimits: DEMO_LIMITS,
     ...shared,
   });
+  shareSearchJobs(client);
   options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: simulator.apiUrl });
   return {
     client,

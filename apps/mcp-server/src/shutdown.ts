@@ -22,8 +22,8 @@ export interface ShutdownSteps {
 /**
  * Stops taking work, lets calls in flight finish (for a bounded time, then aborts them, which
  * deletes the search jobs they started), deletes the kept search jobs that only this process can
- * continue, then closes the client and the shared state (releasing rate-limit leases). Logs one
- * line saying what was cleaned up.
+ * continue (with shared state, kept jobs stay for other replicas), then closes the client and the
+ * shared state (releasing rate-limit leases). Logs one line saying what was cleaned up.
  */
 export async function shutDown(steps: ShutdownSteps): Promise<void> {
   const started = Date.now();
@@ -33,15 +33,20 @@ export async function shutDown(steps: ShutdownSteps): Promise<void> {
   // The SDK sends a finished call's answer a few promise turns after the call settles.
   await new Promise((resolve) => setImmediate(resolve));
   await steps.closeTransport().catch(() => undefined);
-  // TODO(issue 9, lead): when searchJobRegistry gains useBackend/shutdown, call its shutdown method here when connection.stores.shared, so kept jobs stay for other replicas.
-  const keptJobs = searchJobRegistry.list().length;
-  await searchJobRegistry.closeAll();
+  // Before the stores close: handing kept jobs to other replicas releases leases in Redis.
+  const searches = await searchJobRegistry.shutdown().catch((error: unknown) => {
+    steps.logger.warn('search jobs could not all be cleaned up', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return undefined;
+  });
   await steps.connection.close();
   steps.logger.info('shut down', {
     reason: steps.reason,
     callsFinished: calls.finished,
     callsAborted: calls.aborted,
-    searchJobsDeleted: keptJobs,
+    searchJobsDeleted: searches?.deleted,
+    searchJobsLeftForReplicas: searches?.leftForReplicas,
     ms: Date.now() - started,
   });
 }

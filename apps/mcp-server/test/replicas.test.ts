@@ -27,7 +27,12 @@ let clientB: Client;
 
 beforeAll(async () => {
   requireBuiltBin();
-  sim = await startSimulator({ org: { collectors: 12 }, rateLimit: { perSecond: 50, concurrent: 10 } });
+  sim = await startSimulator({
+    org: { collectors: 12 },
+    rateLimit: { perSecond: 50, concurrent: 10 },
+    // Searches take minutes: 200,000 messages scanned at 1,000 a second.
+    search: { corpusSize: 200_000, gatheringSpeed: 1_000 },
+  });
   redis = await startRedisServer();
   const env = sumoEnv(sim, { SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: 'replicas-test:' });
   [a, b] = await Promise.all([startHttpReplica(env), startHttpReplica(env)]);
@@ -165,6 +170,32 @@ describe('sumo-ops-mcp replicas sharing Redis', () => {
       late?.child.kill('SIGTERM');
       await late?.exited(10_000);
     }
+  });
+
+  it('leaves a kept search job to the other replicas on SIGTERM, and another replica continues it', async () => {
+    const leaving = await startHttpReplica(
+      sumoEnv(sim, { SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: 'replicas-test:' }),
+    );
+    const client = await httpClient(leaving.mcpUrl);
+    const kept = await callTool(client, 'run_search', { query: 'error', from: '-24h', timeBudgetSeconds: 1 });
+    expect(kept.structuredContent, textOf(kept)).toMatchObject({ jobKept: true, done: false });
+    const { jobId } = kept.structuredContent as { jobId: string };
+    await client.close();
+    const deletes = callsTo(sim, 'DELETE /v1/search/jobs/:id');
+
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exited(10_000)).toBe(0);
+    expect(leaving.stderr()).toMatch(
+      /"msg":"shut down".*"searchJobsDeleted":0,"searchJobsLeftForReplicas":1/,
+    );
+    expect(sim.search.activeJobCount()).toBe(1);
+    expect(callsTo(sim, 'DELETE /v1/search/jobs/:id')).toBe(deletes);
+
+    const status = await callTool(clientB, 'get_search_status', { jobId });
+    expect(status.isError, textOf(status)).toBeFalsy();
+    const cancelled = await callTool(clientB, 'cancel_search', { jobId });
+    expect(cancelled.structuredContent, textOf(cancelled)).toMatchObject({ deleted: true });
+    expect(sim.search.activeJobCount()).toBe(0);
   });
 });
 
