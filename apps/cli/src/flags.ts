@@ -412,15 +412,18 @@ export function validateInput(
     return catalog.parseInput(spec.operation.name, raw);
   } catch (error) {
     if (!(error instanceof OperationInputError)) throw error;
-    throw new UsageError(
-      error.problems
-        .map((problem) => {
-          const [top, ...rest] = problem.field.split('.');
-          const flag = top ? `--${kebabCase(top)}${rest.length > 0 ? ` (${rest.join('.')})` : ''}` : 'input';
-          const value = top && rest.length === 0 ? raw[top] : undefined;
-          return `${flag}: ${problem.message}${typeof value === 'string' ? ` (got "${value}")` : ''}`;
-        })
-        .join('\n'),
-    );
+    throw new UsageError(inputErrorText(error, raw));
   }
+}
+
+/** `--alive-before-days: Too small … (got "0")`: each problem by the flag that set the field. */
+export function inputErrorText(error: OperationInputError, raw: Record<string, unknown> = {}): string {
+  return error.problems
+    .map((problem) => {
+      const [top, ...rest] = problem.field.split('.');
+      const flag = top ? `--${kebabCase(top)}${rest.length > 0 ? ` (${rest.join('.')})` : ''}` : 'input';
+      const value = top && rest.length === 0 ? raw[top] : undefined;
+      return `${flag}: ${problem.message}${typeof value === 'string' ? ` (got "${value}")` : ''}`;
+    })
+    .join('\n');
 }

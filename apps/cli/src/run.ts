@@ -16,6 +16,7 @@ import { bashCompletion, SHELLS, zshCompletion } from './completion.js';
 import { type Connection, connect } from './connect.js';
 import { EXIT } from './exit.js';
 import {
+  inputErrorText,
   isPaged,
   OUTPUT_FORMATS,
   type OutputFormat,
@@ -67,7 +68,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     if (io.signal.aborted) return EXIT.interrupted;
     if (error instanceof OperationInputError) {
-      say(error.message);
+      say(inputErrorText(error));
       return EXIT.usage;
     }
     say(redactText(error instanceof Error ? error.message : String(error)));
@@ -122,7 +123,7 @@ async function dispatch(
   try {
     return await runOperation(spec, input, parsed.globals, run, connection);
   } finally {
-    await searchJobRegistry.closeAll();
+    await searchJobRegistry.shutdown();
     await connection.close();
   }
 }

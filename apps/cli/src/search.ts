@@ -83,7 +83,7 @@ async function summary(spec: CommandSpec, input: unknown, run: CommandRun): Prom
     );
     return EXIT.ok;
   } finally {
-    await searchJobRegistry.closeAll();
+    await searchJobRegistry.shutdown();
     await connection.close();
   }
 }
@@ -152,7 +152,7 @@ async function exportRows(
       signal: io.signal,
       onClosed: (closed, reason) => searchJobRegistry.closed(closed, reason),
     });
-    searchJobRegistry.add(job);
+    searchJobRegistry.track(job);
     try {
       let rows = 0;
       const result = await exportSearchResults(job, output, {
@@ -186,7 +186,7 @@ async function exportRows(
     }
   } finally {
     if (output !== io.stdout && !output.writableFinished) output.destroy();
-    await searchJobRegistry.closeAll();
+    await searchJobRegistry.shutdown();
     await connection.close();
   }
 }
