@@ -1,5 +1,11 @@
-export { CONFIRMATION_TTL_MS, ConfirmationTokens, canonicalJson, type RedeemResult } from './confirmation.js';
-export { type ExplainedError, explainError } from './errors.js';
+export {
+  CONFIRMATION_TTL_MS,
+  ConfirmationTokens,
+  canonicalJson,
+  createConfirmationTokens,
+  type RedeemResult,
+} from './confirmation.js';
+export { type ExplainedError, explainError, ServerShuttingDownError } from './errors.js';
 export {
   HEALTH_PATH,
   HttpSecurityError,
@@ -22,6 +28,7 @@ export {
   connectSumo,
   createSumoOpsMcp,
   DEMO_SOURCE_NOTE,
+  type DrainResult,
   SERVER_NAME,
   SERVER_VERSION,
   type SumoConnection,
@@ -29,7 +36,8 @@ export {
   type SumoOpsMcpOptions,
 } from './runtime.js';
 export type { SdkServer } from './sdk-adapter.js';
-export { serveStdio } from './stdio.js';
+export { SHUTDOWN_DEADLINE_MS, SHUTDOWN_GRACE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
+export { type StdioSession, serveStdio, startStdio } from './stdio.js';
 export type * from './tool-types.js';
 export {
   annotationsFor,
