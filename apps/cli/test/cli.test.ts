@@ -218,7 +218,7 @@ describe('search', () => {
 
   it('deletes the job when the reader closes the pipe (| head -1)', async () => {
     const result = await runShell(
-      'sumo-ops search "*" --from=-3h --messages | head -1; echo "sumo-ops exited ${PIPESTATUS[0]}" >&2',
+      'sumo-ops search "*" --from=-3h --messages | head -1; echo "sumo-ops exited $PIPESTATUS" >&2',
       env,
     );
     expect(result.code, result.stderr).toBe(0);
