@@ -90,6 +90,22 @@ describe('/sumo search', () => {
     for (const row of rows) expect(row.split(',')).toHaveLength(header.split(',').length);
   });
 
+  it('escapes CSV cells a spreadsheet would run as a formula in the uploaded records', async () => {
+    // nginx lines start "10.1.2.3 - - [", so the parsed ident field is "-" in every row.
+    const { parentTs } = await searchInThread(
+      'search _sourceCategory=prod/web/nginx | parse "* - * [" as ip, ident | count by ip, ident from=-24h',
+      'CSEARCH5',
+    );
+    const file = await h.slack.waitFor(() =>
+      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+    );
+    const [header = '', ...rows] = file.content.trim().split('\n');
+    const ident = header.split(',').indexOf('ident');
+    expect(ident).toBeGreaterThanOrEqual(0);
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) expect(row.split(',')[ident]).toBe("'-");
+  });
+
   it('reports a query Sumo refuses in the thread instead of failing silently', async () => {
     const { summary } = await searchInThread('search _sourceCategory=* | count by from=-1h', 'CSEARCH3');
     expect(textOf(summary.args)).toContain('Unable to parse query');
