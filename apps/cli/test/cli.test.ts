@@ -2,11 +2,18 @@
  * The built `sumo-ops` bin as a child process, configured only by SUMO_* variables, against a
  * simulator over HTTP. stdin/stdout are pipes here (no terminal); tty.test.ts covers the terminal.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCatalog } from '@sumo-ops/core';
-import { type Simulator, startSimulator } from '@sumo-ops/simulator';
+import {
+  createCatalog,
+  createStores,
+  loadStateConfig,
+  type RedisBackend,
+  silentLogger,
+} from '@sumo-ops/core';
+import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCommands } from '../src/index.js';
 import {
@@ -264,4 +271,81 @@ describe('stopping', () => {
       slow.counters.reset();
     });
   }
+});
+
+describe('bulk runs', () => {
+  let fast: Simulator;
+  beforeAll(async () => {
+    // Upgrades take minutes of simulated time; at 600× they end within a second.
+    fast = await startSimulator({
+      rateLimit: { perSecond: 500, concurrent: 20 },
+      clockSpeed: 600,
+      org: { collectors: 30 },
+    });
+  });
+  afterAll(async () => fast?.close());
+
+  it('exits 3 when some collectors of a bulk upgrade fail, with every outcome in the output', async () => {
+    const [good, bad] = fast.org
+      .collectors()
+      .filter(
+        (c) => c.collectorType === 'Installable' && c.alive && c.collectorVersion !== fast.org.latestVersion,
+      );
+    if (!good || !bad) throw new Error('the seeded org has too few upgradable collectors');
+    fast.org.setUpgradeOutcome(good.id, 'succeed');
+    fast.org.setUpgradeOutcome(bad.id, 'fail');
+    const result = await runCli(
+      ['upgrades', 'upgrade-many', '--collectors', `${good.id},${bad.id}`, '--yes', '-o', 'json'],
+      envFor(fast),
+    );
+    expect(result.code, result.stderr).toBe(3);
+    const answer = JSON.parse(result.stdout) as { counts: { succeeded: number; failed: number } };
+    expect(answer.counts).toMatchObject({ succeeded: 1, failed: 1 });
+  }, 60_000);
+});
+
+describe('shared state', () => {
+  let redis: LocalRedis;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('waits for the team budget in Redis when SUMO_OPS_REDIS_URL is set, and exits when done', async () => {
+    const settings = { SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_RATE_KEY: 'cli-team' };
+    // Another member of the team holds every in-flight slot of the shared budget.
+    const team = createStores(loadStateConfig(settings), { logger: silentLogger });
+    await (team.backend as RedisBackend).ready();
+    const store = team.rateLimitStore;
+    if (!store) throw new Error('createStores gave no rate-limit store for Redis');
+    const leases: string[] = [];
+    for (let slot = 0; slot < 10; slot += 1) {
+      const decision = await store.tryAcquire(
+        'cli-team',
+        { perSecond: 100, concurrent: 10, windowMs: 1_000 },
+        Date.now(),
+      );
+      if (decision.granted) leases.push(decision.lease);
+    }
+    expect(leases).toHaveLength(10);
+    try {
+      const child = spawnCli(['collectors', 'list', '--limit', '2'], envFor(sim, settings));
+      const done = finished(child);
+      const queued = () =>
+        Number(
+          spawnSync('redis-cli', ['-p', String(redis.port), 'ZCARD', 'sumo-ops:rate:{cli-team}:queue'], {
+            encoding: 'utf8',
+          }).stdout.trim(),
+        );
+      await until(() => queued() === 1, 'the CLI to queue for the shared budget');
+      expect(sim.counters.total).toBe(0);
+      for (const lease of leases) await store.release('cli-team', lease);
+      const result = await done;
+      expect(result.code, result.stderr).toBe(0);
+      expect((JSON.parse(result.stdout) as { items: unknown[] }).items).toHaveLength(2);
+      expect(result.stderr).not.toContain(redis.url);
+    } finally {
+      await team.close();
+    }
+  });
 });
