@@ -134,9 +134,14 @@ function valueHint(schema: Record<string, unknown>, kind: FlagKind): string {
     const type = variant.type;
     return Array.isArray(type) ? type : type === undefined ? [] : [type];
   });
+  // zod's int() carries MAX_SAFE_INTEGER as its maximum: no limit a person needs to read.
+  const maximum =
+    typeof schema.maximum === 'number' && schema.maximum < Number.MAX_SAFE_INTEGER
+      ? schema.maximum
+      : undefined;
   const range =
-    typeof schema.minimum === 'number' && typeof schema.maximum === 'number'
-      ? ` ${schema.minimum}–${schema.maximum}`
+    typeof schema.minimum === 'number' && maximum !== undefined
+      ? ` ${schema.minimum}–${maximum}`
       : typeof schema.minimum === 'number'
         ? ` ≥ ${schema.minimum}`
         : '';

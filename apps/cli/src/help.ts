@@ -85,6 +85,24 @@ ${SETTINGS_TEXT}
 ${EXIT_CODES_TEXT}`;
 }
 
+/** `sumo-ops search --help`: the search command first, then run_search's flags it shares. */
+export function searchHelp(spec: CommandSpec, commands: readonly CommandSpec[]): string {
+  const verbs = commands
+    .filter((candidate) => candidate.toolset === 'search')
+    .flatMap((candidate) => [candidate.verb, ...candidate.aliases]);
+  return `sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--flags]
+sumo-ops search "<query>" --messages|--records [--output ndjson|csv] [--out FILE]
+
+Without --messages/--records: the summary (counts, histogram, top values, first rows) of run_search.
+With them: every message (or record of an aggregate query) streamed as NDJSON (default) or CSV,
+formula-safe, to stdout or --out FILE; progress on stderr when it is a terminal. The search job is
+deleted however the run ends: done, an error, Ctrl-C, SIGTERM, or a reader that closes the pipe.
+A value that starts with a dash is a value: --from -1h and --from=-1h both work.
+A query that is exactly a verb of the search toolset (${verbs.join(', ')}) needs --query.
+
+${commandHelp(spec, SEARCH_FLAGS)}`;
+}
+
 export function commandHelp(spec: CommandSpec, extra: readonly GlobalFlag[] = []): string {
   const { operation } = spec;
   const names = [

@@ -24,7 +24,7 @@ import {
   UsageError,
   validateInput,
 } from './flags.js';
-import { commandHelp, mainHelp, SEARCH_FLAGS } from './help.js';
+import { commandHelp, mainHelp, SEARCH_FLAGS, searchHelp } from './help.js';
 import { ItemWriter, renderItems, renderObject, renderResult, renderTable, writeOut } from './output.js';
 import { runSearchCommand } from './search.js';
 
@@ -105,7 +105,7 @@ async function dispatch(
   if (!found && first === 'search' && searchSpec) {
     const parsed = parseCommandArgs(searchSpec, rest, SEARCH_FLAGS);
     if (parsed.help) {
-      await writeOut(io.stdout, commandHelp(searchSpec, SEARCH_FLAGS));
+      await writeOut(io.stdout, searchHelp(searchSpec, commands));
       return EXIT.ok;
     }
     return runSearchCommand(searchSpec, parsed, prepare(parsed.globals, io, catalog));

@@ -104,10 +104,14 @@ describe('every catalog operation is a command', () => {
       Math.ceil(lines.length / 7) + (lines.length % 7 === 0 ? 1 : 0),
     );
 
+    // A name a spreadsheet would run as a formula is written as text.
+    sim.org.createHostedCollector({ collector: { collectorType: 'Hosted', name: '=HYPERLINK("http://x")' } });
     const csv = await runCli(['collectors', 'list', '--all', '-o', 'csv'], env);
     const [header, ...rows] = csv.stdout.trim().split('\n');
     expect(header).toMatch(/^id,name,collectorType,alive/);
     expect(rows).toHaveLength(sim.org.collectors().length);
+    expect(rows.some((row) => row.includes(`"'=HYPERLINK(""http://x"")"`))).toBe(true);
+    expect(rows.some((row) => /(^|,)=/.test(row))).toBe(false);
   });
 });
 
