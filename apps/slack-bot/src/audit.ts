@@ -1,6 +1,7 @@
 import { redactText, redactValue } from '@sumo-ops/core';
 
-export type AuditOutcome = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused';
+/** `unknown`: the request was sent but its answer was lost, so whether it took effect is not known. */
+export type AuditOutcome = 'succeeded' | 'failed' | 'unknown' | 'cancelled' | 'expired' | 'refused';
 
 export interface AuditEntry {
   /** Slack user id of the person who acted (asked, confirmed, cancelled or was refused). */

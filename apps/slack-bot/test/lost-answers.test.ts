@@ -24,6 +24,8 @@ describe('Slack answers when Sumo Logic acted but its answer was lost', () => {
     const outcome = await h.slack.waitFor(() =>
       h.slack.responsesTo(click.responseUrl).find((response) => textOf(response).includes('UNKNOWN')),
     );
+    expect(textOf(outcome)).toContain('Outcome unknown');
+    expect(textOf(outcome)).not.toContain('Failed');
     expect(textOf(outcome)).toContain('Do not simply run it again');
     expect(textOf(outcome)).toContain('list_upgradable_collectors');
     expect(h.sim.counters.byRoute[UPGRADE_ROUTE]).toEqual({ 0: 1 });

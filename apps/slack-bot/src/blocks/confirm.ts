@@ -131,6 +131,8 @@ export type Outcome =
   | { status: 'running'; by: string }
   | { status: 'succeeded'; by: string; result: Block[] }
   | { status: 'failed'; by: string; reason: string }
+  /** The request may or may not have taken effect (its answer was lost): say so, and how to check. */
+  | { status: 'unknown'; by: string; reason: string }
   | { status: 'cancelled'; by: string }
   | { status: 'expired' }
   | { status: 'refused'; reason: string };
@@ -153,6 +155,9 @@ export function outcomeMessage(
       break;
     case 'failed':
       line = `:x: Failed (confirmed by <@${outcome.by}>): ${escapeMrkdwn(outcome.reason)}`;
+      break;
+    case 'unknown':
+      line = `:warning: Outcome unknown (confirmed by <@${outcome.by}>): ${escapeMrkdwn(outcome.reason)}`;
       break;
     case 'cancelled':
       line = `:no_entry_sign: Cancelled by <@${outcome.by}>. Nothing was changed.`;

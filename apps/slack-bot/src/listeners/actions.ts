@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { isSharedStateUnavailable } from '@sumo-ops/core';
+import { isOutcomeUnknown, isSharedStateUnavailable } from '@sumo-ops/core';
+import type { AuditOutcome } from '../audit.js';
 import { CANCEL_ACTION_ID, CONFIRM_ACTION_ID, type Outcome, outcomeMessage } from '../blocks/confirm.js';
 import { describeError } from '../blocks/errors.js';
 import { resultBlocks } from '../blocks/result.js';
@@ -112,8 +113,9 @@ export async function handleDecision(
     });
   } catch (error) {
     const reason = describeError(error);
-    auditFor(bot, action, userId, 'failed', reason);
-    await replace(bot, action, respond, { status: 'failed', by: userId, reason });
+    const status = isOutcomeUnknown(error) ? 'unknown' : 'failed';
+    auditFor(bot, action, userId, status, reason);
+    await replace(bot, action, respond, { status, by: userId, reason });
     return;
   }
   auditFor(bot, action, userId, 'succeeded', undefined, result);
@@ -144,7 +146,7 @@ function auditFor(
   bot: BotContext,
   action: PendingAction,
   userId: string,
-  outcome: 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'refused',
+  outcome: AuditOutcome,
   reason?: string,
   result?: unknown,
 ) {
