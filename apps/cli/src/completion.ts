@@ -38,22 +38,26 @@ const words = (list: Iterable<string>) => [...list].join(' ');
 export function bashCompletion(commands: readonly CommandSpec[]): string {
   const toolsets = [...new Set(commands.map((spec) => spec.toolset))];
   const top = [...toolsets, ...commands.map((spec) => spec.name), 'completion', 'help'];
+  const runSearch = commands.find((spec) => spec.operation.name === 'run_search');
+  // `sumo-ops search "<query>"` takes run_search's flags and its own.
+  const searchFlags = runSearch
+    ? words([...flagsOf(runSearch), ...SEARCH_FLAGS.map((flag) => `--${flag.flag}`)])
+    : undefined;
   const toolsetCases = toolsets.map((toolset) => {
     const specs = commands.filter((spec) => spec.toolset === toolset);
     const verbs = specs.flatMap((spec) => [spec.verb, ...spec.aliases]);
     const verbCases = specs.map(
       (spec) => `        ${[spec.verb, ...spec.aliases].join('|')}) flags="${words(flagsOf(spec))}" ;;`,
     );
-    const searchFlags = toolset === 'search' ? ` ${words(SEARCH_FLAGS.map((flag) => `--${flag.flag}`))}` : '';
+    const query = toolset === 'search' && searchFlags !== undefined;
     return `    ${toolset})
-      if [[ $COMP_CWORD -eq 2 ]]; then
+      if [[ $COMP_CWORD -eq 2 && $cur != -* ]]; then
         COMPREPLY=($(compgen -W "${words(verbs)}" -- "$cur"))
-        [[ -n "${searchFlags.trim()}" && $cur == -* ]] && COMPREPLY=($(compgen -W "${words(flagsOf(commands.find((spec) => spec.operation.name === 'run_search') ?? (specs[0] as CommandSpec)))}${searchFlags}" -- "$cur"))
         return
       fi
       case "$w2" in
 ${verbCases.join('\n')}
-${toolset === 'search' ? `        *) flags="${words(flagsOf(commands.find((spec) => spec.operation.name === 'run_search') ?? (specs[0] as CommandSpec)))}${searchFlags}" ;;\n` : ''}      esac ;;`;
+${query ? `        *) flags="${searchFlags}" ;;\n` : ''}      esac ;;`;
   });
   const nameCases = commands.map((spec) => `    ${spec.name}) flags="${words(flagsOf(spec))}" ;;`);
   const valueCases = [...choicesByFlag(commands)].map(
