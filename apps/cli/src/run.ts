@@ -241,6 +241,9 @@ function partial(result: unknown): boolean {
 
 async function ask(io: Io, question: string): Promise<boolean> {
   const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+  // The terminal is raw while readline reads, so Ctrl-C arrives as a key, not as a signal: make
+  // it the signal, so it stops the run like Ctrl-C anywhere else.
+  prompt.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
   try {
     const answer = await prompt.question(question, { signal: io.signal });
     return /^y(es)?$/i.test(answer.trim());

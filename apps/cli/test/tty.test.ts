@@ -80,4 +80,12 @@ describe('sumo-ops on a terminal', () => {
     expect(calls(sim, 'DELETE /v1/collectors/:id')).toBe(1);
     expect(sim.org.collectorById(id)).toBeUndefined();
   });
+
+  it('Ctrl-C at the prompt stops the run (exit 130) and changes nothing', async () => {
+    const { id } = offlineCollector();
+    const result = await onTerminal(['collectors', 'delete', String(id)], { prompt: '[y/N]', type: '\x03' });
+    expect(result.code, result.stdout).toBe(130);
+    expect(calls(sim, 'DELETE /v1/collectors/:id')).toBe(0);
+    expect(sim.org.collectorById(id)).toBeDefined();
+  });
 });
