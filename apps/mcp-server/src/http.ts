@@ -68,6 +68,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     response.json({ status: 'ok' });
   });
   if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
+  app.post(MCP_PATH, requireJsonContentType);
 
   // Answers still being written, so closing can let them go out first.
   const answering = new Set<Promise<void>>();
@@ -80,6 +81,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const sessions = new Map<string, Session>();
   if (options.stateless) serveStateless(app, options.createServer);
   else serveSessions(app, options.createServer, sessions);
+  app.use(notFound);
+  app.use(answerBodyErrors(logger));
 
   const httpServer: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -168,6 +171,82 @@ function serveSessions(app: App, createMcpServer: () => SdkServer, sessions: Map
 }
 
 /**
+ * Without this, a body of another type is left unparsed and reaches the session logic as "no
+ * initialize" (or the SDK as a bare 415 that does not say what was sent).
+ */
+function requireJsonContentType(request: Request, response: Response, next: () => void): void {
+  if (request.is('application/json')) {
+    next();
+    return;
+  }
+  const sent = request.header('content-type');
+  rpcError(
+    response,
+    415,
+    `Content-Type must be application/json${sent ? ` (this request sent ${JSON.stringify(sent.slice(0, 100))})` : ' (this request sent none)'}: send the JSON-RPC message as JSON.`,
+  );
+}
+
+function notFound(request: Request, response: Response): void {
+  rpcError(
+    response,
+    404,
+    `Nothing is served at ${request.method} ${request.path}: MCP is served on ${MCP_PATH}.`,
+  );
+}
+
+/** What the body parser adds to its errors (`http-errors` with `type`, and `limit` for sizes). */
+interface BodyError {
+  type?: unknown;
+  limit?: unknown;
+  length?: unknown;
+}
+
+/**
+ * Express's default error handler answers an HTML page with the stack and the server's paths;
+ * every error is answered here as JSON-RPC instead, and only the log sees the details.
+ */
+function answerBodyErrors(logger: Logger) {
+  return (error: unknown, _request: Request, response: Response, _next: (error?: unknown) => void): void => {
+    if (response.headersSent) {
+      logger.warn('MCP HTTP request failed after its answer began', { error: String(error) });
+      response.end();
+      return;
+    }
+    const [status, code, message] = describeBodyError(error);
+    if (status === 500) {
+      logger.error('MCP HTTP request failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    rpcError(response, status, message, code);
+  };
+}
+
+function describeBodyError(error: unknown): [status: number, code: number, message: string] {
+  const { type, limit, length } = (typeof error === 'object' && error !== null ? error : {}) as BodyError;
+  if (type === 'entity.parse.failed') {
+    return [400, -32700, 'Parse error: the request body is not valid JSON.'];
+  }
+  if (type === 'entity.too.large' && typeof limit === 'number') {
+    const sent = typeof length === 'number' ? ` (this one is ${kilobytes(length)})` : '';
+    return [
+      413,
+      -32000,
+      `Request body is larger than the ${kilobytes(limit)} limit${sent}: send smaller arguments.`,
+    ];
+  }
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return [415, -32000, 'Send the JSON body as UTF-8, without Content-Encoding.'];
+  }
+  return [500, -32603, 'Internal error while handling the request: see the server log.'];
+}
+
+function kilobytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.round(bytes / 1024)} kB`;
+}
+
+/**
  * Loopback binds get the SDK's built-in localhost check; a specific address accepts itself; a
  * wildcard bind accepts only the names given (the SDK warns when there are none).
  */
@@ -206,6 +285,7 @@ function rpcError(
   response: { status(code: number): { json(body: unknown): unknown } },
   status: number,
   message: string,
+  code = -32000,
 ): void {
-  response.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  response.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }

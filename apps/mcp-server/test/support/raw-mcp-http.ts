@@ -22,13 +22,26 @@ export function postMcp(
   headers: Record<string, string | undefined>,
   body: unknown,
 ): Promise<HttpReply> {
+  return postRawMcp(url, headers, JSON.stringify(body));
+}
+
+/** A POST whose body is sent exactly as given: malformed JSON, oversized bodies, other media types. */
+export function postRawMcp(
+  url: string,
+  headers: Record<string, string | undefined>,
+  body: string | Buffer,
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const target = new URL(`${url}/mcp`);
     const sent: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
     };
-    for (const [name, value] of Object.entries(headers)) if (value !== undefined) sent[name] = value;
+    // An undefined header is left out, defaults included: a request without a Content-Type.
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) delete sent[name];
+      else sent[name] = value;
+    }
     const req = httpRequest(
       { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: sent },
       (res) => {
@@ -48,7 +61,7 @@ export function postMcp(
       },
     );
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(body);
   });
 }
 
