@@ -121,7 +121,9 @@ export class ConfirmationTokens {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = Number(rawExpiry);
-    const expected = Buffer.from(mac(await this.#signingKey(), tool, args, expiresAt, nonce));
+    // No cached key here: redeeming needs shared state anyway, and a key cached before Redis lost
+    // its data would call a good token forged.
+    const expected = Buffer.from(mac(await this.#signingKey(false), tool, args, expiresAt, nonce));
     const givenBytes = Buffer.from(given);
     if (expected.length !== givenBytes.length || !timingSafeEqual(expected, givenBytes)) {
       return { ok: false, reason: 'mismatch' };
@@ -139,14 +141,14 @@ export class ConfirmationTokens {
   /**
    * A shared key is read again for every token: if Redis lost its data, the record of redeemed
    * tokens went with it, and the new key it gets makes every token issued before unusable too.
-   * While Redis is unreachable the last key read still signs previews.
+   * While Redis is unreachable the last key read still signs previews (not redemptions).
    */
-  async #signingKey(): Promise<Buffer> {
+  async #signingKey(cachedWhenUnreachable = true): Promise<Buffer> {
     if (!this.#loadKey) return this.#key as Buffer;
     try {
       this.#key = Buffer.from(await this.#loadKey());
     } catch (error) {
-      if (!this.#key || !isSharedStateUnavailable(error)) throw error;
+      if (!cachedWhenUnreachable || !this.#key || !isSharedStateUnavailable(error)) throw error;
     }
     return this.#key;
   }

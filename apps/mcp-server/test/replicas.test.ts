@@ -162,8 +162,20 @@ describe('sumo-ops-mcp replicas sharing Redis', () => {
         timeout: 15_000,
         interval: 300,
       });
-      const onA = await callTool(clientA, 'create_hosted_collector', { name, confirmationToken: token });
+      // Replica A may still be reconnecting: it refuses (nothing used up) until it can read the key.
+      const onA = await vi.waitFor(
+        async () => {
+          const answer = await callTool(clientA, 'create_hosted_collector', {
+            name,
+            confirmationToken: token,
+          });
+          if (errorCode(answer) === 'state.unavailable') throw new Error('replica A is still reconnecting');
+          return answer;
+        },
+        { timeout: 15_000, interval: 300 },
+      );
       expect(onA.structuredContent, textOf(onA)).toMatchObject({ status: 'completed' });
+      expect(sim.org.collectorByName(name)).toBeDefined();
     } finally {
       if (!redis.running) await redis.start();
       await client?.close();
