@@ -1,14 +1,29 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { createCatalog, createLogger, createStores, SumoClient, searchJobRegistry } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
+import { parseSlackFlags, SLACK_HELP_TEXT, SlackUsageError } from './flags.js';
 import { loadSlackSettings, SlackSettingsError } from './settings.js';
 
 /** A stop must end within 10 s; this leaves a second to spare. */
 const HARD_STOP_MS = 9_000;
+const SLACK_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const DEMO_NOTE = 'Demo mode: answers come from the embedded Sumo Logic simulator, not a real organisation.';
 
 async function main(): Promise<void> {
+  let flags: ReturnType<typeof parseSlackFlags>;
+  try {
+    flags = parseSlackFlags(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof SlackUsageError)) throw error;
+    process.stderr.write(`sumo-ops-slack: ${error.message}\nRun sumo-ops-slack --help for every flag.\n`);
+    process.exit(2);
+  }
+  if (flags.help || flags.version) {
+    process.stdout.write(flags.help ? SLACK_HELP_TEXT : `${SLACK_VERSION}\n`);
+    return;
+  }
   let settings: ReturnType<typeof loadSlackSettings>;
   try {
     settings = loadSlackSettings(process.env, process.argv.slice(2));
