@@ -1,4 +1,4 @@
-import { type AnyOperation, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
+import { type AnyOperation, numberRule, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
 import type { z } from 'zod';
 import { inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
 
@@ -158,7 +158,7 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
       continue;
     }
     if (field in raw) throw new UsageError(`\`${token.key}\` is given twice.`);
-    raw[field] = coerce(fieldSchema(operation, field), token.keyValue ?? '');
+    raw[field] = readWord(operation, field, token.key, token.keyValue ?? '');
   }
 
   // An argument recognised by its shape is taken out first, so it may come anywhere.
@@ -168,7 +168,7 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
     const word = positional[index];
     if (word === undefined) continue;
     if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
-    raw[arg.field] = coerce(fieldSchema(operation, arg.field), word.value);
+    raw[arg.field] = readWord(operation, arg.field, arg.label, word.value);
     positional.splice(index, 1);
   }
   let next = 0;
@@ -191,7 +191,7 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
       if (word !== undefined) {
         next += 1;
         if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
-        raw[arg.field] = coerce(fieldSchema(operation, arg.field), word.value);
+        raw[arg.field] = readWord(operation, arg.field, arg.label, word.value);
       }
     }
     const given = arg.field in raw || (alone !== undefined && Object.keys(alone).some((key) => key in raw));
@@ -227,6 +227,19 @@ function displayName(spec: SubcommandSpec, field: string): string {
 
 function fieldSchema(operation: AnyOperation, field: string): z.ZodType | undefined {
   return (operation.input as unknown as { shape?: Record<string, z.ZodType> }).shape?.[field];
+}
+
+/**
+ * A word for a field, as the field wants it. A number field refuses a word it cannot take with
+ * its rule, read off the schema, by the name the person typed: "days must be a whole number of
+ * at least 1", not "expected number, received string".
+ */
+function readWord(operation: AnyOperation, field: string, label: string, word: string): unknown {
+  const schema = fieldSchema(operation, field);
+  const value = coerce(schema, word);
+  const rule = schema && !schema.safeParse(value).success ? numberRule(schema) : undefined;
+  if (rule) throw new UsageError(`${label} must be ${rule}${word === '' ? '' : `, not \`${word}\``}.`);
+  return value;
 }
 
 const NUMBER = /^-?\d+(\.\d+)?$/;

@@ -129,7 +129,7 @@ describe('parseCommand', () => {
   it('names the field when the schema refuses a value, before any API call', () => {
     const parsed = usage('collectors sideways');
     expect(parsed.message).toMatch(/^<filter>: /);
-    expect(usage('offline soon').message).toMatch(/<days>/);
+    expect(usage('offline soon').message).toMatch(/^days must be a whole number/);
   });
 
   it('refuses unknown subcommands, unknown options, extra words and unclosed quotes', () => {
@@ -153,5 +153,32 @@ describe('tokenize and coerce', () => {
     expect(coerce(z.boolean(), 'yes')).toBe(true);
     expect(coerce(z.array(z.number()), '1,2')).toEqual([1, 2]);
     expect(coerce(z.array(z.string()), 'a')).toEqual(['a']);
+  });
+});
+
+describe('number words', () => {
+  it.each(['0', '-3', '1.5', 'ten'])(
+    'refuses offline %s with the rule, by the name the person typed',
+    (word) => {
+      expect(usage(`offline ${word}`).message).toBe(
+        `days must be a whole number of at least 1, not \`${word}\`.`,
+      );
+      expect(usage(`delete-offline days=${word}`).message).toContain(
+        'days must be a whole number of at least 1',
+      );
+      expect(usage(`offline aliveBeforeDays=${word}`).message).toContain(
+        'aliveBeforeDays must be a whole number of at least 1',
+      );
+    },
+  );
+
+  it('states the range of a bounded number option', () => {
+    expect(usage('collectors limit=0').message).toMatch(
+      /^limit must be a whole number from 1 to \d+, not `0`\.$/,
+    );
+    expect(usage('collectors offset=-1').message).toBe(
+      'offset must be a whole number of at least 0, not `-1`.',
+    );
+    expect(usage('offline days=').message).toBe('days must be a whole number of at least 1.');
   });
 });

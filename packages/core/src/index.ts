@@ -21,6 +21,7 @@ export * from './operations/define.js';
 export * from './operations/errors.js';
 export * from './operations/etag.js';
 export * from './operations/explain.js';
+export * from './operations/number-rule.js';
 export * from './operations/paging.js';
 export * from './operations/search.js';
 export * from './operations/sources.js';
