@@ -16,6 +16,13 @@ export interface ArgumentSpec {
   words?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Claims the last positional word of this shape, wherever it is (a version among names). */
   match?: RegExp;
+  /** With `match`: only the last positional word is claimed (a version after a name typed with spaces). */
+  atEnd?: boolean;
+  /**
+   * A collector or source name: the rest of the positional words, as typed, so `Staging Area`
+   * needs no quotes. People type names the way they see them.
+   */
+  name?: boolean;
 }
 
 export interface SubcommandSpec {
@@ -55,13 +62,13 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
   {
     name: 'collector',
     operation: 'get_collector',
-    args: [{ label: 'id|name', field: 'collector' }],
-    example: '/sumo collector "web prod 01"',
+    args: [{ label: 'id|name', field: 'collector', name: true }],
+    example: '/sumo collector web prod 01',
   },
   {
     name: 'sources',
     operation: 'list_sources',
-    args: [{ label: 'collector', field: 'collector' }],
+    args: [{ label: 'collector', field: 'collector', name: true }],
     example: '/sumo sources 108',
   },
   { name: 'targets', operation: 'list_upgrade_targets', args: [], example: '/sumo targets' },
@@ -69,11 +76,11 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
     name: 'upgrade',
     operation: 'upgrade_collector',
     args: [
-      { label: 'collector', field: 'collector' },
-      { label: 'version', field: 'toVersion', optional: true },
+      { label: 'collector', field: 'collector', name: true },
+      { label: 'version', field: 'toVersion', optional: true, match: VERSION, atEnd: true },
     ],
     aliases: { version: 'toVersion' },
-    example: '/sumo upgrade "web prod 01" 19.470-4',
+    example: '/sumo upgrade web prod 01 19.470-4',
   },
   {
     name: 'upgrade-status',
@@ -95,8 +102,8 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
   {
     name: 'delete-collector',
     operation: 'delete_collector',
-    args: [{ label: 'collector', field: 'collector' }],
-    example: '/sumo delete-collector "old host 7"',
+    args: [{ label: 'collector', field: 'collector', name: true }],
+    example: '/sumo delete-collector old host 7',
   },
   {
     name: 'delete-offline',

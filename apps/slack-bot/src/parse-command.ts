@@ -1,10 +1,17 @@
 import { type AnyOperation, numberRule, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
 import type { z } from 'zod';
-import { inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
+import { type ArgumentSpec, inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
 
 export type ParsedCommand =
   | { kind: 'help'; topic?: SubcommandSpec | undefined }
-  | { kind: 'invoke'; spec: SubcommandSpec; operation: AnyOperation; input: unknown }
+  | {
+      kind: 'invoke';
+      spec: SubcommandSpec;
+      operation: AnyOperation;
+      input: unknown;
+      /** How unquoted words were read where another reading was possible, for the reply to say. */
+      reading?: string | undefined;
+    }
   | { kind: 'usage'; message: string; spec?: SubcommandSpec | undefined };
 
 interface Token {
@@ -120,8 +127,9 @@ export function parseCommand(rawText: string, catalog: OperationCatalog): Parsed
   if (!spec) return { kind: 'usage', message: `There is no subcommand \`${first.value}\`.` };
   const operation = catalog.require(spec.operation);
   try {
-    const raw = buildRawInput(spec, operation, text, rest);
-    return { kind: 'invoke', spec, operation, input: catalog.parseInput(spec.operation, raw) };
+    const { raw, reading } = buildRawInput(spec, operation, text, rest);
+    const input = catalog.parseInput(spec.operation, raw);
+    return { kind: 'invoke', spec, operation, input, ...(reading ? { reading } : {}) };
   } catch (error) {
     if (error instanceof UsageError) return { kind: 'usage', message: error.message, spec };
     if (error instanceof OperationInputError) {
@@ -161,16 +169,24 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
     raw[field] = readWord(operation, field, token.key, token.keyValue ?? '');
   }
 
-  // An argument recognised by its shape is taken out first, so it may come anywhere.
+  // An argument recognised by its shape is taken out first, so it may come anywhere. A lone word
+  // stays for the required argument before it: `upgrade 19.470-4` names a collector.
+  const needsWord = spec.args.some((arg) => !arg.match && !arg.optional);
+  const matched: Array<{ arg: ArgumentSpec; word: Token }> = [];
   for (const arg of spec.args) {
     if (!arg.match) continue;
-    const index = positional.findLastIndex((token) => arg.match?.test(token.value));
+    const index = arg.atEnd
+      ? positional.length - 1
+      : positional.findLastIndex((token) => arg.match?.test(token.value));
     const word = positional[index];
-    if (word === undefined) continue;
+    if (word === undefined || !arg.match.test(word.value)) continue;
+    if (needsWord && positional.length === 1) continue;
     if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
     raw[arg.field] = readWord(operation, arg.field, arg.label, word.value);
     positional.splice(index, 1);
+    matched.push({ arg, word });
   }
+  let reading: string | undefined;
   let next = 0;
   for (const arg of spec.args) {
     if (arg.match) continue;
@@ -180,6 +196,12 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
     if (alone) {
       Object.assign(raw, alone);
       next = positional.length;
+    } else if (arg.name && remaining.length > 1 && !remaining.some((word) => isQuoted(text, word))) {
+      next = positional.length;
+      if (arg.field in raw) throw new UsageError(`\`${arg.label}\` is given twice.`);
+      const name = spanAsTyped(text, remaining);
+      raw[arg.field] = name;
+      reading = readingOf(arg, name, matched);
     } else if (arg.rest) {
       next = positional.length;
       if (remaining.length > 0 && !(arg.field in raw)) raw[arg.field] = rawSpan(text, remaining);
@@ -203,7 +225,34 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
       `Unexpected \`${extra.join(' ')}\`: quote names with spaces. ${optionsSentence(spec, fieldNames)}`,
     );
   }
-  return raw;
+  return { raw, reading };
+}
+
+function isQuoted(text: string, word: Token): boolean {
+  return text.slice(word.start, word.end).includes('"');
+}
+
+/** Words as typed, with the spaces typed between them; an option between two words counts as one space. */
+function spanAsTyped(text: string, words: Token[]): string {
+  return words
+    .map((word, index) => {
+      const previous = words[index - 1];
+      if (previous === undefined) return word.value;
+      const between = text.slice(previous.end, word.start);
+      return `${/^\s+$/.test(between) ? between : ' '}${word.value}`;
+    })
+    .join('');
+}
+
+/** `Staging Area 19.470-4` could be one name: say which reading was taken and how to get the other. */
+function readingOf(arg: ArgumentSpec, name: string, matched: Array<{ arg: ArgumentSpec; word: Token }>) {
+  const shown = `\`${name.replace(/`/g, "'")}\``;
+  const also = matched.map(({ arg: other, word }) => ` and \`${word.value}\` as the ${other.label}`).join('');
+  const other =
+    matched.length > 0
+      ? ` If \`${matched.map(({ word }) => word.value).join(' ')}\` is part of the name, quote the whole name.`
+      : '';
+  return `Read ${shown} as one ${arg.label === 'id|name' ? 'collector' : arg.label} name${also}.${other}`;
 }
 
 /** The words as typed, quotes included; runs broken by options are joined by one space. */

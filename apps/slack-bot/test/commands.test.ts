@@ -47,7 +47,7 @@ describe('/sumo read commands over signed HTTP', () => {
     expect(text).toContain('is missing');
     expect(text).toContain('/sumo collector &lt;id|name&gt;');
     expect(text).toContain('Example:');
-    expect(text).toContain('/sumo collector \\"web prod 01\\"');
+    expect(text).toContain('/sumo collector web prod 01');
   });
 
   it('answers an unknown subcommand with the whole grammar', async () => {

@@ -84,6 +84,52 @@ describe('parseCommand', () => {
     expect(invoke('upgrade-many all wait=false').input).toMatchObject({ all: true, wait: false });
   });
 
+  it('reads the rest of the line as the collector name where a name is the only word expected', () => {
+    for (const [text, operation] of [
+      ['collector Staging Area', 'get_collector'],
+      ['sources Staging Area', 'list_sources'],
+      ['delete-collector Staging Area', 'delete_collector'],
+      ['upgrade Staging Area', 'upgrade_collector'],
+    ] as const) {
+      const parsed = invoke(text);
+      expect(parsed.operation.name).toBe(operation);
+      expect(parsed.input).toMatchObject({ collector: 'Staging Area' });
+      expect(parsed.reading).toBe('Read `Staging Area` as one collector name.');
+    }
+    // Spaces are kept as typed; options may come anywhere.
+    expect(invoke('sources limit=5 web  prod 01').input).toMatchObject({
+      collector: 'web  prod 01',
+      limit: 5,
+    });
+    expect(invoke('collector web prod 01 ').input).toEqual({ collector: 'web prod 01' });
+  });
+
+  it('still recognises a version at the end of upgrade, and says how it read the words', () => {
+    const parsed = invoke('upgrade Staging Area 19.470-4');
+    expect(parsed.input).toMatchObject({ collector: 'Staging Area', toVersion: '19.470-4' });
+    expect(parsed.reading).toBe(
+      'Read `Staging Area` as one collector name and `19.470-4` as the version. If `19.470-4` is part of the name, quote the whole name.',
+    );
+    // A version-like word in the middle is part of the name; a lone one names a collector.
+    expect(invoke('upgrade web 19.470-4 prod').input).toMatchObject({ collector: 'web 19.470-4 prod' });
+    expect(invoke('upgrade web 19.470-4 prod').input).not.toHaveProperty('toVersion');
+    expect(invoke('upgrade 19.470-4').input).toMatchObject({ collector: '19.470-4' });
+    expect(invoke('upgrade "Staging Area 19.470-4"').input).toMatchObject({
+      collector: 'Staging Area 19.470-4',
+    });
+    expect(invoke('upgrade Staging Area version=19.470-4').input).toMatchObject({
+      collector: 'Staging Area',
+      toVersion: '19.470-4',
+    });
+  });
+
+  it('leaves quoted names, ids and single words unannotated', () => {
+    expect(invoke('collector "Staging Area"').reading).toBeUndefined();
+    expect(invoke('collector 108').reading).toBeUndefined();
+    expect(invoke('upgrade 42 19.470-4').reading).toBeUndefined();
+    expect(invoke('delete-collector collector="Staging Area"').input).toEqual({ collector: 'Staging Area' });
+  });
+
   it('reads offline days, delete-offline days and upgrade-status task ids', () => {
     expect(invoke('offline 30').input).toMatchObject({ aliveBeforeDays: 30 });
     expect(invoke('delete-offline days=45').input).toMatchObject({ aliveBeforeDays: 45 });
@@ -135,7 +181,8 @@ describe('parseCommand', () => {
   it('refuses unknown subcommands, unknown options, extra words and unclosed quotes', () => {
     expect(usage('frobnicate').message).toContain('no subcommand `frobnicate`');
     expect(usage('collectors dead colour=red').message).toContain('`colour` is not an option');
-    expect(usage('collector web prod 01').message).toContain('Unexpected `prod 01`');
+    expect(usage('collector "web prod" 01').message).toContain('Unexpected `01`');
+    expect(usage('targets now').message).toContain('Unexpected `now`');
     expect(usage('collector "web prod').message).toContain('not closed');
   });
 });

@@ -8,6 +8,7 @@ import {
 import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
 import { helpMessage, topicHelp, usageMessage } from '../blocks/help.js';
 import { resultBlocks } from '../blocks/result.js';
+import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
@@ -71,6 +72,8 @@ export async function handleCommand(
 
   const { operation, input, spec } = parsed;
   const commandText = `${COMMAND} ${normaliseCommandText(command.text)}`;
+  // How ambiguous words were read goes above the other notes: it is about this very answer.
+  const notes = parsed.reading ? [parsed.reading, ...bot.notes] : bot.notes;
   if (operation.kind === 'read') {
     if (operation.name === SEARCH_OPERATION) {
       await runSearchInThread(bot, conversation, commandText, input, spec);
@@ -80,7 +83,7 @@ export async function handleCommand(
     await respond(
       ephemeral({
         text: `${operation.title}: done`,
-        blocks: [...resultBlocks(operation, result), ...noteBlock(bot.notes)],
+        blocks: [...resultBlocks(operation, result), ...noteBlock(notes)],
       }),
     );
     return;
@@ -108,7 +111,8 @@ export async function handleCommand(
     return;
   }
   if (!preview.willChange) {
-    await respond(ephemeral(nothingToDoMessage(operation, commandText, userId, preview)));
+    const reply = nothingToDoMessage(operation, commandText, userId, preview);
+    await respond(ephemeral({ ...reply, blocks: [...reply.blocks, ...noteBlock(notes)] }));
     return;
   }
   let action: Awaited<ReturnType<typeof bot.pending.create>>;
@@ -132,7 +136,13 @@ export async function handleCommand(
   }
   // In the channel, not ephemeral: a change to production is something the team should see, and
   // the message is the thread where the outcome and any follow-up are reported.
-  const reply = confirmationMessage(operation, action, commandText, bot.pending.ttlMs, bot.notes);
+  const reply = confirmationMessage(
+    operation,
+    action,
+    commandText,
+    bot.pending.ttlMs,
+    notes.map(escapeMrkdwn),
+  );
   await respond({ response_type: 'in_channel', text: reply.text, blocks: reply.blocks });
   bot.logger.info('confirmation requested', {
     user: userId,
