@@ -54,6 +54,8 @@ Environment:
   MCP_HTTP_TOKEN            Bearer token HTTP clients must send. Required when --host is not
                             loopback; enforced whenever set.
   LOG_LEVEL                 debug, info, warn, error or silent (default: info). Logs go to stderr.
+  HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic (https:// and http:// URLs); NO_PROXY
+  NO_PROXY                  lists hosts reached directly (e.g. localhost,.internal.example.com).
 
 Shared state, for several processes on one access key (optional; without it all state stays in
 this process, as one process needs):
