@@ -22,6 +22,7 @@ import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+import { refuseOutOfWindowRequests } from './signing.js';
 
 export interface SlackBotOptions {
   catalog: OperationCatalog;
@@ -113,6 +114,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
         },
       ],
     });
+    // Bolt's own clock check only looks back; the real clock, as Slack signs by it.
+    refuseOutOfWindowRequests(receiver, { path: EVENTS_PATH, logger });
     app = new App({ ...common, receiver });
   }
 
