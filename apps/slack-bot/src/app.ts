@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import {
+  createHttpDispatcher,
   createLogger,
   createStores,
+  fetchThrough,
   type Logger,
   loadStateConfig,
   type OperationCatalog,
@@ -58,6 +60,8 @@ export interface SlackBotOptions {
   stores?: Stores | undefined;
   /** At `stop()`, how long requests already acknowledged may take to finish. Default 5 s. */
   drainMs?: number | undefined;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY for calls to Slack are read. Default: process.env. */
+  env?: Record<string, string | undefined> | undefined;
 }
 
 export interface SlackBot {
@@ -81,10 +85,15 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   for (const secret of [options.botToken, options.signingSecret, options.appToken]) registerSecret(secret);
   const logger = (options.logger ?? createLogger()).child({ component: 'slack-bot' });
   const socketMode = options.appToken !== undefined;
+  // Web API calls, response_url posts and the Socket Mode connection all honour the proxy settings.
+  const dispatcher = createHttpDispatcher(options.env ?? process.env);
   const common = {
     token: options.botToken,
     logger: boltLogger(logger),
-    clientOptions: options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {},
+    clientOptions: {
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      fetch: fetchThrough(dispatcher),
+    },
     // Token verification stays on, even against a fake API: with it off, Bolt calls auth.test on
     // every incoming request before the listener runs, so each ack waits for a Web API round
     // trip. On, auth.test runs once in `init()` (below, in start) and its answer is reused.
@@ -96,7 +105,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (socketMode) {
-    app = new App({ ...common, appToken: options.appToken, socketMode: true });
+    const socketReceiver = new SocketModeReceiver({
+      appToken: options.appToken as string,
+      dispatcher,
+      logger: common.logger,
+      installerOptions: { clientOptions: common.clientOptions },
+    });
+    app = new App({ ...common, appToken: options.appToken, socketMode: true, receiver: socketReceiver });
   } else {
     if (!options.signingSecret) throw new Error('HTTP mode needs a signing secret (SLACK_SIGNING_SECRET).');
     receiver = new HTTPReceiver({
@@ -204,6 +219,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
         logger.warn('stopped with requests still in flight', { requests: inFlight.size });
       }
       await ownStores?.close();
+      await dispatcher.close().catch(() => undefined);
     },
   };
 }

@@ -7,6 +7,7 @@ export * from './api/upgrades.js';
 export * from './config.js';
 export * from './http/client.js';
 export * from './http/errors.js';
+export * from './http/proxy.js';
 export * from './http/rate-limiter.js';
 export * from './http/redact.js';
 export * from './http/retry.js';

@@ -2,6 +2,7 @@ export { SimClock } from './clock.js';
 export { SimulatorCounters } from './counters.js';
 export type { FaultOptions } from './faults.js';
 export type { FeatureEnvironment, FeatureRegistration } from './feature.js';
+export { type LocalHttpProxy, type ProxiedRequest, startHttpProxy } from './http-proxy.js';
 export type {
   CollectorFilter,
   OrgCounts,

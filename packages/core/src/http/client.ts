@@ -1,8 +1,9 @@
 import type { CookieJar } from 'tough-cookie';
-import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
+import { type Dispatcher, request as undiciRequest } from 'undici';
 import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SumoApiError } from './errors.js';
+import { createHttpDispatcher, describeProxy, proxySettings } from './proxy.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
 import {
@@ -46,7 +47,10 @@ export interface SumoClientOptions extends SumoConfigInput {
   /** A resolved configuration; when absent it is read from options and the environment. */
   config?: SumoConfig;
   env?: Record<string, string | undefined>;
-  /** An undici dispatcher (MockAgent in tests, ProxyAgent behind proxies). Not closed by `close()`. */
+  /**
+   * An undici dispatcher (MockAgent in tests). Not closed by `close()`. Default: one that honours
+   * HTTPS_PROXY, HTTP_PROXY and NO_PROXY from `env`.
+   */
   dispatcher?: Dispatcher;
   rateLimiter?: RateLimiter;
   rateLimits?: Partial<RateLimits>;
@@ -96,7 +100,12 @@ export class SumoClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'sumo-ops';
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply below the limiter and the retry policy.
+    const env = options.env ?? process.env;
+    this.dispatcher =
+      options.dispatcher ?? createHttpDispatcher(env, { keepAliveTimeout: 30_000, connections: 32 });
+    const proxy = this.ownsDispatcher ? describeProxy(proxySettings(env)) : undefined;
+    if (proxy) this.logger.info('calls to Sumo Logic go through a proxy', { proxy });
   }
 
   get apiUrl(): string {
