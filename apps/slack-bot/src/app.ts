@@ -18,12 +18,15 @@ import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from './context.js';
+import { FleetOverview } from './fleet-overview.js';
 import { UpgradeFollowUps } from './follow-up.js';
 import { subcommandsFor } from './grammar.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
+import { registerHome } from './listeners/home.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+import { UpgradeLog } from './upgrade-log.js';
 import { refuseOutOfWindowRequests } from './signing.js';
 
 export interface SlackBotOptions {
@@ -148,6 +151,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   };
   const pacer = new ChannelPacer(options.channelIntervalMs ?? 1000);
   const catalog = options.catalog;
+  const upgradeLog = new UpgradeLog(stores.backend, logger, now);
   const context: BotContext = {
     catalog,
     specs: subcommandsFor(catalog),
@@ -155,10 +159,12 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
     followUps: new UpgradeFollowUps(
-      { catalog, sumo: options.sumo, logger, pacer, upgrades },
+      { catalog, sumo: options.sumo, logger, pacer, upgrades, upgradeLog },
       stores.backend,
       app.client,
     ),
+    upgradeLog,
+    fleet: new FleetOverview({ catalog, sumo: options.sumo, logger }, stores.backend, now),
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,
@@ -180,6 +186,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   });
   registerCommand(app, context);
   registerActions(app, context);
+  registerHome(app, context);
   app.error(async (error) => {
     logger.error('unhandled Slack error', { error: error.message, code: error.code });
   });

@@ -3,10 +3,12 @@ import type { Logger, OperationCatalog, OperationContext, SumoClient } from '@su
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
+import type { FleetOverview } from './fleet-overview.js';
 import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
+import type { UpgradeLog } from './upgrade-log.js';
 
 export interface SearchThreadSettings {
   /** Results with more rows than this also go into the thread as a file. */
@@ -35,6 +37,10 @@ export interface BotContext {
   access: AccessPolicy;
   pending: PendingActions;
   followUps: UpgradeFollowUps;
+  /** Upgrades started from this app in the last 24 hours, for App Home. */
+  upgradeLog: UpgradeLog;
+  /** The fleet at a glance, for App Home: shared and refreshed at most once a minute. */
+  fleet: FleetOverview;
   audit: AuditLog;
   logger: Logger;
   pacer: ChannelPacer;

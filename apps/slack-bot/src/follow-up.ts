@@ -63,6 +63,13 @@ export async function followUpInThread(
           ? `${result.collectorName} (${result.collectorId})`
           : `collector ${result.collectorId}`,
       );
+      await bot.upgradeLog.record({
+        id: result.taskId,
+        label,
+        toVersion: result.toVersion,
+        status: result.done ? result.statusName : 'running',
+        by: action.userId,
+      });
       if (result.done) {
         await postInThread(bot, conversation.client, conversation, upgradeOutcome(label, result, false));
         return;
@@ -75,6 +82,12 @@ export async function followUpInThread(
         giveUpAt: Date.now() + bot.upgrades.timeoutMs,
       });
     } else {
+      await bot.upgradeLog.record({
+        id: `${action.id}`,
+        label: escapeMrkdwn(action.preview.summary),
+        status: 'finished',
+        by: action.userId,
+      });
       await postInThread(bot, conversation.client, conversation, {
         text: `${operation.title}: finished`,
         blocks: [section(`*${operation.title}* — outcome`), ...resultBlocks(operation, result).slice(1, 30)],
@@ -85,7 +98,7 @@ export async function followUpInThread(
   }
 }
 
-type FollowUpBot = Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'upgrades'>;
+type FollowUpBot = Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'upgrades' | 'upgradeLog'>;
 
 function postInThread(
   bot: Pick<BotContext, 'pacer'>,
@@ -267,6 +280,11 @@ export class UpgradeFollowUps {
       throw error;
     }
     if (recorded && !(await this.#claimRecord(record.id, signal))) return;
+    await this.bot.upgradeLog.record({
+      id: record.taskId,
+      label: record.label,
+      status: status.done ? status.statusName : 'still running',
+    });
     await postInThread(this.bot, this.client, record, upgradeOutcome(record.label, status, !status.done));
   }
 

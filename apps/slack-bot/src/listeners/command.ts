@@ -1,12 +1,12 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { isSharedStateUnavailable } from '@sumo-ops/core';
+import { type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
 import {
   confirmationMessage,
   confirmationsUnavailableMessage,
   nothingToDoMessage,
 } from '../blocks/confirm.js';
 import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
-import { helpMessage, topicHelp, usageMessage } from '../blocks/help.js';
+import { helpMessage, type Reply, topicHelp, usageMessage } from '../blocks/help.js';
 import { resultBlocks } from '../blocks/result.js';
 import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
@@ -89,10 +89,45 @@ export async function handleCommand(
     return;
   }
 
+  await requestConfirmation(
+    bot,
+    { userId, channelId, client, subcommand: spec.name, operation, input, commandText, notes },
+    {
+      privately: (reply) => respond(ephemeral(reply)),
+      // In the channel, not ephemeral: a change to production is something the team should see,
+      // and the message is the thread where the outcome and any follow-up are reported.
+      openly: (reply) => respond({ response_type: 'in_channel', text: reply.text, blocks: reply.blocks }),
+    },
+  );
+}
+
+/** A write or destructive request, however it was made: a typed command or a button on App Home. */
+export interface ConfirmationRequest {
+  userId: string;
+  channelId: string;
+  client: Conversation['client'];
+  subcommand: string;
+  operation: AnyOperation;
+  input: unknown;
+  commandText: string;
+  notes: readonly string[];
+}
+
+/**
+ * Rights, then the preview, then a pending action with Confirm and Cancel: nothing runs here.
+ * `privately` answers only the requester (refusals, nothing to do); `openly` posts the preview
+ * with its buttons where the outcome will be told.
+ */
+export async function requestConfirmation(
+  bot: BotContext,
+  request: ConfirmationRequest,
+  answer: { privately(reply: Reply): Promise<unknown>; openly(reply: Reply): Promise<unknown> },
+): Promise<void> {
+  const { userId, channelId, client, operation, input, commandText, notes } = request;
   const base = {
     user: userId,
     channel: channelId,
-    subcommand: spec.name,
+    subcommand: request.subcommand,
     operation: operation.name,
     kind: operation.kind,
     input,
@@ -100,19 +135,19 @@ export async function handleCommand(
   const decision = await bot.access.checkWrite(client, userId);
   if (!decision.allowed) {
     bot.audit.record({ ...base, outcome: 'refused', reason: decision.reason });
-    await respond(ephemeral(refusalMessage(decision.reason)));
+    await answer.privately(refusalMessage(decision.reason));
     return;
   }
   let preview: Awaited<ReturnType<typeof bot.catalog.preview>>;
   try {
     preview = await bot.catalog.preview(operation.name, operationContext(bot, operation.name), input);
   } catch (error) {
-    await respond(ephemeral(errorMessage(`Preview of ${operation.title}`, error)));
+    await answer.privately(errorMessage(`Preview of ${operation.title}`, error));
     return;
   }
   if (!preview.willChange) {
     const reply = nothingToDoMessage(operation, commandText, userId, preview);
-    await respond(ephemeral({ ...reply, blocks: [...reply.blocks, ...noteBlock(notes)] }));
+    await answer.privately({ ...reply, blocks: [...reply.blocks, ...noteBlock([...notes])] });
     return;
   }
   let action: Awaited<ReturnType<typeof bot.pending.create>>;
@@ -120,7 +155,7 @@ export async function handleCommand(
     action = await bot.pending.create({
       userId,
       channelId,
-      subcommand: spec.name,
+      subcommand: request.subcommand,
       commandText,
       operation: operation.name,
       input,
@@ -128,14 +163,12 @@ export async function handleCommand(
     });
   } catch (error) {
     if (!isSharedStateUnavailable(error)) throw error;
-    // Only the person who asked sees it: there is nothing for the channel to act on.
-    await respond(
-      ephemeral(confirmationsUnavailableMessage(operation, commandText, userId, preview, error.message)),
+    // Only the person who asked sees it: there is nothing for anyone else to act on.
+    await answer.privately(
+      confirmationsUnavailableMessage(operation, commandText, userId, preview, error.message),
     );
     return;
   }
-  // In the channel, not ephemeral: a change to production is something the team should see, and
-  // the message is the thread where the outcome and any follow-up are reported.
   const reply = confirmationMessage(
     operation,
     action,
@@ -143,7 +176,7 @@ export async function handleCommand(
     bot.pending.ttlMs,
     notes.map(escapeMrkdwn),
   );
-  await respond({ response_type: 'in_channel', text: reply.text, blocks: reply.blocks });
+  await answer.openly(reply);
   bot.logger.info('confirmation requested', {
     user: userId,
     operation: operation.name,

@@ -165,6 +165,13 @@ export class FakeSlack {
       }
       case 'chat.update':
         return reply({ ok: true, channel: args.channel, ts: args.ts });
+      case 'views.publish': {
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as Record<
+          string,
+          unknown
+        >;
+        return reply({ ok: true, view: { id: `V${this.sequence}`, ...view } });
+      }
       case 'chat.postEphemeral':
         return reply({ ok: true, message_ts: '1700000000.999999' });
       case 'usergroups.users.list': {

@@ -6,7 +6,9 @@ import {
   blockActionBody,
   type ClickFields,
   type CommandFields,
+  homeActionBody,
   postSigned,
+  postSignedEvent,
   type SignOptions,
   slashCommandBody,
 } from './slack-requests.js';
@@ -132,6 +134,21 @@ export class Harness {
       sign,
     );
     return { ack, responseUrl };
+  }
+
+  /** Opens the App Home tab as `userId` (an `app_home_opened` event); returns the acknowledgement. */
+  openHome(userId = 'UADMIN') {
+    return postSignedEvent(this.eventsUrl, SIGNING_SECRET, {
+      type: 'app_home_opened',
+      user: userId,
+      channel: `D${userId}`,
+      tab: 'home',
+    });
+  }
+
+  /** Clicks a button on the App Home tab. */
+  clickHome(fields: { actionId: string; value: string; userId?: string }) {
+    return postSigned(this.eventsUrl, SIGNING_SECRET, homeActionBody(fields));
   }
 
   /** Every line that left the bot: logs, audit lines, Slack calls and replies, as text. */

@@ -98,3 +98,54 @@ export function blockActionBody(fields: ClickFields): string {
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** An Events API callback (`app_home_opened`, …) as Slack posts it: JSON, signed like the rest. */
+export async function postSignedEvent(
+  url: string,
+  secret: string,
+  event: Record<string, unknown>,
+): Promise<PostResult> {
+  const body = JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    event: { event_ts: String(Date.now() / 1000), ...event },
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 12)}`,
+    event_time: Math.floor(Date.now() / 1000),
+  });
+  const timestamp = Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...signedRequestHeaders(secret, body, timestamp), 'content-type': 'application/json' },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text, ms: performance.now() - started };
+}
+
+/** A button clicked on the App Home tab: no channel and no response_url, a `view` container. */
+export function homeActionBody(fields: { actionId: string; value: string; userId?: string }): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId ?? 'UADMIN', username: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated-verification-token',
+    container: { type: 'view', view_id: 'VHOME' },
+    trigger_id: '1.2.3',
+    team: { id: 'T1', domain: 'example' },
+    view: { id: 'VHOME', type: 'home', blocks: [] },
+    actions: [
+      {
+        type: 'button',
+        action_id: fields.actionId,
+        block_id: 'sumo_home_actions',
+        value: fields.value,
+        text: { type: 'plain_text', text: 'button' },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

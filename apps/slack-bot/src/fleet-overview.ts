@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger, OperationCatalog, StateBackend, SumoClient } from '@sumo-ops/core';
+import { describeError } from './blocks/errors.js';
+import { operationContext } from './context.js';
+
+/** The fleet at a glance, as the App Home tab shows it. */
+export interface FleetSnapshot {
+  /** Epoch ms when it was read from Sumo Logic. */
+  at: number;
+  collectors: { total: number; alive: number; dead: number; installed: number; hosted: number };
+  /** Installed collectors whose last heartbeat is older than `OFFLINE_DAYS`, longest offline first. */
+  offline: { count: number; longest: Array<{ name: string; id: number; days?: number | undefined }> };
+  upgrades: { latest: string | null; upgradable: number };
+  /** True when a list had more than one page: the counts are of the first `PAGE` only. */
+  partial: boolean;
+  /** Set when Sumo Logic could not be read; the counts are then absent (zero). */
+  error?: string | undefined;
+}
+
+export const OFFLINE_DAYS = 30;
+/** One page per list: four API calls in all, whatever the fleet's size (the view says if it was cut). */
+const PAGE = 1_000;
+export const FLEET_CACHE_MS = 60_000;
+/** Kept long after it is fresh, so a replica that lost the race to refresh still has something to show. */
+const KEEP_MS = 24 * 3_600_000;
+const SNAPSHOT_KEY = 'slack:home:fleet';
+const REFRESH_KEY = 'slack:home:refresh';
+/** How long a replica that did not win the refresh waits for the winner's snapshot. */
+const WAIT_FOR_WINNER_MS = 5_000;
+
+interface Page<T> {
+  items: T[];
+  nextOffset: number | null;
+}
+interface CollectorItem {
+  id: number;
+  name: string;
+  alive: boolean;
+  collectorType: string;
+  offlineDays?: number;
+}
+
+/**
+ * Reads the fleet with four catalog operations at most once a minute across all replicas: the
+ * right to refresh is a key set-if-absent for a minute in the state backend, so however often
+ * and wherever the tab is opened, Sumo Logic sees at most four calls a minute from it. The
+ * snapshot is shared through the backend; a replica that did not win the refresh waits briefly
+ * for the winner's snapshot, then shows the one it has.
+ */
+export class FleetOverview {
+  #inFlight: Promise<FleetSnapshot> | undefined;
+
+  constructor(
+    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger },
+    private readonly backend: StateBackend,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A snapshot no older than a minute when Sumo Logic answers; an older one (or none) otherwise. */
+  get(): Promise<FleetSnapshot | undefined> {
+    this.#inFlight ??= this.#get().finally(() => {
+      this.#inFlight = undefined;
+    }) as Promise<FleetSnapshot>;
+    return this.#inFlight;
+  }
+
+  async #get(): Promise<FleetSnapshot | undefined> {
+    const cached = await this.#stored();
+    if (cached && this.now() - cached.at < FLEET_CACHE_MS) return cached;
+    const won = await this.backend.set(REFRESH_KEY, String(this.now()), {
+      ttlMs: FLEET_CACHE_MS,
+      onlyIfAbsent: true,
+    });
+    if (!won) return this.#waitForWinner(cached);
+    const snapshot = await this.#read();
+    await this.backend.set(SNAPSHOT_KEY, JSON.stringify(snapshot), { ttlMs: KEEP_MS });
+    return snapshot;
+  }
+
+  async #stored(): Promise<FleetSnapshot | undefined> {
+    const stored = await this.backend.get(SNAPSHOT_KEY);
+    return stored === undefined ? undefined : (JSON.parse(stored) as FleetSnapshot);
+  }
+
+  async #waitForWinner(cached: FleetSnapshot | undefined): Promise<FleetSnapshot | undefined> {
+    const deadline = this.now() + WAIT_FOR_WINNER_MS;
+    while (this.now() < deadline) {
+      await sleep(100);
+      const fresh = await this.#stored();
+      if (fresh && fresh.at !== cached?.at) return fresh;
+    }
+    return cached;
+  }
+
+  async #read(): Promise<FleetSnapshot> {
+    const at = this.now();
+    const run = async <T>(operation: string, raw: unknown): Promise<T> => {
+      const { catalog } = this.bot;
+      return (await catalog.run(
+        operation,
+        operationContext(this.bot, operation),
+        catalog.parseInput(operation, raw),
+      )) as T;
+    };
+    try {
+      const [all, offline, targets, upgradable] = await Promise.all([
+        run<Page<CollectorItem>>('list_collectors', { limit: PAGE }),
+        run<Page<CollectorItem>>('list_offline_collectors', { aliveBeforeDays: OFFLINE_DAYS, limit: PAGE }),
+        run<{ latest: string | null }>('list_upgrade_targets', {}),
+        run<Page<CollectorItem>>('list_upgradable_collectors', { limit: PAGE }),
+      ]);
+      const hosted = all.items.filter((collector) => collector.collectorType === 'Hosted').length;
+      const alive = all.items.filter((collector) => collector.alive).length;
+      return {
+        at,
+        collectors: {
+          total: all.items.length,
+          alive,
+          dead: all.items.length - alive,
+          installed: all.items.length - hosted,
+          hosted,
+        },
+        offline: {
+          count: offline.items.length,
+          longest: [...offline.items]
+            .sort((a, b) => (b.offlineDays ?? 0) - (a.offlineDays ?? 0))
+            .slice(0, 5)
+            .map(({ name, id, offlineDays }) => ({ name, id, days: offlineDays })),
+        },
+        upgrades: { latest: targets.latest, upgradable: upgradable.items.length },
+        partial: [all, offline, upgradable].some((page) => page.nextOffset !== null),
+      };
+    } catch (error) {
+      this.bot.logger.warn('could not read the fleet for App Home', { error: describeError(error) });
+      return {
+        at,
+        collectors: { total: 0, alive: 0, dead: 0, installed: 0, hosted: 0 },
+        offline: { count: 0, longest: [] },
+        upgrades: { latest: null, upgradable: 0 },
+        partial: false,
+        error: describeError(error),
+      };
+    }
+  }
+}

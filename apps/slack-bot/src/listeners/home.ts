@@ -1,0 +1,90 @@
+import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import { isSharedStateUnavailable } from '@sumo-ops/core';
+import { describeError } from '../blocks/errors.js';
+import type { Reply } from '../blocks/help.js';
+import { HOME_ACTION_ID, HOME_ACTIONS, type HomeAction, homeView } from '../blocks/home.js';
+import type { BotContext } from '../context.js';
+import type { FleetSnapshot } from '../fleet-overview.js';
+import { parseCommand } from '../parse-command.js';
+import type { UpgradeLogEntry } from '../upgrade-log.js';
+import { afterPendingRequests, COMMAND, requestConfirmation } from './command.js';
+
+/** Registration only: the App Home tab and its buttons. */
+export function registerHome(app: App, bot: BotContext): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    await afterPendingRequests();
+    try {
+      await publishHome(bot, client, event.user);
+    } catch (error) {
+      bot.logger.error('could not publish App Home', { error: describeError(error), user: event.user });
+    }
+  });
+  app.action<BlockAction<ButtonAction>>(
+    new RegExp(`^${HOME_ACTION_ID}:`),
+    async ({ ack, body, action, client }) => {
+      await ack();
+      await afterPendingRequests();
+      try {
+        await homeButton(bot, client, body.user.id, action.value ?? '');
+      } catch (error) {
+        bot.logger.error('App Home button failed', { error: describeError(error), user: body.user.id });
+      }
+    },
+  );
+}
+
+/** Builds the tab for one person (admins see buttons) and publishes it. No Sumo call when cached. */
+export async function publishHome(bot: BotContext, client: webApi.WebClient, userId: string): Promise<void> {
+  const [access, fleet, upgrades] = await Promise.all([
+    bot.access.checkWrite(client, userId),
+    bot.fleet.get().catch((error: unknown) => unavailable<FleetSnapshot | undefined>(bot, error, undefined)),
+    bot.upgradeLog.recent().catch((error: unknown) => unavailable<UpgradeLogEntry[]>(bot, error, [])),
+  ]);
+  await client.views.publish({
+    user_id: userId,
+    view: homeView(fleet, upgrades, { admin: access.allowed, notes: bot.notes }),
+  });
+}
+
+function unavailable<T>(bot: BotContext, error: unknown, fallback: T): T {
+  if (!isSharedStateUnavailable(error)) throw error;
+  bot.logger.warn('App Home shown without shared state', { error: error.message });
+  return fallback;
+}
+
+/**
+ * A home button asks for exactly what its subcommand would: the same rights check, the same
+ * preview, the same Confirm and Cancel, in a message to the person who clicked (App Home has no
+ * channel to answer in). Nothing changes on this click.
+ */
+async function homeButton(
+  bot: BotContext,
+  client: webApi.WebClient,
+  userId: string,
+  value: string,
+): Promise<void> {
+  const text = HOME_ACTIONS[value as HomeAction];
+  if (text === undefined) {
+    bot.logger.warn('ignored an unknown App Home button', { user: userId });
+    return;
+  }
+  const parsed = parseCommand(text, bot.catalog);
+  if (parsed.kind !== 'invoke') throw new Error(`App Home button "${value}" does not parse: ${text}`);
+  const toUser = (reply: Reply) => client.chat.postMessage({ channel: userId, ...reply });
+  await requestConfirmation(
+    bot,
+    {
+      userId,
+      // The app's direct messages with this person, where the preview and its outcome go.
+      channelId: userId,
+      client,
+      subcommand: parsed.spec.name,
+      operation: parsed.operation,
+      input: parsed.input,
+      commandText: `${COMMAND} ${text}`,
+      notes: ['Asked from the App Home tab.', ...bot.notes],
+    },
+    { privately: toUser, openly: toUser },
+  );
+}

@@ -1,0 +1,211 @@
+import { createStores, loadStateConfig, type RedisBackend, silentLogger } from '@sumo-ops/core';
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockKitProblems, type SlackMessage } from '../src/index.js';
+import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
+import { confirmationId, Harness, textOf } from './support/harness.js';
+
+const DAY_MS = 86_400_000;
+let h: Harness;
+let longGone: { id: number; name: string };
+
+beforeAll(async () => {
+  h = await Harness.start({ simulator: { org: { collectors: 24 } } });
+  const installed = h.sim.org
+    .collectors()
+    .filter((collector) => collector.collectorType === 'Installable' && collector.alive);
+  longGone = installed[0] as { id: number; name: string };
+  h.sim.org.setAlive(longGone.id, false, Date.now() - 45 * DAY_MS);
+});
+afterAll(async () => h?.close());
+
+/** Calls to Sumo Logic other than an upgrade follow-up polling its task. */
+function fleetCalls(): number {
+  return Object.entries(h.sim.counters.byRoute)
+    .filter(([route]) => route !== 'GET /v1/collectors/upgrades/:upgradeTaskId')
+    .reduce((sum, [, statuses]) => sum + Object.values(statuses).reduce((a, b) => a + b, 0), 0);
+}
+
+function published(userId: string) {
+  return h.slack.callsTo('views.publish').filter((call) => call.args.user_id === userId);
+}
+
+async function openAndWait(userId: string) {
+  const before = published(userId).length;
+  const ack = await h.openHome(userId);
+  expect(ack.status).toBe(200);
+  const call = await h.slack.waitFor(() => published(userId)[before]);
+  const view = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+    type: string;
+    blocks: SlackMessage['blocks'];
+  };
+  return view;
+}
+
+function buttonsOf(view: { blocks: SlackMessage['blocks'] }) {
+  return (view.blocks ?? []).flatMap((block) =>
+    block.type === 'actions'
+      ? (block.elements as Array<{ action_id: string; value: string; text: { text: string } }>)
+      : [],
+  );
+}
+
+describe('App Home over signed events and the fake Web API', () => {
+  it('publishes the fleet at a glance: collectors by state, long-offline, upgradable and the latest build', async () => {
+    const view = await openAndWait('UREADER');
+    expect(view.type).toBe('home');
+    expect(blockKitProblems({ blocks: view.blocks })).toEqual([]);
+    const collectors = h.sim.org.collectors();
+    const alive = collectors.filter((collector) => collector.alive).length;
+    const hosted = collectors.filter((collector) => collector.collectorType === 'Hosted').length;
+    const offline = h.sim.org.listOfflineCollectors(30, 0, 1000);
+    const upgradable = h.sim.org.upgradableCollectors(undefined, 0, 1000);
+    const text = textOf(view);
+    expect(text).toContain(`*Collectors*\\n${collectors.length}`);
+    expect(text).toContain(`${alive} / ${collectors.length - alive}`);
+    expect(text).toContain(`${collectors.length - hosted} / ${hosted}`);
+    expect(offline.length).toBeGreaterThan(0);
+    expect(text).toContain(`*Installed, offline ≥ 30 days*\\n${offline.length}`);
+    expect(text).toContain(`${longGone.name} (id ${longGone.id})`);
+    expect(text).toContain(`${upgradable.length} to \`${h.sim.org.latestVersion}\` (latest)`);
+    expect(text).toContain('Upgrades from this app, last 24 hours');
+    // Read commands are everyone's; the buttons are for SUMO_OPS_ADMINS only.
+    expect(buttonsOf(view)).toEqual([]);
+  });
+
+  it('asks Sumo Logic at most four times a minute however often the tab is opened, then refreshes', async () => {
+    h.clock.advance(61_000);
+    h.sim.counters.reset();
+    await Promise.all(Array.from({ length: 12 }, (_, index) => openAndWait(`UMANY${index}`)));
+    for (let index = 0; index < 8; index += 1) await openAndWait('UAGAIN');
+    expect(fleetCalls()).toBeGreaterThan(0);
+    expect(fleetCalls()).toBeLessThanOrEqual(4);
+    h.clock.advance(61_000);
+    await openAndWait('UAGAIN');
+    expect(fleetCalls()).toBeGreaterThan(4);
+    expect(fleetCalls()).toBeLessThanOrEqual(8);
+  });
+
+  it('gives admins buttons that only show the preview, in a message to them; Confirm there deletes', async () => {
+    h.clock.advance(61_000);
+    const view = await openAndWait('UADMIN');
+    const buttons = buttonsOf(view);
+    const remove = buttons.find((button) => button.value === 'delete-offline');
+    expect(remove?.text.text).toMatch(/^Delete \d+ offline ≥ 30 days…$/);
+    expect(buttons.find((button) => button.value === 'upgrade-all')?.text.text).toContain(
+      h.sim.org.latestVersion,
+    );
+
+    const posts = () => h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'UADMIN');
+    const before = posts().length;
+    const ack = await h.clickHome({ actionId: `sumo_home_action:delete-offline`, value: 'delete-offline' });
+    expect(ack.status).toBe(200);
+    const preview = (await h.slack.waitFor(() => posts()[before])).args;
+    const text = textOf(preview);
+    expect(text).toContain('/sumo delete-offline 30');
+    expect(text).toContain('Asked from the App Home tab.');
+    expect(text).toContain(longGone.name);
+    // The first click changed nothing.
+    expect(h.sim.counters.byRoute['DELETE /v1/collectors/offline']).toBeUndefined();
+
+    const { responseUrl } = await h.click({
+      actionId: 'sumo_confirm',
+      value: confirmationId(preview),
+      channelId: 'DUADMIN',
+    });
+    await h.slack.waitFor(() =>
+      h.slack.responsesTo(responseUrl).find((reply) => textOf(reply).includes('Done — confirmed by')),
+    );
+    expect(h.sim.counters.byRoute['DELETE /v1/collectors/offline']?.[200]).toBe(1);
+    expect(h.auditLines.some((line) => line.includes('"delete_offline_collectors"'))).toBe(true);
+  });
+
+  it('refuses a forged home button from someone who is not an admin, privately, with nothing pending', async () => {
+    const posts = () => h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'UREADER');
+    await h.clickHome({ actionId: 'sumo_home_action:upgrade-all', value: 'upgrade-all', userId: 'UREADER' });
+    const reply = (await h.slack.waitFor(() => posts()[0])).args;
+    expect(textOf(reply)).toContain('may not run write or destructive commands');
+    expect(textOf(reply)).not.toContain('sumo_confirm');
+  });
+
+  it('lists upgrades started from this app in the last 24 hours, with who asked and how they ended', async () => {
+    const collector = h.sim.org
+      .collectors()
+      .find(
+        (candidate) =>
+          candidate.alive &&
+          candidate.collectorType === 'Installable' &&
+          candidate.collectorVersion !== h.sim.org.latestVersion,
+      );
+    if (!collector) throw new Error('no running installed collector below the latest build');
+    const { reply } = await h.ask(`upgrade ${collector.id}`);
+    const { responseUrl } = await h.click({ actionId: 'sumo_confirm', value: confirmationId(reply) });
+    await h.slack.waitFor(() =>
+      h.slack.responsesTo(responseUrl).find((answer) => textOf(answer).includes('Done — confirmed by')),
+    );
+    const running = textOf(await openAndWait('UREADER'));
+    expect(running).toContain(collector.name);
+    expect(running).toMatch(/:hourglass_flowing_sand: .*: running by <@UADMIN>/);
+    h.sim.clock.advance(30 * 60_000);
+    await h.slack.waitFor(() =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((call) => textOf(call.args).includes(`The upgrade of ${collector.name}`)),
+    );
+    const finished = textOf(await openAndWait('UREADER'));
+    expect(finished).toMatch(/:(white_check_mark|x): .*: (succeeded|failed)/);
+  });
+
+  it('kept every message and view within Block Kit limits and every secret out', () => {
+    expectMessagesWithinLimits(h.slack);
+    for (const call of h.slack.callsTo('views.publish')) {
+      const view = (
+        typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view
+      ) as SlackMessage;
+      expect(blockKitProblems({ blocks: view.blocks })).toEqual([]);
+    }
+    expectNoSecrets(h.everythingSent());
+  });
+});
+
+describe('App Home across replicas sharing Redis', () => {
+  let redis: LocalRedis;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('reads the fleet once a minute for all replicas together', async () => {
+    const replicas: Array<{ h: Harness; close(): Promise<void> }> = [];
+    try {
+      for (let index = 0; index < 3; index += 1) {
+        const stores = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url }), {
+          logger: silentLogger,
+        });
+        expect(await (stores.backend as RedisBackend).ready()).toBe(true);
+        const replica = await Harness.start({ slack: h.slack, sim: h.sim, bot: { stores } });
+        replicas.push({
+          h: replica,
+          close: async () => {
+            await replica.close();
+            await stores.close();
+          },
+        });
+      }
+      h.sim.counters.reset();
+      const before = h.slack.callsTo('views.publish').length;
+      await Promise.all(
+        replicas.flatMap(({ h: replica }) =>
+          Array.from({ length: 5 }, (_, index) => replica.openHome(`UREPLICA${index}`)),
+        ),
+      );
+      await h.slack.waitFor(() => h.slack.callsTo('views.publish').length >= before + 15 || undefined);
+      expect(fleetCalls()).toBeGreaterThan(0);
+      expect(fleetCalls()).toBeLessThanOrEqual(4);
+      const views = h.slack.callsTo('views.publish').slice(before);
+      for (const call of views) expect(textOf(call.args)).toContain('*Collectors*');
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  });
+});
