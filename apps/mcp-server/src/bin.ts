@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { createLogger, redactText, SumoConfigError } from '@sumo-ops/core';
+import { createLogger, redactText, SumoConfigError, warnIfSumoUnreachable } from '@sumo-ops/core';
+import { runCheck } from './check.js';
 import { createConfirmationTokens } from './confirmation.js';
 import { HttpSecurityError, MCP_PATH, type RunningHttpServer, startHttpServer } from './http.js';
 import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from './options.js';
@@ -29,6 +30,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
 
+  if (options.check) {
+    return runCheck({ demo: options.demo, env, write: (text) => process.stdout.write(text) });
+  }
+
   const logger = createLogger().child({ component: 'mcp-server' });
   const bearerToken = env.MCP_HTTP_TOKEN?.trim() || undefined;
   let connection: SumoConnection;
@@ -41,6 +46,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     );
     return 1;
   }
+
+  // A wrong key or deployment shows in the log now, not at the first user's first call.
+  void warnIfSumoUnreachable(connection.client, logger);
 
   const mcp = createSumoOpsMcp({
     client: connection.client,

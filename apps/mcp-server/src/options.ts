@@ -12,6 +12,8 @@ export interface ServerOptions {
   toolsets: Toolset[] | undefined;
   readOnly: boolean;
   demo: boolean;
+  /** Check the settings and the connections they name, print a report, exit. */
+  check: boolean;
   timeBudgetMs: number;
   help: boolean;
   version: boolean;
@@ -42,6 +44,9 @@ Options:
                             and how to continue (default: ${DEFAULT_TIME_BUDGET_MS / 1000}; keep below your client's request timeout).
   --demo                    Start an embedded Sumo Logic simulator (seeded org, fast clock) and use
                             it instead of a real org. Every result says it comes from the simulator.
+  --check                   Check every setting, one call to Sumo Logic with the key and, when
+                            configured, Redis; print one line per check with what to fix; exit 0
+                            (all passed) or 1.
   --help                    Show this help.
   --version                 Show the version.
 
@@ -98,6 +103,7 @@ export function parseServerOptions(argv: readonly string[]): ServerOptions {
     toolsets: toolsets(values.toolsets),
     readOnly: values['read-only'] ?? false,
     demo: values.demo ?? false,
+    check: values.check ?? false,
     timeBudgetMs:
       integer('--time-budget', values['time-budget'], DEFAULT_TIME_BUDGET_MS / 1000, 1, 3600) * 1000,
     help: values.help ?? false,
@@ -119,6 +125,7 @@ function parse(argv: readonly string[]) {
       'read-only': { type: 'boolean' },
       'time-budget': { type: 'string' },
       demo: { type: 'boolean' },
+      check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },

@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { createCatalog, createLogger, createStores, SumoClient, searchJobRegistry } from '@sumo-ops/core';
+import {
+  createCatalog,
+  createLogger,
+  createStores,
+  SumoClient,
+  searchJobRegistry,
+  warnIfSumoUnreachable,
+} from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
+import { runSlackCheck } from './check.js';
 import { parseSlackFlags, SLACK_HELP_TEXT, SlackUsageError } from './flags.js';
 import { loadSlackSettings, SlackSettingsError } from './settings.js';
 
@@ -22,6 +30,15 @@ async function main(): Promise<void> {
   }
   if (flags.help || flags.version) {
     process.stdout.write(flags.help ? SLACK_HELP_TEXT : `${SLACK_VERSION}\n`);
+    return;
+  }
+  if (flags.check) {
+    const code = await runSlackCheck({
+      env: process.env,
+      argv: process.argv.slice(2),
+      write: (text) => process.stdout.write(text),
+    });
+    process.stdout.write('', () => process.exit(code));
     return;
   }
   let settings: ReturnType<typeof loadSlackSettings>;
@@ -71,6 +88,8 @@ async function main(): Promise<void> {
     stores,
   });
   await bot.start();
+  // A wrong key or deployment shows in the log now, not at the first user's first command.
+  void warnIfSumoUnreachable(sumo, logger);
   if (settings.admins.length === 0) {
     logger.warn('SUMO_OPS_ADMINS is not set: write and destructive commands are refused until it is.');
   }

@@ -4,6 +4,7 @@ export * from './api/response.js';
 export * from './api/search-jobs.js';
 export * from './api/sources.js';
 export * from './api/upgrades.js';
+export * from './check.js';
 export * from './config.js';
 export * from './http/client.js';
 export * from './http/errors.js';

@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from './support/fake-slack.js';
+
+const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const BOT_TOKEN = 'xoxb-check-test-bot-token-1234';
+const WRONG_KEY = 'wrong-Access-Key-0123456789abcdef';
+
+let sim: Simulator;
+let slack: FakeSlack;
+let redis: LocalRedis;
+
+beforeAll(async () => {
+  sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 10 } });
+  slack = await new FakeSlack().start();
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await sim.close();
+  await slack.close();
+  await redis.stop();
+});
+
+function startBin(env: Record<string, string>, args: string[]) {
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions', '@sumo-ops/source', BIN, ...args],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function check(env: Record<string, string>) {
+  const run = startBin(env, ['--check']);
+  return { code: await run.exited, output: run.output() };
+}
+
+const goodEnv = () => ({
+  SLACK_BOT_TOKEN: BOT_TOKEN,
+  SLACK_SIGNING_SECRET: 'check-test-signing-secret',
+  SLACK_API_URL: slack.apiUrl,
+  SUMO_API_URL: sim.apiUrl,
+  SUMO_ACCESS_ID: 'sim-access-id',
+  SUMO_ACCESS_KEY: 'sim-access-key',
+});
+
+describe('sumo-ops-slack --check', () => {
+  it('checks settings, Sumo and auth.test, and Redis when configured; exit 0', async () => {
+    const { code, output } = await check({ ...goodEnv(), SUMO_OPS_REDIS_URL: redis.url });
+    expect(output).toMatch(/^ok {3}settings: /m);
+    expect(output).toMatch(/^ok {3}sumo: .*accepted access id sim-access-id/m);
+    expect(output).toMatch(/^ok {3}slack: auth.test accepted SLACK_BOT_TOKEN/m);
+    expect(output).toMatch(/^ok {3}redis: .*answered PING/m);
+    expect(code).toBe(0);
+    expect(slack.calls.map(({ method }) => method)).toContain('auth.test');
+    // A check posts nothing.
+    expect(slack.calls.filter(({ method }) => method !== 'auth.test')).toEqual([]);
+  });
+
+  it('says which token Slack refused and how to get a good one; exit 1', async () => {
+    slack.rejectedTokens.add(BOT_TOKEN);
+    try {
+      const { code, output } = await check(goodEnv());
+      expect(output).toMatch(/^FAIL slack: Slack refused SLACK_BOT_TOKEN \(auth.test: invalid_auth\)/m);
+      expect(output).toMatch(/fix: Copy the Bot User OAuth Token/);
+      expect(output).not.toContain(BOT_TOKEN);
+      expect(code).toBe(1);
+    } finally {
+      slack.rejectedTokens.delete(BOT_TOKEN);
+    }
+  });
+
+  it('explains a refused Sumo key without printing it; exit 1', async () => {
+    const { code, output } = await check({ ...goodEnv(), SUMO_ACCESS_KEY: WRONG_KEY });
+    expect(output).toMatch(/^FAIL sumo: .*401/m);
+    expect(output).not.toContain(WRONG_KEY);
+    expect(code).toBe(1);
+  });
+
+  it('lists every missing setting without any setting at all; exit 1', async () => {
+    const { code, output } = await check({});
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SUMO_ACCESS_ID', 'SUMO_ACCESS_KEY'])
+      expect(output).toMatch(new RegExp(`^FAIL settings: ${name}`, 'm'));
+    expect(code).toBe(1);
+  });
+});
