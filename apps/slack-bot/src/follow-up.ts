@@ -325,10 +325,10 @@ export function upgradeOutcome(label: string, status: UpgradeStatus, gaveUp: boo
   if (gaveUp) {
     line = `:hourglass: Stopped watching the upgrade of ${label} (task ${status.taskId}); it is still ${status.statusName}. Check with \`/sumo upgrade-status ${status.taskId}\`.`;
   } else if (status.statusName === 'succeeded') {
-    line = `:white_check_mark: The upgrade of ${label} to ${status.toVersion} succeeded (task ${status.taskId}).`;
+    line = `:white_check_mark: The upgrade of ${label} to ${escapeMrkdwn(status.toVersion)} succeeded (task ${status.taskId}).`;
   } else {
     const reason = status.message ? `: ${escapeMrkdwn(status.message)}` : '.';
-    line = `:x: The upgrade of ${label} to ${status.toVersion} ${status.statusName}${reason} (task ${status.taskId})`;
+    line = `:x: The upgrade of ${label} to ${escapeMrkdwn(status.toVersion)} ${status.statusName}${reason} (task ${status.taskId})`;
   }
   return { text: line, blocks: [section(line)] };
 }

@@ -71,7 +71,11 @@ export function confirmationMessage(
           value: action.id,
           confirm: {
             title: { type: 'plain_text', text: clip(operation.title, LIMITS.confirmTitle) },
-            text: { type: 'plain_text', text: clip(action.preview.summary, LIMITS.confirmText) },
+            // Slack decodes these three entities in plain text too, and parses them nowhere else.
+            text: {
+              type: 'plain_text',
+              text: clip(escapeMrkdwn(action.preview.summary), LIMITS.confirmText),
+            },
             confirm: {
               type: 'plain_text',
               text: operation.kind === 'destructive' ? 'Yes, do it' : 'Confirm',
@@ -93,7 +97,10 @@ export function confirmationMessage(
       ...notes,
     ),
   );
-  return { text: clip(`${operation.title}: ${action.preview.summary} Confirm or cancel.`, 500), blocks };
+  return {
+    text: clip(`${operation.title}: ${escapeMrkdwn(action.preview.summary)} Confirm or cancel.`, 500),
+    blocks,
+  };
 }
 
 /** Nothing to confirm: the preview says running would change nothing. */
@@ -104,7 +111,7 @@ export function nothingToDoMessage(
   preview: OperationPreview,
 ): Reply {
   return {
-    text: clip(`${operation.title}: nothing to do. ${preview.summary}`, 500),
+    text: clip(`${operation.title}: nothing to do. ${escapeMrkdwn(preview.summary)}`, 500),
     blocks: [
       ...previewBlocks(operation, commandText, userId, preview),
       context('Nothing would change, so there is nothing to confirm.'),

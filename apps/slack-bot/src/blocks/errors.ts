@@ -33,7 +33,7 @@ export function errorMessage(what: string, error: unknown): Reply {
     ? [':warning:', 'may or may not have happened']
     : [':x:', 'failed'];
   return {
-    text: `${what} ${verdict}: ${reason}`,
+    text: `${escapeMrkdwn(what)} ${verdict}: ${escapeMrkdwn(reason)}`,
     blocks: [
       section(
         `${icon} ${what.startsWith('/') ? code(what) : `*${escapeMrkdwn(what)}*`} ${verdict}.\n${escapeMrkdwn(reason)}`,

@@ -55,7 +55,7 @@ export function topicHelp(spec: SubcommandSpec, catalog: OperationCatalog, probl
       `Runs \`${operation.name}\` (${operation.kind}). ${code(HELP_EXAMPLE.replace('upgrade', spec.name))}`,
     ),
   );
-  return { text: problem ? `/sumo ${spec.name}: ${problem}` : `/sumo ${spec.name}`, blocks };
+  return { text: problem ? `/sumo ${spec.name}: ${escapeMrkdwn(problem)}` : `/sumo ${spec.name}`, blocks };
 }
 
 /** A usage error: what is wrong, then the grammar (of the subcommand, or all of it) with an example. */
@@ -67,5 +67,8 @@ export function usageMessage(
 ): Reply {
   if (spec) return topicHelp(spec, catalog, problem);
   const help = helpMessage(specs, catalog);
-  return { text: problem, blocks: [section(`:warning: ${escapeMrkdwn(problem)}`), ...help.blocks] };
+  return {
+    text: escapeMrkdwn(problem),
+    blocks: [section(`:warning: ${escapeMrkdwn(problem)}`), ...help.blocks],
+  };
 }

@@ -21,7 +21,7 @@ const formatCount = (value: number) => value.toLocaleString('en-US');
 /** The channel message the thread hangs from: the query, the range, who asked, and how far it got. */
 export function searchParentMessage(view: SearchView, status: string, notes: string[] = []): Reply {
   return {
-    text: `Search by <@${view.userId}>: ${view.query} — ${status}`,
+    text: `Search by <@${view.userId}>: ${escapeMrkdwn(view.query)} — ${escapeMrkdwn(status)}`,
     blocks: [
       section(`:mag: *Search* by <@${view.userId}>\n${code(view.query)}\n${range(view)}`),
       context(escapeMrkdwn(status), ...notes.map(escapeMrkdwn)),

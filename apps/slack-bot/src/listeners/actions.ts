@@ -4,6 +4,7 @@ import type { AuditOutcome } from '../audit.js';
 import { CANCEL_ACTION_ID, CONFIRM_ACTION_ID, type Outcome, outcomeMessage } from '../blocks/confirm.js';
 import { describeError } from '../blocks/errors.js';
 import { resultBlocks } from '../blocks/result.js';
+import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from '../context.js';
 import { followUpInThread } from '../follow-up.js';
 import type { PendingAction } from '../pending-actions.js';
@@ -55,7 +56,7 @@ export async function handleDecision(
     if (!isSharedStateUnavailable(error)) throw error;
     // Nothing was taken: the same click works once shared state answers again.
     bot.logger.warn('refused a confirmation click: shared state unreachable', { user: userId });
-    await respond({ response_type: 'ephemeral', replace_original: false, text: error.message });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(error.message) });
     return;
   }
   switch (claim.status) {
