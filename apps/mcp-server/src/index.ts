@@ -39,10 +39,10 @@ export type { SdkServer } from './sdk-adapter.js';
 export { SHUTDOWN_DEADLINE_MS, SHUTDOWN_GRACE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
 export { type StdioSession, serveStdio, startStdio } from './stdio.js';
 export type * from './tool-types.js';
+export { CONFIRMATION_TOKEN_FIELD } from './tool-types.js';
 export {
   annotationsFor,
   buildTools,
-  CONFIRMATION_TOKEN_FIELD,
   DEFAULT_TIME_BUDGET_MS,
   WRITE_STATUSES,
 } from './tools.js';

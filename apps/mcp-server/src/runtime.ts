@@ -15,6 +15,7 @@ import {
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
+import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
 import { createSdkServer, type SdkServer } from './sdk-adapter.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
@@ -26,7 +27,8 @@ export const SERVER_VERSION: string = (
 ).version;
 
 const INSTRUCTIONS = `Tools to operate a Sumo Logic organisation: collectors, sources, collector upgrades and log search.
-List tools page their results (limit, offset, total, nextOffset). Tools that change things never act on the first call: they return a preview and a confirmationToken; show the preview to the user and call again with the token only after they agree.`;
+Tools that change things never act on the first call: they return a preview and a confirmationToken; show the preview to the user and call again with the token only after they agree.
+${SHARED_PARAMETERS_TEXT}`;
 
 export interface SumoOpsMcpOptions {
   client: SumoClient;

@@ -1,12 +1,28 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { inputJsonSchema, outputJsonSchema } from './json-schema.js';
 import type { ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
 
 /**
- * The one module that registers tools with the MCP SDK (1.x). Everything it is given is plain
- * data and functions (`ToolSpec`), so moving to the SDK's v2 packages changes this file and the
- * transport wiring, nothing else.
+ * The one module that talks to the MCP SDK (1.x). Everything it is given is plain data and
+ * functions (`ToolSpec`), so moving to the SDK's v2 packages changes this file and the transport
+ * wiring, nothing else.
+ *
+ * It serves `tools/list` and `tools/call` on the SDK's protocol-level `Server` rather than
+ * `McpServer`: that one converts every schema again on each `tools/list`, publishes them as zod
+ * writes them, and parses every result against the output schema although the operation catalog
+ * has already checked it. Here each tool's JSON schemas are made once (`json-schema.ts`), and
+ * arguments and results are checked once, by the tool itself (`tools.ts`).
  */
 export interface ServerIdentity {
   name: string;
@@ -17,32 +33,54 @@ export interface ServerIdentity {
 /** A person may take a while to read a preview; this bounds how long a tool call waits for them. */
 const ELICITATION_TIMEOUT_MS = 5 * 60_000;
 
-export type SdkServer = McpServer;
+export type SdkServer = Server;
 
-export function createSdkServer(identity: ServerIdentity, tools: readonly ToolSpec[]): McpServer {
-  const server = new McpServer(
-    { name: identity.name, version: identity.version },
-    identity.instructions ? { instructions: identity.instructions } : {},
-  );
-  for (const tool of tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...tool.annotations },
-      },
-      async (args, extra) => toCallToolResult(await tool.run(args, toolCall(server, extra))),
-    );
+/** Made once per tool and shared by every session that lists it. */
+const definitions = new WeakMap<ToolSpec, Tool>();
+
+export function toolDefinition(tool: ToolSpec): Tool {
+  let definition = definitions.get(tool);
+  if (!definition) {
+    definition = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: inputJsonSchema(tool.inputSchema) as Tool['inputSchema'],
+      outputSchema: outputJsonSchema(tool.outputSchema) as Tool['outputSchema'],
+      annotations: tool.annotations,
+    };
+    definitions.set(tool, definition);
   }
+  return definition;
+}
+
+export function createSdkServer(identity: ServerIdentity, tools: readonly ToolSpec[]): Server {
+  const server = new Server(
+    { name: identity.name, version: identity.version },
+    {
+      capabilities: { tools: {} },
+      ...(identity.instructions ? { instructions: identity.instructions } : {}),
+    },
+  );
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const listed = { tools: tools.map(toolDefinition) };
+  server.setRequestHandler(ListToolsRequestSchema, () => listed);
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown tool "${request.params.name}". This session offers: ${[...byName.keys()].join(', ')}.`,
+      );
+    }
+    return toCallToolResult(await tool.run(request.params.arguments ?? {}, toolCall(server, extra)));
+  });
   return server;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-function toolCall(server: McpServer, extra: Extra): ToolCall {
+function toolCall(server: Server, extra: Extra): ToolCall {
   return { signal: extra.signal, progress: progressSender(extra), elicit: elicitor(server, extra) };
 }
 
@@ -69,10 +107,10 @@ function progressSender(extra: Extra): ToolCall['progress'] {
   };
 }
 
-function elicitor(server: McpServer, extra: Extra): ToolCall['elicit'] {
-  if (!server.server.getClientCapabilities()?.elicitation?.form) return undefined;
+function elicitor(server: Server, extra: Extra): ToolCall['elicit'] {
+  if (!server.getClientCapabilities()?.elicitation?.form) return undefined;
   return async ({ message, requestedSchema }) => {
-    const result = await server.server.elicitInput(
+    const result = await server.elicitInput(
       { mode: 'form', message, requestedSchema },
       // Related to the tool call, so over Streamable HTTP the question travels on that call's stream.
       { signal: extra.signal, relatedRequestId: extra.requestId, timeout: ELICITATION_TIMEOUT_MS },

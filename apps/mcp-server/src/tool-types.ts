@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 
+export const CONFIRMATION_TOKEN_FIELD = 'confirmationToken';
+
 /**
  * What a tool looks like to the rest of this package, with no SDK type in sight: the adapter
  * (`sdk-adapter.ts`) is the only module that turns these into SDK registrations.
@@ -56,6 +58,6 @@ export interface ToolSpec {
   inputSchema: z.ZodObject;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
-  /** Receives arguments already validated (and defaulted) against `inputSchema`. */
+  /** Receives the arguments as the client sent them; checks them against `inputSchema` itself. */
   run(args: Record<string, unknown>, call: ToolCall): Promise<ToolOutcome>;
 }

@@ -4,6 +4,7 @@ import {
   type Logger,
   type OperationCatalog,
   type OperationContext,
+  OperationInputError,
   PreviewSchema,
   type SumoClient,
   type Toolset,
@@ -12,7 +13,14 @@ import { z } from 'zod';
 import { CONFIRMATION_TTL_TEXT, type ConfirmationTokens, type IssuedToken } from './confirmation.js';
 import { explainError } from './errors.js';
 import { type RenderOptions, renderError, renderSuccess } from './render.js';
-import type { ConfirmFormSchema, ToolAnnotations, ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
+import {
+  CONFIRMATION_TOKEN_FIELD,
+  type ConfirmFormSchema,
+  type ToolAnnotations,
+  type ToolCall,
+  type ToolOutcome,
+  type ToolSpec,
+} from './tool-types.js';
 
 /** Long work hands back what it has by then, inside clients' usual 60-second request timeout. */
 export const DEFAULT_TIME_BUDGET_MS = 45_000;
@@ -32,38 +40,26 @@ export interface ToolFactoryOptions {
   now?: () => number;
 }
 
-export const CONFIRMATION_TOKEN_FIELD = 'confirmationToken';
-
-const confirmationTokenInput = z
-  .string()
-  .min(1)
-  .optional()
-  .describe(
-    `Leave out on the first call: it only previews and returns a confirmationToken. After the user has seen the preview and agreed, call again with exactly the same arguments plus that token. Single use, valid ${CONFIRMATION_TTL_TEXT}.`,
-  );
+/** Described once, with the other shared parameters, in the server's instructions. */
+const confirmationTokenInput = z.string().min(1).optional();
 
 export const WRITE_STATUSES = ['completed', 'confirmation_required', 'declined', 'no_change'] as const;
 
 /**
  * Every write or destructive tool answers in this envelope, because its first call previews
  * instead of acting: one object schema admits both the preview and the eventual result, so the
- * structured content always matches the declared output schema.
+ * structured content always matches the declared output schema. `status` says which: completed
+ * (see result), confirmation_required (preview, confirmationToken and expiresAt), declined (the
+ * user said no) or no_change (nothing to do); `message` says what happened and what to do next.
  */
 function writeOutputSchema(output: z.ZodType) {
   return z.object({
-    status: z
-      .enum(WRITE_STATUSES)
-      .describe(
-        'completed: done, see result. confirmation_required: nothing done yet, show preview to the user and call again with confirmationToken. declined: the user said no, nothing done. no_change: there was nothing to do.',
-      ),
-    message: z.string().describe('What happened and what to do next.'),
-    result: output.optional().describe('What the operation did; present when status is completed.'),
-    preview: PreviewSchema.optional().describe('What the operation would do; present unless completed.'),
-    confirmationToken: z
-      .string()
-      .optional()
-      .describe('Pass back with the same arguments to act; present when status is confirmation_required.'),
-    expiresAt: z.string().optional().describe('When confirmationToken stops working (ISO 8601).'),
+    status: z.enum(WRITE_STATUSES),
+    message: z.string(),
+    result: output.optional(),
+    preview: PreviewSchema.optional(),
+    confirmationToken: z.string().optional(),
+    expiresAt: z.string().optional(),
   });
 }
 
@@ -84,12 +80,6 @@ export function annotationsFor(operation: AnyOperation): ToolAnnotations {
   };
 }
 
-function describeTool(operation: AnyOperation): string {
-  if (operation.kind === 'read') return operation.description;
-  const what = operation.kind === 'destructive' ? 'deletes or changes running things' : 'changes things';
-  return `${operation.description}\n\nThis tool ${what} in Sumo Logic, so it never acts on the first call: it returns a preview and a confirmationToken (or, when the client supports it, asks the user directly). Show the preview to the user and call again with the same arguments plus confirmationToken only if they agree.`;
-}
-
 /** One tool per catalog operation of the enabled toolsets: nothing is written by hand beside the catalog. */
 export function buildTools(options: ToolFactoryOptions): ToolSpec[] {
   return options.catalog
@@ -103,21 +93,24 @@ function buildTool(operation: AnyOperation, options: ToolFactoryOptions): ToolSp
   }
   const isRead = operation.kind === 'read';
   const read = readOutputSchema(operation.output);
+  const inputSchema = isRead
+    ? operation.input
+    : operation.input.safeExtend({ [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput });
   return {
     name: operation.name,
     title: operation.title,
-    description: describeTool(operation),
-    inputSchema: isRead
-      ? operation.input
-      : operation.input.safeExtend({ [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput }),
+    // How confirmation works is said once, by the confirmationToken parameter and the instructions.
+    description: operation.description,
+    inputSchema,
     outputSchema: isRead ? read.schema : writeOutputSchema(operation.output),
     annotations: annotationsFor(operation),
-    run: (args, call) => callTool(operation, args, call, options, read.wrapped),
+    run: (args, call) => callTool(operation, inputSchema, args, call, options, read.wrapped),
   };
 }
 
 async function callTool(
   operation: AnyOperation,
+  inputSchema: z.ZodObject,
   args: Record<string, unknown>,
   call: ToolCall,
   options: ToolFactoryOptions,
@@ -125,7 +118,6 @@ async function callTool(
 ): Promise<ToolOutcome> {
   const render: RenderOptions = { sourceNote: options.sourceNote };
   const started = Date.now();
-  const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = args;
   const context = (): OperationContext => ({
     client: options.client,
     logger: options.logger.child({ tool: operation.name }),
@@ -136,6 +128,10 @@ async function callTool(
   });
   let outcome: ToolOutcome;
   try {
+    // The one check of the arguments: refusals name the field, before any API call.
+    const parsed = inputSchema.safeParse(args);
+    if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error);
+    const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = parsed.data as Record<string, unknown>;
     if (operation.kind === 'read') {
       const result = await options.catalog.run(operation.name, context(), input);
       outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), render);

@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { allOperations, createCatalog, TOOLSETS } from '@sumo-ops/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SHARED_PARAMETERS } from '../src/json-schema.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 let harness: Harness | undefined;
@@ -8,6 +9,9 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
+
+/** What an assistant pays for this server's tools in every conversation. */
+const TOOLS_LIST_BUDGET_BYTES = 24 * 1024;
 
 async function listTools(options: Parameters<typeof startHarness>[0] = {}): Promise<Tool[]> {
   harness = await startHarness(options);
@@ -42,12 +46,44 @@ describe('tools/list', () => {
     }
   });
 
-  it('describes every parameter, and gives only changing tools a confirmationToken', async () => {
+  it('fits every tool in 24 KB of compact JSON, each with its schemas, four hints and when to use it at what cost', async () => {
+    harness = await startHarness();
+    const listed = await harness.client.listTools();
+    expect(listed.tools).toHaveLength(allOperations.length);
+    expect(Buffer.byteLength(JSON.stringify(listed))).toBeLessThanOrEqual(TOOLS_LIST_BUDGET_BYTES);
+    for (const tool of listed.tools) {
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+      expect(tool.outputSchema?.type).toBe('object');
+      expect(Object.keys(tool.outputSchema?.properties ?? {}).length, tool.name).toBeGreaterThan(0);
+      expect(Object.keys(tool.annotations ?? {}).sort()).toEqual([
+        'destructiveHint',
+        'idempotentHint',
+        'openWorldHint',
+        'readOnlyHint',
+      ]);
+      expect(tool.description, tool.name).toMatch(/\d+(–\d+)? API calls?/);
+    }
+  });
+
+  it('states output types and required fields without prose', async () => {
+    for (const tool of await listTools()) {
+      const fields = Object.values(tool.outputSchema?.properties ?? {}) as Record<string, unknown>[];
+      expect([tool.outputSchema, ...fields].filter((schema) => schema && 'description' in schema)).toEqual([]);
+      expect(fields.every((field) => 'type' in field || 'enum' in field || 'anyOf' in field), tool.name).toBe(true);
+      expect(tool.outputSchema?.required?.length ?? 0, tool.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('describes every parameter, in the tool or once in the instructions, and gives only changing tools a confirmationToken', async () => {
     const tools = await listTools();
+    const instructions = harness?.client.getInstructions() ?? '';
+    for (const name of SHARED_PARAMETERS) expect(instructions).toMatch(new RegExp(`\\b${name}\\b`));
     for (const tool of tools) {
       const properties = (tool.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
       for (const [name, property] of Object.entries(properties)) {
-        expect(property.description, `${tool.name}.${name}`).toBeTruthy();
+        const described = Boolean(property.description) !== SHARED_PARAMETERS.includes(name);
+        expect(described, `${tool.name}.${name}: described here or in the instructions, once`).toBe(true);
       }
       expect('confirmationToken' in properties).toBe(!tool.annotations?.readOnlyHint);
       expect(tool.inputSchema.required ?? []).not.toContain('confirmationToken');

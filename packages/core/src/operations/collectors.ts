@@ -44,9 +44,7 @@ const aliveBeforeDaysInput = z
   .int('aliveBeforeDays must be a whole number of days')
   .min(1, 'aliveBeforeDays must be at least 1 (the API refuses less)')
   .default(DEFAULT_ALIVE_BEFORE_DAYS)
-  .describe(
-    `Offline for at least this many days (last heartbeat older than that); at least 1, default ${DEFAULT_ALIVE_BEFORE_DAYS}.`,
-  );
+  .describe('Last heartbeat at least this many days ago.');
 
 const nameInput = z
   .string()
@@ -65,16 +63,14 @@ export const listCollectorsOperation = defineOperation({
   toolset: 'collectors',
   title: 'List collectors',
   description:
-    'Lists collectors, one page at a time, optionally only installed, hosted, alive (sending heartbeats) or dead ones. ' +
-    'Use it to find a collector, see versions and liveness, or survey the fleet; page with offset/nextOffset. ' +
-    'Each item has the key fields only (get_collector for everything). One API call per page.',
+    'A page of collectors, optionally only installed, hosted, alive or dead: to find one, check versions and liveness, or survey the fleet. Key fields only (get_collector has all). 1 API call a page.',
   kind: 'read',
   idempotent: true,
   input: z.object({
     filter: z
       .enum(COLLECTOR_FILTERS)
       .default('all')
-      .describe('all, installed, hosted, alive (heartbeat in the last 30 minutes) or dead.'),
+      .describe('alive: a heartbeat in the last 30 minutes; dead: none.'),
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),
   }),
   output: pageOutput(CollectorSummarySchema, 'collectors'),
@@ -89,8 +85,7 @@ export const getCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Get a collector',
   description:
-    'Everything about one collector, named by id or exact name: type, version, liveness and last heartbeat, OS, ' +
-    'source management mode (UI or Json), fields, time zone. One API call.',
+    'Everything about one collector: type, version, liveness and last heartbeat, OS, source mode (UI or Json), fields, time zone. 1 API call.',
   kind: 'read',
   idempotent: true,
   input: z.object({ collector: collectorRefInput('The collector to read') }),
@@ -118,9 +113,7 @@ export const listOfflineCollectorsOperation = defineOperation({
   toolset: 'collectors',
   title: 'List offline installed collectors',
   description:
-    'Lists installed collectors whose last heartbeat is older than aliveBeforeDays (default 100), with how long ' +
-    'each has been offline. Use it to find stale collectors before cleaning up (delete_offline_collectors ' +
-    'deletes exactly this set). One API call per page.',
+    'Installed collectors silent for aliveBeforeDays or more, with days offline: exactly what delete_offline_collectors would delete. 1 API call a page.',
   kind: 'read',
   idempotent: true,
   input: z.object({
@@ -140,15 +133,11 @@ export const listOfflineCollectorsOperation = defineOperation({
 });
 
 const createHostedInput = z.object({
-  name: nameInput.describe('Name of the new hosted collector; unique in the org, at most 128 characters.'),
-  description: descriptionInput.optional().describe('What the collector is for (at most 1024 characters).'),
-  category: z.string().optional().describe('Default source category (_sourceCategory) for its sources.'),
-  timeZone: z.string().optional().describe('Time zone such as UTC or Europe/Berlin (default UTC).'),
-  fields: fieldsInput
-    .optional()
-    .describe(
-      'Metadata fields applied to its data, e.g. {"_budget": "Dev_20GB"} to assign an ingest budget.',
-    ),
+  name: nameInput.describe('Unique in the org.'),
+  description: descriptionInput.optional().describe('What the collector is for.'),
+  category: z.string().optional().describe('Default _sourceCategory of its sources.'),
+  timeZone: z.string().optional().describe('E.g. Europe/Berlin; default UTC.'),
+  fields: fieldsInput.optional().describe('Metadata fields for its data, e.g. {"_budget": "Dev_20GB"}.'),
 });
 
 export const createHostedCollectorOperation = defineOperation({
@@ -156,9 +145,7 @@ export const createHostedCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Create a hosted collector',
   description:
-    'Creates a hosted collector (runs inside Sumo Logic; holds HTTP, cloud syslog and polling sources). Installed ' +
-    'collectors cannot be created here: they register themselves when installed on a host. Returns the new ' +
-    'collector. One API call; the preview checks the name is free (one call).',
+    'Creates a hosted collector (for HTTP, cloud syslog and polling sources); installed collectors register themselves on their host. Returns it. 1 API call, preview 1.',
   kind: 'write',
   input: createHostedInput,
   output: CollectorDetailSchema,
@@ -209,29 +196,20 @@ async function findByName(ctx: OperationContext, name: string): Promise<Collecto
 
 const collectorChangesInput = refuseUnknownFields(
   z.object({
-    name: nameInput.optional().describe('New name (unique in the org).'),
-    description: descriptionInput.nullable().optional().describe('New description; null clears it.'),
-    category: z.string().nullable().optional().describe('New default source category; null clears it.'),
-    hostName: z.string().max(128).nullable().optional().describe('New host name; null clears it.'),
-    timeZone: z.string().nullable().optional().describe('New time zone, e.g. UTC; null clears it.'),
-    ephemeral: z.boolean().optional().describe('True: deleted automatically after 12 hours offline.'),
-    fields: fieldsInput
-      .nullable()
-      .optional()
-      .describe('The complete new set of metadata fields (replaces the current set); null clears them.'),
+    name: nameInput.optional(),
+    description: descriptionInput.nullable().optional(),
+    category: z.string().nullable().optional(),
+    hostName: z.string().max(128).nullable().optional(),
+    timeZone: z.string().nullable().optional(),
+    ephemeral: z.boolean().optional().describe('Deleted after 12 hours offline.'),
+    fields: fieldsInput.nullable().optional().describe('Replaces the whole set.'),
     cutoffTimestamp: z
       .number()
       .int()
       .min(0)
       .optional()
-      .describe('Only collect files modified after this time, epoch ms (0 collects all).'),
-    targetCpu: z
-      .number()
-      .int()
-      .min(-1)
-      .max(100)
-      .optional()
-      .describe('CPU use target in percent the collector throttles to (-1 for none).'),
+      .describe('Collect only files modified after this, epoch ms (0: all).'),
+    targetCpu: z.number().int().min(-1).max(100).optional().describe('CPU % to throttle to (-1: none).'),
   }),
 ).refine((changes) => Object.values(changes).some((value) => value !== undefined), {
   message: 'name at least one field to change',
@@ -242,17 +220,12 @@ export const updateCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Update a collector',
   description:
-    "Changes a collector's modifiable settings (name, description, category, host name, time zone, ephemeral, " +
-    'fields, cutoff, CPU target), leaving everything else as it is. Uses optimistic locking: if someone else ' +
-    'changed the collector meanwhile, nothing is written and the current values are returned in the error. ' +
-    'Two API calls (read, then write); the preview shows the field diff with one call.',
+    "Changes a collector's settings (see changes), keeping the rest. If someone changed it meanwhile, nothing is written and the error shows the current values. 2 API calls, preview 1.",
   kind: 'write',
   idempotent: true,
   input: z.object({
     collector: collectorRefInput('The collector to change'),
-    changes: collectorChangesInput.describe(
-      'Only the fields to change; the others keep their current values.',
-    ),
+    changes: collectorChangesInput.describe('Only the fields to change; null clears one.'),
     etag: etagInput,
   }),
   output: z.object({
@@ -319,9 +292,7 @@ export const deleteCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Delete a collector',
   description:
-    'Deletes one collector and, with it, all its sources and their configuration. An installed collector that ' +
-    'is still running stops sending data until it is registered again. Two API calls; the preview shows the ' +
-    'collector and its source count (two calls).',
+    'Deletes a collector with all its sources; a running installed one stops sending data until registered again. 2 API calls, preview 2 (it shows the sources that go).',
   kind: 'destructive',
   input: z.object({ collector: collectorRefInput('The collector to delete') }),
   output: z.object({
@@ -374,9 +345,7 @@ export const deleteOfflineCollectorsOperation = defineOperation({
   toolset: 'collectors',
   title: 'Delete offline installed collectors',
   description:
-    'Deletes every installed collector offline for at least aliveBeforeDays (default 100), with their sources. ' +
-    'The service deletes them asynchronously, shortly after the call. Always look at the preview: it lists the ' +
-    'collectors that would go, with count and last-seen times (one call per 1000). One API call.',
+    'Deletes every installed collector offline for aliveBeforeDays or more, with its sources, shortly after the call. The preview lists them (1 API call per 1000). 1 API call.',
   kind: 'destructive',
   input: z.object({ aliveBeforeDays: aliveBeforeDaysInput }),
   output: z.object({

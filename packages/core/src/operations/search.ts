@@ -45,31 +45,21 @@ export interface SearchOperationsOptions {
 
 const timeValue = z.union([z.string(), z.number()]);
 const requestFields = {
-  query: z
-    .string()
-    .describe(
-      'The Sumo Logic query, e.g. "_sourceCategory=prod/web error" or "error | count by _sourceHost".',
-    ),
+  query: z.string().describe('E.g. "_sourceCategory=prod/web error" or "error | count by _sourceHost".'),
   from: timeValue
     .default('-15m')
     .describe(
-      'Start of the range: relative (-15m, -2h, -7d), ISO 8601 (2026-11-23T14:00:00, optionally with Z or +01:00), or epoch milliseconds. Default -15m.',
+      'Start: relative (-15m, -2h, -7d), ISO 8601 (2026-11-23T14:00:00, with Z or +01:00 or not) or epoch ms.',
     ),
-  to: timeValue.default('now').describe('End of the range, in the same forms, or "now" (the default).'),
-  timeZone: z
-    .string()
-    .default('UTC')
-    .describe('IANA time zone (e.g. Europe/Berlin) for ISO times written without an offset. Default UTC.'),
-  byReceiptTime: z
-    .boolean()
-    .default(false)
-    .describe('Select messages by when Sumo received them instead of their own timestamp. Default false.'),
+  to: timeValue.default('now').describe('End, in the same forms, or "now".'),
+  timeZone: z.string().default('UTC').describe('IANA zone of ISO times without an offset.'),
+  byReceiptTime: z.boolean().default(false).describe('Select by receipt time instead of message time.'),
   autoParsingMode: z
     .enum(AUTO_PARSING_MODES)
     .optional()
-    .describe('AutoParse extracts JSON fields at search time; Manual (the API default) does not.'),
+    .describe('AutoParse extracts JSON fields; Manual (default) does not.'),
 };
-const jobIdField = z.string().min(1).describe('The search job id from run_search or start_search.');
+const jobIdField = z.string().min(1).describe('From run_search or start_search.');
 /** The longest page get_search_messages/get_search_records hand out, and the longest text kept. */
 export const SEARCH_ROWS_PAGE_MAX = 100;
 export const SEARCH_TEXT_LENGTH_MAX = 10_000;
@@ -80,7 +70,7 @@ const maxTextField = (fallback: number) =>
     .min(40)
     .max(SEARCH_TEXT_LENGTH_MAX)
     .default(fallback)
-    .describe(`Longest text kept per value (longer text is cut and marked truncated). Default ${fallback}.`);
+    .describe('Longer values are cut (truncated: true).');
 
 export const SearchRowItemSchema = z.object({
   time: z.string().optional().describe('The message timestamp (ISO 8601, UTC); messages only.'),
@@ -186,11 +176,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     name: 'run_search',
     toolset: 'search',
     title: 'Run a log search',
-    description: [
-      'Searches logs and answers with a short summary: counts, a histogram over the range, for raw searches the top _sourceCategory/_sourceHost/_collector values and a few sample messages, for aggregate queries (| count by …) the top records; plus the first `limit` messages or records.',
-      'Use it for any question about log contents. The search job is created, polled, summarised and deleted within the call: 3–5 API calls.',
-      `If it has not finished within timeBudgetSeconds (default 45) or the client's deadline, it answers with jobKept: true, the job id, its state and progress. The job is then NOT deleted: continue with get_search_status (optionally waiting) and get_search_messages/get_search_records, and call cancel_search when finished. It stays alive only while you keep calling about it; after ${idleMinutes} minutes without a call it is deleted.`,
-    ].join(' '),
+    description: `Searches logs; answers with counts, histogram, top sources and samples (or top records of | count by …) and the first \`limit\` rows. For any question about log contents. 3–5 API calls. Not done in timeBudgetSeconds: jobKept: true, go on with get_search_status, then cancel_search (deleted after ${idleMinutes} minutes unused).`,
     kind: 'read',
     input: z.object({
       ...requestFields,
@@ -199,7 +185,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         .min(1)
         .max(600)
         .default(45)
-        .describe('How long to wait for the search to finish before handing back the job id. Default 45.'),
+        .describe('Wait this long, then hand back the job id.'),
       limit: z
         .number()
         .int()
@@ -208,9 +194,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         // The summary already carries samples and top values; three rows keep the whole answer
         // within 4 KB of a model's context.
         .default(3)
-        .describe(
-          'How many messages (or records, for aggregates) to return with the summary (0–100, default 3).',
-        ),
+        .describe('Messages (or records) to return besides the summary.'),
       maxTextLength: maxTextField(300),
     }),
     output: RunSearchOutput,
@@ -274,7 +258,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     name: 'start_search',
     toolset: 'search',
     title: 'Start a log search and return its job id',
-    description: `Starts a search job and returns its id at once, for searches expected to run long or to be paged in full. Follow with get_search_status, get_search_messages/get_search_records, and cancel_search when finished; the job is deleted after ${idleMinutes} minutes without a call about it. Prefer run_search for questions answered by a summary. Costs 2 API calls.`,
+    description: `Starts a search job and returns its id, for long searches or reading every row; go on with get_search_status, get_search_messages/records, cancel_search (deleted after ${idleMinutes} minutes unused). Prefer run_search. 2 API calls.`,
     kind: 'read',
     input: z.object(requestFields),
     output: z.object(ProgressFields),
@@ -297,7 +281,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     toolset: 'search',
     title: 'Get the status of a search job',
     description:
-      'State, counts, histogram, and all errors and warnings so far of a search job started by run_search or start_search; once done, also its summary. waitSeconds > 0 waits (polling) until the job is done or the time is up, instead of calling again and again. Keeps the job alive. Costs 1 API call, more while waiting, plus 1 for the summary.',
+      'State, counts, histogram, errors and warnings of a search job, and its summary once done; waitSeconds waits for the end. Keeps the job alive. 1 API call (more while waiting, 1 for the summary).',
     kind: 'read',
     input: z.object({
       jobId: jobIdField,
@@ -306,7 +290,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         .min(0)
         .max(50)
         .default(0)
-        .describe('Wait up to this many seconds for the job to finish (0–50, default 0: answer at once).'),
+        .describe('Wait up to this long for the end (0: answer at once).'),
     }),
     output: SearchStatusOutputSchema,
     async run(ctx, input) {
@@ -342,8 +326,8 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       title: `Page through the ${kind} of a search job`,
       description:
         kind === 'messages'
-          ? 'A page of the messages (newest first) a search job has found so far; works while the job still runs (done: false means more may come). Internal ids are left out and long text is trimmed. Keeps the job alive. Costs 1–2 API calls.'
-          : 'A page of the records of an aggregate search job (queries with | count, | sum, …); a query without aggregation has none and gets an error saying so. Works while the job runs. Keeps the job alive. Costs 1–2 API calls.',
+          ? "A page of a search job's messages, newest first, also while it runs (done: false: more may come). Keeps the job alive. 1–2 API calls."
+          : "A page of an aggregate search job's records (| count, | sum, …), also while it runs. Keeps the job alive. 1–2 API calls.",
       kind: 'read',
       input: z.object({
         jobId: jobIdField,
@@ -385,7 +369,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     toolset: 'search',
     title: 'Cancel and delete a search job',
     description:
-      'Stops a search job started by run_search or start_search and deletes it with its results. Call it when you are done with a job that run_search kept or start_search started: the organisation may have only 200 active search jobs. Costs 1 API call.',
+      'Stops and deletes a search job with its results. Call it when done with a job run_search kept or start_search started: an org may have only 200. 1 API call.',
     // `read`, not `write`: the registry only knows jobs this process (or, with shared state, a
     // replica of this install) created, so this can delete nothing but our own transient search —
     // the same cleanup run_search does by itself at the end of every call. It changes nothing in the organisation, a read-only deployment that may start

@@ -35,7 +35,7 @@ const sourceIdInput = z
     `source ids are whole numbers up to ${Number.MAX_SAFE_INTEGER}; a larger one cannot be sent exactly (list_sources shows the ids)`,
   )
   .positive()
-  .describe('The source id (list_sources shows them).');
+  .describe('From list_sources.');
 
 function isJsonManaged(collector: Collector): boolean {
   return collector.sourceSyncMode === 'Json';
@@ -67,17 +67,12 @@ export const listSourcesOperation = defineOperation({
   toolset: 'sources',
   title: 'List the sources of a collector',
   description:
-    "Lists a collector's sources (id, name, type, category, alive). With download=true returns instead their " +
-    'complete JSON definitions, ready to register a new collector or to copy a source. Also tells whether the ' +
-    'sources are managed by a local JSON file (then read-only here). Two API calls.',
+    "A collector's sources (id, name, type, category, alive), or with download=true their full JSON definitions, ready to copy. Says when a local JSON file manages them (read-only here). 2 API calls.",
   kind: 'read',
   idempotent: true,
   input: z.object({
     collector: collectorRefInput('The collector whose sources to list'),
-    download: z
-      .boolean()
-      .default(false)
-      .describe('True: full source definitions (as a JSON source file) instead of short items.'),
+    download: z.boolean().default(false).describe('Full JSON definitions instead of short items.'),
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'sources' }),
   }),
   output: pageOutput(z.union([SourceSummarySchema, SourceObjectSchema]), 'sources').extend({
@@ -107,14 +102,13 @@ export const getSourceOperation = defineOperation({
   toolset: 'sources',
   title: 'Get a source',
   description:
-    'One source in full, with its type-specific settings (path expression, protocol, URL, filters…). With ' +
-    'download=true, the definition without ids and state, ready to create the same source elsewhere. Two API calls.',
+    "One source in full, with its type's settings (path, protocol, URL, filters…); download=true gives the definition without ids and state, to create it elsewhere. 2 API calls.",
   kind: 'read',
   idempotent: true,
   input: z.object({
     collector: collectorRefInput('The collector the source belongs to'),
     sourceId: sourceIdInput,
-    download: z.boolean().default(false).describe('True: a ready-to-use definition (no id, no state).'),
+    download: z.boolean().default(false).describe('The definition without id and state.'),
   }),
   output: z.object({
     collector: CollectorRefOutputSchema,
@@ -144,7 +138,7 @@ export const getSourceOperation = defineOperation({
 const sourceDefinitionInput = z
   .looseObject({
     sourceType: z.string().min(1).describe('LocalFile, RemoteFileV2, Syslog, SystemStats, HTTP, Polling, …'),
-    name: z.string().trim().min(1).max(128).describe('Source name, unique on the collector.'),
+    name: z.string().trim().min(1).max(128).describe('Unique on the collector.'),
   })
   .superRefine((source, ctx) => {
     for (const field of SERVER_OWNED_SOURCE_FIELDS) {
@@ -162,15 +156,12 @@ export const createSourceOperation = defineOperation({
   toolset: 'sources',
   title: 'Create a source',
   description:
-    'Adds one source to a collector, defined as in a JSON source file: sourceType and name plus the fields of that ' +
-    'type (e.g. pathExpression for LocalFile, category for any). Installed collectors take local sources, hosted ' +
-    'ones cloud sources (HTTP, Polling, Cloudsyslog). Refused for collectors whose sources are managed by a local ' +
-    'JSON file. Two API calls; the preview (two calls) checks the mode and name.',
+    "Adds a source to a collector, defined as in a JSON source file: sourceType, name and that type's fields. Installed collectors take local sources, hosted ones cloud sources. 2 API calls, preview 2.",
   kind: 'write',
   input: z.object({
     collector: collectorRefInput('The collector to add the source to'),
     source: sourceDefinitionInput.describe(
-      "The source definition: sourceType, name and the type's own fields (as in Sumo's JSON source configuration).",
+      "sourceType, name and the type's own fields, as in a JSON source file.",
     ),
   }),
   output: z.object({ collector: CollectorRefOutputSchema, source: SourceObjectSchema }),
@@ -224,9 +215,7 @@ export const updateSourceOperation = defineOperation({
   toolset: 'sources',
   title: 'Update a source',
   description:
-    "Changes fields of one source (any of its type's fields; null removes one), keeping the rest. Uses optimistic " +
-    'locking: if the source changed meanwhile nothing is written and the current values come back in the error. ' +
-    'Refused for JSON-managed collectors. Three API calls; the preview shows the field diff (two calls).',
+    'Changes fields of one source, keeping the rest. If someone changed it meanwhile, nothing is written and the error shows the current values. 3 API calls, preview 2.',
   kind: 'write',
   idempotent: true,
   input: z.object({
@@ -246,9 +235,7 @@ export const updateSourceOperation = defineOperation({
             });
         }
       })
-      .describe(
-        'The fields to change, e.g. {"category": "prod/web", "pathExpression": "/var/log/app/*.log"}.',
-      ),
+      .describe('E.g. {"category": "prod/web"}; null removes a field.'),
     etag: etagInput,
   }),
   output: z.object({
@@ -319,10 +306,7 @@ export const deleteSourceOperation = defineOperation({
   name: 'delete_source',
   toolset: 'sources',
   title: 'Delete a source',
-  description:
-    'Deletes one source from a collector; its data stays searchable, collection stops. Cloud-to-Cloud sources ' +
-    'stop first and disappear shortly after. Refused for JSON-managed collectors. Two API calls; the preview ' +
-    'shows the source (two calls).',
+  description: 'Deletes one source: collection stops, its data stays searchable. 2 API calls, preview 2.',
   kind: 'destructive',
   input: z.object({
     collector: collectorRefInput('The collector the source belongs to'),

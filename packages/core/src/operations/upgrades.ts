@@ -40,7 +40,7 @@ const toVersionInput = z
   .min(1)
   .max(64)
   .optional()
-  .describe('Collector build to move to, e.g. 20.1-5230 (list_upgrade_targets); leave out for the latest.');
+  .describe('A build from list_upgrade_targets; default the latest.');
 
 export const UpgradeStatusSchema = z.object({
   taskId: z.string().describe('The upgrade task id.'),
@@ -83,8 +83,7 @@ export const listUpgradableCollectorsOperation = defineOperation({
   toolset: 'upgrades',
   title: 'List collectors that can be upgraded',
   description:
-    'Lists the running installed collectors that can move to a build (the latest unless toVersion is given): ' +
-    'not already on it and not upgrading now. Use it to see what an upgrade would touch. One API call per page.',
+    'Running installed collectors that can move to a build (the latest unless toVersion): what an upgrade would touch. 1 API call a page.',
   kind: 'read',
   idempotent: true,
   input: z.object({
@@ -106,8 +105,7 @@ export const listUpgradeTargetsOperation = defineOperation({
   name: 'list_upgrade_targets',
   toolset: 'upgrades',
   title: 'List available collector builds',
-  description:
-    'Lists the collector builds collectors can be upgraded or downgraded to, and which one is the latest. One API call.',
+  description: 'The builds collectors can be upgraded or downgraded to, and which is the latest. 1 API call.',
   kind: 'read',
   idempotent: true,
   input: z.object({}),
@@ -152,16 +150,12 @@ export const upgradeCollectorOperation = defineOperation({
   toolset: 'upgrades',
   title: 'Upgrade or downgrade a collector',
   description:
-    'Starts moving one installed collector to a build (the latest unless toVersion is given) and returns the ' +
-    'upgrade task. The upgrade takes minutes; with wait=true it waits until it ends (or the request deadline) ' +
-    'polling every few seconds, otherwise check later with get_upgrade_status. Hosted, offline or already ' +
-    'upgrading collectors are refused with the reason. Three API calls (more while waiting); the preview (three ' +
-    'calls) shows from/to version and whether it would be refused.',
+    'Moves one installed collector to a build (the latest unless toVersion) and returns the task. It takes minutes: wait=true waits for the end, else follow with get_upgrade_status. 3 API calls, preview 3.',
   kind: 'destructive',
   input: z.object({
     collector: collectorRefInput('The installed collector to upgrade'),
     toVersion: toVersionInput,
-    wait: z.boolean().default(false).describe('True: wait for the upgrade to finish before answering.'),
+    wait: z.boolean().default(false).describe('Wait for the upgrade to end.'),
   }),
   output: UpgradeStatusSchema.extend({
     collectorName: z.string(),
@@ -230,9 +224,7 @@ export const getUpgradeStatusOperation = defineOperation({
   toolset: 'upgrades',
   title: 'Get the status of an upgrade task',
   description:
-    'Status of one upgrade task (not started, pending, progressing, succeeded, failed) with the failure reason. ' +
-    'With wait=true it waits until the task ends or the request deadline, polling every few seconds. One API ' +
-    'call (more while waiting).',
+    'Status of an upgrade task (not started, pending, progressing, succeeded, failed) and why it failed; wait=true waits for the end. 1 API call, more while waiting.',
   kind: 'read',
   idempotent: true,
   input: z.object({
@@ -242,8 +234,8 @@ export const getUpgradeStatusOperation = defineOperation({
         const problem = upgradeTaskIdProblem(String(value));
         if (problem) ctx.addIssue({ code: 'custom', message: `the task id ${problem}` });
       })
-      .describe('The task id that upgrade_collector or upgrade_collectors returned.'),
-    wait: z.boolean().default(false).describe('True: wait for the task to end before answering.'),
+      .describe('From upgrade_collector or upgrade_collectors.'),
+    wait: z.boolean().default(false).describe('Wait for the task to end.'),
   }),
   output: UpgradeStatusSchema,
   async run(ctx, input) {
@@ -264,22 +256,15 @@ const bulkInput = z
       .min(1)
       .max(MAX_BULK_UPGRADES)
       .optional()
-      .describe(
-        `The collectors to upgrade, by id or exact name (at most ${MAX_BULK_UPGRADES}). Give this or all.`,
-      ),
+      .describe('Ids or exact names. This or all.'),
     all: z
       .boolean()
       .optional()
       .describe(
-        `True: every installed collector not yet on the version (at most ${MAX_BULK_UPGRADES} per call). Give this or collectors.`,
+        `Every installed collector not on the build (${MAX_BULK_UPGRADES} a call). This or collectors.`,
       ),
     toVersion: toVersionInput,
-    wait: z
-      .boolean()
-      .default(true)
-      .describe(
-        'True (default): wait for the upgrades to finish, or until the request deadline, before answering.',
-      ),
+    wait: z.boolean().default(true).describe('Wait for the upgrades to end (up to the request deadline).'),
   })
   .refine((input) => (input.collectors !== undefined) !== (input.all === true), {
     message: 'give either collectors (a list of ids or names) or all: true, not both',
@@ -336,12 +321,7 @@ export const upgradeCollectorsOperation = defineOperation({
   toolset: 'upgrades',
   title: 'Upgrade many collectors',
   description:
-    'Upgrades many installed collectors to one build (the latest unless toVersion is given): a list by id or ' +
-    'name, or all. Always preview first: it lists which collectors go from which version to which, and which are ' +
-    'skipped and why (hosted, offline, already on it, already upgrading). Runs within the rate limit and tracks ' +
-    'completion cheaply (about one list call per 1000 collectors per round, not one per task); at the request ' +
-    'deadline it answers with what is known and the task ids of upgrades still running. Costs one call per ' +
-    'collector plus a few list calls per round.',
+    'Upgrades many installed collectors (a list, or all) to one build; the preview lists each version change and who is skipped and why. 1 API call per collector, then ~1 per 1000 a round to track them; running task ids at the deadline.',
   kind: 'destructive',
   input: bulkInput,
   output: z.object({
