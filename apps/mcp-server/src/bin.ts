@@ -54,6 +54,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     client: connection.client,
     logger,
     toolsets: options.toolsets,
+    tools: options.tools,
     readOnly: options.readOnly,
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: connection.sourceNote,
@@ -67,7 +68,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 2;
   }
   logger.info('tools registered', {
-    tools: mcp.tools.length,
+    tools: mcp.tools.map((tool) => tool.name),
     toolsets: options.toolsets ?? 'all',
     readOnly: options.readOnly,
     sharedState: connection.stores.backend.description,

@@ -8,6 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@sumo-ops/core';
 import type { SdkServer } from './sdk-adapter.js';
+import { commaList, type ToolSelection, ToolSelectionError } from './tool-selection.js';
 
 export const MCP_PATH = '/mcp';
 export const HEALTH_PATH = '/healthz';
@@ -19,8 +20,12 @@ export interface HttpServerOptions {
   bearerToken?: string | undefined;
   /** Host header names accepted besides the bound address (DNS-rebinding protection). */
   allowedHosts?: readonly string[] | undefined;
-  /** One MCP server per session: an SDK server serves exactly one transport. */
-  createServer: () => SdkServer;
+  /**
+   * One MCP server per session: an SDK server serves exactly one transport. Given what the
+   * request's X-MCP-Tools, X-MCP-Toolsets and X-MCP-Readonly headers select; throws
+   * `ToolSelectionError` for a selection it refuses.
+   */
+  createServer: (selection: ToolSelection) => SdkServer;
   logger: Logger;
   /**
    * No sessions: every POST gets a fresh server and transport, so any replica behind a load
@@ -122,9 +127,43 @@ type Request = Parameters<Parameters<App['get']>[1]>[0];
 type Response = Parameters<Parameters<App['get']>[1]>[1];
 type Session = { transport: StreamableHTTPServerTransport; server: SdkServer };
 
-function serveStateless(app: App, createMcpServer: () => SdkServer): void {
+type CreateServer = HttpServerOptions['createServer'];
+
+/**
+ * The server for a new session (or, without sessions, for this request) with the tools the
+ * client's headers select; a refused selection is answered here as a JSON-RPC error.
+ */
+function serverFor(request: Request, response: Response, create: CreateServer): SdkServer | undefined {
+  try {
+    return create(selectionFrom(request));
+  } catch (error) {
+    if (!(error instanceof ToolSelectionError)) throw error;
+    rpcError(response, 400, error.message);
+    return undefined;
+  }
+}
+
+/** X-MCP-Tools and X-MCP-Toolsets (comma-separated) and X-MCP-Readonly (true or false). */
+function selectionFrom(request: Request): ToolSelection {
+  const tools = request.header('x-mcp-tools');
+  const toolsets = request.header('x-mcp-toolsets');
+  const readOnly = request.header('x-mcp-readonly')?.trim().toLowerCase();
+  if (readOnly !== undefined && !['true', 'false', '1', '0', ''].includes(readOnly)) {
+    throw new ToolSelectionError(
+      `X-MCP-Readonly is ${JSON.stringify(readOnly.slice(0, 20))}: use true (only tools that read) or false.`,
+    );
+  }
+  return {
+    ...(tools !== undefined ? { tools: commaList(tools) } : {}),
+    ...(toolsets !== undefined ? { toolsets: commaList(toolsets) } : {}),
+    readOnly: readOnly === 'true' || readOnly === '1',
+  };
+}
+
+function serveStateless(app: App, createMcpServer: CreateServer): void {
   app.post(MCP_PATH, async (request: Request, response: Response) => {
-    const server = createMcpServer();
+    const server = serverFor(request, response, createMcpServer);
+    if (!server) return;
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     response.on('close', () => {
       void transport.close();
@@ -139,7 +178,7 @@ function serveStateless(app: App, createMcpServer: () => SdkServer): void {
   app.delete(MCP_PATH, noStream);
 }
 
-function serveSessions(app: App, createMcpServer: () => SdkServer, sessions: Map<string, Session>): void {
+function serveSessions(app: App, createMcpServer: CreateServer, sessions: Map<string, Session>): void {
   app.post(MCP_PATH, async (request: Request, response: Response) => {
     const sessionId = request.header('mcp-session-id');
     const session = sessionId ? sessions.get(sessionId) : undefined;
@@ -148,7 +187,8 @@ function serveSessions(app: App, createMcpServer: () => SdkServer, sessions: Map
     if (!isInitializeRequest(request.body)) {
       return rpcError(response, 400, 'No session: the first request must be initialize.');
     }
-    const server = createMcpServer();
+    const server = serverFor(request, response, createMcpServer);
+    if (!server) return;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {

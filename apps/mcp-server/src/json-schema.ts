@@ -8,7 +8,7 @@ import { CONFIRMATION_TOKEN_FIELD } from './tool-types.js';
  * or that no client reads:
  * - no `$schema` (the protocol fixes the dialect), no `propertyNames: {type: string}` (JSON keys
  *   are strings), no `type` beside an `enum`, no `minLength: 1`, no ±2^53−1 bounds that zod puts
- *   on every integer, and `type: [x, "null"]` instead of an `anyOf` of two bare types;
+ *   on every integer, and a `type` list instead of an `anyOf` of scalar types (see `unionType`);
  * - output schemas name the fields of the answer with their types and which are always there,
  *   one level deep: nested objects are `{type: object}` (the answer itself shows their fields,
  *   and the tool's description says what they hold). Descriptions of fields are for people

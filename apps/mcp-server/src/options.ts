@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { TOOLSETS, type Toolset } from '@sumo-ops/core';
+import { allOperations, TOOLSETS, type Toolset } from '@sumo-ops/core';
 import { CONFIRMATION_TTL_TEXT } from './confirmation.js';
+import { commaList } from './tool-selection.js';
 import { DEFAULT_TIME_BUDGET_MS } from './tools.js';
 
 export interface ServerOptions {
@@ -10,6 +11,8 @@ export interface ServerOptions {
   allowedHosts: string[];
   /** Undefined: every toolset. */
   toolsets: Toolset[] | undefined;
+  /** Undefined: every tool of the toolsets. */
+  tools: string[] | undefined;
   readOnly: boolean;
   demo: boolean;
   /** Check the settings and the connections they name, print a report, exit. */
@@ -39,6 +42,8 @@ Options:
   --allowed-hosts <a,b>     Extra Host header names accepted over HTTP (DNS-rebinding protection),
                             e.g. the name clients use to reach a server bound to 0.0.0.0.
   --toolsets <a,b>          Only these toolsets: ${TOOLSETS.join(', ')} (default: all).
+  --tools <a,b>             Only these tools, by exact name (e.g. run_search,get_search_status),
+                            within --toolsets and --read-only.
   --read-only               Register only tools that read; nothing can be changed.
   --time-budget <seconds>   How long a long-running tool works before answering with what it has
                             and how to continue (default: ${DEFAULT_TIME_BUDGET_MS / 1000}; keep below your client's request timeout).
@@ -48,6 +53,10 @@ Options:
                             configured, Redis; print one line per check with what to fix; exit 0
                             (all passed) or 1.
   --help                    Show this help.
+
+Over HTTP a client can narrow what it gets further, per session (or per request without
+sessions), with the headers X-MCP-Tools: <a,b>, X-MCP-Toolsets: <a,b> and X-MCP-Readonly: true;
+they never add a tool the flags above leave out. An unknown name is refused with the valid ones.
   --version                 Show the version.
 
 Environment:
@@ -95,13 +104,16 @@ export function parseServerOptions(argv: readonly string[]): ServerOptions {
   if (transport !== 'stdio' && transport !== 'http') {
     throw new UsageError(`--transport is "${transport}": use stdio or http.`);
   }
+  const selectedToolsets = toolsets(values.toolsets);
+  const readOnly = values['read-only'] ?? false;
   return {
     transport,
     host: values.host ?? DEFAULT_HOST,
     port: integer('--port', values.port, DEFAULT_PORT, 0, 65_535),
     allowedHosts: list(values['allowed-hosts']),
-    toolsets: toolsets(values.toolsets),
-    readOnly: values['read-only'] ?? false,
+    toolsets: selectedToolsets,
+    tools: tools(values.tools, selectedToolsets, readOnly),
+    readOnly,
     demo: values.demo ?? false,
     check: values.check ?? false,
     timeBudgetMs:
@@ -122,6 +134,7 @@ function parse(argv: readonly string[]) {
       host: { type: 'string' },
       'allowed-hosts': { type: 'string' },
       toolsets: { type: 'string' },
+      tools: { type: 'string' },
       'read-only': { type: 'boolean' },
       'time-budget': { type: 'string' },
       demo: { type: 'boolean' },
@@ -142,10 +155,7 @@ function integer(flag: string, raw: string | undefined, fallback: number, min: n
 }
 
 function list(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
+  return commaList(raw ?? '');
 }
 
 function toolsets(raw: string | undefined): Toolset[] | undefined {
@@ -158,4 +168,32 @@ function toolsets(raw: string | undefined): Toolset[] | undefined {
     );
   }
   return names as Toolset[];
+}
+
+/** Names checked at start-up, so a typo is a refusal that lists the valid names, not a missing tool. */
+function tools(
+  raw: string | undefined,
+  toolsets: Toolset[] | undefined,
+  readOnly: boolean,
+): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = list(raw);
+  const valid = allOperations.map((operation) => operation.name);
+  const unknown = names.filter((name) => !valid.includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new UsageError(
+      `--tools "${raw}": ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}use a comma-separated list of tool names: ${valid.join(', ')}.`,
+    );
+  }
+  const left = allOperations.filter(
+    (operation) =>
+      names.includes(operation.name) &&
+      ((toolsets && !toolsets.includes(operation.toolset)) || (readOnly && operation.kind !== 'read')),
+  );
+  if (left.length > 0) {
+    throw new UsageError(
+      `--tools names ${left.map((operation) => operation.name).join(', ')}, which ${readOnly && left.some((operation) => operation.kind !== 'read') ? '--read-only' : '--toolsets'} leaves out; drop ${left.length === 1 ? 'it' : 'them'} or widen the other flags.`,
+    );
+  }
+  return names;
 }

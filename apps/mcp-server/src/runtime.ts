@@ -18,6 +18,7 @@ import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
 import { createSdkServer, type SdkServer } from './sdk-adapter.js';
+import { selectTools, type ToolSelection } from './tool-selection.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
 import { buildTools } from './tools.js';
 
@@ -36,6 +37,8 @@ export interface SumoOpsMcpOptions {
   /** Defaults to the product's whole catalog. */
   catalog?: OperationCatalog | undefined;
   toolsets?: readonly Toolset[] | undefined;
+  /** Only these tools (exact names, checked by the caller against the catalog). */
+  tools?: readonly string[] | undefined;
   readOnly?: boolean | undefined;
   timeBudgetMs?: number | undefined;
   /** Said on every result, e.g. "simulator (demo)". */
@@ -47,8 +50,11 @@ export interface SumoOpsMcpOptions {
 
 export interface SumoOpsMcp {
   tools: ToolSpec[];
-  /** A fresh MCP server with every tool registered; one per connection. */
-  createServer(): SdkServer;
+  /**
+   * A fresh MCP server, one per connection, with every tool of this server or only those a
+   * client's selection keeps (it can only narrow; throws `ToolSelectionError` for unknown names).
+   */
+  createServer(selection?: ToolSelection): SdkServer;
   /**
    * Stops taking tool calls (new ones are refused with a retry hint), waits up to `graceMs` for
    * those in flight, then aborts the rest and waits for them to clean up after themselves.
@@ -65,12 +71,14 @@ export interface DrainResult {
 
 /** The MCP face of the catalog, independent of any transport. */
 export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
+  const catalog = options.catalog ?? createCatalog();
   const built = buildTools({
-    catalog: options.catalog ?? createCatalog(),
+    catalog,
     client: options.client,
     logger: options.logger,
     tokens: options.tokens ?? new ConfirmationTokens(options.now ? { now: options.now } : {}),
     toolsets: options.toolsets,
+    tools: options.tools,
     readOnly: options.readOnly,
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: options.sourceNote,
@@ -81,9 +89,12 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   const instructions = options.sourceNote
     ? `${INSTRUCTIONS}\nThis server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`
     : INSTRUCTIONS;
+  const identity = { name: SERVER_NAME, version: SERVER_VERSION, instructions };
+  const known = catalog.list().map((operation) => operation.name);
   return {
     tools,
-    createServer: () => createSdkServer({ name: SERVER_NAME, version: SERVER_VERSION, instructions }, tools),
+    createServer: (selection) =>
+      createSdkServer(identity, selection ? selectTools(tools, known, selection) : tools),
     drain: (graceMs) => calls.drain(graceMs),
   };
 }

@@ -1,3 +1,4 @@
+import type { Toolset } from '@sumo-ops/core';
 import type { z } from 'zod';
 
 export const CONFIRMATION_TOKEN_FIELD = 'confirmationToken';
@@ -53,6 +54,7 @@ export interface ToolOutcome {
 
 export interface ToolSpec {
   name: string;
+  toolset: Toolset;
   title: string;
   description: string;
   inputSchema: z.ZodObject;

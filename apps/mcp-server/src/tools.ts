@@ -31,6 +31,8 @@ export interface ToolFactoryOptions {
   logger: Logger;
   tokens: ConfirmationTokens;
   toolsets?: readonly Toolset[] | undefined;
+  /** Only these tools (exact names), within `toolsets` and `readOnly`. */
+  tools?: readonly string[] | undefined;
   /** Only `read` operations become tools. */
   readOnly?: boolean | undefined;
   timeBudgetMs?: number | undefined;
@@ -84,6 +86,7 @@ export function annotationsFor(operation: AnyOperation): ToolAnnotations {
 export function buildTools(options: ToolFactoryOptions): ToolSpec[] {
   return options.catalog
     .list({ toolsets: options.toolsets, readOnly: options.readOnly })
+    .filter((operation) => !options.tools || options.tools.includes(operation.name))
     .map((operation) => buildTool(operation, options));
 }
 
@@ -98,6 +101,7 @@ function buildTool(operation: AnyOperation, options: ToolFactoryOptions): ToolSp
     : operation.input.safeExtend({ [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput });
   return {
     name: operation.name,
+    toolset: operation.toolset,
     title: operation.title,
     // How confirmation works is said once, by the confirmationToken parameter and the instructions.
     description: operation.description,

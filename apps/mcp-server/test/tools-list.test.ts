@@ -69,8 +69,13 @@ describe('tools/list', () => {
   it('states output types and required fields without prose', async () => {
     for (const tool of await listTools()) {
       const fields = Object.values(tool.outputSchema?.properties ?? {}) as Record<string, unknown>[];
-      expect([tool.outputSchema, ...fields].filter((schema) => schema && 'description' in schema)).toEqual([]);
-      expect(fields.every((field) => 'type' in field || 'enum' in field || 'anyOf' in field), tool.name).toBe(true);
+      expect([tool.outputSchema, ...fields].filter((schema) => schema && 'description' in schema)).toEqual(
+        [],
+      );
+      expect(
+        fields.every((field) => 'type' in field || 'enum' in field || 'anyOf' in field),
+        tool.name,
+      ).toBe(true);
       expect(tool.outputSchema?.required?.length ?? 0, tool.name).toBeGreaterThan(0);
     }
   });
