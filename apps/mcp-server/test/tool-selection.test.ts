@@ -130,7 +130,7 @@ describe.each([
     const unknownTool = await postMcp(url, { 'x-mcp-tools': 'run_serach' }, initializeRequest);
     expect(unknownTool.status).toBe(400);
     expect(unknownTool.messages[0]).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
-    const message = String((unknownTool.messages[0]?.error as { message: string }).message);
+    const message = JSON.stringify(unknownTool.messages[0]);
     expect(message).toContain('Unknown tool "run_serach"; this server offers: run_search, start_search');
     expect(message).not.toContain('list_collectors');
 
