@@ -85,7 +85,8 @@ async function listedWith(url: string, stateless: boolean, headers: Record<strin
   }
   const session = await openSession(url, headers);
   const { result } = await session.request('tools/list');
-  return (result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort();
+  const tools = (result?.tools ?? []) as Array<{ name: string }>;
+  return tools.map((tool) => tool.name).sort();
 }
 
 describe.each([
@@ -131,7 +132,7 @@ describe.each([
     expect(unknownTool.status).toBe(400);
     expect(unknownTool.messages[0]).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
     const message = JSON.stringify(unknownTool.messages[0]);
-    expect(message).toContain('Unknown tool "run_serach"; this server offers: run_search, start_search');
+    expect(message).toContain('Unknown tool \\"run_serach\\"; this server offers: run_search, start_search');
     expect(message).not.toContain('list_collectors');
 
     const unknownToolset = await postMcp(url, { 'x-mcp-toolsets': 'search,logs' }, initializeRequest);
