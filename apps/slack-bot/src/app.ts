@@ -26,6 +26,7 @@ import { registerCommand } from './listeners/command.js';
 import { registerHome } from './listeners/home.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+import { registerSearchActions, StoredSearches } from './search-actions.js';
 import { UpgradeLog } from './upgrade-log.js';
 import { refuseOutOfWindowRequests } from './signing.js';
 
@@ -170,6 +171,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     pacer,
     notes: options.notes ?? [],
     search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
+    searches: new StoredSearches(stores.backend, logger),
     upgrades,
   };
   // Every request's handler, counted until it finishes (it runs on after the ack), so a shutdown
@@ -187,6 +189,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerCommand(app, context);
   registerActions(app, context);
   registerHome(app, context);
+  registerSearchActions(app, context);
   app.error(async (error) => {
     logger.error('unhandled Slack error', { error: error.message, code: error.code });
   });

@@ -8,6 +8,7 @@ import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
+import type { StoredSearches } from './search-actions.js';
 import type { UpgradeLog } from './upgrade-log.js';
 
 export interface SearchThreadSettings {
@@ -47,6 +48,8 @@ export interface BotContext {
   /** Shown under replies, e.g. that answers come from the simulator. */
   notes: string[];
   search: SearchThreadSettings;
+  /** Searches behind the buttons under their summaries. */
+  searches: StoredSearches;
   upgrades: UpgradeFollowUpSettings;
 }
 

@@ -17,6 +17,15 @@ import {
   searchParentMessage,
   searchSummaryMessage,
 } from './blocks/search.js';
+import {
+  comparisonMessage,
+  figuresOf,
+  type SummaryFigures,
+  samplesMessage,
+  searchActionsBlock,
+  withBlock,
+} from './blocks/search-actions.js';
+import { escapeMrkdwn, section } from './blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from './context.js';
 import { inputFields, type SubcommandSpec } from './grammar.js';
 
@@ -26,6 +35,9 @@ const START_OPERATION = 'start_search';
 /** Full pages, and full text in the file: nobody opens a file to read trimmed lines. */
 const PAGE_SIZE = SEARCH_ROWS_PAGE_MAX;
 const FILE_TEXT_LENGTH = SEARCH_TEXT_LENGTH_MAX;
+/** "More samples": the newest messages, as many as a code block shows well. */
+const MORE_SAMPLES = 20;
+const SAMPLE_TEXT_LENGTH = 300;
 
 interface SearchInput {
   query: string;
@@ -49,7 +61,9 @@ export async function runSearchInThread(
   commandText: string,
   rawInput: unknown,
   spec: SubcommandSpec,
+  options: SearchRunOptions = {},
 ): Promise<void> {
+  const mode = options.mode ?? 'summary';
   const { client, channelId, userId, respond } = conversation;
   const input = rawInput as SearchInput;
   // Times are checked (no API call) before anything is posted in the channel: a typo in `from`
@@ -72,13 +86,20 @@ export async function runSearchInThread(
   };
   const parentReply = (status: string) => searchParentMessage(view, status, bot.notes);
 
+  // A button under a summary answers in that thread: the status line is a reply there.
   let parentTs: string;
+  let statusTs: string;
   try {
     const posted = await bot.pacer.run(channelId, () =>
-      client.chat.postMessage({ channel: channelId, ...parentReply('Starting the search…') }),
+      client.chat.postMessage({
+        channel: channelId,
+        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        ...parentReply('Starting the search…'),
+      }),
     );
     if (!posted.ts) throw new Error('Slack did not return the message timestamp.');
-    parentTs = posted.ts;
+    statusTs = posted.ts;
+    parentTs = options.threadTs ?? posted.ts;
   } catch (error) {
     await respond(
       ephemeral(
@@ -93,7 +114,7 @@ export async function runSearchInThread(
 
   const updateParent = async (status: string) => {
     try {
-      await client.chat.update({ channel: channelId, ts: parentTs, ...parentReply(status) });
+      await client.chat.update({ channel: channelId, ts: statusTs, ...parentReply(status) });
     } catch (error) {
       bot.logger.warn('could not update the search message', { error: describeError(error) });
     }
@@ -137,12 +158,39 @@ export async function runSearchInThread(
     const summary = status.summary ?? partialSummary(status, view);
     const aggregate = status.recordCount > 0;
     const total = aggregate ? status.recordCount : status.messageCount;
-    const withFile = total > bot.search.fileThresholdRows;
+    const withFile = mode === 'file' || (mode === 'summary' && total > bot.search.fileThresholdRows);
     const fileRows = Math.min(total, bot.search.fileMaxRows);
     const fileNote = withFile
       ? `All ${aggregate ? 'records' : 'messages'}${fileRows < total ? ` (the first ${fileRows.toLocaleString('en-US')})` : ''} are in the file below.`
       : undefined;
-    await reply(searchSummaryMessage(summary, { fileNote }));
+    if (mode === 'compare' && options.compareWith) {
+      await reply(comparisonMessage(options.compareWith, figuresOf(summary), userId));
+    } else if (mode === 'samples') {
+      const page = (await run('get_search_messages', {
+        jobId,
+        limit: MORE_SAMPLES,
+        maxTextLength: SAMPLE_TEXT_LENGTH,
+      })) as RowsAnswer;
+      await reply(samplesMessage(page.items, status.messageCount, userId));
+    } else if (mode === 'file') {
+      const line = `:page_facing_up: ${escapeMrkdwn(fileNote ?? '')} Asked by <@${userId}>.`;
+      await reply({ text: fileNote ?? 'All results', blocks: [section(line)] });
+    } else {
+      const message = searchSummaryMessage(summary, { fileNote });
+      const id = await bot.searches.save({
+        query: input.query,
+        from: input.from,
+        to: input.to,
+        fromMs: resolved.from,
+        toMs: resolved.to,
+        timeZone: resolved.timeZone,
+        timeBudgetSeconds: input.timeBudgetSeconds,
+        channelId,
+        threadTs: parentTs,
+        figures: figuresOf(summary),
+      });
+      await reply(id === undefined ? message : withBlock(message, searchActionsBlock(id)));
+    }
     if (withFile) await uploadResults(bot, conversation, parentTs, jobId, aggregate, fileRows, run);
   } catch (error) {
     await updateParent(`Failed: ${describeError(error)}`);
@@ -156,6 +204,18 @@ export async function runSearchInThread(
       );
     }
   }
+}
+
+/** What a run answers in its thread; a summary unless a button under an earlier one asked for more. */
+export interface SearchRunOptions {
+  /** Answer in this thread (a button under an earlier summary) instead of starting one. */
+  threadTs?: string | undefined;
+  /**
+   * `summary` (with the buttons), `compare` (this run is the period before `compareWith`),
+   * `samples` (more of the newest messages) or `file` (every row as a file, whatever the count).
+   */
+  mode?: 'summary' | 'compare' | 'samples' | 'file';
+  compareWith?: SummaryFigures | undefined;
 }
 
 /** `-1h (2026-11-23T15:00:00Z)`: as typed, and when that is. */
