@@ -278,6 +278,17 @@ describe('Redis rate budget shared by several processes', () => {
     const gateOnly = { ...SUMO_RATE_LIMITS, perSecond: 1_000 };
 
     await own.stop();
+    // What Redis granted in the last window is invisible locally, so each replica first waits a
+    // window: the shared and the local budgets never overlap.
+    for (const [r, limits] of [
+      [a, rateOnly],
+      [b, gateOnly],
+    ] as const) {
+      const quiet = await r.store.tryAcquire('quiet', limits, Date.now());
+      expect(quiet).toMatchObject({ granted: false });
+      expect(quiet.granted === false && quiet.retryInMs).toBeGreaterThan(SUMO_RATE_LIMITS.windowMs);
+    }
+    await sleep(SUMO_RATE_LIMITS.windowMs + 100);
     // 4/s shared by 3 replicas: 1 start per window for each.
     expect(leaseOf(await a.store.tryAcquire('rate', rateOnly, Date.now()))).toMatch(/^local:/);
     const refused = await a.store.tryAcquire('rate', rateOnly, Date.now());

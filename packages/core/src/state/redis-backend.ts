@@ -25,7 +25,7 @@ export interface RedisBackendOptions {
 /** A process counts as a live replica for this long after its last heartbeat. */
 const REPLICA_SEEN_MS = 30_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
-const DEFAULT_HEARTBEAT_MS = 5_000;
+const DEFAULT_HEARTBEAT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 type Reply = string | number | null | Reply[];
@@ -54,7 +54,7 @@ export class RedisBackend implements StateBackend {
   #outageLogged = false;
   #everReady = false;
   #closed = false;
-  #replicasSeen: number | undefined;
+  #replicaCounts: Array<{ at: number; count: number }> = [];
 
   constructor(options: RedisBackendOptions) {
     const url = new URL(options.url);
@@ -89,9 +89,15 @@ export class RedisBackend implements StateBackend {
     return this.#available;
   }
 
-  /** Processes that sent a heartbeat in the last 30 s, this one included; undefined until known. */
+  /**
+   * The most processes seen sending heartbeats at once in the last 30 s, this one included;
+   * undefined until known. The highest recent count, not the last one: a process that beat first
+   * at start-up saw only itself, and under-counting would give it too large a local share.
+   */
   get replicasSeen(): number | undefined {
-    return this.#replicasSeen;
+    const since = Date.now() - REPLICA_SEEN_MS;
+    const recent = this.#replicaCounts.filter((entry) => entry.at >= since).map((entry) => entry.count);
+    return recent.length > 0 ? Math.max(...recent) : undefined;
   }
 
   /** Resolves once connected, or false after `timeoutMs` (start-up checks and tests). */
@@ -230,7 +236,13 @@ export class RedisBackend implements StateBackend {
         [this.key('replicas')],
         [this.processId, String(REPLICA_SEEN_MS)],
       );
-      if (typeof count === 'number') this.#replicasSeen = count;
+      if (typeof count === 'number') {
+        const at = Date.now();
+        this.#replicaCounts = [
+          ...this.#replicaCounts.filter((entry) => entry.at >= at - REPLICA_SEEN_MS),
+          { at, count },
+        ];
+      }
     } catch {
       // An outage is logged by #down; a missed heartbeat matters to nobody.
     }
