@@ -24,6 +24,7 @@ import { subcommandsFor } from './grammar.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
 import { registerHome } from './listeners/home.js';
+import { registerShortcut } from './listeners/shortcut.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
 import { registerSearchActions, StoredSearches } from './search-actions.js';
@@ -190,6 +191,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerActions(app, context);
   registerHome(app, context);
   registerSearchActions(app, context);
+  registerShortcut(app, context);
   app.error(async (error) => {
     logger.error('unhandled Slack error', { error: error.message, code: error.code });
   });

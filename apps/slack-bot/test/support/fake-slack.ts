@@ -172,6 +172,15 @@ export class FakeSlack {
         >;
         return reply({ ok: true, view: { id: `V${this.sequence}`, ...view } });
       }
+      case 'views.open': {
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as Record<
+          string,
+          unknown
+        >;
+        return args.trigger_id
+          ? reply({ ok: true, view: { id: `V${this.sequence}`, ...view } })
+          : reply({ ok: false, error: 'invalid_arguments' });
+      }
       case 'chat.postEphemeral':
         return reply({ ok: true, message_ts: '1700000000.999999' });
       case 'usergroups.users.list': {

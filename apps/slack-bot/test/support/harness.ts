@@ -7,10 +7,12 @@ import {
   type ClickFields,
   type CommandFields,
   homeActionBody,
+  messageShortcutBody,
   postSigned,
   postSignedEvent,
   type SignOptions,
   slashCommandBody,
+  viewSubmissionBody,
 } from './slack-requests.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-harness-bot-token';
@@ -149,6 +151,18 @@ export class Harness {
   /** Clicks a button on the App Home tab. */
   clickHome(fields: { actionId: string; value: string; userId?: string }) {
     return postSigned(this.eventsUrl, SIGNING_SECRET, homeActionBody(fields));
+  }
+
+  /** Uses the "Search in Sumo" message shortcut on a message. */
+  shortcut(fields: { text: string; messageTs: string; userId?: string; channelId?: string }) {
+    const responseUrl = this.slack.responseUrl();
+    const body = messageShortcutBody({ callbackId: 'sumo_search_message', ...fields, responseUrl });
+    return postSigned(this.eventsUrl, SIGNING_SECRET, body).then((ack) => ({ ack, responseUrl }));
+  }
+
+  /** Submits a modal; the acknowledgement's body is Slack's answer to it (e.g. field errors). */
+  submitView(fields: Parameters<typeof viewSubmissionBody>[0]) {
+    return postSigned(this.eventsUrl, SIGNING_SECRET, viewSubmissionBody(fields));
   }
 
   /** Every line that left the bot: logs, audit lines, Slack calls and replies, as text. */

@@ -149,3 +149,67 @@ export function homeActionBody(fields: { actionId: string; value: string; userId
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** A message shortcut ("Search in Sumo" on a message) as Slack posts it. */
+export function messageShortcutBody(fields: {
+  callbackId: string;
+  text: string;
+  messageTs: string;
+  userId?: string;
+  channelId?: string;
+  responseUrl: string;
+}): string {
+  const payload = {
+    type: 'message_action',
+    callback_id: fields.callbackId,
+    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    action_ts: String(Date.now() / 1000),
+    team: { id: 'T1', domain: 'example' },
+    user: { id: fields.userId ?? 'UADMIN', name: 'someone', team_id: 'T1' },
+    channel: { id: fields.channelId ?? 'C1', name: 'ops' },
+    message: { type: 'message', user: 'UAUTHOR', ts: fields.messageTs, text: fields.text },
+    message_ts: fields.messageTs,
+    response_url: fields.responseUrl,
+    token: 'deprecated-verification-token',
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A modal submitted: `view_submission` with the values typed, keyed by block and action id. */
+export function viewSubmissionBody(fields: {
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, string>>;
+  userId?: string;
+}): string {
+  const values = Object.fromEntries(
+    Object.entries(fields.values).map(([block, actions]) => [
+      block,
+      Object.fromEntries(
+        Object.entries(actions).map(([action, value]) => [action, { type: 'plain_text_input', value }]),
+      ),
+    ]),
+  );
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T1', domain: 'example' },
+    user: { id: fields.userId ?? 'UADMIN', username: 'someone', name: 'someone', team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'deprecated-verification-token',
+    trigger_id: '1.2.3',
+    view: {
+      id: 'VMODAL',
+      team_id: 'T1',
+      type: 'modal',
+      callback_id: fields.callbackId,
+      private_metadata: fields.privateMetadata,
+      blocks: [],
+      state: { values },
+      hash: '1.abc',
+      app_id: 'A1',
+      bot_id: 'BBOT',
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
