@@ -118,6 +118,34 @@ describe('fetchThrough', () => {
     }
   });
 
+  it('sends a FormData made with the global class as multipart, as file uploads need', async () => {
+    const { createServer } = await import('node:http');
+    const received = await new Promise<string>((resolve, reject) => {
+      const server = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        request.on('end', () => {
+          response.end();
+          server.close();
+          resolve(`${request.headers['content-type']}\n${body}`);
+        });
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        const form = new FormData();
+        form.append('file', new Blob(['a,b\n1,2\n']), 'rows.csv');
+        const dispatcher = createHttpDispatcher({ HTTP_PROXY: proxy.url });
+        fetchThrough(dispatcher)(`http://127.0.0.1:${port}/upload`, { method: 'POST', body: form })
+          .then(() => dispatcher.close())
+          .catch(reject);
+      });
+    });
+    expect(received).toMatch(/^multipart\/form-data; boundary=/);
+    expect(received).toContain('filename="rows.csv"');
+    expect(received).toContain('a,b\n1,2\n');
+    expect(proxy.requests.length).toBeGreaterThan(0);
+  });
+
   it('proxySettings: HTTPS_PROXY falls back to nothing, not to the process environment', () => {
     expect(proxySettings({ HTTP_PROXY: 'http://p:1' })).toEqual({
       httpProxy: 'http://p:1',

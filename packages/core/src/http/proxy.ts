@@ -1,4 +1,4 @@
-import { type Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, FormData as UndiciFormData, fetch as undiciFetch } from 'undici';
 import { registerSecret } from './redact.js';
 
 /** Proxy settings as the usual variables give them; empty means "none". */
@@ -61,12 +61,22 @@ export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise
 
 /**
  * A WHATWG fetch over `dispatcher`, for libraries that take a custom fetch (the Slack Web API
- * client) so that their calls honour the same proxy settings.
+ * client) so that their calls honour the same proxy settings. A FormData made with Node's global
+ * class (another copy of undici on Node 20) is copied into this undici's own, which would
+ * otherwise send it as the text "[object FormData]" — a file upload would arrive empty.
  */
 export function fetchThrough(dispatcher: Dispatcher): FetchFunction {
-  return (input, init) =>
-    undiciFetch(input, {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      dispatcher,
-    }) as unknown as Promise<Response>;
+  return (input, init) => {
+    const options = { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher };
+    const body: unknown = init?.body;
+    if (body instanceof globalThis.FormData && !(body instanceof UndiciFormData)) {
+      const copy = new UndiciFormData();
+      for (const [name, value] of body) {
+        if (typeof value === 'string') copy.append(name, value);
+        else copy.append(name, value, value.name);
+      }
+      options.body = copy;
+    }
+    return undiciFetch(input, options) as unknown as Promise<Response>;
+  };
 }
