@@ -134,7 +134,7 @@ async function callTool(
   try {
     // The one check of the arguments: refusals name the field, before any API call.
     const parsed = inputSchema.safeParse(args);
-    if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error);
+    if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error, inputSchema);
     const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = parsed.data as Record<string, unknown>;
     if (operation.kind === 'read') {
       const result = await options.catalog.run(operation.name, context(), input);

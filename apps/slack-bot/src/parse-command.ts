@@ -203,8 +203,11 @@ function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: stri
       raw[arg.field] = name;
       reading = readingOf(arg, name, matched);
     } else if (arg.rest) {
-      next = positional.length;
-      if (remaining.length > 0 && !(arg.field in raw)) raw[arg.field] = rawSpan(text, remaining);
+      // Beside an explicit `query=`, other words are not part of it: refused below, not dropped.
+      if (!(arg.field in raw)) {
+        next = positional.length;
+        if (remaining.length > 0) raw[arg.field] = rawSpan(text, remaining);
+      }
     } else if (arg.list) {
       next = positional.length;
       if (remaining.length > 0 && !(arg.field in raw)) raw[arg.field] = remaining.map((token) => token.value);
@@ -295,8 +298,9 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
  * Slack gives words; the schema wants numbers, booleans, lists or strings. Try the readings in
- * order and keep the first the field accepts; when none fits, pass the word on so the schema's
- * message names the field.
+ * order and keep the first the field accepts. When none fits, pass on one of the field's type
+ * (the word itself when it is one; `{}` for an object, 0 for a number), so the schema's message
+ * names the field and its rule rather than "expected object, received string".
  */
 export function coerce(schema: z.ZodType | undefined, word: string): unknown {
   if (!schema) return word;
@@ -316,5 +320,13 @@ export function coerce(schema: z.ZodType | undefined, word: string): unknown {
     }
   }
   readings.push(word, parts.map(item), parts);
-  return readings.find((reading) => schema.safeParse(reading).success) ?? word;
+  const rightType = (reading: unknown) =>
+    !schema
+      .safeParse(reading)
+      .error?.issues.some((issue) => issue.code === 'invalid_type' && issue.path.length === 0);
+  return (
+    readings.find((reading) => schema.safeParse(reading).success) ??
+    [word, ...readings].find(rightType) ??
+    word
+  );
 }

@@ -229,3 +229,19 @@ describe('number words', () => {
     expect(usage('offline days=').message).toBe('days must be a whole number of at least 1.');
   });
 });
+
+describe('values no reading fits', () => {
+  it('pass on the reading of the field’s type, so the message is the field’s rule', () => {
+    expect(usage('update-collector collector=web-01 changes={}').message).toBe(
+      'changes: name at least one field to change',
+    );
+    expect(
+      usage('update-source collector=web-01 sourceId=5 changes={"sourceType":"HTTP"}').message,
+    ).toContain('changes.sourceType: sourceType cannot be changed');
+    expect(usage('collector 9007199254740993').message).toContain('9007199254740993 is larger');
+  });
+
+  it('refuses words beside an explicit query= instead of dropping them', () => {
+    expect(usage('search query=error form=-1h').message).toContain('Unexpected `form=-1h`');
+  });
+});

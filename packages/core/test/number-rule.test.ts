@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createCatalog, numberRule } from '../src/index.js';
+import { createCatalog, numberRule, type OperationInputError } from '../src/index.js';
 
 describe('numberRule', () => {
   it.each([
@@ -30,5 +30,23 @@ describe('numberRule', () => {
     );
     expect(numberRule(shape('list_collectors').offset as z.ZodType)).toBe('a whole number of at least 0');
     expect(numberRule(shape('list_collectors').limit as z.ZodType)).toMatch(/^a whole number from 1 to \d+$/);
+  });
+});
+
+describe('a number field given another type', () => {
+  it('is answered with its rule, not "expected number, received string"', () => {
+    const problems = (raw: unknown) => {
+      try {
+        createCatalog().parseInput('list_offline_collectors', raw);
+      } catch (error) {
+        return (error as OperationInputError).problems;
+      }
+      throw new Error('the input was accepted');
+    };
+    expect(problems({ aliveBeforeDays: 'soon' })).toEqual([
+      { field: 'aliveBeforeDays', message: 'must be a whole number of at least 1' },
+    ]);
+    // Within its type, the field's own messages still speak.
+    expect(problems({ aliveBeforeDays: 0 })[0]?.message).toContain('at least 1');
   });
 });

@@ -48,7 +48,7 @@ export class OperationCatalog {
   parseInput(name: string, raw: unknown): unknown {
     const operation = this.require(name);
     const parsed = operation.input.safeParse(raw ?? {});
-    if (!parsed.success) throw OperationInputError.fromZod(name, parsed.error);
+    if (!parsed.success) throw OperationInputError.fromZod(name, parsed.error, operation.input);
     return parsed.data;
   }
 

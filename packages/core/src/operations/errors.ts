@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { numberRule } from './number-rule.js';
 
 export interface InputProblem {
   /** Dotted path of the field, e.g. `collector.name`; empty for the input as a whole. */
@@ -20,7 +21,8 @@ export class OperationInputError extends Error {
     );
   }
 
-  static fromZod(operation: string, error: z.ZodError): OperationInputError {
+  /** `input` is the schema that refused: a number field's problem then states its rule. */
+  static fromZod(operation: string, error: z.ZodError, input?: z.ZodType): OperationInputError {
     return new OperationInputError(
       operation,
       error.issues.map((issue) => ({
@@ -28,7 +30,7 @@ export class OperationInputError extends Error {
         field: [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])]
           .map(String)
           .join('.'),
-        message: issue.message,
+        message: numberProblem(issue, input) ?? issue.message,
       })),
     );
   }
@@ -52,4 +54,16 @@ export class OperationError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * "expected number, received string" says what came but not what to send: a top-level number
+ * field's wrong type is answered with its rule ("must be a whole number of at least 1").
+ */
+function numberProblem(issue: z.core.$ZodIssue, input: z.ZodType | undefined): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'number' || issue.path.length !== 1)
+    return undefined;
+  const field = (input as { shape?: Record<string, z.ZodType> } | undefined)?.shape?.[String(issue.path[0])];
+  const rule = field ? numberRule(field) : undefined;
+  return rule ? `must be ${rule}` : undefined;
 }
