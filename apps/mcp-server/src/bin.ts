@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import { createLogger, redactText, SumoConfigError, warnIfSumoUnreachable } from '@sumo-ops/core';
+import {
+  createLogger,
+  createOpsEndpoints,
+  redactText,
+  SumoConfigError,
+  warnIfSumoUnreachable,
+} from '@sumo-ops/core';
 import { runCheck } from './check.js';
 import { createConfirmationTokens } from './confirmation.js';
 import { HttpSecurityError, MCP_PATH, type RunningHttpServer, startHttpServer } from './http.js';
@@ -103,6 +109,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       createServer: mcp.createServer,
       logger,
       stateless: connection.stores.shared,
+      ops: createOpsEndpoints({ client: connection.client, stores: connection.stores }),
     });
   } catch (error) {
     await connection.close();

@@ -3,6 +3,7 @@ import {
   isSharedStateUnavailable,
   type Logger,
   MemoryBackend,
+  metrics,
   type StateBackend,
   type Stores,
   sharedSecret,
@@ -99,6 +100,7 @@ export class ConfirmationTokens {
     const key = await this.#signingKey();
     const expiresAt = this.#now() + this.#ttlMs;
     const nonce = randomBytes(12).toString('base64url');
+    metrics.confirmations.inc({ front_end: 'mcp', event: 'issued' });
     return { token: `v1.${expiresAt}.${nonce}.${mac(key, tool, args, expiresAt, nonce)}`, expiresAt };
   }
 
@@ -129,13 +131,18 @@ export class ConfirmationTokens {
       return { ok: false, reason: 'mismatch' };
     }
     const now = this.#now();
-    if (expiresAt <= now) return { ok: false, reason: 'expired' };
+    if (expiresAt <= now) {
+      metrics.confirmations.inc({ front_end: 'mcp', event: 'expired' });
+      return { ok: false, reason: 'expired' };
+    }
     // Kept until the token would have expired anyway; after that the expiry check refuses it.
     const first = await this.#backend.set(`${USED_KEY}${nonce}`, '1', {
       ttlMs: expiresAt - now,
       onlyIfAbsent: true,
     });
-    return first ? { ok: true } : { ok: false, reason: 'used' };
+    if (!first) return { ok: false, reason: 'used' };
+    metrics.confirmations.inc({ front_end: 'mcp', event: 'redeemed' });
+    return { ok: true };
   }
 
   /**

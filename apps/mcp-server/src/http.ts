@@ -6,7 +6,7 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '@sumo-ops/core';
+import type { Logger, OpsEndpoints } from '@sumo-ops/core';
 import type { SdkServer } from './sdk-adapter.js';
 import { commaList, type ToolSelection, ToolSelectionError } from './tool-selection.js';
 
@@ -33,6 +33,12 @@ export interface HttpServerOptions {
    * writes are confirmed with tokens then.
    */
   stateless?: boolean | undefined;
+  /**
+   * /healthz, /readyz and /metrics, answered before the MCP app: probes and scrapers send the
+   * pod's address as Host, which the DNS-rebinding check would refuse, and nothing they read is
+   * secret or changes anything.
+   */
+  ops?: OpsEndpoints | undefined;
 }
 
 export interface RunningHttpServer {
@@ -89,7 +95,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.use(notFound);
   app.use(answerBodyErrors(logger));
 
-  const httpServer: Server = createServer(app);
+  const { ops } = options;
+  const httpServer: Server = createServer((request, response) => {
+    if (!ops?.handle(request, response)) app(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port, host, () => {

@@ -5,12 +5,16 @@ import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import {
   createHttpDispatcher,
   createLogger,
+  createOpsEndpoints,
   createStores,
   fetchThrough,
   type Logger,
   loadStateConfig,
   type OperationCatalog,
+  OPS_PATHS,
+  type RunningOpsServer,
   registerSecret,
+  startOpsServer,
   type Stores,
   type SumoClient,
 } from '@sumo-ops/core';
@@ -65,6 +69,8 @@ export interface SlackBotOptions {
   stores?: Stores | undefined;
   /** At `stop()`, how long requests already acknowledged may take to finish. Default 5 s. */
   drainMs?: number | undefined;
+  /** Socket Mode: serve /healthz, /readyz and /metrics on this port (HTTP mode serves them on `port`). */
+  healthPort?: number | undefined;
   /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY for calls to Slack are read. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
 }
@@ -81,7 +87,6 @@ export interface SlackBot {
   stop(): Promise<void>;
 }
 
-const HEALTH_PATH = '/healthz';
 export const EVENTS_PATH = '/slack/events';
 
 /** Wires the listeners onto a Bolt app: HTTP (`/slack/events`, `/healthz`) or Socket Mode. */
@@ -123,16 +128,12 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       signingSecret: options.signingSecret,
       endpoints: EVENTS_PATH,
       logger: common.logger,
-      customRoutes: [
-        {
-          path: HEALTH_PATH,
-          method: ['GET'],
-          handler: (_request, response) => {
-            response.writeHead(200, { 'content-type': 'application/json' });
-            response.end(JSON.stringify({ status: 'ok' }));
-          },
-        },
-      ],
+      // /healthz, /readyz and /metrics; `ops` is made below, once the stores exist.
+      customRoutes: OPS_PATHS.map((path) => ({
+        path,
+        method: ['GET'],
+        handler: (request, response) => void ops.handle(request, response),
+      })),
     });
     // Bolt's own clock check only looks back; the real clock, as Slack signs by it.
     refuseOutOfWindowRequests(receiver, { path: EVENTS_PATH, logger });
@@ -144,6 +145,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const ownStores =
     options.stores === undefined ? createStores(loadStateConfig({}), { logger, now }) : undefined;
   const stores = options.stores ?? (ownStores as Stores);
+  const ops = createOpsEndpoints({ client: options.sumo, stores });
+  let opsServer: RunningOpsServer | undefined;
   const upgrades = {
     pollIntervalMs: 5_000,
     timeoutMs: 35 * 60_000,
@@ -211,7 +214,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       if (socketMode) {
         await app.start();
         logger.info('connected to Slack in Socket Mode');
-        return { port: undefined };
+        if (options.healthPort === undefined) return { port: undefined };
+        opsServer = await startOpsServer(ops, { port: options.healthPort, host: options.host });
+        logger.info('serving /healthz, /readyz and /metrics', { port: opsServer.port });
+        return { port: opsServer.port };
       }
       const server = (await app.start({ port: options.port ?? 3000, host: options.host })) as Server;
       const { port } = server.address() as AddressInfo;
@@ -231,6 +237,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
         logger.warn('stopped with requests still in flight', { requests: inFlight.size });
       }
       await ownStores?.close();
+      await opsServer?.close();
       await dispatcher.close().catch(() => undefined);
     },
   };

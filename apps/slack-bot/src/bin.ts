@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     appToken: settings.appToken,
     slackApiUrl: settings.slackApiUrl,
     port: settings.port,
+    healthPort: settings.healthPort,
     access: { admins: settings.admins, channels: settings.channels },
     logger,
     notes: settings.demo ? [DEMO_NOTE] : [],

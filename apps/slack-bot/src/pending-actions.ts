@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { OperationPreview, StateBackend } from '@sumo-ops/core';
+import { metrics, type OperationPreview, type StateBackend } from '@sumo-ops/core';
 
 export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
@@ -49,6 +49,7 @@ export class PendingActions {
     const created = { ...action, id: randomBytes(18).toString('base64url'), createdAt: this.now() };
     // Kept past its lifetime so that a late click is told "expired" rather than "unknown".
     await this.backend.set(pendingKey(created.id), JSON.stringify(created), { ttlMs: this.ttlMs * 2 });
+    metrics.confirmations.inc({ front_end: 'slack', event: 'issued' });
     return created;
   }
 
@@ -62,7 +63,11 @@ export class PendingActions {
     // instead of "unknown", and if the take never happened the action is still there to claim.
     await this.backend.set(handledKey(id), '1', { ttlMs: this.ttlMs * 2 });
     if ((await this.backend.take(pendingKey(id))) === undefined) return { status: 'handled' };
-    if (this.now() - action.createdAt > this.ttlMs) return { status: 'expired', action };
+    if (this.now() - action.createdAt > this.ttlMs) {
+      metrics.confirmations.inc({ front_end: 'slack', event: 'expired' });
+      return { status: 'expired', action };
+    }
+    metrics.confirmations.inc({ front_end: 'slack', event: 'redeemed' });
     return { status: 'claimed', action };
   }
 

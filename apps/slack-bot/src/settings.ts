@@ -17,6 +17,8 @@ export interface SlackSettings {
   /** Another Web API base URL (a fake in tests and demos), ending in `/`. */
   slackApiUrl: string | undefined;
   port: number;
+  /** Socket Mode: where /healthz, /readyz and /metrics are served; unset, nowhere. */
+  healthPort: number | undefined;
   admins: string[];
   channels: string[];
   demo: boolean;
@@ -84,6 +86,12 @@ export function loadSlackSettings(
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65_535)
     problems.push(`PORT is "${rawPort}": give a TCP port number (0–65535).`);
+  const rawHealthPort = get('HEALTH_PORT');
+  const healthPort = rawHealthPort === undefined ? undefined : Number(rawHealthPort);
+  if (rawHealthPort !== undefined && (!/^\d+$/.test(rawHealthPort) || (healthPort ?? 0) > 65_535))
+    problems.push(
+      `HEALTH_PORT is "${rawHealthPort}": give a TCP port number (0–65535) for /healthz, /readyz and /metrics in Socket Mode.`,
+    );
 
   const ids = (name: string, pattern: RegExp) => {
     try {
@@ -125,6 +133,7 @@ export function loadSlackSettings(
     appToken,
     slackApiUrl,
     port,
+    healthPort,
     admins,
     channels,
     demo,

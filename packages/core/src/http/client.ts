@@ -2,6 +2,7 @@ import type { CookieJar } from 'tough-cookie';
 import { type Dispatcher, request as undiciRequest } from 'undici';
 import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { metrics, routeTemplate } from '../metrics.js';
 import { SumoApiError } from './errors.js';
 import { createHttpDispatcher, describeProxy, proxySettings } from './proxy.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
@@ -143,12 +144,14 @@ export class SumoClient {
         if (error.status === 429 && error.code === 'rate.limit.exceeded') {
           this.rateLimiter.penalize(this.rateKey);
         }
+        if (error.status === 429) metrics.rateLimited.inc();
         const delay = retryDelay(
           error,
           { method: req.method, headers, attempt, elapsedMs: Date.now() - started },
           retry,
         );
         if (delay === undefined) throw error.withAttempts(attempt);
+        metrics.retries.inc({ status: String(error.status) });
         this.logger.warn('retrying Sumo Logic request', {
           method: req.method,
           path: req.path,
@@ -200,7 +203,12 @@ export class SumoClient {
       if (cookie) headers.cookie = cookie;
     }
 
+    const route = routeTemplate(req.path);
+    const waited = metrics.rateLimiterWait.startTimer();
     const release = await this.rateLimiter.acquire(this.rateKey, req.signal);
+    waited();
+    metrics.inFlight.inc();
+    let status = 0;
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const began = Date.now();
@@ -217,6 +225,7 @@ export class SumoClient {
       } catch (error) {
         throw this.transportError(error, req, pathForErrors, timeout);
       }
+      status = response.statusCode;
 
       let text: string;
       try {
@@ -272,6 +281,8 @@ export class SumoClient {
       };
     } finally {
       release();
+      metrics.inFlight.dec();
+      metrics.apiRequests.inc({ method: req.method, route, status: String(status) });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { metrics } from '../metrics.js';
 import {
   type AnyOperation,
   type OperationContext,
@@ -7,6 +8,7 @@ import {
   type Toolset,
 } from './define.js';
 import { ConfirmationRequiredError, OperationInputError } from './errors.js';
+import { isOutcomeUnknown } from './explain.js';
 
 export interface CatalogFilter {
   toolsets?: readonly Toolset[] | undefined;
@@ -72,8 +74,18 @@ export class OperationCatalog {
   async run(name: string, ctx: OperationContext, input: unknown, options: { confirmed?: boolean } = {}) {
     const operation = this.require(name);
     if (operation.kind !== 'read' && options.confirmed !== true) throw new ConfirmationRequiredError(name);
-    const result = await operation.run(ctx, input);
-    return operation.output.parse(result) as unknown;
+    const stopTimer = metrics.operationSeconds.startTimer({ operation: name });
+    try {
+      const result = await operation.run(ctx, input);
+      const parsed = operation.output.parse(result) as unknown;
+      metrics.operations.inc({ operation: name, outcome: 'ok' });
+      return parsed;
+    } catch (error) {
+      metrics.operations.inc({ operation: name, outcome: isOutcomeUnknown(error) ? 'unknown' : 'error' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
   }
 }
 

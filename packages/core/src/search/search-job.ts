@@ -12,6 +12,7 @@ import { isSumoApiError, SumoApiError } from '../http/errors.js';
 import { SearchJobAffinity } from '../http/search-affinity.js';
 import { sleep } from '../http/sleep.js';
 import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
 import type { HistogramBucket, SearchJobState, SearchRow } from '../schemas/search-job.js';
 import { SearchJobError } from './errors.js';
 import { HistogramAccumulator } from './histogram.js';
@@ -227,6 +228,7 @@ export class SearchJob implements AsyncDisposable {
     this.#createdAt = options.createdAt ?? Date.now();
     this.#timers = options.timers ?? 'all';
     this.#armKeepAlive();
+    metrics.searchJobs.inc();
   }
 
   get closed(): boolean {
@@ -391,6 +393,7 @@ export class SearchJob implements AsyncDisposable {
           });
           return false;
         } finally {
+          metrics.searchJobs.dec();
           this.#onClosed?.(this, reason);
         }
       })();
