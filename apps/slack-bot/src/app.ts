@@ -10,30 +10,32 @@ import {
   fetchThrough,
   type Logger,
   loadStateConfig,
-  type OperationCatalog,
   OPS_PATHS,
+  type OperationCatalog,
   type RunningOpsServer,
   registerSecret,
-  startOpsServer,
   type Stores,
   type SumoClient,
+  startOpsServer,
 } from '@sumo-ops/core';
 import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from './context.js';
+import { BackendDigestStore, DigestScheduler, FileDigestStore } from './digests.js';
 import { FleetOverview } from './fleet-overview.js';
 import { UpgradeFollowUps } from './follow-up.js';
 import { subcommandsFor } from './grammar.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
+import { registerDigestActions } from './listeners/digest.js';
 import { registerHome } from './listeners/home.js';
 import { registerShortcut } from './listeners/shortcut.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
 import { registerSearchActions, StoredSearches } from './search-actions.js';
-import { UpgradeLog } from './upgrade-log.js';
 import { refuseOutOfWindowRequests } from './signing.js';
+import { UpgradeLog } from './upgrade-log.js';
 
 export interface SlackBotOptions {
   catalog: OperationCatalog;
@@ -67,6 +69,10 @@ export interface SlackBotOptions {
    * with other replicas. The caller keeps ownership and closes them. Default: this process's memory.
    */
   stores?: Stores | undefined;
+  /** Without Redis, digests are kept in `digests.json` here. Default SUMO_OPS_DATA_DIR, else `./.sumo-ops`. */
+  dataDir?: string | undefined;
+  /** How often due digests are looked for. Default 15 s. */
+  digestTickMs?: number | undefined;
   /** At `stop()`, how long requests already acknowledged may take to finish. Default 5 s. */
   drainMs?: number | undefined;
   /** Socket Mode: serve /healthz, /readyz and /metrics on this port (HTTP mode serves them on `port`). */
@@ -88,6 +94,7 @@ export interface SlackBot {
 }
 
 export const EVENTS_PATH = '/slack/events';
+const DEFAULT_DATA_DIR = '.sumo-ops';
 
 /** Wires the listeners onto a Bolt app: HTTP (`/slack/events`, `/healthz`) or Socket Mode. */
 export function createSlackBot(options: SlackBotOptions): SlackBot {
@@ -176,6 +183,17 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     notes: options.notes ?? [],
     search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
     searches: new StoredSearches(stores.backend, logger),
+    digests: new DigestScheduler(
+      { catalog, sumo: options.sumo, logger, pacer, notes: options.notes ?? [] },
+      stores.backend.kind === 'redis'
+        ? new BackendDigestStore(stores.backend)
+        : new FileDigestStore(
+            options.dataDir ?? (options.env ?? process.env).SUMO_OPS_DATA_DIR ?? DEFAULT_DATA_DIR,
+          ),
+      stores.backend,
+      app.client,
+      { tickMs: options.digestTickMs ?? 15_000, now },
+    ),
     upgrades,
   };
   // Every request's handler, counted until it finishes (it runs on after the ack), so a shutdown
@@ -195,6 +213,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerHome(app, context);
   registerSearchActions(app, context);
   registerShortcut(app, context);
+  registerDigestActions(app, context);
   app.error(async (error) => {
     logger.error('unhandled Slack error', { error: error.message, code: error.code });
   });
@@ -211,6 +230,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
         );
       }
       context.followUps.start();
+      context.digests.start();
       if (socketMode) {
         await app.start();
         logger.info('connected to Slack in Socket Mode');
@@ -229,6 +249,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       // Closing the listener waits for open connections; it must not hold up the rest.
       await Promise.race([app.stop().catch(() => undefined), deadline]);
       await context.followUps.stop();
+      await context.digests.stop();
       const drained = await Promise.race([
         Promise.allSettled([...inFlight]).then(() => 'drained' as const),
         deadline,

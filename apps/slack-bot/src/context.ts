@@ -3,6 +3,7 @@ import type { Logger, OperationCatalog, OperationContext, SumoClient } from '@su
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
+import type { DigestScheduler } from './digests.js';
 import type { FleetOverview } from './fleet-overview.js';
 import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
@@ -48,6 +49,8 @@ export interface BotContext {
   /** Shown under replies, e.g. that answers come from the simulator. */
   notes: string[];
   search: SearchThreadSettings;
+  /** Scheduled digests and where they are kept. */
+  digests: DigestScheduler;
   /** Searches behind the buttons under their summaries. */
   searches: StoredSearches;
   upgrades: UpgradeFollowUpSettings;

@@ -12,6 +12,7 @@ import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
+import { handleDigestCommand, isDigestCommand } from './digest.js';
 
 export const COMMAND = '/sumo';
 
@@ -55,6 +56,10 @@ export async function handleCommand(
   const channel = bot.access.checkChannel(channelId);
   if (!channel.allowed) {
     await respond(ephemeral(refusalMessage(channel.reason)));
+    return;
+  }
+  if (isDigestCommand(command.text ?? '')) {
+    await handleDigestCommand(bot, command.text, conversation);
     return;
   }
   const parsed = parseCommand(command.text ?? '', bot.catalog);
