@@ -154,6 +154,9 @@ describe('every workspace package is publishable', () => {
       for (const bin of Object.values(manifest.bin ?? {})) {
         expect(files, `${manifest.name} bin`).toContain(`package/${bin.replace(/^\.\//, '')}`);
       }
+      // The long-running bins ship an example of their settings.
+      if (/mcp-server|slack-bot/.test(manifest.name))
+        expect(files, manifest.name).toContain('package/.env.example');
     }
   });
 
@@ -205,6 +208,15 @@ describe('installed from the tarballs with plain npm into an empty folder', () =
     } finally {
       await client.close();
     }
+  });
+
+  it('npx sumo-ops-mcp --check --demo checks the embedded simulator and exits 0', async () => {
+    const { stdout } = await run('npx', ['--no', '--', 'sumo-ops-mcp', '--check', '--demo'], {
+      cwd: project,
+      env: cleanEnv(),
+    });
+    expect(stdout).toMatch(/^ok {3}sumo: /m);
+    expect(stdout).toContain('All checks passed.');
   });
 
   it('npx sumo-ops-slack --help prints the usage without any setting', async () => {

@@ -125,6 +125,19 @@ describe('server.json for the MCP registry', () => {
   });
 });
 
+describe('.env.example', () => {
+  const example = read('.env.example');
+
+  it('names every variable --help lists, and none it does not', () => {
+    const names = (text: string) => [...new Set(text.match(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g))].sort();
+    expect(names(example)).toEqual([...KNOWN_VARIABLES].sort());
+  });
+
+  it('leaves the access key empty', () => {
+    expect(example).toMatch(/^SUMO_ACCESS_KEY=$/m);
+  });
+});
+
 describe('README configuration snippets', () => {
   it('Claude Desktop: mcpServers with npx, the package and the settings in env', () => {
     const config = ClaudeDesktop.parse(JSON.parse(snippet('claude-desktop')));
