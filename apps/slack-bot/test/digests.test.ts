@@ -68,6 +68,9 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
       expect(reply.response_type, text).toBe('ephemeral');
       expect(textOf(reply), text).toContain(problem);
     }
+    expect(textOf((await h.ask('help', { channelId: 'CDIG' })).reply)).toContain(
+      '/sumo digest add \\"&lt;query&gt;\\" every &lt;1m…7d&gt; [from=-1h]',
+    );
     id = await addDigest(h, 'digest add "error" every 1m from=-1h', 'CDIG');
     const list = textOf((await h.ask('digest list', { channelId: 'CDIG' })).reply);
     expect(list).toContain(`\`${id}\``);

@@ -10,6 +10,13 @@ export interface Reply {
 
 const KIND_MARK = { read: '', write: ' ✎', destructive: ' ⚠' } as const;
 
+/** Digests are the bot's own subcommand, not a catalog operation: their grammar is written here. */
+export const DIGEST_USAGE = [
+  '/sumo digest add "<query>" every <1m…7d> [from=-1h]',
+  '/sumo digest list',
+  '/sumo digest remove <id> ⚠',
+] as const;
+
 /** The whole grammar: one usage line per subcommand, each with what it does. */
 export function helpMessage(
   specs: readonly SubcommandSpec[],
@@ -22,10 +29,14 @@ export function helpMessage(
   });
   const blocks: Block[] = [
     header('/sumo — Sumo Logic from Slack'),
-    codeBlock(['/sumo help [subcommand]', ...lines]),
+    codeBlock([
+      '/sumo help [subcommand]',
+      ...lines,
+      ...DIGEST_USAGE.map((line) => `${line}\n    Scheduled search digests`),
+    ]),
     section(
       `*Example:* ${code(specs[0]?.example ?? HELP_EXAMPLE)}   *More:* ${code(HELP_EXAMPLE)}\n` +
-        'Collectors by id or name; quote names with spaces. ✎ and ⚠ commands ask for confirmation and need SUMO_OPS_ADMINS.',
+        'Collectors by id or name, typed as you see them. ✎ and ⚠ commands ask for confirmation and need SUMO_OPS_ADMINS.',
     ),
   ];
   if (notes.length > 0) blocks.push(context(...notes));

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { isSharedStateUnavailable, resolveSearchRequest, SearchRequestError } from '@sumo-ops/core';
 import { describeError, refusalMessage } from '../blocks/errors.js';
-import type { Reply } from '../blocks/help.js';
+import { DIGEST_USAGE, type Reply } from '../blocks/help.js';
 import { clip } from '../blocks/limits.js';
 import { code, context, escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral } from '../context.js';
@@ -16,20 +16,11 @@ const REMOVE_DIGEST = 'slack_remove_digest';
 /** How many digests one channel may have: each run costs two searches of the rate budget. */
 const PER_CHANNEL_MAX = 10;
 
-/** A function, not a constant: this module and command.js import each other. */
-export function digestUsage(): string {
-  return [
-    `${COMMAND} digest add "<query>" every <1m…7d> [from=-1h]`,
-    `${COMMAND} digest list`,
-    `${COMMAND} digest remove <id>`,
-  ].join('\n');
-}
-
 const usage = (problem: string): Reply => ({
   text: problem,
   blocks: [
     section(`:warning: ${escapeMrkdwn(problem)}`),
-    section(`\`\`\`\n${digestUsage()}\n\`\`\``),
+    section(`\`\`\`\n${DIGEST_USAGE.join('\n')}\n\`\`\``),
     context(`Example: ${code(`${COMMAND} digest add "error | count by _sourceHost" every 1h from=-1h`)}`),
   ],
 });
