@@ -158,5 +158,5 @@ export function samplesMessage(items: readonly SearchRowItem[], total: number, u
 
 /** When a button cannot be used: said only to the person who clicked. */
 export function searchActionProblem(problem: string): Reply {
-  return { text: problem, blocks: [section(`:no_entry: ${escapeMrkdwn(problem)}`)] };
+  return { text: escapeMrkdwn(problem), blocks: [section(`:no_entry: ${escapeMrkdwn(problem)}`)] };
 }
