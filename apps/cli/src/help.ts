@@ -69,6 +69,7 @@ Usage:
   sumo-ops <toolset> <verb> [word] [--flags]     sumo-ops collectors offline --days 30
   sumo-ops <operation-name> [--flags]            sumo-ops list-offline-collectors --alive-before-days 30
   sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--messages|--records] [--out FILE]
+  sumo-ops check [--demo]                        check the settings, the key with Sumo Logic and Redis
   sumo-ops completion bash|zsh
   sumo-ops <command> --help                      every flag of a command, its type and default
 

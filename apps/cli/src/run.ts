@@ -11,6 +11,7 @@ import {
   SumoConfigError,
   searchJobRegistry,
 } from '@sumo-ops/core';
+import { runCheckCommand } from './check.js';
 import { buildCommands, type CommandSpec, findCommand } from './commands.js';
 import { bashCompletion, SHELLS, zshCompletion } from './completion.js';
 import { type Connection, connect } from './connect.js';
@@ -92,6 +93,7 @@ async function dispatch(
     await writeOut(io.stdout, `${io.version}\n`);
     return EXIT.ok;
   }
+  if (first === 'check') return runCheckCommand(rest, io);
   if (first === 'completion') {
     const shell = rest[0];
     if (shell !== 'bash' && shell !== 'zsh') {

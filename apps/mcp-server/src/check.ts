@@ -1,13 +1,4 @@
-import {
-  type CheckResult,
-  checkRedis,
-  checkSettings,
-  checkSumo,
-  createLogger,
-  formatCheckReport,
-  loadConfig,
-  loadStateConfig,
-} from '@sumo-ops/core';
+import { checkConnection, checkSumoSettings, createLogger, formatCheckReport } from '@sumo-ops/core';
 import { connectSumo } from './runtime.js';
 
 /**
@@ -20,18 +11,12 @@ export async function runCheck(options: {
   write: (text: string) => void;
 }): Promise<number> {
   const { demo, env } = options;
-  const results: CheckResult[] = checkSettings(
-    'settings',
-    () => loadStateConfig(env),
-    ...(demo ? [] : [() => loadConfig({}, env)]),
-  );
+  const results = checkSumoSettings(env, { demo });
   if (results.every((result) => result.status === 'ok')) {
     // The report is the output; a Redis outage would otherwise also be logged.
     const connection = await connectSumo({ demo, env, logger: createLogger({ level: 'silent' }) });
     try {
-      results.push(await checkSumo(connection.client));
-      const redis = await checkRedis(connection.stores);
-      if (redis) results.push(redis);
+      results.push(...(await checkConnection(connection.client, connection.stores)));
     } finally {
       await connection.close();
     }

@@ -1,3 +1,4 @@
+import { loadConfig, loadStateConfig } from './config.js';
 import type { SumoClient } from './http/client.js';
 import { SumoApiError, SumoConfigError } from './http/errors.js';
 import { redactText } from './http/redact.js';
@@ -42,6 +43,26 @@ export function checkSettings(name: string, ...loaders: Array<() => unknown>): C
     const [what, fix] = splitFix(problem);
     return { name, status: 'fail', detail: what, fix };
   });
+}
+
+/** SUMO_* and SUMO_OPS_* settings as every front end reads them; with `demo`, no Sumo key is needed. */
+export function checkSumoSettings(
+  env: Record<string, string | undefined>,
+  options: { demo?: boolean | undefined } = {},
+): CheckResult[] {
+  return checkSettings(
+    'settings',
+    () => loadStateConfig(env),
+    ...(options.demo ? [] : [() => loadConfig({}, env)]),
+  );
+}
+
+/** What a configured process depends on: Sumo Logic with its key, and Redis when configured. */
+export async function checkConnection(client: SumoClient, stores?: Stores): Promise<CheckResult[]> {
+  const results = [await checkSumo(client)];
+  const redis = stores ? await checkRedis(stores) : undefined;
+  if (redis) results.push(redis);
+  return results;
 }
 
 /** "X is not set: set it to Y" → ["X is not set", "set it to Y"]. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CheckResult, checkRedis, checkSumo } from './check.js';
+import { type CheckResult, checkConnection } from './check.js';
 import type { SumoClient } from './http/client.js';
 import { metrics, type SumoOpsMetrics } from './metrics.js';
 import type { Stores } from './state/stores.js';
@@ -42,9 +42,7 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
   let cached: { at: number; answer: Promise<Readiness> } | undefined;
 
   const evaluate = async (): Promise<Readiness> => {
-    const checks = [await checkSumo(options.client)];
-    const redis = options.stores ? await checkRedis(options.stores) : undefined;
-    if (redis) checks.push(redis);
+    const checks = await checkConnection(options.client, options.stores);
     // A 429 says the key is busy, not wrong: still ready.
     return { ready: checks.every((check) => check.status !== 'fail'), checks };
   };
