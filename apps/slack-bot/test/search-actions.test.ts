@@ -1,3 +1,5 @@
+import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
+import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import type { RecordedCall } from './support/fake-slack.js';
@@ -168,5 +170,56 @@ describe('buttons under a search summary', () => {
   it('kept every message within Block Kit limits and every secret out', () => {
     expectMessagesWithinLimits(h.slack);
     expectNoSecrets(h.everythingSent());
+  });
+});
+
+describe('buttons under a search across replicas sharing Redis', () => {
+  let redis: LocalRedis;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => redis?.stop());
+
+  it('a click reaching another replica, or a replica started after the search, finds the search', async () => {
+    const replicas: Array<{ h: Harness; stores: Stores }> = [];
+    const replica = async () => {
+      const stores = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url }), {
+        logger: silentLogger,
+      });
+      expect(await (stores.backend as RedisBackend).ready()).toBe(true);
+      const started = await Harness.start({
+        slack: h.slack,
+        sim: h.sim,
+        channels: ['CRED'],
+        bot: { stores, search: { progressIntervalMs: 100, fileThresholdRows: 100_000, fileMaxRows: 300 } },
+      });
+      replicas.push({ h: started, stores });
+      return started;
+    };
+    try {
+      const a = await replica();
+      await a.command('search error from=-1h', { channelId: 'CRED' });
+      const parent = await h.slack.waitFor(() =>
+        h.slack
+          .callsTo('chat.postMessage')
+          .find((call) => call.args.channel === 'CRED' && !call.args.thread_ts),
+      );
+      const parentTs = String(parent.response?.ts);
+      const summary = await summaryWithButtons('CRED', parentTs);
+      const id = (buttonsOf(summary)[0] as Button).value;
+      await replicas[0]?.h.close();
+      const b = await replica();
+      await b.click({ actionId: 'sumo_search:samples', value: id, channelId: 'CRED', userId: 'UREPLICA' });
+      const samples = await h.slack.waitFor(
+        () => threadPosts('CRED', parentTs).find((call) => textOf(call.args).includes('newest of')),
+        20_000,
+      );
+      expect(textOf(samples.args)).toContain('<@UREPLICA>');
+    } finally {
+      for (const { h: started, stores } of replicas) {
+        await started.close().catch(() => undefined);
+        await stores.close();
+      }
+    }
   });
 });

@@ -43,7 +43,7 @@ export function homeView(
   if (!fleet) {
     blocks.push(section(':hourglass: The fleet is being read; open the tab again in a moment.'));
   } else if (fleet.error) {
-    blocks.push(section(`:x: Could not read the fleet from Sumo Logic: ${escapeMrkdwn(fleet.error)}`));
+    blocks.push(section(`:x: Could not read the fleet: ${escapeMrkdwn(fleet.error)}`));
   } else {
     const { collectors, offline, upgrades: upgradable } = fleet;
     blocks.push(

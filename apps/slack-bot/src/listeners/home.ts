@@ -38,13 +38,27 @@ export function registerHome(app: App, bot: BotContext): void {
 export async function publishHome(bot: BotContext, client: webApi.WebClient, userId: string): Promise<void> {
   const [access, fleet, upgrades] = await Promise.all([
     bot.access.checkWrite(client, userId),
-    bot.fleet.get().catch((error: unknown) => unavailable<FleetSnapshot | undefined>(bot, error, undefined)),
+    bot.fleet
+      .get()
+      .catch((error: unknown) => unavailable<FleetSnapshot | undefined>(bot, error, unreadable(error))),
     bot.upgradeLog.recent().catch((error: unknown) => unavailable<UpgradeLogEntry[]>(bot, error, [])),
   ]);
   await client.views.publish({
     user_id: userId,
     view: homeView(fleet, upgrades, { admin: access.allowed, notes: bot.notes }),
   });
+}
+
+/** Without shared state the refresh right cannot be taken, so Sumo is not asked: the tab says why. */
+function unreadable(error: unknown): FleetSnapshot {
+  return {
+    at: Date.now(),
+    collectors: { total: 0, alive: 0, dead: 0, installed: 0, hosted: 0 },
+    offline: { count: 0, longest: [] },
+    upgrades: { latest: null, upgradable: 0 },
+    partial: false,
+    error: describeError(error),
+  };
 }
 
 function unavailable<T>(bot: BotContext, error: unknown, fallback: T): T {
