@@ -242,9 +242,18 @@ function expectBulkAnswer(result: CallToolResult, answer: Answer): void {
   if (answer === 'done') {
     expect(entry).toMatchObject({ outcome: 'running', taskId: expect.any(String) });
   } else {
+    expect(entry).toMatchObject({ outcome: 'unknown' });
     expect(entry?.taskId).toBeUndefined();
     expect(String(entry?.message)).toMatch(/whether a task was created is unknown/);
-    expect(String(entry?.message)).toMatch(/shows up as upgradable again if not/);
+    expect(String(entry?.message)).toMatch(
+      /Check before starting it again: get_collector .*list_upgradable_collectors/,
+    );
+    expect(
+      (result.structuredContent as { result: { counts: Record<string, number> } }).result.counts,
+    ).toMatchObject({
+      unknown: 1,
+      failed: 0,
+    });
   }
 }
 

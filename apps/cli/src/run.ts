@@ -235,10 +235,10 @@ async function runOperation(
   return partial(result) ? EXIT.partial : EXIT.ok;
 }
 
-/** A bulk run where some items failed or were refused. */
+/** A bulk run where some items failed, were refused, or have an unknown outcome. */
 function partial(result: unknown): boolean {
-  const counts = (result as { counts?: { failed?: unknown; refused?: unknown } } | null)?.counts;
-  return Number(counts?.failed ?? 0) > 0 || Number(counts?.refused ?? 0) > 0;
+  const counts = (result as { counts?: Record<string, unknown> } | null)?.counts;
+  return ['failed', 'refused', 'unknown'].some((outcome) => Number(counts?.[outcome] ?? 0) > 0);
 }
 
 async function ask(io: Io, question: string): Promise<boolean> {

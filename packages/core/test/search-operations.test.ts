@@ -4,6 +4,7 @@ import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/si
 import {
   createCatalog,
   createSearchOperations,
+  keepsMessageOrder,
   MAX_SUMMARY_BYTES,
   type OperationContext,
   OperationError,
@@ -102,6 +103,67 @@ describe('search operations', () => {
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(20_000);
     expect(active()).toBe(0);
+  });
+
+  it('run_search reads the page its summary needs while a plain search still gathers, and only once', async () => {
+    // 100,000 messages at 100,000 a second: the job gathers for a second.
+    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
+    const pages = (kind: 'messages' | 'records') =>
+      Object.values(sumo.sim.counters.byRoute[`GET /v1/search/jobs/:id/${kind}`] ?? {}).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    const pagesWhenDone: number[] = [];
+    const result = await run(
+      'run_search',
+      { query: '_sourceCategory=* | where _raw matches "*" | fields _raw', ...range },
+      {
+        onProgress: (update: { message?: string }) => {
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages('messages'));
+        },
+      },
+    );
+    expect(result.summary).toMatchObject({ complete: true, messageCount: 100_000, sampledMessages: 1_000 });
+    expect(pagesWhenDone).toEqual([1]);
+    expect(pages('messages')).toBe(1);
+  });
+
+  it('run_search reads records only once an aggregate search is done: they change until then', async () => {
+    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
+    const pages = () =>
+      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/records'] ?? {}).reduce(
+        (a, b) => a + b,
+        0,
+      ) +
+      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/messages'] ?? {}).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    const pagesWhenDone: number[] = [];
+    const result = await run(
+      'run_search',
+      { query: '* | count by _sourceCategory', ...range },
+      {
+        onProgress: (update: { message?: string }) => {
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages());
+        },
+      },
+    );
+    expect(result.itemsKind).toBe('records');
+    expect(pagesWhenDone).toEqual([0]);
+    expect(pages()).toBe(1);
+  });
+
+  it.each([
+    ['error', true],
+    ['_sourceCategory=prod/web error | parse "status=*" as status | where status = "500"', true],
+    ['error | json field=_raw "level" | fields level, _raw', true],
+    ['error | count by _sourceHost', false],
+    ['error | sort by _messagetime asc', false],
+    ['error | limit 10', false],
+    ['error | timeslice 1m | count by _timeslice', false],
+  ])('knows whether the messages of %j come newest first as found', (query, expected) => {
+    expect(keepsMessageOrder(query)).toBe(expected);
   });
 
   it('hands back a job that outruns the budget, which the caller follows up and cancels', async () => {

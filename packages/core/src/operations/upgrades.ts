@@ -333,6 +333,10 @@ export const upgradeCollectorsOperation = defineOperation({
         failed: z.number().int(),
         running: z.number().int(),
         refused: z.number().int(),
+        unknown: z
+          .number()
+          .int()
+          .describe('Start requests whose answer was lost: check before starting again.'),
         skipped: z.number().int(),
       })
       .describe('Collectors per outcome.'),
@@ -342,7 +346,7 @@ export const upgradeCollectorsOperation = defineOperation({
           collectorId: z.number().int(),
           name: z.string(),
           fromVersion: z.string(),
-          outcome: z.enum(['succeeded', 'failed', 'running', 'refused']),
+          outcome: z.enum(['succeeded', 'failed', 'running', 'refused', 'unknown']),
           taskId: z.string().optional().describe('For get_upgrade_status.'),
           message: z.string().optional(),
         }),

@@ -105,6 +105,18 @@ export interface WaitOptions {
   /** Epoch ms: return the latest snapshot (done: false) rather than wait past it. */
   deadline?: number | undefined;
   onProgress?: ((snapshot: SearchJobSnapshot, polls: number) => void) | undefined;
+  /**
+   * Wait between polls as this fraction of the job's age (within the poll settings' bounds)
+   * instead of doubling it, so a job is seen done within that fraction of its run time. Doubling
+   * can see a job done only when it has run twice as long; a fraction costs a few more polls.
+   */
+  pollGrowth?: number | undefined;
+  /**
+   * Requests the caller makes as soon as the job is done (a page, the delete): polls leave that
+   * many of the rate budget's window to them, so they go out at once instead of queueing behind
+   * this job's own polls. Read before every poll.
+   */
+  reserve?: (() => number) | undefined;
 }
 
 export interface PagingOptions {
@@ -202,6 +214,8 @@ export class SearchJob implements AsyncDisposable {
   #recordCount = 0;
   #lastTouch = Date.now();
   #lastUse = Date.now();
+  /** When this job's latest request started (at first: its create), what its polls pace against. */
+  #lastStart = Date.now();
   #lost: SearchJobError | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<boolean> | undefined;
@@ -328,12 +342,30 @@ export class SearchJob implements AsyncDisposable {
       options.onProgress?.(snapshot, polls);
       if (snapshot.done) return snapshot;
       this.#checkRuntime();
-      const remaining =
-        options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - Date.now();
+      const now = Date.now();
+      const remaining = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now;
       if (remaining <= 0) return snapshot;
-      await sleep(Math.min(delay, remaining), options.signal);
-      delay = Math.min(delay * 2, this.#pollMaxMs);
+      if (options.pollGrowth !== undefined) {
+        const age = now - this.#createdAt;
+        delay = Math.min(Math.max(this.#pollInitialMs, age * options.pollGrowth), this.#pollMaxMs);
+      }
+      const wait = Math.max(delay, this.#budgetFreeAt(options.reserve?.() ?? 0) - now);
+      await sleep(Math.min(wait, remaining), options.signal);
+      if (options.pollGrowth === undefined) delay = Math.min(delay * 2, this.#pollMaxMs);
     }
+  }
+
+  /**
+   * The earliest time a poll may start so that, polling at this pace, `reserve` requests of the
+   * rate budget's window stay free for the caller: polls are spread evenly over the window (a
+   * burst would leave the window full just when the job is done). Only this job's own requests
+   * count: that is what it knows without asking the store.
+   */
+  #budgetFreeAt(reserve: number): number {
+    const { limits } = this.client.rateLimiter;
+    const windowMs = this.client.rateLimiter.windowFor(this.client.rateKey);
+    const spacing = windowMs / Math.max(1, limits.perSecond - reserve);
+    return this.#lastStart + spacing;
   }
 
   /** One page of what has been found so far (no waiting). */
@@ -457,6 +489,7 @@ export class SearchJob implements AsyncDisposable {
 
   async #page(kind: RowKind, offset: number, limit: number, signal?: AbortSignal): Promise<SearchRowsPage> {
     this.#use();
+    this.#lastStart = Date.now();
     const fetch = kind === 'messages' ? getSearchJobMessages : getSearchJobRecords;
     try {
       const page = await fetch(this.client, this.id, offset, limit, { affinity: this.affinity, signal });
@@ -469,6 +502,7 @@ export class SearchJob implements AsyncDisposable {
 
   async #status(signal?: AbortSignal): Promise<void> {
     if (this.#lost) throw this.#lost;
+    this.#lastStart = Date.now();
     let status: Awaited<ReturnType<typeof getSearchJobStatus>>;
     try {
       status = await getSearchJobStatus(this.client, this.id, { affinity: this.affinity, signal });

@@ -128,7 +128,8 @@ export async function planBulkUpgrade(
   };
 }
 
-export type UpgradeOutcome = 'succeeded' | 'failed' | 'running' | 'refused';
+/** `unknown`: the start request got no usable answer, so whether a task exists is not known. */
+export type UpgradeOutcome = 'succeeded' | 'failed' | 'running' | 'refused' | 'unknown';
 
 export interface UpgradeResult extends PlannedUpgrade {
   toVersion: string;
@@ -202,9 +203,10 @@ export async function runBulkUpgrade(
           result.outcome = 'refused';
           result.message = serverMessage(error.body) ?? error.message;
         } else {
-          // A POST is never replayed, so after a 5xx or a reset nobody knows whether a task exists.
-          result.outcome = 'failed';
-          result.message = `The start request failed (${(error as Error).message}); whether a task was created is unknown. The collector shows up as upgradable again if not.`;
+          // A POST is never replayed, so after a 5xx or a reset nobody knows whether a task exists:
+          // "failed" would invite starting it again.
+          result.outcome = 'unknown';
+          result.message = `The start request got no usable answer (${(error as Error).message}); whether a task was created is unknown. Check before starting it again: get_collector shows its version, and list_upgradable_collectors shows it again only if no upgrade is in progress.`;
         }
         progress += 2;
       }
@@ -312,7 +314,13 @@ async function trackUpgrades(
 }
 
 export function countOutcomes(results: readonly UpgradeResult[]): Record<UpgradeOutcome, number> {
-  const counts: Record<UpgradeOutcome, number> = { succeeded: 0, failed: 0, running: 0, refused: 0 };
+  const counts: Record<UpgradeOutcome, number> = {
+    succeeded: 0,
+    failed: 0,
+    running: 0,
+    refused: 0,
+    unknown: 0,
+  };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
 }
