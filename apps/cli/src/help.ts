@@ -5,7 +5,7 @@ export const EXIT_CODES_TEXT = `Exit codes:
   0    done
   1    the operation failed (Sumo Logic answered with an error, or it could not be reached)
   2    usage: unknown command or flag, bad value, bad SUMO_* setting, or a change not confirmed
-  3    partial: some items of a bulk run failed (see the output)
+  3    partial: some items of a bulk run failed, were refused or have an unknown outcome (see the output)
   130  interrupted (Ctrl-C or SIGTERM); search jobs this run started are deleted first
 `;
 
