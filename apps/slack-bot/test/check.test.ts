@@ -91,3 +91,18 @@ describe('sumo-ops-slack --check', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('sumo-ops-slack start-up', () => {
+  it('logs a warning with the fix when Sumo refuses the key, and keeps serving', async () => {
+    const run = startBin({ ...goodEnv(), SUMO_ACCESS_KEY: WRONG_KEY, PORT: '0' }, []);
+    try {
+      await expect.poll(run.output, { timeout: 15_000 }).toContain('Sumo Logic connection check failed');
+      expect(run.output()).toContain('SUMO_ACCESS_KEY must be');
+      expect(run.output()).not.toContain(WRONG_KEY);
+      expect(run.child.exitCode).toBeNull();
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    }
+  });
+});
