@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
@@ -302,5 +303,43 @@ describe('search job runner against the simulator', () => {
       await Promise.all(jobs.map((job) => job.close()));
     }
     expect(active()).toBe(0);
+  });
+
+  it('spaces its polls at the rate limit so the page and the delete after DONE find room in the window', async () => {
+    // Sumo's 4 requests a second; 20,000 messages at 8,000 a second gather for 2.5 s.
+    const statusCalls: number[] = [];
+    const dispatcher = new Agent().compose(
+      (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
+        (options, handler) => {
+          if (options.method === 'GET' && /\/v1\/search\/jobs\/[^/]+$/.test(options.path))
+            statusCalls.push(Date.now());
+          return dispatch(options, handler);
+        },
+    );
+    const corpusTo = Date.now() - HOUR;
+    sumo = await startSimulatedSumo({
+      limits: { perSecond: 4, concurrent: 10 },
+      client: { dispatcher },
+      search: {
+        corpusSize: 20_000,
+        corpusTo,
+        corpusFrom: corpusTo - 24 * HOUR,
+        startDelayMs: 0,
+        gatheringSpeed: 8_000,
+      },
+    });
+    const job = await startSearchJob(sumo.client, { query: '*', from: corpusTo - 24 * HOUR, to: corpusTo });
+    try {
+      const done = await job.waitUntilDone({ pollGrowth: 0.15, reserve: () => 2 });
+      expect(done.done).toBe(true);
+      const windowMs = sumo.client.rateLimiter.windowFor(sumo.client.rateKey);
+      const gaps = statusCalls.slice(1).map((at, index) => at - (statusCalls[index] as number));
+      expect(gaps.length).toBeGreaterThan(2);
+      // Two of the four requests a window are left for what follows DONE.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(windowMs / 2 - 2);
+    } finally {
+      await job.close();
+      await dispatcher.close();
+    }
   });
 });
