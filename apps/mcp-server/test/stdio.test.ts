@@ -120,6 +120,20 @@ describe('the sumo-ops-mcp binary over stdio', () => {
     expect(stderr).toMatch(/unknown logs.*collectors, sources, upgrades, search/);
   });
 
+  it('serves only the tools --tools names, and refuses an unknown one at start-up with the valid names', async () => {
+    const mcp = await connect(['--demo', '--tools', 'get_collector,run_search']);
+    expect((await mcp.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'get_collector',
+      'run_search',
+    ]);
+    const { code, stdout, stderr } = await run(['--demo', '--tools', 'get_collector,run_serach']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /--tools "get_collector,run_serach": unknown run_serach; use .*list_collectors.*run_search/,
+    );
+  });
+
   it('lists every flag and variable in --help', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
@@ -129,6 +143,10 @@ describe('the sumo-ops-mcp binary over stdio', () => {
       '--host',
       '--allowed-hosts',
       '--toolsets',
+      '--tools',
+      'X-MCP-Tools',
+      'X-MCP-Toolsets',
+      'X-MCP-Readonly',
       '--read-only',
       '--time-budget',
       '--demo',
