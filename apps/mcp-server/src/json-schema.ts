@@ -41,7 +41,7 @@ export const SHARED_PARAMETERS = [
 ];
 
 export const SHARED_PARAMETERS_TEXT = `Parameters that mean the same in every tool that has them:
-- confirmationToken: tools that change things never act on a call without it. Leave it out to get a preview and a token; show the preview to the user and, only if they agree, repeat the call with the same arguments plus the token (single use, valid ${CONFIRMATION_TTL_TEXT}).
+- confirmationToken: tools that change things never act on their first call: it returns a preview and this token (or, in clients that support it, asks the user in a form). Show the preview to the user and, only if they agree, repeat the call with the same arguments plus the token (single use, valid ${CONFIRMATION_TTL_TEXT}).
 - collector: a collector's numeric id or its exact, case-sensitive name (a string of digits is an id). sourceId: from list_sources.
 - limit, offset: how many items, and how many to skip; pass the answer's nextOffset for the next page (null: no more).
 - query: Sumo Logic search query, e.g. "_sourceCategory=prod/web error" or "error | count by _sourceHost".

@@ -28,7 +28,6 @@ export const SERVER_VERSION: string = (
 ).version;
 
 const INSTRUCTIONS = `Tools to operate a Sumo Logic organisation: collectors, sources, collector upgrades and log search.
-Tools that change things never act on the first call: they return a preview and a confirmationToken; show the preview to the user and call again with the token only after they agree.
 ${SHARED_PARAMETERS_TEXT}`;
 
 export interface SumoOpsMcpOptions {
