@@ -249,6 +249,33 @@ describe('SumoClient over a real socket', () => {
     return { client, requests: () => seen };
   }
 
+  it('decodes a body that arrives in pieces splitting a character in two, as one text', async () => {
+    // "é" and "€" are 2 and 3 bytes in UTF-8; each write ends in the middle of one of them.
+    const body = Buffer.from('\uFEFF{"raw":"café 5 €"}');
+    const cuts = [body.indexOf('é') + 1, body.indexOf('€') + 2];
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(body.subarray(0, cuts[0]));
+      setTimeout(() => {
+        res.write(body.subarray(cuts[0], cuts[1]));
+        setTimeout(() => res.end(body.subarray(cuts[1])), 10);
+      }, 10);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new SumoClient({
+      accessId: ACCESS_ID,
+      accessKey: ACCESS_KEY,
+      apiUrl: `http://127.0.0.1:${port}/api`,
+      env: {},
+      logger: silentLogger,
+    });
+    const response = await client.get('/v1/search/jobs/J1/messages');
+    expect(response.body).toEqual({ raw: 'café 5 €' });
+    await client.close();
+  });
+
   it('retries a GET whose connection was reset', async () => {
     const { client, requests } = await resettingServer(1);
     const response = await client.get('/v1/collectors');

@@ -10,7 +10,10 @@ export interface SearchExportOptions extends PagingOptions {
   kind?: 'messages' | 'records' | undefined;
   /** CSV columns; default: the fields the first page describes, in its order. */
   columns?: readonly string[] | undefined;
-  /** Sees every page before it is written (e.g. a `SearchSummaryBuilder`). */
+  /**
+   * Sees every page before it is written (e.g. a `SearchSummaryBuilder`); keep rows, not the page:
+   * its `rows` array is emptied as it is written.
+   */
   onPage?: ((page: RowsPage) => void) | undefined;
 }
 
@@ -48,25 +51,27 @@ export async function exportSearchResults(
         page.fields.length > 0 ? page.fields.map((field) => field.name) : Object.keys(page.rows[0] ?? {});
       await write(`${columns.map(csvCell).join(',')}\n`);
     }
-    for (let start = 0; start < page.rows.length; start += ROWS_PER_CHUNK) {
-      const chunk = page.rows.slice(start, start + ROWS_PER_CHUNK);
-      await write(options.format === 'csv' ? csvLines(chunk, columns ?? []) : ndjsonLines(chunk));
+    // Each row is let go once serialised (the pager holds this page until the next one arrives,
+    // and it is asked for while this one is written): the next page's parse then reuses this
+    // one's memory instead of piling on top of it. `onPage` has already seen every row.
+    const pageRows = page.rows as Array<SearchRow | undefined>;
+    for (let start = 0; start < pageRows.length; start += ROWS_PER_CHUNK) {
+      const end = Math.min(start + ROWS_PER_CHUNK, pageRows.length);
+      let text = '';
+      for (let index = start; index < end; index += 1) {
+        const row = pageRows[index] as SearchRow;
+        pageRows[index] = undefined;
+        text += options.format === 'csv' ? csvLine(row, columns ?? []) : `${JSON.stringify(row)}\n`;
+      }
+      await write(text);
     }
-    rows += page.rows.length;
+    rows += pageRows.length;
   }
   return { rows, bytes };
 }
 
-function ndjsonLines(rows: readonly SearchRow[]): string {
-  let text = '';
-  for (const row of rows) text += `${JSON.stringify(row)}\n`;
-  return text;
-}
-
-function csvLines(rows: readonly SearchRow[], columns: readonly string[]): string {
-  let text = '';
-  for (const row of rows) text += `${columns.map((column) => csvCell(row[column] ?? '')).join(',')}\n`;
-  return text;
+function csvLine(row: SearchRow, columns: readonly string[]): string {
+  return `${columns.map((column) => csvCell(row[column] ?? '')).join(',')}\n`;
 }
 
 /** What spreadsheets take for the start of a formula (OWASP "CSV injection"). */
