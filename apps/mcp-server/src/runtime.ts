@@ -1,18 +1,13 @@
 import { createRequire } from 'node:module';
 import {
+  connectSumo as connectSumoWith,
   createCatalog,
-  createStores,
   type Logger,
-  loadConfig,
-  loadStateConfig,
   type OperationCatalog,
-  RedisBackend,
-  type Stores,
-  SumoClient,
-  searchJobRegistry,
+  type SumoClient,
+  type SumoConnection,
   type Toolset,
 } from '@sumo-ops/core';
-import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
@@ -147,82 +142,24 @@ function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }
 
-export const DEMO_SOURCE_NOTE = 'simulator (demo)';
-
-/** Simulated time runs this much faster in the demo, so a collector upgrade finishes in seconds. */
-export const DEMO_CLOCK_SPEED = 60;
-const DEMO_LIMITS = { perSecond: 20, concurrent: 10 };
-
-export interface SumoConnection {
-  client: SumoClient;
-  /** Shared state (Redis when SUMO_OPS_REDIS_URL is set, else this process's memory). */
-  stores: Stores;
-  sourceNote?: string | undefined;
-  simulator?: Simulator | undefined;
-  /** Closes the client, the stores (releasing rate-limit leases) and the demo simulator. */
-  close(): Promise<void>;
-}
+export { DEMO_SOURCE_NOTE, type SumoConnection } from '@sumo-ops/core';
 
 /**
- * The real org from SUMO_* settings, or — only when asked with `demo` — an embedded simulator;
- * shared state from SUMO_OPS_* settings, in both cases (the demo too uses Redis only when asked).
- * Missing or bad settings throw `SumoConfigError` (naming each variable); there is no silent fallback.
+ * The real org from SUMO_* settings, or — only when asked with `demo` — the embedded simulator
+ * (loaded only then); shared state from SUMO_OPS_* settings, and kept search jobs in it so any
+ * replica can continue them. Core's `connectSumo`, which the other bins use too.
  */
-export async function connectSumo(options: {
+export function connectSumo(options: {
   demo: boolean;
   env: Record<string, string | undefined>;
   logger: Logger;
 }): Promise<SumoConnection> {
-  const stateConfig = loadStateConfig(options.env);
-  const config = options.demo ? undefined : loadConfig({}, options.env);
-  const stores = createStores(stateConfig, { logger: options.logger });
-  // A moment to connect, so the first calls use the shared budget and the confirmation key can be
-  // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
-  if (stores.backend instanceof RedisBackend) await stores.backend.ready();
-  const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
-  // Kept search jobs go to shared state too, so any replica can continue them.
-  const shareSearchJobs = (client: SumoClient) => {
-    if (stores.shared)
-      searchJobRegistry.useBackend(stores.backend, { clients: [client], logger: options.logger });
-  };
-  if (config) {
-    const client = new SumoClient({ config, logger: options.logger, ...shared });
-    shareSearchJobs(client);
-    return {
-      client,
-      stores,
-      async close() {
-        await client.close();
-        await stores.close();
-      },
-    };
-  }
-  const simulator = await startSimulator({
-    seed: 42,
-    clockSpeed: DEMO_CLOCK_SPEED,
-    rateLimit: DEMO_LIMITS,
-    org: { collectors: 40 },
-  });
-  const client = new SumoClient({
-    accessId: 'sim-access-id',
-    accessKey: 'sim-access-key',
-    apiUrl: simulator.apiUrl,
-    env: {},
+  return connectSumoWith({
+    env: options.env,
     logger: options.logger,
-    rateLimits: DEMO_LIMITS,
-    ...shared,
+    shareSearchJobs: true,
+    demo: options.demo
+      ? () => import('@sumo-ops/simulator').then(({ startDemoSumo }) => startDemoSumo())
+      : undefined,
   });
-  shareSearchJobs(client);
-  options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: simulator.apiUrl });
-  return {
-    client,
-    stores,
-    simulator,
-    sourceNote: DEMO_SOURCE_NOTE,
-    async close() {
-      await client.close();
-      await stores.close();
-      await simulator.close();
-    },
-  };
 }

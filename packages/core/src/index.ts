@@ -6,6 +6,7 @@ export * from './api/sources.js';
 export * from './api/upgrades.js';
 export * from './check.js';
 export * from './config.js';
+export * from './connect.js';
 export * from './http/client.js';
 export * from './http/errors.js';
 export * from './http/proxy.js';

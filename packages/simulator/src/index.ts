@@ -1,5 +1,6 @@
 export { SimClock } from './clock.js';
 export { SimulatorCounters } from './counters.js';
+export { type DemoSumo, startDemoSumo } from './demo.js';
 export type { FaultOptions } from './faults.js';
 export type { FeatureEnvironment, FeatureRegistration } from './feature.js';
 export { type LocalHttpProxy, type ProxiedRequest, startHttpProxy } from './http-proxy.js';

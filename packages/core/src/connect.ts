@@ -1,0 +1,81 @@
+import { loadConfig, loadStateConfig } from './config.js';
+import { SumoClient } from './http/client.js';
+import type { RateLimits } from './http/rate-limiter.js';
+import type { Logger } from './logger.js';
+import { searchJobRegistry } from './search/registry.js';
+import { RedisBackend } from './state/redis-backend.js';
+import { createStores, type Stores } from './state/stores.js';
+
+export const DEMO_SOURCE_NOTE = 'simulator (demo)';
+
+/** An API to run against instead of Sumo Logic (`--demo`): the simulator package's `startDemoSumo`. */
+export interface DemoSumo {
+  apiUrl: string;
+  accessId: string;
+  accessKey: string;
+  /** The limits the stand-in enforces, so the client spends them as it would Sumo's. */
+  rateLimits: RateLimits;
+  close(): Promise<void>;
+}
+
+export interface SumoConnection {
+  client: SumoClient;
+  /** Shared state (Redis when SUMO_OPS_REDIS_URL is set, else this process's memory). */
+  stores: Stores;
+  /** DEMO_SOURCE_NOTE on the demo, said on answers so nobody takes it for their org. */
+  sourceNote?: string | undefined;
+  /** Closes the client, the stores (releasing rate-limit leases) and the demo's API. */
+  close(): Promise<void>;
+}
+
+/**
+ * What every bin does at start: the real org from SUMO_* settings, or — only when the bin passes
+ * `demo` (its --demo flag) — the API that starts; shared state from SUMO_OPS_* settings in both
+ * cases (the demo too uses Redis only when asked), so this process spends the team's one rate
+ * budget. Missing or bad settings throw `SumoConfigError` naming each variable; there is no silent
+ * fallback. `demo` is a function so a bin loads the simulator only when asked for it.
+ */
+export async function connectSumo(options: {
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  demo?: (() => Promise<DemoSumo>) | undefined;
+  /**
+   * Keep search jobs in shared state too, so any replica can continue one (long-running servers);
+   * a one-shot process such as the CLI deletes its jobs before it exits instead.
+   */
+  shareSearchJobs?: boolean | undefined;
+}): Promise<SumoConnection> {
+  const stateConfig = loadStateConfig(options.env);
+  const config = options.demo ? undefined : loadConfig({}, options.env);
+  const stores = createStores(stateConfig, { logger: options.logger });
+  // A moment to connect, so the first calls use the shared budget and the confirmation key can be
+  // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
+  if (stores.backend instanceof RedisBackend) await stores.backend.ready();
+  const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
+  const demo = options.demo ? await options.demo() : undefined;
+  const client = demo
+    ? new SumoClient({
+        accessId: demo.accessId,
+        accessKey: demo.accessKey,
+        apiUrl: demo.apiUrl,
+        env: {},
+        logger: options.logger,
+        rateLimits: demo.rateLimits,
+        ...shared,
+      })
+    : new SumoClient({ config: config as NonNullable<typeof config>, logger: options.logger, ...shared });
+  if (options.shareSearchJobs && stores.shared)
+    searchJobRegistry.useBackend(stores.backend, { clients: [client], logger: options.logger });
+  if (demo)
+    options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: demo.apiUrl });
+  return {
+    client,
+    stores,
+    sourceNote: demo ? DEMO_SOURCE_NOTE : undefined,
+    async close() {
+      await client.close();
+      await stores.close();
+      await demo?.close();
+    },
+  };
+}
