@@ -110,15 +110,15 @@ async function runAll(replicas: Client[], during?: (done: number) => Promise<voi
 }
 
 describe('three MCP server processes on one access key', () => {
-  it('get 429s from Sumo when each keeps its own budget', async () => {
+  it('get many 429s from Sumo when each keeps its own budget', async () => {
     const replicas = await startReplicas({});
     sim.counters.reset();
     await runAll(replicas);
-    // The control for the test below: without a shared budget, three processes overrun Sumo's 4/s.
-    expect(sim.counters.rateLimited).toBeGreaterThan(0);
+    // The control for the test below: without a shared budget, three processes ask for 12/s.
+    expect(sim.counters.rateLimited).toBeGreaterThanOrEqual(20);
   }, 90_000);
 
-  it('share one budget through Redis: no 429 from Sumo and no failed call', async () => {
+  it('share one budget through Redis: (next to) no 429 from Sumo and no failed call', async () => {
     const replicas = await startReplicas({
       SUMO_OPS_REDIS_URL: redis.url,
       SUMO_OPS_KEY_PREFIX: 'scale-out:',
@@ -126,7 +126,10 @@ describe('three MCP server processes on one access key', () => {
     sim.counters.reset();
     const failures = await runAll(replicas);
     expect(failures).toEqual([]);
-    expect(sim.counters.rateLimited).toBe(0);
+    // bench/scale-out measures 0. Here the simulator shares a CPU with every other suite running in
+    // parallel, and a stall of its event loop can squeeze two correctly spaced arrivals into one
+    // second; a broken shared budget earns dozens (the control above), so one stray 429 is allowed.
+    expect(sim.counters.rateLimited).toBeLessThanOrEqual(1);
     expect(Object.values(sim.counters.maxInFlight)[0]).toBeLessThanOrEqual(REAL_RATE_LIMIT.concurrent);
   }, 90_000);
 
