@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import {
+  checkSumoAtStart,
   createLogger,
   createOpsEndpoints,
   redactText,
   SumoConfigError,
-  warnIfSumoUnreachable,
 } from '@sumo-ops/core';
 import { runCheck } from './check.js';
 import { createConfirmationTokens } from './confirmation.js';
@@ -54,7 +54,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   // A wrong key or deployment shows in the log now, not at the first user's first call.
-  void warnIfSumoUnreachable(connection.client, logger);
+  await checkSumoAtStart(connection.client, logger);
 
   const mcp = createSumoOpsMcp({
     client: connection.client,

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import {
+  checkSumoAtStart,
   createCatalog,
   createLogger,
   createStores,
   SumoClient,
   searchJobRegistry,
-  warnIfSumoUnreachable,
 } from '@sumo-ops/core';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
@@ -88,9 +88,9 @@ async function main(): Promise<void> {
     notes: settings.demo ? [DEMO_NOTE] : [],
     stores,
   });
-  await bot.start();
   // A wrong key or deployment shows in the log now, not at the first user's first command.
-  void warnIfSumoUnreachable(sumo, logger);
+  await checkSumoAtStart(sumo, logger);
+  await bot.start();
   if (settings.admins.length === 0) {
     logger.warn('SUMO_OPS_ADMINS is not set: write and destructive commands are refused until it is.');
   }

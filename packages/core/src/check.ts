@@ -175,7 +175,23 @@ export function formatCheckReport(results: readonly CheckResult[]): { text: stri
 }
 
 /**
- * At start-up, without delaying it: one Sumo call whose failure is logged as a warning saying what
+ * The start-up check of a bin: waits for it at most `waitMs` (it goes on in the background after
+ * that, and still logs). Made before the bin takes work, while nothing else runs: its request
+ * reaches Sumo the moment the shared budget grants it, so it cannot bunch up with the first calls.
+ */
+export async function checkSumoAtStart(client: SumoClient, logger: Logger, waitMs = 3_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    warnIfSumoUnreachable(client, logger),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * At start-up: one Sumo call whose failure is logged as a warning saying what
  * to fix, so a wrong key shows in the logs before the first user meets it.
  */
 export function warnIfSumoUnreachable(client: SumoClient, logger: Logger): Promise<CheckResult> {
