@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type AnyOperation, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
+import { type AnyOperation, coerceWord, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
 import { z } from 'zod';
 import { type CommandSpec, FLAG_ALIASES, inputShape, kebabCase } from './commands.js';
 
@@ -387,24 +387,12 @@ function parseJson(word: string): unknown {
   }
 }
 
-const NUMBER = /^-?\d+(\.\d+)?$/;
-
 /**
- * A word from the command line as the field wants it: the first reading the field's schema
- * accepts (number, boolean, null, JSON, the word itself). When none fits, the word itself is
- * passed on, so the schema's message names the field and what is wrong.
+ * A word from the command line as the field wants it: core's reading, shared with Slack, plus
+ * `null` to clear a nullable field (`--changes category=null`).
  */
-export function coerce(schema: z.ZodType, word: string): unknown {
-  const readings: unknown[] = [];
-  if (NUMBER.test(word)) readings.push(Number(word));
-  if (/^(true|false)$/i.test(word)) readings.push(word.toLowerCase() === 'true');
-  if (word === 'null') readings.push(null);
-  if (/^\s*[[{]/.test(word)) {
-    const parsed = parseJson(word);
-    if (parsed !== undefined) readings.push(parsed);
-  }
-  readings.push(word);
-  return readings.find((reading) => schema.safeParse(reading).success) ?? word;
+function coerce(schema: z.ZodType, word: string): unknown {
+  return coerceWord(schema, word, { null: true });
 }
 
 /** The operation's schema has the last word; its problems are told by flag name. */

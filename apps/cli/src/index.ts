@@ -9,5 +9,5 @@ export {
 } from './commands.js';
 export { bashCompletion, zshCompletion } from './completion.js';
 export { EXIT } from './exit.js';
-export { coerce, fieldFlags, parseCommandArgs, UsageError } from './flags.js';
+export { fieldFlags, parseCommandArgs, UsageError } from './flags.js';
 export { type Io, main } from './run.js';

@@ -196,6 +196,21 @@ describe('confirmation of changes without a terminal', () => {
   });
 });
 
+describe('values', () => {
+  it('--changes category=null clears a nullable field rather than setting the word "null"', async () => {
+    const collector = sim.org
+      .collectors()
+      .find((c) => c.category !== undefined && c.category !== null && c.sourceSyncMode !== 'Json');
+    if (!collector) throw new Error('the seeded org has no UI-managed collector with a category');
+    const result = await runCli(
+      ['collectors', 'update', String(collector.id), '--changes', 'category=null', '--yes'],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(sim.org.collectorById(collector.id)?.category ?? null).toBeNull();
+  });
+});
+
 describe('search', () => {
   it('prints the summary (from a value that starts with a dash) and deletes its job', async () => {
     const result = await runCli(['search', 'error', '--from', '-1h', '--tz', 'UTC'], env);

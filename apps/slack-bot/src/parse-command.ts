@@ -1,4 +1,10 @@
-import { type AnyOperation, numberRule, type OperationCatalog, OperationInputError } from '@sumo-ops/core';
+import {
+  type AnyOperation,
+  coerceWord,
+  numberRule,
+  type OperationCatalog,
+  OperationInputError,
+} from '@sumo-ops/core';
 import type { z } from 'zod';
 import { type ArgumentSpec, inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
 
@@ -288,45 +294,8 @@ function fieldSchema(operation: AnyOperation, field: string): z.ZodType | undefi
  */
 function readWord(operation: AnyOperation, field: string, label: string, word: string): unknown {
   const schema = fieldSchema(operation, field);
-  const value = coerce(schema, word);
+  const value = coerceWord(schema, word);
   const rule = schema && !schema.safeParse(value).success ? numberRule(schema) : undefined;
   if (rule) throw new UsageError(`${label} must be ${rule}${word === '' ? '' : `, not \`${word}\``}.`);
   return value;
-}
-
-const NUMBER = /^-?\d+(\.\d+)?$/;
-
-/**
- * Slack gives words; the schema wants numbers, booleans, lists or strings. Try the readings in
- * order and keep the first the field accepts. When none fits, pass on one of the field's type
- * (the word itself when it is one; `{}` for an object, 0 for a number), so the schema's message
- * names the field and its rule rather than "expected object, received string".
- */
-export function coerce(schema: z.ZodType | undefined, word: string): unknown {
-  if (!schema) return word;
-  const item = (part: string) => (NUMBER.test(part) ? Number(part) : part);
-  const parts = word
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-  const readings: unknown[] = [];
-  if (NUMBER.test(word)) readings.push(Number(word));
-  if (/^(true|false|yes|no)$/i.test(word)) readings.push(/^(true|yes)$/i.test(word));
-  if (/^[[{]/.test(word)) {
-    try {
-      readings.push(JSON.parse(word));
-    } catch {
-      // Not JSON after all: the other readings still apply.
-    }
-  }
-  readings.push(word, parts.map(item), parts);
-  const rightType = (reading: unknown) =>
-    !schema
-      .safeParse(reading)
-      .error?.issues.some((issue) => issue.code === 'invalid_type' && issue.path.length === 0);
-  return (
-    readings.find((reading) => schema.safeParse(reading).success) ??
-    [word, ...readings].find(rightType) ??
-    word
-  );
 }

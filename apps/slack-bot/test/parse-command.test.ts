@@ -1,8 +1,7 @@
 import { createCatalog } from '@sumo-ops/core';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { GRAMMAR, inputFields, subcommandsFor, usageLine } from '../src/grammar.js';
-import { coerce, parseCommand, tokenize } from '../src/parse-command.js';
+import { parseCommand, tokenize } from '../src/parse-command.js';
 
 const catalog = createCatalog();
 
@@ -187,19 +186,11 @@ describe('parseCommand', () => {
   });
 });
 
-describe('tokenize and coerce', () => {
+describe('tokenize', () => {
   it('splits outside quotes and remembers where each word was', () => {
     const tokens = tokenize('a "b c" d=e');
     expect(tokens.map((token) => token.value)).toEqual(['a', 'b c', 'd=e']);
     expect(tokens[2]).toMatchObject({ key: 'd', keyValue: 'e' });
-  });
-
-  it('reads a word the way the field wants it', () => {
-    expect(coerce(z.number(), '5')).toBe(5);
-    expect(coerce(z.string(), '5')).toBe('5');
-    expect(coerce(z.boolean(), 'yes')).toBe(true);
-    expect(coerce(z.array(z.number()), '1,2')).toEqual([1, 2]);
-    expect(coerce(z.array(z.string()), 'a')).toEqual(['a']);
   });
 });
 

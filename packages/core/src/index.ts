@@ -19,6 +19,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './operations/all.js';
 export * from './operations/catalog.js';
+export * from './operations/coerce-word.js';
 export * from './operations/collector-ref.js';
 export * from './operations/collectors.js';
 export * from './operations/define.js';
