@@ -12,13 +12,10 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportSearchResults, RateLimiter, SumoClient, silentLogger, startSearchJob } from '@sumo-ops/core';
-import { Agent, request } from 'undici';
+import { ACCESS_ID, ACCESS_KEY, PAGE, type SearchSpec, viaBareUndici } from './bare-search.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, 'out');
-const ACCESS_ID = 'sim-access-id';
-const ACCESS_KEY = 'sim-access-key';
-const PAGE = 10_000;
 const HIGH_LIMITS = { perSecond: 10_000, concurrent: 64 };
 const ROUNDS = 2;
 /**
@@ -38,13 +35,6 @@ interface SideResult {
   peakRssMb: number;
   /** Bare side only: time spent waiting for the simulator's page answers. */
   serverWaitMs?: number;
-}
-
-interface SearchSpec {
-  apiUrl: string;
-  query: string;
-  from: number;
-  to: number;
 }
 
 const [mode, ...args] = process.argv.slice(2);
@@ -160,7 +150,7 @@ async function runSide(side: SideResult['side'], spec: SearchSpec): Promise<void
   const started = performance.now();
   const wait = { ms: 0 };
   const messages =
-    side === 'runner' ? await viaRunner(spec, output) : await viaBareUndici(spec, output, wait);
+    side === 'runner' ? await viaRunner(spec, output) : await viaBareUndici(spec, output, { wait });
   output.end();
   await once(output, 'finish');
   const ms = performance.now() - started;
@@ -194,63 +184,4 @@ async function viaRunner(spec: SearchSpec, output: Writable): Promise<number> {
     await job.close();
     await client.close();
   }
-}
-
-/** The same work with nothing of ours: what the runner's layers are measured against. */
-async function viaBareUndici(spec: SearchSpec, output: Writable, wait: { ms: number }): Promise<number> {
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 4 });
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${ACCESS_ID}:${ACCESS_KEY}`).toString('base64')}`,
-    accept: 'application/json',
-    'content-type': 'application/json',
-    cookie: '',
-  };
-  const created = await request(`${spec.apiUrl}/v1/search/jobs`, {
-    method: 'POST',
-    headers,
-    dispatcher,
-    body: JSON.stringify({
-      query: spec.query,
-      from: String(spec.from),
-      to: String(spec.to),
-      timeZone: 'UTC',
-    }),
-  });
-  const setCookie = created.headers['set-cookie'];
-  headers.cookie = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [])
-    .map((cookie) => cookie.split(';')[0])
-    .join('; ');
-  const { id } = (await created.body.json()) as { id: string };
-  const jobUrl = `${spec.apiUrl}/v1/search/jobs/${id}`;
-  const get = async <T>(url: string): Promise<T> => {
-    const response = await request(url, { headers, dispatcher });
-    if (response.statusCode !== 200)
-      throw new Error(`GET ${url} → ${response.statusCode}: ${await response.body.text()}`);
-    return JSON.parse(await response.body.text()) as T;
-  };
-  let delay = 250;
-  let status = await get<{ state: string; messageCount: number }>(jobUrl);
-  while (status.state !== 'DONE GATHERING RESULTS' && status.state !== 'FORCE PAUSED') {
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 2_000);
-    status = await get(jobUrl);
-  }
-  let written = 0;
-  for (let offset = 0; offset < status.messageCount; offset += PAGE) {
-    const asked = performance.now();
-    const page = await get<{ messages: { map: Record<string, string> }[] }>(
-      `${jobUrl}/messages?offset=${offset}&limit=${Math.min(PAGE, status.messageCount - offset)}`,
-    );
-    wait.ms += performance.now() - asked;
-    for (let start = 0; start < page.messages.length; start += 1_000) {
-      let text = '';
-      for (const message of page.messages.slice(start, start + 1_000))
-        text += `${JSON.stringify(message.map)}\n`;
-      if (!output.write(text)) await once(output, 'drain');
-    }
-    written += page.messages.length;
-  }
-  await request(jobUrl, { method: 'DELETE', headers, dispatcher }).then((response) => response.body.dump());
-  await dispatcher.close();
-  return written;
 }

@@ -1,0 +1,270 @@
+/**
+ * `sumo-ops search "*" --messages --output ndjson > file` for 1,000,000 messages against the
+ * simulator enforcing Sumo's documented limits (4 requests/s, 10 in flight), side by side with the
+ * bare undici loop of bench/search-paging paced to the same limit; each in its own child process.
+ * The CLI is the built bin run as a user runs it: no node flag, no NODE_OPTIONS; its peak RSS is
+ * the kernel's high-water mark (VmHWM) read from /proc while it runs. Then its start-up: spawn to
+ * its first API call, against `node -e 0` from spawn to exit. Run: `pnpm bench:cli-export`.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ACCESS_ID, ACCESS_KEY, PAGE, type SearchSpec, viaBareUndici } from './bare-search.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = join(HERE, 'out');
+const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'bin.js');
+/** Sumo's documented limits, which the simulator enforces by default. */
+const PER_SECOND = 4;
+const ROUNDS = 2;
+const START_UP_RUNS = 11;
+
+interface SideResult {
+  side: 'bare' | 'cli';
+  messages: number;
+  bytes: number;
+  ms: number;
+  peakRssMb: number;
+}
+
+const [mode, arg] = process.argv.slice(2);
+if (mode === '--bare') await runBare(JSON.parse(arg ?? '{}') as SearchSpec);
+else await main(Number(mode ?? 1_000_000));
+
+async function main(target: number): Promise<void> {
+  if (!Number.isInteger(target) || target < PAGE)
+    throw new Error(`message count must be an integer ≥ ${PAGE}`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  const span = 24 * 3_600_000;
+  const to = Date.now() - 3_600_000;
+  const { startSimulator } = await import('@sumo-ops/simulator');
+  const sim = await startSimulator({
+    // Gathering takes well under a second, so both sides measure paging, not waiting.
+    search: { corpusSize: target, corpusFrom: to - span, corpusTo: to, gatheringSpeed: 50_000_000 },
+  });
+  try {
+    const spec: SearchSpec = { apiUrl: sim.apiUrl, query: '*', from: to - span, to };
+    const results: SideResult[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const side of ['bare', 'cli'] as const) {
+        // Each side starts with the access id's one-second window empty, as a fresh run would.
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        const result = side === 'bare' ? await bareChild(spec) : await cliChild(spec);
+        if (result.messages !== target) {
+          throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
+        }
+        results.push(result);
+      }
+    }
+    const startUp = await measureStartUp();
+    report(results, target, startUp);
+  } finally {
+    await sim.close();
+  }
+}
+
+function report(results: SideResult[], target: number, startUp: StartUp): void {
+  const best = (side: SideResult['side']) =>
+    results.filter((result) => result.side === side).sort((a, b) => a.ms - b.ms)[0] as SideResult;
+  const rate = (result: SideResult) => result.messages / (result.ms / 1000);
+  const cli = best('cli');
+  const bare = best('bare');
+  const rows = results.map((result) => [
+    result.side,
+    result.messages.toLocaleString('en-US'),
+    (result.bytes / 1e6).toFixed(0),
+    (result.ms / 1000).toFixed(2),
+    Math.round(rate(result)).toLocaleString('en-US'),
+    result.peakRssMb.toFixed(0),
+  ]);
+  const header = ['side', 'messages', 'NDJSON MB', 'seconds', 'messages/s', 'peak RSS MB'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  console.log(
+    `cli export: sumo-ops search "*" --messages --output ndjson > file, ${target.toLocaleString('en-US')} messages, simulator at ${PER_SECOND} requests/s and 10 in flight, ${ROUNDS} rounds per side, each in its own process (the CLI with no node flag)`,
+  );
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  const ratio = rate(cli) / rate(bare);
+  console.log('');
+  console.log(
+    `CLI ÷ bare undici messages/s (best of ${ROUNDS} each; the CLI's time includes its start-up): ${ratio.toFixed(2)}   target ≥ 0.90  ${ratio >= 0.9 ? 'ok' : 'MISSED'}`,
+  );
+  const peak = Math.max(
+    ...results.filter((result) => result.side === 'cli').map((result) => result.peakRssMb),
+  );
+  console.log(
+    `CLI peak RSS (worst of ${ROUNDS}): ${peak.toFixed(0)} MB (bare loop: ${bare.peakRssMb.toFixed(0)} MB)   target ≤ 200 MB  ${peak <= 200 ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `CLI start-up to its first API call ÷ node -e 0 (medians of ${START_UP_RUNS}): ${startUp.cliMs.toFixed(0)} ms ÷ ${startUp.nodeMs.toFixed(0)} ms = ${(startUp.cliMs / startUp.nodeMs).toFixed(2)}`,
+  );
+}
+
+async function bareChild(spec: SearchSpec): Promise<SideResult> {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bare side exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as SideResult;
+}
+
+async function runBare(spec: SearchSpec): Promise<void> {
+  const file = join(OUT_DIR, 'bare.ndjson');
+  const output = createWriteStream(file);
+  const started = performance.now();
+  const messages = await viaBareUndici(spec, output, { wait: { ms: 0 }, perSecond: PER_SECOND });
+  output.end();
+  await once(output, 'finish');
+  const result: SideResult = {
+    side: 'bare',
+    messages,
+    bytes: statSync(file).size,
+    ms: performance.now() - started,
+    // maxRSS is the kernel's high-water mark for this process, in KiB.
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The built bin, stdout to a file as `> file` does, timed from spawn to exit. */
+async function cliChild(spec: SearchSpec): Promise<SideResult> {
+  const file = join(OUT_DIR, 'cli.ndjson');
+  const fd = openSync(file, 'w');
+  const args = ['search', spec.query, '--from', iso(spec.from), '--to', iso(spec.to), '--tz', 'UTC'];
+  const started = performance.now();
+  const proc = spawn(process.execPath, [CLI, ...args, '--messages', '--output', 'ndjson'], {
+    stdio: ['ignore', fd, 'inherit'],
+    env: cliEnv(spec.apiUrl),
+  });
+  closeSync(fd);
+  let peakKb = 0;
+  const sample = () => {
+    peakKb = Math.max(peakKb, highWaterKb(proc.pid));
+  };
+  const timer = setInterval(sample, 20);
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`sumo-ops exited with ${code}`);
+  return {
+    side: 'cli',
+    messages: await countLines(file),
+    bytes: statSync(file).size,
+    ms,
+    peakRssMb: (peakKb * 1024) / 1e6,
+  };
+}
+
+/** VmHWM: the peak resident set of a running process so far (Linux), in KiB; 0 once it has gone. */
+function highWaterKb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines += 1;
+  }
+  return lines;
+}
+
+interface StartUp {
+  cliMs: number;
+  nodeMs: number;
+}
+
+/**
+ * Spawn → the first request reaching a loopback server (answered 401, so the CLI stops there),
+ * against spawn → exit of `node -e 0`; alternated, so both see the same machine load.
+ */
+async function measureStartUp(): Promise<StartUp> {
+  let arrived: (() => void) | undefined;
+  const server = createServer((req, res) => {
+    arrived?.();
+    req.resume();
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ status: 401, code: 'unauthorized', message: 'Credential could not be verified.' }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  const cli: number[] = [];
+  const node: number[] = [];
+  try {
+    // One of each first, uncounted: the files are read from disk once.
+    for (let run = 0; run <= START_UP_RUNS; run += 1) {
+      const first = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      let started = performance.now();
+      const proc = spawn(
+        process.execPath,
+        [CLI, 'search', '*', '--from', '-1h', '--messages', '--output', 'ndjson'],
+        {
+          stdio: 'ignore',
+          env: cliEnv(apiUrl),
+        },
+      );
+      await first;
+      const cliMs = performance.now() - started;
+      await once(proc, 'exit');
+      started = performance.now();
+      await once(spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }), 'exit');
+      const nodeMs = performance.now() - started;
+      if (run > 0) {
+        cli.push(cliMs);
+        node.push(nodeMs);
+      }
+    }
+  } finally {
+    server.close();
+  }
+  return { cliMs: median(cli), nodeMs: median(node) };
+}
+
+function cliEnv(apiUrl: string): NodeJS.ProcessEnv {
+  // Only what a user's shell would set: the settings, PATH; no NODE_OPTIONS.
+  return {
+    PATH: process.env.PATH,
+    SUMO_API_URL: apiUrl,
+    SUMO_ACCESS_ID: ACCESS_ID,
+    SUMO_ACCESS_KEY: ACCESS_KEY,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
