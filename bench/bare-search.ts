@@ -1,8 +1,10 @@
 /**
- * The bare undici loop the search benchmarks measure sumo-ops against: create a job with its
- * cookie, poll, page 10,000 messages at a time, JSON.parse, serialise NDJSON and write to a file
- * with backpressure — the same work with nothing of ours (bench/search-paging, bench/cli-export).
+ * What the export benchmarks share (bench/search-paging, bench/cli-export): the bare undici loop
+ * they measure sumo-ops against — create a job with its cookie, poll, page 10,000 messages at a
+ * time, JSON.parse, serialise NDJSON and write to a file with backpressure, with nothing of ours —
+ * a side run in its own process, and the table of runs.
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -107,4 +109,56 @@ export async function viaBareUndici(
   await request(jobUrl, { method: 'DELETE', headers, dispatcher }).then((response) => response.body.dump());
   await dispatcher.close();
   return written;
+}
+
+/** One side's run: each side runs in its own process, so its peak RSS is its own. */
+export interface ExportRun {
+  side: string;
+  messages: number;
+  bytes: number;
+  ms: number;
+  peakRssMb: number;
+}
+
+export function messagesPerSecond(run: ExportRun): number {
+  return run.messages / (run.ms / 1000);
+}
+
+export function fastest<T extends ExportRun>(runs: readonly T[], side: T['side']): T {
+  return runs.filter((run) => run.side === side).sort((a, b) => a.ms - b.ms)[0] as T;
+}
+
+/** Runs `node <args>` and reads the run it prints as its last stdout line. */
+export async function sideProcess<T extends ExportRun>(args: string[]): Promise<T> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}`);
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as T;
+}
+
+/** The runs, right-aligned: side, messages, NDJSON MB, seconds, messages/s, then `more` columns. */
+export function printRuns<T extends ExportRun>(
+  runs: readonly T[],
+  more: ReadonlyArray<readonly [title: string, cell: (run: T) => string]>,
+): void {
+  const header = ['side', 'messages', 'NDJSON MB', 'seconds', 'messages/s', ...more.map(([title]) => title)];
+  const rows = runs.map((run) => [
+    run.side,
+    run.messages.toLocaleString('en-US'),
+    (run.bytes / 1e6).toFixed(0),
+    (run.ms / 1000).toFixed(2),
+    Math.round(messagesPerSecond(run)).toLocaleString('en-US'),
+    ...more.map(([, cell]) => cell(run)),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
 }

@@ -21,7 +21,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ACCESS_ID, ACCESS_KEY, PAGE, type SearchSpec, viaBareUndici } from './bare-search.js';
+import {
+  ACCESS_ID,
+  ACCESS_KEY,
+  type ExportRun,
+  fastest,
+  messagesPerSecond,
+  PAGE,
+  printRuns,
+  type SearchSpec,
+  sideProcess,
+  viaBareUndici,
+} from './bare-search.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, 'out');
@@ -31,12 +42,8 @@ const PER_SECOND = 4;
 const ROUNDS = 2;
 const START_UP_RUNS = 11;
 
-interface SideResult {
+interface SideResult extends ExportRun {
   side: 'bare' | 'cli';
-  messages: number;
-  bytes: number;
-  ms: number;
-  peakRssMb: number;
 }
 
 const [mode, arg] = process.argv.slice(2);
@@ -61,7 +68,10 @@ async function main(target: number): Promise<void> {
       for (const side of ['bare', 'cli'] as const) {
         // Each side starts with the access id's one-second window empty, as a fresh run would.
         await new Promise((resolve) => setTimeout(resolve, 1_100));
-        const result = side === 'bare' ? await bareChild(spec) : await cliChild(spec);
+        const result =
+          side === 'bare'
+            ? await sideProcess<SideResult>([fileURLToPath(import.meta.url), '--bare', JSON.stringify(spec)])
+            : await cliChild(spec);
         if (result.messages !== target) {
           throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
         }
@@ -76,31 +86,13 @@ async function main(target: number): Promise<void> {
 }
 
 function report(results: SideResult[], target: number, startUp: StartUp): void {
-  const best = (side: SideResult['side']) =>
-    results.filter((result) => result.side === side).sort((a, b) => a.ms - b.ms)[0] as SideResult;
-  const rate = (result: SideResult) => result.messages / (result.ms / 1000);
-  const cli = best('cli');
-  const bare = best('bare');
-  const rows = results.map((result) => [
-    result.side,
-    result.messages.toLocaleString('en-US'),
-    (result.bytes / 1e6).toFixed(0),
-    (result.ms / 1000).toFixed(2),
-    Math.round(rate(result)).toLocaleString('en-US'),
-    result.peakRssMb.toFixed(0),
-  ]);
-  const header = ['side', 'messages', 'NDJSON MB', 'seconds', 'messages/s', 'peak RSS MB'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  const cli = fastest(results, 'cli');
+  const bare = fastest(results, 'bare');
   console.log(
     `cli export: sumo-ops search "*" --messages --output ndjson > file, ${target.toLocaleString('en-US')} messages, simulator at ${PER_SECOND} requests/s and 10 in flight, ${ROUNDS} rounds per side, each in its own process (the CLI with no node flag)`,
   );
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-  const ratio = rate(cli) / rate(bare);
+  printRuns(results, [['peak RSS MB', (result) => result.peakRssMb.toFixed(0)]]);
+  const ratio = messagesPerSecond(cli) / messagesPerSecond(bare);
   console.log('');
   console.log(
     `CLI ÷ bare undici messages/s (best of ${ROUNDS} each; the CLI's time includes its start-up): ${ratio.toFixed(2)}   target ≥ 0.90  ${ratio >= 0.9 ? 'ok' : 'MISSED'}`,
@@ -114,19 +106,6 @@ function report(results: SideResult[], target: number, startUp: StartUp): void {
   console.log(
     `CLI start-up to its first API call ÷ node -e 0 (medians of ${START_UP_RUNS}): ${startUp.cliMs.toFixed(0)} ms ÷ ${startUp.nodeMs.toFixed(0)} ms = ${(startUp.cliMs / startUp.nodeMs).toFixed(2)}`,
   );
-}
-
-async function bareChild(spec: SearchSpec): Promise<SideResult> {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const [code] = (await once(proc, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`bare side exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as SideResult;
 }
 
 async function runBare(spec: SearchSpec): Promise<void> {

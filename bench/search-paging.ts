@@ -5,14 +5,24 @@
  * file with backpressure) minus our layers. Each side runs in its own child process so its peak
  * RSS is its own. Run: `pnpm bench:search-paging` (compiled JavaScript, as in production).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportSearchResults, RateLimiter, SumoClient, silentLogger, startSearchJob } from '@sumo-ops/core';
-import { ACCESS_ID, ACCESS_KEY, PAGE, type SearchSpec, viaBareUndici } from './bare-search.js';
+import {
+  ACCESS_ID,
+  ACCESS_KEY,
+  type ExportRun,
+  fastest,
+  messagesPerSecond,
+  PAGE,
+  printRuns,
+  type SearchSpec,
+  sideProcess,
+  viaBareUndici,
+} from './bare-search.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, 'out');
@@ -25,14 +35,10 @@ const ROUNDS = 2;
  */
 const HEAP_CAP_MB = 128;
 
-interface SideResult {
+interface SideResult extends ExportRun {
   side: 'runner' | 'bare';
-  messages: number;
-  bytes: number;
-  ms: number;
   /** RSS once everything is imported, before the search: node and core. */
   startRssMb: number;
-  peakRssMb: number;
   /** Bare side only: time spent waiting for the simulator's page answers. */
   serverWaitMs?: number;
 }
@@ -74,42 +80,21 @@ async function main(target: number): Promise<void> {
 }
 
 function report(results: SideResult[], target: number): void {
-  const best = (side: SideResult['side']) =>
-    results.filter((result) => result.side === side).sort((a, b) => a.ms - b.ms)[0] as SideResult;
-  const rate = (result: SideResult) => result.messages / (result.ms / 1000);
-  const runner = best('runner');
-  const bare = best('bare');
-  const rows = results.map((result) => [
-    result.side,
-    result.messages.toLocaleString('en-US'),
-    (result.bytes / 1e6).toFixed(0),
-    (result.ms / 1000).toFixed(2),
-    Math.round(rate(result)).toLocaleString('en-US'),
-    result.startRssMb.toFixed(0),
-    result.peakRssMb.toFixed(0),
-    result.serverWaitMs === undefined ? '' : `${Math.round((100 * result.serverWaitMs) / result.ms)}%`,
-  ]);
-  const header = [
-    'side',
-    'messages',
-    'NDJSON MB',
-    'seconds',
-    'messages/s',
-    'start RSS MB',
-    'peak RSS MB',
-    'waiting on simulator',
-  ];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: string[]) =>
-    cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ');
+  const runner = fastest(results, 'runner');
+  const bare = fastest(results, 'bare');
   console.log(
     `search paging: ${target.toLocaleString('en-US')} messages to NDJSON files, ${ROUNDS} rounds per side, each run in its own child process (--max-old-space-size=${HEAP_CAP_MB})`,
   );
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-  const ratio = rate(runner) / rate(bare);
+  printRuns(results, [
+    ['start RSS MB', (result) => result.startRssMb.toFixed(0)],
+    ['peak RSS MB', (result) => result.peakRssMb.toFixed(0)],
+    [
+      'waiting on simulator',
+      (result) =>
+        result.serverWaitMs === undefined ? '' : `${Math.round((100 * result.serverWaitMs) / result.ms)}%`,
+    ],
+  ]);
+  const ratio = messagesPerSecond(runner) / messagesPerSecond(bare);
   console.log('');
   console.log(
     `runner ÷ bare undici messages/s (best of ${ROUNDS} each): ${ratio.toFixed(2)}   target ≥ 0.90  ${ratio >= 0.9 ? 'ok' : 'MISSED'}`,
@@ -119,28 +104,15 @@ function report(results: SideResult[], target: number): void {
   );
 }
 
-async function child(side: SideResult['side'], spec: SearchSpec): Promise<SideResult> {
-  const proc = spawn(
-    process.execPath,
-    [
-      ...process.execArgv,
-      `--max-old-space-size=${HEAP_CAP_MB}`,
-      fileURLToPath(import.meta.url),
-      '--side',
-      side,
-      JSON.stringify(spec),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const [code] = (await once(proc, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`${side} side exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as SideResult;
+function child(side: SideResult['side'], spec: SearchSpec): Promise<SideResult> {
+  return sideProcess<SideResult>([
+    ...process.execArgv,
+    `--max-old-space-size=${HEAP_CAP_MB}`,
+    fileURLToPath(import.meta.url),
+    '--side',
+    side,
+    JSON.stringify(spec),
+  ]);
 }
 
 async function runSide(side: SideResult['side'], spec: SearchSpec): Promise<void> {
