@@ -223,21 +223,12 @@ describe('SumoClient over a real socket', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-  /** A server that resets the connection for the first `resets` requests, then answers 200. */
-  async function resettingServer(resets: number) {
-    let seen = 0;
-    server = createServer((req, res) => {
-      seen += 1;
-      req.resume();
-      if (seen <= resets) {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
+  /** A loopback server with `handler`, and a client of it that is neither paced nor slow to retry. */
+  async function clientOf(handler: Parameters<typeof createServer>[1]) {
+    server = createServer(handler);
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const client = new SumoClient({
+    return new SumoClient({
       accessId: ACCESS_ID,
       accessKey: ACCESS_KEY,
       apiUrl: `http://127.0.0.1:${port}/api`,
@@ -246,6 +237,20 @@ describe('SumoClient over a real socket', () => {
       retry: { baseDelayMs: 1, random: () => 1 },
       logger: silentLogger,
     });
+  }
+
+  /** A server that resets the connection for the first `resets` requests, then answers 200. */
+  async function resettingServer(resets: number) {
+    let seen = 0;
+    const client = await clientOf((req, res) => {
+      seen += 1;
+      req.resume();
+      if (seen <= resets) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
     return { client, requests: () => seen };
   }
 
@@ -253,7 +258,7 @@ describe('SumoClient over a real socket', () => {
     // "é" and "€" are 2 and 3 bytes in UTF-8; each write ends in the middle of one of them.
     const body = Buffer.from('\uFEFF{"raw":"café 5 €"}');
     const cuts = [body.indexOf('é') + 1, body.indexOf('€') + 2];
-    server = createServer((req, res) => {
+    const client = await clientOf((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write(body.subarray(0, cuts[0]));
@@ -261,15 +266,6 @@ describe('SumoClient over a real socket', () => {
         res.write(body.subarray(cuts[0], cuts[1]));
         setTimeout(() => res.end(body.subarray(cuts[1])), 10);
       }, 10);
-    });
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = new SumoClient({
-      accessId: ACCESS_ID,
-      accessKey: ACCESS_KEY,
-      apiUrl: `http://127.0.0.1:${port}/api`,
-      env: {},
-      logger: silentLogger,
     });
     const response = await client.get('/v1/search/jobs/J1/messages');
     expect(response.body).toEqual({ raw: 'café 5 €' });
