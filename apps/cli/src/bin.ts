@@ -11,13 +11,14 @@ const CLEANUP_DEADLINE_MS = 8_000;
 /**
  * An export of 1,000,000 messages keeps about 30 MB live, but by default V8 lets the old
  * generation grow to several times what survived its last full collection before collecting
- * again, so ~130 MB of parsed and serialized pages piled up as garbage and peak RSS reached
- * 300 MB. Growing it by at most 20% keeps the peak under 200 MB at the same messages/s (a full
- * collection of 30 MB live costs ~10 ms; the rate limit leaves idle time between pages).
- * Unlike --max-old-space-size this sets no ceiling, so a page of very long messages still fits;
- * it is set here, at run time, because a bin cannot take node flags without re-executing itself
- * (which would double the start-up time) and NODE_OPTIONS does not accept it. V8 reads it
- * each time it sizes the heap after a full collection, so setting it now takes effect.
+ * again: ~130 MB of parsed and serialised pages piled up as garbage and peak RSS reached 300 MB.
+ * Growing it by at most 20% (with core decoding each page as it arrives and the export letting each
+ * row go once written) keeps the peak near 150–170 MB at the same messages/s (bench/cli-export);
+ * a full collection of 30 MB live costs ~10 ms and the rate limit leaves idle time between pages.
+ * Unlike --max-old-space-size this sets no ceiling, so a page of very long messages still fits.
+ * It is set here, at run time, because a bin cannot take node flags without re-executing itself
+ * (a second node start-up) and NODE_OPTIONS does not accept it; V8 reads it each time it sizes
+ * the heap after a full collection, so setting it now takes effect.
  */
 setFlagsFromString('--heap-growing-percent=20');
 
