@@ -53,6 +53,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
 
+  // Listening before the start-up check: a signal during it still ends in the orderly shutdown below.
+  const stopRequested = new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+  });
+
   // A wrong key or deployment shows in the log now, not at the first user's first call.
   await checkSumoAtStart(connection.client, logger);
 
@@ -78,10 +83,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     toolsets: options.toolsets ?? 'all',
     readOnly: options.readOnly,
     sharedState: connection.stores.backend.description,
-  });
-
-  const stopRequested = new Promise<string>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
 
   if (options.transport === 'stdio') {

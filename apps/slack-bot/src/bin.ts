@@ -88,13 +88,6 @@ async function main(): Promise<void> {
     notes: settings.demo ? [DEMO_NOTE] : [],
     stores,
   });
-  // A wrong key or deployment shows in the log now, not at the first user's first command.
-  await checkSumoAtStart(sumo, logger);
-  await bot.start();
-  if (settings.admins.length === 0) {
-    logger.warn('SUMO_OPS_ADMINS is not set: write and destructive commands are refused until it is.');
-  }
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -121,8 +114,17 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  // Before the start-up check: a signal that arrives while it runs still cleans up and exits 0.
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  // A wrong key or deployment shows in the log now, not at the first user's first command.
+  await checkSumoAtStart(sumo, logger);
+  if (stopping) return;
+  await bot.start();
+  if (settings.admins.length === 0) {
+    logger.warn('SUMO_OPS_ADMINS is not set: write and destructive commands are refused until it is.');
+  }
 }
 
 main().catch((error: unknown) => {
