@@ -51,6 +51,29 @@ describe('RateLimiter', () => {
     expect(maxInFlight).toBe(3);
   });
 
+  it('settles the next waiter when the store fails while the head was being aborted', async () => {
+    let fail: (() => void) | undefined;
+    const store = {
+      tryAcquire: () =>
+        new Promise<never>((_resolve, reject) => {
+          fail = () => reject(new Error('store failed'));
+        }),
+      release: async () => undefined,
+    };
+    const limiter = new RateLimiter({ store });
+    const controller = new AbortController();
+    const head = limiter.acquire('k', controller.signal);
+    const next = limiter.acquire('k');
+    await sleep(10);
+    controller.abort(new Error('caller gave up'));
+    await expect(head).rejects.toThrow('caller gave up');
+    fail?.();
+    // Without the guard the pump dropped `next` from the queue unsettled: this would hang.
+    await sleep(10);
+    fail?.();
+    await expect(next).rejects.toThrow('store failed');
+  });
+
   it('keeps separate budgets per key', async () => {
     const limiter = new RateLimiter({ limits: { perSecond: 2, concurrent: 10, windowMs: 10_000 } });
     const releases = await Promise.all([

@@ -159,6 +159,50 @@ describe('redis state backend', () => {
     }
   });
 
+  it('treats a Redis that answers but cannot serve (out of memory) as down, until it can again', async () => {
+    const local = await startRedisServer();
+    const backend = new RedisBackend({
+      url: local.url,
+      keyPrefix: 'x:',
+      logger: silentLogger,
+      commandTimeoutMs: 300,
+      heartbeatMs: 50,
+    });
+    try {
+      expect(await backend.ready()).toBe(true);
+      await backend.command(['CONFIG', 'SET', 'maxmemory', '1']);
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toBeInstanceOf(
+        SharedStateUnavailableError,
+      );
+      expect(backend.available).toBe(false);
+      await backend.command(['CONFIG', 'SET', 'maxmemory', '0']);
+      expect(await backend.ready(5_000)).toBe(true);
+      expect(await backend.set('k', 'v', { ttlMs: 1_000 })).toBe(true);
+    } finally {
+      await backend.close();
+      await local.stop();
+    }
+  });
+
+  it('closes promptly even while Redis hangs', async () => {
+    const local = await startRedisServer();
+    const backend = new RedisBackend({
+      url: local.url,
+      keyPrefix: 'x:',
+      logger: silentLogger,
+      commandTimeoutMs: 200,
+    });
+    try {
+      expect(await backend.ready()).toBe(true);
+      local.pause();
+      await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+      await backend.close();
+    } finally {
+      local.resume();
+      await local.stop();
+    }
+  });
+
   it('does not hang or throw when Redis is unreachable from the start', async () => {
     const local = await startRedisServer();
     await local.stop();

@@ -213,7 +213,8 @@ export class RateLimiter {
             this.now(),
           );
         } catch (error) {
-          queue.shift();
+          // The head may have been aborted (and removed) while the store was asked.
+          if (queue[0] === head) queue.shift();
           this.detach(head);
           head.reject(error);
           continue;

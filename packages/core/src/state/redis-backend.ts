@@ -30,6 +30,13 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
 
 type Reply = string | number | null | Reply[];
 
+/**
+ * Error replies that mean this Redis cannot serve us right now (a replica after a failover, a full
+ * disk, still loading, out of memory, a busy script, wrong credentials): as good as unreachable.
+ */
+const UNUSABLE_REPLY =
+  /^(READONLY|LOADING|MISCONF|OOM|BUSY|MASTERDOWN|NOAUTH|WRONGPASS|NOPERM|CLUSTERDOWN|TRYAGAIN)\b/;
+
 const RENEW_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const APPEND = `redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
@@ -188,7 +195,7 @@ export class RedisBackend implements StateBackend {
       if (!this.#available) this.#up();
       return reply;
     } catch (error) {
-      if (error instanceof ErrorReply) throw error;
+      if (error instanceof ErrorReply && !UNUSABLE_REPLY.test(error.message)) throw error;
       this.#down(error);
       throw new SharedStateUnavailableError(this.description, error);
     }
@@ -216,9 +223,11 @@ export class RedisBackend implements StateBackend {
     if (this.#available) {
       await this.command(['ZREM', this.key('replicas'), this.processId]).catch(() => undefined);
     }
+    const wasAvailable = this.#available;
     this.#available = false;
     try {
-      if (this.#client.isReady) await this.#client.close();
+      // A graceful close waits for every reply still owed; a hung Redis owes them forever.
+      if (wasAvailable && this.#client.isReady) await withDeadline(this.#client.close(), this.#timeoutMs);
       else this.#client.destroy();
     } catch {
       this.#client.destroy();

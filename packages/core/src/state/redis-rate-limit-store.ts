@@ -133,7 +133,12 @@ export class RedisRateLimitStore implements RateLimitStore {
         }
         return retryInMs !== undefined && retryInMs > 0 ? { granted: false, retryInMs } : { granted: false };
       } catch (error) {
-        if (!(error instanceof SharedStateUnavailableError)) throw error;
+        // Whatever went wrong with the shared budget, Sumo calls go on with the local share.
+        if (!(error instanceof SharedStateUnavailableError) && !this.#fallbackLogged) {
+          this.#logger.error('shared rate budget failed; using the local share', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
       }
     }
     return this.#acquireLocally(key, limits, now);
