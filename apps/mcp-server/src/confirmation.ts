@@ -56,14 +56,14 @@ export interface ConfirmationTokensOptions {
   secret?: string | (() => Promise<string>);
 }
 
-const USED_KEY = 'mcp:confirmation-used:';
+const OPEN_KEY = 'mcp:confirmation-open:';
 
 /**
  * Tokens that let a client without elicitation confirm a previewed write: each is an HMAC over
  * the tool name, the exact (canonical) arguments, an expiry and a nonce. So a token cannot be
  * forged, cannot be moved to other arguments, stops working after the TTL, and is accepted once:
- * redeeming records its nonce with set-if-absent, so of two racing redeems — in this process or
- * on another replica sharing the backend — exactly one wins.
+ * issuing records its nonce as redeemable and redeeming takes that record (GETDEL), so of two
+ * racing redeems — in this process or on another replica sharing the backend — exactly one wins.
  */
 export class ConfirmationTokens {
   readonly #now: () => number;
@@ -93,21 +93,25 @@ export class ConfirmationTokens {
   }
 
   /**
-   * Throws `SharedStateUnavailableError` while the shared key is unknown and unreachable: a token
-   * signed with a key of our own would be refused by every other replica.
+   * Throws `SharedStateUnavailableError` while shared state is unreachable: the token could be
+   * neither verified nor redeemed by the other replicas.
    */
   async issue(tool: string, args: unknown): Promise<IssuedToken> {
     const key = await this.#signingKey();
     const expiresAt = this.#now() + this.#ttlMs;
     const nonce = randomBytes(12).toString('base64url');
+    // What is recorded is the token that may still be redeemed, not the ones used: if Redis loses
+    // its data (a restart without persistence, eviction), a token can only be refused, never
+    // accepted twice — even when SUMO_OPS_CONFIRMATION_SECRET keeps the signing key the same.
+    await this.#backend.set(`${OPEN_KEY}${nonce}`, '1', { ttlMs: this.#ttlMs });
     metrics.confirmations.inc({ front_end: 'mcp', event: 'issued' });
     return { token: `v1.${expiresAt}.${nonce}.${mac(key, tool, args, expiresAt, nonce)}`, expiresAt };
   }
 
   /**
    * Checks a token and, when it is good, uses it up before the caller acts. Throws
-   * `SharedStateUnavailableError` (nothing may run then) when the used-token record cannot be
-   * written; a token whose record was written but whose answer was lost stays used.
+   * `SharedStateUnavailableError` (nothing may run then) when its record cannot be taken; a
+   * record taken whose answer was lost stays used.
    */
   async redeem(tool: string, args: unknown, token: string): Promise<RedeemResult> {
     const parts = token.split('.');
@@ -123,9 +127,7 @@ export class ConfirmationTokens {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = Number(rawExpiry);
-    // No cached key here: redeeming needs shared state anyway, and a key cached before Redis lost
-    // its data would call a good token forged.
-    const expected = Buffer.from(mac(await this.#signingKey(false), tool, args, expiresAt, nonce));
+    const expected = Buffer.from(mac(await this.#signingKey(), tool, args, expiresAt, nonce));
     const givenBytes = Buffer.from(given);
     if (expected.length !== givenBytes.length || !timingSafeEqual(expected, givenBytes)) {
       return { ok: false, reason: 'mismatch' };
@@ -135,29 +137,19 @@ export class ConfirmationTokens {
       metrics.confirmations.inc({ front_end: 'mcp', event: 'expired' });
       return { ok: false, reason: 'expired' };
     }
-    // Kept until the token would have expired anyway; after that the expiry check refuses it.
-    const first = await this.#backend.set(`${USED_KEY}${nonce}`, '1', {
-      ttlMs: expiresAt - now,
-      onlyIfAbsent: true,
-    });
-    if (!first) return { ok: false, reason: 'used' };
+    // Take-once: of racing redeems, here or on another replica, exactly one gets the record.
+    if ((await this.#backend.take(`${OPEN_KEY}${nonce}`)) === undefined) return { ok: false, reason: 'used' };
     metrics.confirmations.inc({ front_end: 'mcp', event: 'redeemed' });
     return { ok: true };
   }
 
   /**
-   * A shared key is read again for every token: if Redis lost its data, the record of redeemed
-   * tokens went with it, and the new key it gets makes every token issued before unusable too.
-   * While Redis is unreachable the last key read still signs previews (not redemptions).
+   * A shared key is read again for every token, so replicas agree on it even after Redis lost its
+   * data and a new one was generated. Issuing and redeeming both need the backend anyway.
    */
-  async #signingKey(cachedWhenUnreachable = true): Promise<Buffer> {
-    if (!this.#loadKey) return this.#key as Buffer;
-    try {
-      this.#key = Buffer.from(await this.#loadKey());
-    } catch (error) {
-      if (!cachedWhenUnreachable || !this.#key || !isSharedStateUnavailable(error)) throw error;
-    }
-    return this.#key;
+  async #signingKey(): Promise<Buffer> {
+    if (this.#loadKey) this.#key = Buffer.from(await this.#loadKey());
+    return this.#key as Buffer;
   }
 }
 
@@ -169,9 +161,8 @@ function mac(key: Buffer, tool: string, args: unknown, expiresAt: number, nonce:
 
 /**
  * The tokens a process serves with. With shared state every replica signs with one key (the
- * configured SUMO_OPS_CONFIRMATION_SECRET, or one kept in Redis) and records redeemed tokens there.
- * In memory the key is this process's own even when a secret is configured: the used-token record
- * dies with the process, so a key that outlived it would let a used token work again after a restart.
+ * configured SUMO_OPS_CONFIRMATION_SECRET, or one kept in Redis) and keeps the record of tokens
+ * still redeemable there. In memory the key is this process's own: nothing outlives the process.
  */
 export async function createConfirmationTokens(stores: Stores, logger: Logger): Promise<ConfirmationTokens> {
   const configured = stores.shared ? stores.config.confirmationSecret : undefined;

@@ -239,7 +239,7 @@ function refusalText(tool: string, reason: 'malformed' | 'mismatch' | 'expired' 
     mismatch:
       'the confirmationToken was issued for different arguments (or another tool, or before the server restarted)',
     expired: `the confirmationToken has expired (tokens last ${CONFIRMATION_TTL_TEXT})`,
-    used: 'the confirmationToken has already been used (each token works once)',
+    used: 'the confirmationToken has already been used, or is no longer on record (each token works once)',
   }[reason];
   return `Refused: ${why}. Nothing was changed. Call ${tool} again without confirmationToken to get a fresh preview and token, and show the preview to the user before using it.`;
 }

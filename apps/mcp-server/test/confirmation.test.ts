@@ -198,8 +198,10 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
     await expect(tokens.redeem('delete_collector', { id: 7 }, token)).rejects.toBeInstanceOf(
       SharedStateUnavailableError,
     );
-    // Previews keep working on the last key read.
-    await expect(tokens.issue('delete_collector', { id: 8 })).resolves.toMatchObject({ token: /^v1\./ });
+    // No token is issued that no replica could redeem.
+    await expect(tokens.issue('delete_collector', { id: 8 })).rejects.toBeInstanceOf(
+      SharedStateUnavailableError,
+    );
     await own.start();
     expect(await backend.ready(10_000)).toBe(true);
     expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({
@@ -208,6 +210,22 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
     });
     const fresh = await tokens.issue('delete_collector', { id: 7 });
     expect(await tokens.redeem('delete_collector', { id: 7 }, fresh.token)).toEqual({ ok: true });
+  });
+
+  it('never accepts a used token again after Redis lost its data, even with a configured secret', async () => {
+    const backend = await redisBackend(own.url, 'data-loss-configured:');
+    const tokens = new ConfirmationTokens({
+      backend,
+      secret: () =>
+        sharedSecret(backend, 'mcp-confirmation', 'a-configured-secret-of-at-least-32-characters'),
+    });
+    const { token } = await tokens.issue('delete_collector', { id: 7 });
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: true });
+    await own.stop();
+    await own.start();
+    expect(await backend.ready(10_000)).toBe(true);
+    // Same key, empty Redis: the token is no longer on record, so it is refused, never run again.
+    expect(await tokens.redeem('delete_collector', { id: 7 }, token)).toEqual({ ok: false, reason: 'used' });
   });
 
   it('issues no token while the shared key is unknown and unreachable, and issues once Redis is back', async () => {
