@@ -161,6 +161,13 @@ export class SearchJobRegistry {
       job.setTimers(handle.lease ? 'keep-alive' : 'none');
     } catch (error) {
       this.#unshare(held);
+      // Registration stopped halfway: remove what was written, or the idle sweep of some replica
+      // would find the record and delete a job this process is still serving.
+      await Promise.allSettled([
+        shared.backend.take(recordKey(handle.member)),
+        shared.backend.indexRemove(INDEX, handle.member),
+        shared.backend.delete(statusKey(handle.member)),
+      ]);
       if (!isSharedStateUnavailable(error)) throw error;
       shared.logger.warn('kept search job is followed by this process only: shared state is unreachable', {
         searchJobId: job.id,
@@ -446,9 +453,18 @@ export class SearchJobRegistry {
     const record = parseRecord(text);
     const key = `${record.apiUrl}\n${record.accessId}\n${record.id}`;
     const held = this.#jobs.get(key);
+    if (held && !held.shared) {
+      // Left over from a registration that failed halfway: this process serves the job alone.
+      await shared.backend.take(recordKey(member));
+      await shared.backend.indexRemove(INDEX, member);
+      return;
+    }
     const client = held?.job.client ?? this.#clients.get(clientKey(record.apiUrl, record.accessId));
     // Without this account's key the job cannot be deleted from here; a replica with it will.
     if (!client) return;
+    // The due list was read before earlier deletions of this sweep (each waits for the rate
+    // budget): a replica may have used the job since, so ask again just before taking it.
+    if (!(await shared.backend.indexRange(INDEX, await shared.backend.now())).includes(member)) return;
     if ((await shared.backend.take(recordKey(member))) === undefined) return;
     await this.#noteClosed(shared, member, 'idle');
     const job =
