@@ -314,6 +314,25 @@ describe('Redis rate budget shared by several processes', () => {
     expect((await c.store.tryAcquire('shared', rateOnly, Date.now())).granted).toBe(false);
   });
 
+  it('waits for its last local start to leave the window before its first shared start', async () => {
+    const own = await startRedisServer();
+    cleanups.push(() => own.stop());
+    const r = await replica(uniquePrefix(), { url: own.url });
+    // A long window, so that Redis is surely back before the wait is over.
+    const limits = { ...SUMO_RATE_LIMITS, windowMs: 20_000 };
+    await own.stop();
+    const quiet = await r.store.tryAcquire('k', limits, Date.now());
+    expect(quiet.granted).toBe(false);
+    const localAt = Date.now() + (quiet.granted ? 0 : (quiet.retryInMs ?? 0));
+    expect(leaseOf(await r.store.tryAcquire('k', limits, localAt))).toMatch(/^local:/);
+    await own.start();
+    expect(await r.backend.ready(10_000)).toBe(true);
+    const back = await r.store.tryAcquire('k', limits, localAt + 1_000);
+    expect(back).toMatchObject({ granted: false });
+    expect(back.granted === false && back.retryInMs).toBeGreaterThan(18_000);
+    expect(leaseOf(await r.store.tryAcquire('k', limits, localAt + 20_100))).not.toMatch(/^local:/);
+  });
+
   it('releases exactly the lease named, however often it is released', async () => {
     const prefix = uniquePrefix();
     const limits = { perSecond: 1_000, concurrent: 2, windowMs: 1_025 };

@@ -99,6 +99,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   #fallbackLogged = false;
   /** Local clock time of the first local grant since the last shared one (see #acquireLocally). */
   #localSince: number | undefined;
+  /** Local clock time of the latest local grant, until a shared start may safely follow it. */
+  #lastLocalStart: number | undefined;
 
   constructor(redis: RedisBackend, options: RedisRateLimitStoreOptions) {
     this.#redis = redis;
@@ -112,6 +114,13 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
     if (this.#redis.available) {
+      // Back from the local share: Redis does not know the starts made locally, so the first
+      // shared start waits until the last local one has left the window.
+      if (this.#lastLocalStart !== undefined) {
+        const wait = this.#lastLocalStart + limits.windowMs + this.#extraWindowMs - now;
+        if (wait > 0) return { granted: false, retryInMs: wait };
+        this.#lastLocalStart = undefined;
+      }
       const lease = randomUUID();
       try {
         const reply = await this.#redis.eval(ACQUIRE, this.#keys(key), [
@@ -198,7 +207,9 @@ export class RedisRateLimitStore implements RateLimitStore {
       { ...share, concurrent: share.concurrent - stillRunning },
       now,
     );
-    return decision.granted ? { granted: true, lease: `${LOCAL_LEASE}${decision.lease}` } : decision;
+    if (!decision.granted) return decision;
+    this.#lastLocalStart = now;
+    return { granted: true, lease: `${LOCAL_LEASE}${decision.lease}` };
   }
 
   #keys(key: string): string[] {
