@@ -148,7 +148,7 @@ function explainSumoFailure(error: SumoApiError, where: string, accessId: string
 export async function checkRedis(stores: Stores): Promise<CheckResult | undefined> {
   const backend = stores.backend;
   if (!(backend instanceof RedisBackend)) return undefined;
-  await backend.ready();
+  await backend.settled();
   try {
     await backend.ping();
     return { name: 'redis', status: 'ok', detail: `${backend.description} answered PING` };

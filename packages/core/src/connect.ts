@@ -50,7 +50,7 @@ export async function connectSumo(options: {
   const stores = createStores(stateConfig, { logger: options.logger });
   // A moment to connect, so the first calls use the shared budget and the confirmation key can be
   // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
-  if (stores.backend instanceof RedisBackend) await stores.backend.ready();
+  if (stores.backend instanceof RedisBackend) await stores.backend.settled();
   const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
   const demo = options.demo ? await options.demo() : undefined;
   const client = demo

@@ -208,6 +208,10 @@ describe('redis state backend', () => {
     await local.stop();
     const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger });
     try {
+      const started = Date.now();
+      // A refused first connection settles at once: start-up does not sit out the whole wait.
+      expect(await backend.settled(5_000)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(2_000);
       expect(await backend.ready(300)).toBe(false);
       await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toThrow(
         /unreachable.*SUMO_OPS_REDIS_URL/s,

@@ -114,6 +114,18 @@ export class RedisBackend implements StateBackend {
     return this.#available;
   }
 
+  /**
+   * Resolves true once connected, or false as soon as the first attempt has failed (or after
+   * `timeoutMs`): at start-up a refused connection should not hold a process for the whole wait.
+   */
+  async settled(timeoutMs = 2_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (!this.#available && !this.#outageLogged && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.#available;
+  }
+
   key(name: string): string {
     return `${this.#prefix}${name}`;
   }
