@@ -478,7 +478,7 @@ export class SearchJobRegistry {
     shared.logger.info('deleting search job unused by its callers', { searchJobId: record.id });
     await job.close();
     this.#remember(client);
-    this.#closed.set(key, 'idle');
+    this.#rememberClosed(key, 'idle');
   }
 
   /** Renews this process's keep-alive lease, or takes over a job whose keeper stopped. */
@@ -553,6 +553,11 @@ export class SearchJobRegistry {
   #forgetLocally(key: string, held: Held, reason: SearchJobCloseReason): void {
     void held.shared?.lease?.release();
     this.#jobs.delete(key);
+    this.#rememberClosed(key, reason);
+  }
+
+  /** Bounded: a long-running replica sees many jobs end. */
+  #rememberClosed(key: string, reason: SearchJobCloseReason): void {
     this.#closed.set(key, reason);
     if (this.#closed.size > REMEMBERED_CLOSED) {
       const oldest = this.#closed.keys().next().value;
