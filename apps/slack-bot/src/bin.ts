@@ -2,13 +2,12 @@
 import { createRequire } from 'node:module';
 import {
   checkSumoAtStart,
+  connectSumo,
   createCatalog,
   createLogger,
-  createStores,
-  SumoClient,
   searchJobRegistry,
 } from '@sumo-ops/core';
-import { type Simulator, startSimulator } from '@sumo-ops/simulator';
+import { startDemoSumo } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
 import { runSlackCheck } from './check.js';
 import { parseSlackFlags, SLACK_HELP_TEXT, SlackUsageError } from './flags.js';
@@ -50,29 +49,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger();
-  const stores = createStores(settings.state, { logger });
-  // The rate budget is shared with every process on the same Redis; undefined keeps this process's own.
-  const budget = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
-  let simulator: Simulator | undefined;
-  let sumo: SumoClient;
-  if (settings.demo) {
-    // Simulated time runs faster so upgrades started from Slack finish while someone watches.
-    simulator = await startSimulator({ clockSpeed: 30 });
-    sumo = new SumoClient({
-      accessId: 'sim-access-id',
-      accessKey: 'sim-access-key',
-      apiUrl: simulator.apiUrl,
-      env: {},
-      logger,
-      ...budget,
-    });
-    logger.info('demo mode: using the embedded simulator', { apiUrl: simulator.apiUrl });
-  } else {
-    sumo = new SumoClient({ config: settings.sumo, logger, ...budget });
-  }
-
-  // Kept search jobs become continuable by any replica; the bot's own searches end in one handler.
-  if (stores.shared) searchJobRegistry.useBackend(stores.backend, { clients: [sumo], logger });
+  // The same connection as every bin: SUMO_* settings (validated above) or the shared demo org, and
+  // the team's rate budget and kept search jobs in Redis when SUMO_OPS_REDIS_URL is set.
+  const connection = await connectSumo({
+    env: process.env,
+    logger,
+    demo: settings.demo ? startDemoSumo : undefined,
+    shareSearchJobs: true,
+  });
+  const { client: sumo, stores } = connection;
 
   const bot = createSlackBot({
     catalog: createCatalog(),
@@ -108,9 +93,7 @@ async function main(): Promise<void> {
       return undefined;
     });
     if (searches) logger.info('search jobs cleaned up', { ...searches });
-    await sumo.close();
-    await stores.close();
-    await simulator?.close();
+    await connection.close();
     logger.info('stopped');
     process.exit(0);
   };
