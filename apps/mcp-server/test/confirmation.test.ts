@@ -1,13 +1,7 @@
-import {
-  MemoryBackend,
-  RedisBackend,
-  SharedStateUnavailableError,
-  type StateBackend,
-  sharedSecret,
-  silentLogger,
-} from '@sumo-ops/core';
+import { MemoryBackend, SharedStateUnavailableError, type StateBackend, sharedSecret } from '@sumo-ops/core';
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisBackendsForSuite } from '../../../test/support/redis-backends.js';
 import { CONFIRMATION_TTL_MS, ConfirmationTokens, canonicalJson } from '../src/confirmation.js';
 
 describe('canonicalJson', () => {
@@ -20,23 +14,7 @@ describe('canonicalJson', () => {
   });
 });
 
-let redis: LocalRedis;
-const opened: RedisBackend[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((backend) => backend.close()));
-  await redis.stop();
-});
-
-async function redisBackend(url: string, prefix: string): Promise<RedisBackend> {
-  const backend = new RedisBackend({ url, keyPrefix: prefix, logger: silentLogger, commandTimeoutMs: 300 });
-  opened.push(backend);
-  expect(await backend.ready()).toBe(true);
-  return backend;
-}
+const redis = redisBackendsForSuite();
 
 const clock = () => {
   let now = 1_000_000;
@@ -56,7 +34,7 @@ const stores: Array<[string, () => Promise<[StateBackend, StateBackend]>]> = [
     'redis',
     async () => {
       const prefix = `t${Math.random().toString(36).slice(2)}:`;
-      return [await redisBackend(redis.url, prefix), await redisBackend(redis.url, prefix)];
+      return [await redis.open({ prefix }), await redis.open({ prefix })];
     },
   ],
 ];
@@ -161,21 +139,15 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
   });
 
   it('refuses to redeem while Redis is down, without using the token up', async () => {
-    const backend = await redisBackend(own.url, 'outage-redeem:');
+    const backend = await redis.open({ url: own.url, prefix: 'outage-redeem:' });
     const tokens = new ConfirmationTokens({
       backend,
       secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
     });
     const { token } = await tokens.issue('delete_collector', { id: 7 });
-    const client = await redisBackend(own.url, 'outage-redeem:');
+    const client = await redis.open({ url: own.url, prefix: 'outage-redeem:' });
     // Down for the replica only (a network partition): Redis keeps its data.
-    const unreachable = new RedisBackend({
-      url: 'redis://127.0.0.1:1',
-      keyPrefix: 'outage-redeem:',
-      logger: silentLogger,
-      commandTimeoutMs: 300,
-    });
-    opened.push(unreachable);
+    const unreachable = redis.connect({ url: 'redis://127.0.0.1:1', prefix: 'outage-redeem:' });
     const partitioned = new ConfirmationTokens({
       backend: unreachable,
       secret: async () => (await client.get('secret:mcp-confirmation')) as string,
@@ -187,7 +159,7 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
   });
 
   it('refuses tokens issued before Redis lost its data (the record of used ones went with it)', async () => {
-    const backend = await redisBackend(own.url, 'data-loss:');
+    const backend = await redis.open({ url: own.url, prefix: 'data-loss:' });
     const tokens = new ConfirmationTokens({
       backend,
       secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
@@ -213,7 +185,7 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
   });
 
   it('never accepts a used token again after Redis lost its data, even with a configured secret', async () => {
-    const backend = await redisBackend(own.url, 'data-loss-configured:');
+    const backend = await redis.open({ url: own.url, prefix: 'data-loss-configured:' });
     const tokens = new ConfirmationTokens({
       backend,
       secret: () =>
@@ -230,13 +202,7 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
 
   it('issues no token while the shared key is unknown and unreachable, and issues once Redis is back', async () => {
     await own.stop();
-    const backend = new RedisBackend({
-      url: own.url,
-      keyPrefix: 'outage-issue:',
-      logger: silentLogger,
-      commandTimeoutMs: 300,
-    });
-    opened.push(backend);
+    const backend = redis.connect({ url: own.url, prefix: 'outage-issue:' });
     const tokens = new ConfirmationTokens({
       backend,
       secret: () => sharedSecret(backend, 'mcp-confirmation', undefined),
@@ -249,7 +215,7 @@ describe('ConfirmationTokens while Redis is unreachable', () => {
     expect(await backend.ready(10_000)).toBe(true);
     const { token } = await tokens.issue('delete_collector', { id: 7 });
     // Another replica that fetches the key now agrees with it.
-    const other = await redisBackend(own.url, 'outage-issue:');
+    const other = await redis.open({ url: own.url, prefix: 'outage-issue:' });
     const replica = new ConfirmationTokens({
       backend: other,
       secret: () => sharedSecret(other, 'mcp-confirmation', undefined),

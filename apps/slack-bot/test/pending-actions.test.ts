@@ -1,33 +1,13 @@
-import { MemoryBackend, RedisBackend, type StateBackend, silentLogger } from '@sumo-ops/core';
-import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBackend, type StateBackend } from '@sumo-ops/core';
+import { describe, expect, it } from 'vitest';
+import { redisBackendsForSuite } from '../../../test/support/redis-backends.js';
 import { PendingActions } from '../src/pending-actions.js';
 
-let redis: LocalRedis;
-const opened: RedisBackend[] = [];
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((backend) => backend.close()));
-  await redis?.stop();
-});
-
-async function redisBackend(): Promise<StateBackend> {
-  const backend = new RedisBackend({
-    url: redis.url,
-    keyPrefix: `pending-${Math.random().toString(36).slice(2)}:`,
-    logger: silentLogger,
-    commandTimeoutMs: 300,
-  });
-  opened.push(backend);
-  expect(await backend.ready()).toBe(true);
-  return backend;
-}
+const redis = redisBackendsForSuite();
 
 const backends: Array<[string, () => Promise<StateBackend>]> = [
   ['memory', async () => new MemoryBackend()],
-  ['redis', redisBackend],
+  ['redis', () => redis.open()],
 ];
 
 describe.each(backends)('PendingActions on %s', (_name, makeBackend) => {

@@ -1,41 +1,42 @@
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { redisBackendsForSuite } from '../../../test/support/redis-backends.js';
 import {
   Lease,
   MemoryBackend,
   RedisBackend,
+  type RedisBackendOptions,
   SharedStateUnavailableError,
   type StateBackend,
   sharedSecret,
   silentLogger,
 } from '../src/index.js';
 
-let redis: LocalRedis;
-const opened: RedisBackend[] = [];
+const redis = redisBackendsForSuite();
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await Promise.all(opened.map((backend) => backend.close()));
-  await redis.stop();
-});
-
-async function redisBackend(prefix = `t${Math.random().toString(36).slice(2)}:`): Promise<RedisBackend> {
-  const backend = new RedisBackend({
-    url: redis.url,
-    keyPrefix: prefix,
-    logger: silentLogger,
-    commandTimeoutMs: 300,
-  });
-  opened.push(backend);
-  expect(await backend.ready()).toBe(true);
-  return backend;
+/**
+ * A redis-server of the test's own, which it may stop, pause or starve, with one ready backend on
+ * it; both are gone afterwards, resumed first in case the test left the server paused.
+ */
+async function withOwnRedis(
+  options: Omit<RedisBackendOptions, 'url' | 'keyPrefix' | 'logger'>,
+  use: (local: LocalRedis, backend: RedisBackend) => Promise<void>,
+): Promise<void> {
+  const local = await startRedisServer();
+  const backend = new RedisBackend({ url: local.url, keyPrefix: 'x:', logger: silentLogger, ...options });
+  try {
+    expect(await backend.ready()).toBe(true);
+    await use(local, backend);
+  } finally {
+    local.resume();
+    await backend.close();
+    await local.stop();
+  }
 }
 
 const backends: Array<[string, () => Promise<StateBackend>]> = [
   ['memory', async () => new MemoryBackend()],
-  ['redis', () => redisBackend()],
+  ['redis', () => redis.open()],
 ];
 
 describe.each(backends)('%s state backend', (_name, make) => {
@@ -104,23 +105,15 @@ describe.each(backends)('%s state backend', (_name, make) => {
 
 describe('redis state backend', () => {
   it('namespaces keys so two installs on one Redis do not see each other', async () => {
-    const a = await redisBackend('install-a:');
-    const b = await redisBackend('install-b:');
+    const a = await redis.open({ prefix: 'install-a:' });
+    const b = await redis.open({ prefix: 'install-b:' });
     await a.set('k', 'from-a', { ttlMs: 5_000 });
     expect(await b.get('k')).toBeUndefined();
     expect(await a.get('k')).toBe('from-a');
   });
 
   it('fails at once while Redis is down, then works again after it comes back', async () => {
-    const local = await startRedisServer();
-    const backend = new RedisBackend({
-      url: local.url,
-      keyPrefix: 'x:',
-      logger: silentLogger,
-      commandTimeoutMs: 300,
-    });
-    try {
-      expect(await backend.ready()).toBe(true);
+    await withOwnRedis({ commandTimeoutMs: 300 }, async (local, backend) => {
       await local.stop();
       const started = Date.now();
       await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
@@ -130,46 +123,21 @@ describe('redis state backend', () => {
       expect(await backend.ready(5_000)).toBe(true);
       await backend.set('k', 'v', { ttlMs: 1_000 });
       expect(await backend.get('k')).toBe('v');
-    } finally {
-      await backend.close();
-      await local.stop();
-    }
+    });
   });
 
   it('treats a Redis that stops answering as down, and notices when it answers again', async () => {
-    const local = await startRedisServer();
-    const backend = new RedisBackend({
-      url: local.url,
-      keyPrefix: 'x:',
-      logger: silentLogger,
-      commandTimeoutMs: 200,
-      heartbeatMs: 100,
-    });
-    try {
-      expect(await backend.ready()).toBe(true);
+    await withOwnRedis({ commandTimeoutMs: 200, heartbeatMs: 100 }, async (local, backend) => {
       local.pause();
       await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
       expect(backend.available).toBe(false);
       local.resume();
       expect(await backend.ready(5_000)).toBe(true);
-    } finally {
-      local.resume();
-      await backend.close();
-      await local.stop();
-    }
+    });
   });
 
   it('treats a Redis that answers but cannot serve (out of memory) as down, until it can again', async () => {
-    const local = await startRedisServer();
-    const backend = new RedisBackend({
-      url: local.url,
-      keyPrefix: 'x:',
-      logger: silentLogger,
-      commandTimeoutMs: 300,
-      heartbeatMs: 50,
-    });
-    try {
-      expect(await backend.ready()).toBe(true);
+    await withOwnRedis({ commandTimeoutMs: 300, heartbeatMs: 50 }, async (_local, backend) => {
       await backend.command(['CONFIG', 'SET', 'maxmemory', '1']);
       await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toBeInstanceOf(
         SharedStateUnavailableError,
@@ -178,29 +146,15 @@ describe('redis state backend', () => {
       await backend.command(['CONFIG', 'SET', 'maxmemory', '0']);
       expect(await backend.ready(5_000)).toBe(true);
       expect(await backend.set('k', 'v', { ttlMs: 1_000 })).toBe(true);
-    } finally {
-      await backend.close();
-      await local.stop();
-    }
+    });
   });
 
   it('closes promptly even while Redis hangs', async () => {
-    const local = await startRedisServer();
-    const backend = new RedisBackend({
-      url: local.url,
-      keyPrefix: 'x:',
-      logger: silentLogger,
-      commandTimeoutMs: 200,
-    });
-    try {
-      expect(await backend.ready()).toBe(true);
+    await withOwnRedis({ commandTimeoutMs: 200 }, async (local, backend) => {
       local.pause();
       await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
       await backend.close();
-    } finally {
-      local.resume();
-      await local.stop();
-    }
+    });
   });
 
   it('does not hang or throw when Redis is unreachable from the start', async () => {
