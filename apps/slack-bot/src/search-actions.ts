@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { isSharedStateUnavailable, type Logger, type StateBackend } from '@sumo-ops/core';
-import { describeError } from './blocks/errors.js';
 import {
   SEARCH_ACTION_ID,
   SEARCH_ACTIONS,
@@ -10,7 +9,8 @@ import {
   searchActionProblem,
 } from './blocks/search-actions.js';
 import { type BotContext, type Conversation, ephemeral } from './context.js';
-import { afterPendingRequests, COMMAND } from './listeners/command.js';
+import { registerButton } from './listeners/actions.js';
+import { COMMAND } from './listeners/command.js';
 import { runSearchInThread, SEARCH_OPERATION, type SearchRunOptions } from './search-thread.js';
 
 /** A finished search, kept so the buttons under its summary can run it again in other ways. */
@@ -67,23 +67,14 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString().replace('.000Z'
 
 /** Registration only: the buttons under a search summary. Acknowledge first. */
 export function registerSearchActions(app: App, bot: BotContext): void {
-  app.action<BlockAction<ButtonAction>>(
+  registerButton(
+    app,
+    bot,
     new RegExp(`^${SEARCH_ACTION_ID}:`),
-    async ({ ack, body, action, respond, client }) => {
-      await ack();
-      await afterPendingRequests();
-      const conversation: Conversation = {
-        userId: body.user.id,
-        channelId: body.channel?.id ?? '',
-        respond,
-        client,
-      };
+    'search button failed',
+    (action, conversation) => {
       const verb = action.action_id.slice(SEARCH_ACTION_ID.length + 1) as SearchAction;
-      try {
-        await handleSearchAction(bot, verb, action.value ?? '', conversation);
-      } catch (error) {
-        bot.logger.error('search button failed', { error: describeError(error), user: body.user.id });
-      }
+      return handleSearchAction(bot, verb, action.value ?? '', conversation);
     },
   );
 }

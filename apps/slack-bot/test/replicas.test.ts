@@ -1,9 +1,10 @@
 import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
-import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
+import type { LocalRedis, Simulator } from '@sumo-ops/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets } from './support/checks.js';
-import { FakeSlack } from './support/fake-slack.js';
+import type { FakeSlack } from './support/fake-slack.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
+import { type SharedWorld, startSharedWorld, upgradableCollectors } from './support/shared-world.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
@@ -13,18 +14,13 @@ const UPGRADES = { pollIntervalMs: 100, timeoutMs: 60_000, leaseMs: 600, sweepIn
 let redis: LocalRedis;
 let slack: FakeSlack;
 let sim: Simulator;
+let world: SharedWorld;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  slack = await new FakeSlack().start();
-  // Real-time simulated clock: upgrades last until a test moves the clock on.
-  sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 20 }, org: { collectors: 16 } });
+  world = await startSharedWorld();
+  ({ redis, slack, sim } = world);
 });
-afterAll(async () => {
-  await sim?.close();
-  await slack?.close();
-  await redis?.stop();
-});
+afterAll(async () => world?.close());
 
 interface Replica {
   h: Harness;
@@ -184,11 +180,7 @@ describe('two bot replicas sharing one Redis', () => {
   it('finish an upgrade follow-up in the thread from the other replica when the watching one stops, exactly once', async () => {
     const a = await replica();
     const b = await replica();
-    const collector = sim.org
-      .collectors()
-      .find(
-        (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
-      );
+    const collector = upgradableCollectors(sim)[0];
     if (!collector) throw new Error('no upgradable collector');
     sim.org.setUpgradeOutcome(collector.id, 'succeed');
     const threadTs = '1700000000.777777';
@@ -222,11 +214,7 @@ describe('two bot replicas sharing one Redis', () => {
     try {
       const a = await replica(proxy.url);
       const b = await replica();
-      const collector = sim.org
-        .collectors()
-        .find(
-          (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
-        );
+      const collector = upgradableCollectors(sim)[0];
       if (!collector) throw new Error('no upgradable collector');
       sim.org.setUpgradeOutcome(collector.id, 'succeed');
       const threadTs = '1700000000.787878';
@@ -322,12 +310,7 @@ describe('one bot without Redis', () => {
     const h = await Harness.start({ slack, sim, bot: { upgrades: UPGRADES } });
     try {
       // The last upgradable one: the replica test above upgrades the first.
-      const collector = sim.org
-        .collectors()
-        .filter(
-          (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
-        )
-        .at(-1);
+      const collector = upgradableCollectors(sim).at(-1);
       if (!collector) throw new Error('no upgradable collector');
       sim.org.setUpgradeOutcome(collector.id, 'succeed');
       const { reply } = await h.ask(`upgrade ${collector.id}`);

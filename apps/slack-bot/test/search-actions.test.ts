@@ -46,11 +46,7 @@ function summaryWithButtons(channelId: string, threadTs: string, nth = 0) {
 async function searchInThread(text: string, channelId: string) {
   const { ack } = await h.command(text, { channelId });
   expect(ack.status).toBe(200);
-  const parent = await h.slack.waitFor(() =>
-    h.slack
-      .callsTo('chat.postMessage')
-      .find((call) => call.args.channel === channelId && !call.args.thread_ts),
-  );
+  const parent = await h.threadParent(channelId);
   const parentTs = String(parent.response?.ts);
   const summary = await summaryWithButtons(channelId, parentTs);
   return { parentTs, summary, id: (buttonsOf(summary)[0] as Button).value };

@@ -20,11 +20,7 @@ afterAll(async () => h?.close());
 async function searchInThread(text: string, channelId: string) {
   const { ack } = await h.command(text, { channelId });
   expect(ack.status).toBe(200);
-  const parent = await h.slack.waitFor(() =>
-    h.slack
-      .callsTo('chat.postMessage')
-      .find((call) => call.args.channel === channelId && !call.args.thread_ts),
-  );
+  const parent = await h.threadParent(channelId);
   const parentTs = String(parent.response?.ts);
   const summary = await h.slack.waitFor(
     () =>

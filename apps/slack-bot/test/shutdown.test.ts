@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createStores, loadStateConfig, type RedisBackend, silentLogger } from '@sumo-ops/core';
-import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
+import { type LocalRedis, type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets } from './support/checks.js';
-import { FakeSlack } from './support/fake-slack.js';
+import type { FakeSlack } from './support/fake-slack.js';
 import { BOT_TOKEN, confirmationId, Harness, SIGNING_SECRET, SUMO_KEY, textOf } from './support/harness.js';
+import { type SharedWorld, startSharedWorld, upgradableCollectors } from './support/shared-world.js';
 import { blockActionBody, postSigned, slashCommandBody } from './support/slack-requests.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -17,18 +18,13 @@ const THREAD_TS = '1700000000.919191';
 let redis: LocalRedis;
 let slack: FakeSlack;
 let sim: Simulator;
+let world: SharedWorld;
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm build first.`);
-  redis = await startRedisServer();
-  slack = await new FakeSlack().start();
-  // Real-time simulated clock: the upgrade is still running when the bot is stopped.
-  sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 20 }, org: { collectors: 16 } });
+  world = await startSharedWorld();
+  ({ redis, slack, sim } = world);
 });
-afterAll(async () => {
-  await sim?.close();
-  await slack?.close();
-  await redis?.stop();
-});
+afterAll(async () => world?.close());
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -99,11 +95,7 @@ describe('the built sumo-ops-slack', () => {
 
   it('on SIGTERM hands its upgrade follow-up back, exits 0 within 10 s, and another replica finishes it in the thread', async () => {
     const bot = await startBuiltBin({ ...ENV(), SUMO_OPS_REDIS_URL: redis.url });
-    const collector = sim.org
-      .collectors()
-      .find(
-        (c) => c.alive && c.collectorType === 'Installable' && c.collectorVersion !== sim.org.latestVersion,
-      );
+    const collector = upgradableCollectors(sim)[0];
     if (!collector) throw new Error('no upgradable collector');
     sim.org.setUpgradeOutcome(collector.id, 'succeed');
 

@@ -18,23 +18,44 @@ export function registerActions(app: App, bot: BotContext): void {
     [CONFIRM_ACTION_ID, 'confirm'],
     [CANCEL_ACTION_ID, 'cancel'],
   ] as const) {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
-      await ack();
-      await afterPendingRequests();
-      const conversation: Conversation = {
-        userId: body.user.id,
-        channelId: body.channel?.id ?? '',
-        respond,
-        client,
-      };
+    registerButton(app, bot, actionId, 'confirmation handling failed', (action, conversation, body) => {
       const threadTs = (body.container.message_ts as string | undefined) ?? body.message?.ts;
-      try {
-        await handleDecision(bot, decision, action.value ?? '', conversation, threadTs);
-      } catch (error) {
-        bot.logger.error('confirmation handling failed', { error: describeError(error), user: body.user.id });
-      }
+      return handleDecision(bot, decision, action.value ?? '', conversation, threadTs);
     });
   }
+}
+
+/**
+ * Every button runs the same way: acknowledged before any work (Slack gives up after 3 s), after
+ * the requests already in flight, and a failure is logged under `failure` rather than thrown into
+ * Bolt, which would only log it without the user.
+ */
+export function registerButton(
+  app: App,
+  bot: BotContext,
+  actionId: string | RegExp,
+  failure: string,
+  handle: (
+    action: ButtonAction,
+    conversation: Conversation,
+    body: BlockAction<ButtonAction>,
+  ) => Promise<void>,
+): void {
+  app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    await afterPendingRequests();
+    const conversation: Conversation = {
+      userId: body.user.id,
+      channelId: body.channel?.id ?? '',
+      respond,
+      client,
+    };
+    try {
+      await handle(action, conversation, body);
+    } catch (error) {
+      bot.logger.error(failure, { error: describeError(error), user: body.user.id });
+    }
+  });
 }
 
 /**

@@ -127,6 +127,15 @@ export class Harness {
     return { reply, responseUrl, ack };
   }
 
+  /** Waits for the top-level post a threaded answer (a search) starts with in `channelId`. */
+  threadParent(channelId: string) {
+    return this.slack.waitFor(() =>
+      this.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === channelId && !call.args.thread_ts),
+    );
+  }
+
   async click(fields: Omit<ClickFields, 'responseUrl'> & { responseUrl?: string }, sign: SignOptions = {}) {
     const responseUrl = fields.responseUrl ?? this.slack.responseUrl();
     const ack = await postSigned(
