@@ -5,14 +5,15 @@
  * Sumo (the simulator's counters), that the front end still serves a good request afterwards,
  * and that no secret appears in anything it wrote.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { createSumoOpsMcp, type RunningHttpServer, startHttpServer } from '@sumo-ops/mcp-server';
+import type { RunningHttpServer } from '@sumo-ops/mcp-server';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../apps/cli/test/support/cli.js';
+import { startMcpOverHttp } from '../apps/mcp-server/test/support/http-server.js';
 import {
   initializeRequest,
   openSession,
@@ -21,7 +22,7 @@ import {
 } from '../apps/mcp-server/test/support/raw-mcp-http.js';
 import { BOT_TOKEN, Harness, SIGNING_SECRET } from '../apps/slack-bot/test/support/harness.js';
 import { expectNoSecrets, SUMO_ACCESS_ID, SUMO_ACCESS_KEY } from './support/secrets.js';
-import { type SimulatedSumo, startSimulatedSumo } from './support/simulated-sumo.js';
+import type { SimulatedSumo } from './support/simulated-sumo.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MCP_BIN = `${ROOT}apps/mcp-server/dist/bin.js`;
@@ -314,14 +315,7 @@ describe('MCP over Streamable HTTP', () => {
   const answers: string[] = [];
 
   beforeAll(async () => {
-    sumo = await startSimulatedSumo({ org: { collectors: 8 } });
-    const mcp = createSumoOpsMcp({ client: sumo.client, logger: sumo.logger });
-    http = await startHttpServer({
-      host: '127.0.0.1',
-      port: 0,
-      createServer: mcp.createServer,
-      logger: sumo.logger,
-    });
+    ({ sumo, http } = await startMcpOverHttp({ collectors: 8 }));
     session = await openSession(http.url);
   });
   afterAll(async () => {
@@ -426,22 +420,10 @@ describe('the CLI (the built bin)', () => {
   });
   afterAll(async () => sim?.close());
 
-  function cli(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child: ChildProcess = spawn(process.execPath, [CLI_BIN, ...argv], {
-      env: sumoEnv(sim),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new Promise((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        outputs.push(stdout, stderr);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  async function cli(argv: string[]): Promise<CliResult> {
+    const result = await runCli(argv, sumoEnv(sim));
+    outputs.push(result.stdout, result.stderr);
+    return result;
   }
 
   it.each(casesFor('cli'))('refuses $what', async (bad) => {

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck, startSourceBin } from '../../../test/support/run-bin.js';
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WRONG_KEY = 'wrong-Access-Key-0123456789abcdef';
 
 let sim: Simulator;
@@ -19,25 +18,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-/** The server's own entry point, from source (tsx), with only the given environment. */
-function startBin(env: Record<string, string>, args: string[]) {
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions', '@sumo-ops/source', BIN, ...args],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function check(env: Record<string, string>) {
-  const run = startBin(env, ['--check']);
-  run.child.stdin?.end();
-  return { code: await run.exited, output: run.output() };
-}
+const check = (env: Record<string, string>) => runCheck(BIN, env);
 
 const simEnv = () => ({
   SUMO_API_URL: sim.apiUrl,
@@ -80,7 +61,7 @@ describe('sumo-ops-mcp --check', () => {
 
 describe('sumo-ops-mcp start-up', () => {
   it('logs a warning with the fix when the key is refused, and keeps serving', async () => {
-    const run = startBin({ ...simEnv(), SUMO_ACCESS_KEY: WRONG_KEY }, []);
+    const run = startSourceBin(BIN, { ...simEnv(), SUMO_ACCESS_KEY: WRONG_KEY }, []);
     try {
       await expect.poll(run.output, { timeout: 15_000 }).toContain('Sumo Logic connection check failed');
       expect(run.output()).toContain('SUMO_ACCESS_KEY must be');

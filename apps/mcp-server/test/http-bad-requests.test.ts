@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
-import { type RunningHttpServer, startHttpServer } from '../src/http.js';
-import { createSumoOpsMcp } from '../src/runtime.js';
+import type { SimulatedSumo } from '../../../test/support/simulated-sumo.js';
+import type { RunningHttpServer } from '../src/http.js';
+import { startMcpOverHttp } from './support/http-server.js';
 import { type HttpReply, initializeRequest, openSession, postRawMcp } from './support/raw-mcp-http.js';
 
 let sumo: SimulatedSumo | undefined;
@@ -15,15 +15,7 @@ afterEach(async () => {
 });
 
 async function start(stateless: boolean): Promise<string> {
-  sumo = await startSimulatedSumo({ org: { collectors: 2 } });
-  const mcp = createSumoOpsMcp({ client: sumo.client, logger: sumo.logger });
-  http = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    createServer: mcp.createServer,
-    logger: sumo.logger,
-    stateless,
-  });
+  ({ sumo, http } = await startMcpOverHttp({ collectors: 2, http: { stateless } }));
   return http.url;
 }
 

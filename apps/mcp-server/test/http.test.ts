@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import { HttpSecurityError, type RunningHttpServer, startHttpServer } from '../src/http.js';
 import { createSumoOpsMcp } from '../src/runtime.js';
+import { startMcpOverHttp } from './support/http-server.js';
 import {
   initializeRequest as initialize,
   openSession,
@@ -24,16 +25,14 @@ afterEach(async () => {
 async function start(
   options: { bearerToken?: string; host?: string; allowedHosts?: string[] } = {},
 ): Promise<RunningHttpServer> {
-  sumo = await startSimulatedSumo({ org: { collectors: 6 } });
-  const mcp = createSumoOpsMcp({ client: sumo.client, logger: sumo.logger });
-  http = await startHttpServer({
-    host: options.host ?? '127.0.0.1',
-    port: 0,
-    bearerToken: options.bearerToken,
-    allowedHosts: options.allowedHosts,
-    createServer: mcp.createServer,
-    logger: sumo.logger,
-  });
+  ({ sumo, http } = await startMcpOverHttp({
+    collectors: 6,
+    http: {
+      host: options.host ?? '127.0.0.1',
+      bearerToken: options.bearerToken,
+      allowedHosts: options.allowedHosts,
+    },
+  }));
   return http;
 }
 

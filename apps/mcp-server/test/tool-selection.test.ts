@@ -1,10 +1,11 @@
 import { allOperations } from '@sumo-ops/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
-import { type RunningHttpServer, startHttpServer } from '../src/http.js';
+import type { SimulatedSumo } from '../../../test/support/simulated-sumo.js';
+import type { RunningHttpServer } from '../src/http.js';
 import { parseServerOptions, UsageError } from '../src/options.js';
-import { createSumoOpsMcp, type SumoOpsMcpOptions } from '../src/runtime.js';
+import type { SumoOpsMcpOptions } from '../src/runtime.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { startMcpOverHttp } from './support/http-server.js';
 import { initializeRequest, openSession, postMcp } from './support/raw-mcp-http.js';
 
 let harness: Harness | undefined;
@@ -63,15 +64,7 @@ describe('--tools', () => {
 });
 
 async function startHttp(stateless: boolean, ceiling: Partial<SumoOpsMcpOptions>): Promise<string> {
-  sumo = await startSimulatedSumo({ org: { collectors: 3 } });
-  const mcp = createSumoOpsMcp({ client: sumo.client, logger: sumo.logger, ...ceiling });
-  http = await startHttpServer({
-    host: '127.0.0.1',
-    port: 0,
-    createServer: mcp.createServer,
-    logger: sumo.logger,
-    stateless,
-  });
+  ({ sumo, http } = await startMcpOverHttp({ collectors: 3, mcp: ceiling, http: { stateless } }));
   return http.url;
 }
 

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck, startSourceBin } from '../../../test/support/run-bin.js';
 import { FakeSlack } from './support/fake-slack.js';
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BOT_TOKEN = 'xoxb-check-test-bot-token-1234';
 const WRONG_KEY = 'wrong-Access-Key-0123456789abcdef';
 
@@ -24,23 +23,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function startBin(env: Record<string, string>, args: string[]) {
-  let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions', '@sumo-ops/source', BIN, ...args],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function check(env: Record<string, string>) {
-  const run = startBin(env, ['--check']);
-  return { code: await run.exited, output: run.output() };
-}
+const check = (env: Record<string, string>) => runCheck(BIN, env);
 
 const goodEnv = () => ({
   SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -94,7 +77,7 @@ describe('sumo-ops-slack --check', () => {
 
 describe('sumo-ops-slack start-up', () => {
   it('logs a warning with the fix when Sumo refuses the key, and keeps serving', async () => {
-    const run = startBin({ ...goodEnv(), SUMO_ACCESS_KEY: WRONG_KEY, PORT: '0' }, []);
+    const run = startSourceBin(BIN, { ...goodEnv(), SUMO_ACCESS_KEY: WRONG_KEY, PORT: '0' }, []);
     try {
       await expect.poll(run.output, { timeout: 15_000 }).toContain('Sumo Logic connection check failed');
       expect(run.output()).toContain('SUMO_ACCESS_KEY must be');
