@@ -2,16 +2,22 @@
  * What the export benchmarks share (bench/search-paging, bench/cli-export): the bare undici loop
  * they measure sumo-ops against — create a job with its cookie, poll, page 10,000 messages at a
  * time, JSON.parse, serialise NDJSON and write to a file with backpressure, with nothing of ours —
- * a side run in its own process, and the table of runs.
+ * a side run in its own process, the rounds against one simulator, and the table of runs.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { RateLimitOptions } from '@sumo-ops/simulator';
 import { Agent, request } from 'undici';
 
 export const ACCESS_ID = 'sim-access-id';
 export const ACCESS_KEY = 'sim-access-key';
 export const PAGE = 10_000;
+/** Where the sides write their NDJSON: bench/dist/out, beside the compiled benchmarks. */
+export const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'out');
 
 export interface SearchSpec {
   apiUrl: string;
@@ -126,6 +132,74 @@ export function messagesPerSecond(run: ExportRun): number {
 
 export function fastest<T extends ExportRun>(runs: readonly T[], side: T['side']): T {
   return runs.filter((run) => run.side === side).sort((a, b) => a.ms - b.ms)[0] as T;
+}
+
+export interface RoundsOptions<T extends ExportRun> {
+  /** Messages in the simulator's corpus; every run must stream all of them. */
+  target: number;
+  rounds: number;
+  /** Run in this order in every round. */
+  sides: readonly T['side'][];
+  /** The simulator's limits; default Sumo's documented ones. */
+  rateLimit?: RateLimitOptions;
+  run: (side: T['side'], spec: SearchSpec) => Promise<T>;
+}
+
+/**
+ * Runs every side `rounds` times against one simulator holding `target` messages over the day
+ * that ended an hour ago, and fails on a run that did not stream them all: a fast side that
+ * lost messages would otherwise win.
+ */
+export async function runRounds<T extends ExportRun>(options: RoundsOptions<T>): Promise<T[]> {
+  const { target } = options;
+  if (!Number.isInteger(target) || target < PAGE)
+    throw new Error(`message count must be an integer ≥ ${PAGE}`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  const span = 24 * 3_600_000;
+  const to = Date.now() - 3_600_000;
+  // Imported here so the side processes, which never start a simulator, do not carry it in their RSS.
+  const { startSimulator } = await import('@sumo-ops/simulator');
+  const sim = await startSimulator({
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    // Gathering takes well under a second, so every side measures paging, not waiting.
+    search: { corpusSize: target, corpusFrom: to - span, corpusTo: to, gatheringSpeed: 50_000_000 },
+  });
+  try {
+    const spec: SearchSpec = { apiUrl: sim.apiUrl, query: '*', from: to - span, to };
+    const results: T[] = [];
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const side of options.sides) {
+        const result = await options.run(side, spec);
+        if (result.messages !== target) {
+          throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
+        }
+        results.push(result);
+      }
+    }
+    return results;
+  } finally {
+    await sim.close();
+  }
+}
+
+/**
+ * Ends a side's output once all of it is on disk, and measures the side: bytes written, time
+ * since `started`, and this process's peak RSS.
+ */
+export async function endSide(
+  output: Writable,
+  file: string,
+  started: number,
+): Promise<Pick<ExportRun, 'bytes' | 'ms' | 'peakRssMb'>> {
+  output.end();
+  await once(output, 'finish');
+  const ms = performance.now() - started;
+  return {
+    bytes: statSync(file).size,
+    ms,
+    // maxRSS is the kernel's high-water mark for this process, in KiB.
+    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
+  };
 }
 
 /** Runs `node <args>` and reads the run it prints as its last stdout line. */

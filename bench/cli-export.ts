@@ -8,15 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-} from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -25,17 +17,19 @@ import {
   ACCESS_ID,
   ACCESS_KEY,
   type ExportRun,
+  endSide,
   fastest,
   messagesPerSecond,
-  PAGE,
+  OUT_DIR,
   printRuns,
+  runRounds,
   type SearchSpec,
   sideProcess,
   viaBareUndici,
 } from './bare-search.js';
+import { median } from './stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_DIR = join(HERE, 'out');
 const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'bin.js');
 /** Sumo's documented limits, which the simulator enforces by default. */
 const PER_SECOND = 4;
@@ -51,38 +45,20 @@ if (mode === '--bare') await runBare(JSON.parse(arg ?? '{}') as SearchSpec);
 else await main(Number(mode ?? 1_000_000));
 
 async function main(target: number): Promise<void> {
-  if (!Number.isInteger(target) || target < PAGE)
-    throw new Error(`message count must be an integer ≥ ${PAGE}`);
-  mkdirSync(OUT_DIR, { recursive: true });
-  const span = 24 * 3_600_000;
-  const to = Date.now() - 3_600_000;
-  const { startSimulator } = await import('@sumo-ops/simulator');
-  const sim = await startSimulator({
-    // Gathering takes well under a second, so both sides measure paging, not waiting.
-    search: { corpusSize: target, corpusFrom: to - span, corpusTo: to, gatheringSpeed: 50_000_000 },
+  const results = await runRounds<SideResult>({
+    target,
+    rounds: ROUNDS,
+    sides: ['bare', 'cli'],
+    run: async (side, spec) => {
+      // Each side starts with the access id's one-second window empty, as a fresh run would.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      return side === 'bare'
+        ? await sideProcess<SideResult>([fileURLToPath(import.meta.url), '--bare', JSON.stringify(spec)])
+        : await cliChild(spec);
+    },
   });
-  try {
-    const spec: SearchSpec = { apiUrl: sim.apiUrl, query: '*', from: to - span, to };
-    const results: SideResult[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const side of ['bare', 'cli'] as const) {
-        // Each side starts with the access id's one-second window empty, as a fresh run would.
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
-        const result =
-          side === 'bare'
-            ? await sideProcess<SideResult>([fileURLToPath(import.meta.url), '--bare', JSON.stringify(spec)])
-            : await cliChild(spec);
-        if (result.messages !== target) {
-          throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
-        }
-        results.push(result);
-      }
-    }
-    const startUp = await measureStartUp();
-    report(results, target, startUp);
-  } finally {
-    await sim.close();
-  }
+  const startUp = await measureStartUp();
+  report(results, target, startUp);
 }
 
 function report(results: SideResult[], target: number, startUp: StartUp): void {
@@ -113,16 +89,7 @@ async function runBare(spec: SearchSpec): Promise<void> {
   const output = createWriteStream(file);
   const started = performance.now();
   const messages = await viaBareUndici(spec, output, { wait: { ms: 0 }, perSecond: PER_SECOND });
-  output.end();
-  await once(output, 'finish');
-  const result: SideResult = {
-    side: 'bare',
-    messages,
-    bytes: statSync(file).size,
-    ms: performance.now() - started,
-    // maxRSS is the kernel's high-water mark for this process, in KiB.
-    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
-  };
+  const result: SideResult = { side: 'bare', messages, ...(await endSide(output, file, started)) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -241,9 +208,4 @@ function cliEnv(apiUrl: string): NodeJS.ProcessEnv {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }

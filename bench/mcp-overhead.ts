@@ -18,6 +18,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createCatalog, RateLimiter, SumoClient, silentLogger } from '@sumo-ops/core';
 import { createSumoOpsMcp, serveStdio } from '@sumo-ops/mcp-server';
 import { startSimulator } from '@sumo-ops/simulator';
+import { median } from './stats.js';
 
 const HIGH_LIMITS = { perSecond: 100_000, concurrent: 64 };
 const CALLS = 300;
@@ -53,12 +54,6 @@ interface Row {
   memory: number;
   /** A real MCP client over stdio to a child process: what an assistant sees. */
   mcp: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 async function main(): Promise<void> {

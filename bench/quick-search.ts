@@ -27,6 +27,7 @@ import {
 } from '@sumo-ops/core';
 import { createSumoOpsMcp } from '@sumo-ops/mcp-server';
 import { REAL_RATE_LIMIT, startSimulator } from '@sumo-ops/simulator';
+import { median } from './stats.js';
 
 const RUNS = 5;
 const LATENCY_MS = 20;
@@ -40,12 +41,6 @@ const PAUSE_MS = 1_500;
 const MEDIAN_TARGET = 1.2;
 const WORST_TARGET = 1.5;
 const QUERIES = { plain: '*', aggregate: '* | count by _sourceCategory' } as const;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

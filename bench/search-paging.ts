@@ -5,9 +5,8 @@
  * file with backpressure) minus our layers. Each side runs in its own child process so its peak
  * RSS is its own. Run: `pnpm bench:search-paging` (compiled JavaScript, as in production).
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportSearchResults, RateLimiter, SumoClient, silentLogger, startSearchJob } from '@sumo-ops/core';
@@ -15,17 +14,17 @@ import {
   ACCESS_ID,
   ACCESS_KEY,
   type ExportRun,
+  endSide,
   fastest,
   messagesPerSecond,
-  PAGE,
+  OUT_DIR,
   printRuns,
+  runRounds,
   type SearchSpec,
   sideProcess,
   viaBareUndici,
 } from './bare-search.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT_DIR = join(HERE, 'out');
 const HIGH_LIMITS = { perSecond: 10_000, concurrent: 64 };
 const ROUNDS = 2;
 /**
@@ -49,34 +48,14 @@ if (mode === '--side')
 else await main(Number(mode ?? 1_000_000));
 
 async function main(target: number): Promise<void> {
-  if (!Number.isInteger(target) || target < PAGE)
-    throw new Error(`message count must be an integer ≥ ${PAGE}`);
-  mkdirSync(OUT_DIR, { recursive: true });
-  const span = 24 * 3_600_000;
-  const to = Date.now() - 3_600_000;
-  // Imported here so the children, which never start a simulator, do not carry it in their RSS.
-  const { startSimulator } = await import('@sumo-ops/simulator');
-  const sim = await startSimulator({
+  const results = await runRounds<SideResult>({
+    target,
+    rounds: ROUNDS,
+    sides: ['bare', 'runner'],
     rateLimit: HIGH_LIMITS,
-    // Gathering takes well under a second, so both sides measure paging, not waiting.
-    search: { corpusSize: target, corpusFrom: to - span, corpusTo: to, gatheringSpeed: 50_000_000 },
+    run: child,
   });
-  try {
-    const spec: SearchSpec = { apiUrl: sim.apiUrl, query: '*', from: to - span, to };
-    const results: SideResult[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      for (const side of ['bare', 'runner'] as const) {
-        const result = await child(side, spec);
-        if (result.messages !== target) {
-          throw new Error(`${side} streamed ${result.messages} messages, expected ${target}`);
-        }
-        results.push(result);
-      }
-    }
-    report(results, target);
-  } finally {
-    await sim.close();
-  }
+  report(results, target);
 }
 
 function report(results: SideResult[], target: number): void {
@@ -123,18 +102,12 @@ async function runSide(side: SideResult['side'], spec: SearchSpec): Promise<void
   const wait = { ms: 0 };
   const messages =
     side === 'runner' ? await viaRunner(spec, output) : await viaBareUndici(spec, output, { wait });
-  output.end();
-  await once(output, 'finish');
-  const ms = performance.now() - started;
   const result: SideResult = {
     side,
     messages,
-    bytes: statSync(file).size,
-    ms,
+    ...(await endSide(output, file, started)),
     startRssMb,
     ...(side === 'bare' ? { serverWaitMs: wait.ms } : {}),
-    // maxRSS is the kernel's high-water mark for this process, in KiB.
-    peakRssMb: (process.resourceUsage().maxRSS * 1024) / 1e6,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -20,7 +20,7 @@ export { COLLECTOR_VERSIONS } from './org/versions.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { REAL_RATE_LIMIT } from './rate-limiter.js';
 export type { LocalRedis } from './redis-server.js';
-export { startRedisServer } from './redis-server.js';
+export { freePort, startRedisServer } from './redis-server.js';
 export type { RouteContext, RouteHandler, RouteMatch, RouteMiss, RouteResult } from './router.js';
 export { Router } from './router.js';
 export type { FieldDescriptor, MessageMap } from './search/corpus.js';

@@ -110,13 +110,16 @@ export async function startRedisServer(options: { binary?: string } = {}): Promi
   };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now: the OS picks it, and we let it go for the caller. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
