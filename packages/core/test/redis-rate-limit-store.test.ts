@@ -84,6 +84,16 @@ function mostInAnyWindow(starts: number[], windowMs: number): number {
   return most;
 }
 
+/** Waits until a `penalize` has reached Redis (it is sent without waiting for the answer). */
+async function widenedInRedis(r: Replica, key: string): Promise<void> {
+  const hash = r.backend.key(`rate:{${key}}:widening`);
+  const deadline = Date.now() + 5_000;
+  while ((await r.backend.command(['EXISTS', hash])) !== 1) {
+    if (Date.now() > deadline) throw new Error('the widening never reached Redis');
+    await sleep(5);
+  }
+}
+
 /** Three limiters, one per store, each running `perProcess` tasks; grant times and peak concurrency. */
 async function runThree(
   stores: RateLimitStore[],
@@ -263,6 +273,54 @@ describe('Redis rate budget shared by several processes', () => {
     releaseAlice();
     (await bobAcquire)();
     expect(bobGranted).toBe(true);
+  });
+
+  it('widens the window on every process sharing the budget when one of them meets a 429', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await Promise.all([0, 1].map(() => replica(prefix)));
+    const limits = { perSecond: 2, concurrent: 10, windowMs: 200 };
+    // One step of 400 ms that lasts a minute: the test sees only the widening, not its wearing off.
+    const widening = { penaltyStepMs: 400, maxPenaltyMs: 400, recoveryMs: 60_000 };
+    const limiterA = new RateLimiter({ limits, store: a?.store, ...widening });
+    const limiterB = new RateLimiter({ limits, store: b?.store, ...widening });
+    expect(limiterA.windowFor('budget')).toBe(200);
+
+    limiterA.penalize('budget');
+    expect(limiterA.windowFor('budget')).toBe(600);
+    await widenedInRedis(a as Replica, 'budget');
+    expect(limiterB.windowFor('budget')).toBe(200);
+    // B learns it from Redis with its first grant, and paces every start by it.
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        limiterB.schedule('budget', async () => void grants.push(performance.now())),
+      ),
+    );
+    expect(limiterB.windowFor('budget')).toBe(600);
+    // Unwidened, four starts would fit in 250 ms (the window and the 50 ms between processes).
+    expect(mostInAnyWindow(grants, 550)).toBeLessThanOrEqual(2);
+
+    const otherKey = new RateLimiter({ limits, store: b?.store, ...widening });
+    await otherKey.schedule('another-budget', async () => undefined);
+    expect(otherKey.windowFor('another-budget')).toBe(200);
+  });
+
+  it('lets a shared widening wear off, one step per recovery time, for every process', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await Promise.all([0, 1].map(() => replica(prefix)));
+    const limits = { perSecond: 100, concurrent: 10, windowMs: 200 };
+    const widening = { penaltyStepMs: 100, maxPenaltyMs: 100, recoveryMs: 300 };
+    const limiterA = new RateLimiter({ limits, store: a?.store, ...widening });
+    const limiterB = new RateLimiter({ limits, store: b?.store, ...widening });
+    limiterA.penalize('budget');
+    await widenedInRedis(a as Replica, 'budget');
+    await limiterB.schedule('budget', async () => undefined);
+    expect(limiterB.windowFor('budget')).toBe(300);
+    await sleep(400);
+    await limiterB.schedule('budget', async () => undefined);
+    expect(limiterB.windowFor('budget')).toBe(200);
+    await limiterA.schedule('budget', async () => undefined);
+    expect(limiterA.windowFor('budget')).toBe(200);
   });
 
   it('keeps granting on a local share (1/N) while Redis is down, and shares the budget again when it is back', async () => {
