@@ -88,9 +88,11 @@ export function allowanceText(budget: DigestBudget): string {
   return `${formatCalls(allowedCallsPerMinute(budget))} calls/min (${formatShare(budget.share)} of the ${formatCalls(budget.callsPerMinute)} calls/min rate budget, ${DIGEST_BUDGET_VARIABLE})`;
 }
 
-export type BudgetCheck =
-  | { fits: true; total: number; text: string }
-  | { fits: false; total: number; text: string };
+export interface BudgetCheck {
+  fits: boolean;
+  /** The arithmetic, for the preview when it fits and for the refusal when it does not. */
+  text: string;
+}
 
 /**
  * Whether one more digest fits beside every digest there is (in every channel, paused ones too:
@@ -110,13 +112,11 @@ export function checkDigestFits(
   if (total <= allowed + 1e-9) {
     return {
       fits: true,
-      total,
       text: `Cost: ${costArithmetic(candidate)}. With the ${digestsWord}: ${sum} of the ${allowanceText(budget)} digests may spend.`,
     };
   }
   return {
     fits: false,
-    total,
     text: `This digest would cost ${costArithmetic(candidate)}; with the ${digestsWord}, ${sum} calls/min is more than the ${allowanceText(budget)} digests may spend. ${roomHint(allowed - already)}`,
   };
 }

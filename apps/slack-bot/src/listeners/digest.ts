@@ -121,8 +121,8 @@ async function add(
     rangeMs,
     createdBy: userId,
   };
-  const refusal = await whyNotAdd(bot, draft);
-  if (refusal.problem) return void (await respond(ephemeral(refusalMessage(refusal.problem))));
+  const verdict = await whyNotAdd(bot, draft);
+  if (verdict.problem) return void (await respond(ephemeral(refusalMessage(verdict.problem))));
   const action = await bot.pending.create({
     userId,
     channelId,
@@ -138,7 +138,7 @@ async function add(
       title: `Add digest \`${draft.id}\``,
       lines: [
         `${code(query)} every ${every}, each run over the last ${from.slice(1)} compared with the ${from.slice(1)} before.`,
-        escapeMrkdwn(refusal.budget),
+        escapeMrkdwn(verdict.budget),
       ],
       userId,
       pendingId: action.id,
@@ -343,8 +343,8 @@ async function addConfirmed(
   draft: DigestDraft,
   userId: string,
 ): Promise<{ done: boolean; text: string }> {
-  const refusal = await whyNotAdd(bot, draft);
-  if (refusal.problem) return { done: false, text: `:no_entry: ${refusal.problem}` };
+  const verdict = await whyNotAdd(bot, draft);
+  if (verdict.problem) return { done: false, text: `:no_entry: ${verdict.problem}` };
   const now = bot.digests.now();
   const digest: Digest = { ...draft, createdAt: now, nextRunAt: now + draft.everyMs };
   // Under the id chosen at preview: a put that is repeated writes the same digest, not a second one.
@@ -352,7 +352,7 @@ async function addConfirmed(
   bot.logger.info('digest added', { digest: digest.id, user: userId, every: digest.every });
   return {
     done: true,
-    text: `:calendar: Digest \`${digest.id}\` added — confirmed by <@${userId}>: ${code(digest.query)} every ${digest.every}, each run over the last ${digest.from.slice(1)} compared with the ${digest.from.slice(1)} before. First run <!date^${Math.floor(digest.nextRunAt / 1000)}^{time}|in ${digest.every}>. ${escapeMrkdwn(refusal.budget)}`,
+    text: `:calendar: Digest \`${digest.id}\` added — confirmed by <@${userId}>: ${code(digest.query)} every ${digest.every}, each run over the last ${digest.from.slice(1)} compared with the ${digest.from.slice(1)} before. First run <!date^${Math.floor(digest.nextRunAt / 1000)}^{time}|in ${digest.every}>. ${escapeMrkdwn(verdict.budget)}`,
   };
 }
 
