@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { webApi } from '@slack/bolt';
 import {
+  claimWithToken,
   isSharedStateUnavailable,
   type Logger,
   type OperationCatalog,
@@ -167,8 +168,9 @@ const SEARCH_BUDGET_SECONDS = 45;
 
 /**
  * Runs due digests. Every replica ticks; a run belongs to whoever first sets the run's key
- * (digest id + its due time) in the state backend — a lease that is never released, only
- * expires after one interval — so each due time is run once across replicas, and the next due
+ * (digest id + its due time) to its token in the state backend — a lease that is never released,
+ * only expires after one interval — so each due time is run once across replicas (and still once
+ * when the answer to that write is lost: the next tick finds the token), and the next due
  * time is stored before the run so no replica sees it as due again. Only digests within the
  * digest budget run (`planDigests`); the others stay stored, listed and logged as paused.
  */
@@ -179,6 +181,7 @@ export class DigestScheduler {
   readonly #running = new Set<Promise<void>>();
   /** The paused digests last logged, so the log speaks when the set changes, not every tick. */
   #pausedLogged = '';
+  readonly #claimToken = randomBytes(12).toString('base64url');
 
   constructor(
     private readonly bot: DigestBot,
@@ -240,11 +243,9 @@ export class DigestScheduler {
     for (const digest of plan.running) {
       if (digest.nextRunAt > now || this.#stopped) continue;
       try {
-        const won = await this.backend.set(`slack:digest-run:${digest.id}:${digest.nextRunAt}`, '1', {
-          ttlMs: digest.everyMs,
-          onlyIfAbsent: true,
-        });
-        if (!won) continue;
+        // With this replica's own token: a claim whose answer was lost is won on the next tick.
+        const runKey = `slack:digest-run:${digest.id}:${digest.nextRunAt}`;
+        if (!(await claimWithToken(this.backend, runKey, this.#claimToken, digest.everyMs))) continue;
         let next = digest.nextRunAt + digest.everyMs;
         // After downtime, the missed runs are skipped, not caught up in a burst.
         while (next <= now) next += digest.everyMs;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration } from '../src/digests.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import { Harness, textOf } from './support/harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 const HOUR = 3_600_000;
 const TICK = { digestTickMs: 40 };
@@ -316,8 +317,13 @@ describe('/sumo digest with replicas sharing Redis', () => {
     await redis?.stop();
   });
 
-  async function replica(shared?: Harness) {
-    const stores = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url }), { logger: silentLogger });
+  /** A replica; `prefix` keeps a test's digests from replicas that earlier tests left running. */
+  async function replica(shared?: Harness, settings: { url?: string; prefix?: string } = {}) {
+    const config = loadStateConfig({
+      SUMO_OPS_REDIS_URL: settings.url ?? redis.url,
+      ...(settings.prefix ? { SUMO_OPS_KEY_PREFIX: settings.prefix } : {}),
+    });
+    const stores = createStores(config, { logger: silentLogger, commandTimeoutMs: 300 });
     expect(await (stores.backend as RedisBackend).ready()).toBe(true);
     const h = await Harness.start({
       ...(shared ? { slack: shared.slack, sim: shared.sim } : { simulator: searchCorpus() }),
@@ -341,6 +347,26 @@ describe('/sumo digest with replicas sharing Redis', () => {
     const c = await replica(a);
     expect(textOf((await c.ask('digest list', { channelId: 'CRED' })).reply)).toContain(`\`${id}\``);
     expect(textOf((await c.ask('digest list', { channelId: 'CRED' })).reply)).toContain('Redis');
+  });
+
+  it('runs a due digest once, not never, when Redis applies the claim of its run but the answer is lost', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    try {
+      const a = await replica(undefined, { url: proxy.url, prefix: 'lost-claim:' });
+      const b = await replica(a, { prefix: 'lost-claim:' });
+      const id = await addDigest(b, 'digest add "error" every 2m', 'CLOST');
+      const lost = proxy.loseAnswerTo(
+        (wire) => wire.includes('\r\nSET\r\n') && wire.includes('slack:digest-run:'),
+      );
+      // Only A's clock reaches the due time: A's claim is the one whose answer goes missing.
+      a.clock.advance(121_000);
+      await lost;
+      await a.slack.waitFor(() => digestPosts(a, 'CLOST', id)[0], 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(digestPosts(a, 'CLOST', id)).toHaveLength(1);
+    } finally {
+      await proxy.cut();
+    }
   });
 
   it('adds a digest once when its Confirm reaches both replicas at the same moment', async () => {
