@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { type LocalRedis, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createStores,
@@ -303,6 +303,43 @@ describe('Redis rate budget shared by several processes', () => {
     const otherKey = new RateLimiter({ limits, store: b?.store, ...widening });
     await otherKey.schedule('another-budget', async () => undefined);
     expect(otherKey.windowFor('another-budget')).toBe(200);
+  });
+
+  it("widens another client's window after a 429 that Sumo answered one client (through the SumoClient)", async () => {
+    const sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 20 } });
+    cleanups.push(() => sim.close());
+    const prefix = uniquePrefix();
+    const clientFor = async () => {
+      const stores = createStores(
+        loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: prefix }),
+        { logger: silentLogger },
+      );
+      const client = new SumoClient({
+        accessId: 'sim-access-id',
+        accessKey: 'sim-access-key',
+        apiUrl: sim.apiUrl,
+        env: {},
+        logger: silentLogger,
+        rateLimitStore: stores.rateLimitStore,
+        rateKey: stores.rateKey,
+        retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      });
+      cleanups.push(async () => {
+        await client.close();
+        await stores.close();
+      });
+      expect(await (stores.backend as RedisBackend).ready(5_000)).toBe(true);
+      return client;
+    };
+    const [a, b] = [await clientFor(), await clientFor()] as [SumoClient, SumoClient];
+    const widened = SUMO_RATE_LIMITS.windowMs + Math.ceil(SUMO_RATE_LIMITS.windowMs * 0.05);
+    sim.setFaults({ rate429: 1, limit: 1 });
+    await a.get('/v1/collectors', { limit: 1 });
+    expect(sim.counters.byRoute['GET /v1/collectors']).toEqual({ 200: 1, 429: 1 });
+    expect(a.rateLimiter.windowFor(a.rateKey)).toBe(widened);
+    expect(b.rateLimiter.windowFor(b.rateKey)).toBe(SUMO_RATE_LIMITS.windowMs);
+    await b.get('/v1/collectors', { limit: 1 });
+    expect(b.rateLimiter.windowFor(b.rateKey)).toBe(widened);
   });
 
   it('lets a shared widening wear off, one step per recovery time, for every process', async () => {
