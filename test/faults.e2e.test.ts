@@ -1,7 +1,7 @@
 /**
  * Every write operation, through a real MCP client and server, against the simulator's faults:
  * an answer lost after Sumo acted, a 2xx cut off mid-body, a 503 and a reset before Sumo acted,
- * and a persistent 500. Each asserts what Sumo's org shows (the change made exactly once, or not
+ * a 500 after Sumo acted, and a persistent 500. Each asserts what Sumo's org shows (the change made exactly once, or not
  * at all) and that the answer is honest about it: done, not done, or unknown with how to check —
  * never an invitation to run the change again blindly.
  */
@@ -191,12 +191,25 @@ const FAULTS: FaultCase[] = [
     },
   },
   {
+    label: '500 once, after Sumo acted',
+    faults: { actThen500Rate: 1, limit: 1 },
+    // A 500 does not say nothing was done: a POST is unknown; PUT and DELETE recognise their own
+    // effect on the retry, as after a lost answer.
+    expect: {
+      POST: ['unknown', 1, 1],
+      PUT: ['done', 1, 2],
+      DELETE: ['done', 1, 2],
+      BULK: ['unknown', 1, 1],
+    },
+  },
+  {
     label: '500 on every attempt',
     faults: { rate500: 1 },
+    // Sumo did nothing here, but nothing in a 500 says so: the honest answer is still unknown.
     expect: {
-      POST: ['not done', 0, 1],
-      PUT: ['not done', 0, 5],
-      DELETE: ['not done', 0, 5],
+      POST: ['unknown', 0, 1],
+      PUT: ['unknown', 0, 5],
+      DELETE: ['unknown', 0, 5],
       BULK: ['unknown', 0, 1],
     },
   },
@@ -225,7 +238,9 @@ function expectAnswer(result: CallToolResult, answer: Answer): void {
     expect(text).toContain('UNKNOWN');
     expect(text).toContain('Do not simply run it again');
     // How to check, by the read tool that shows it.
-    expect(text).toMatch(/(get_collector|list_sources|list_collectors|list_upgradable_collectors) .*shows/);
+    expect(text).toMatch(
+      /(get_collector|get_source|list_sources|list_collectors|list_offline_collectors|list_upgradable_collectors) .*(shows|answers)/,
+    );
     expect(text).not.toMatch(/call the tool again|usually temporary/i);
   } else {
     expect(result.isError, text).toBe(true);

@@ -3,6 +3,8 @@ import type { Readable, Writable } from 'node:stream';
 import {
   createCatalog,
   createLogger,
+  explainApiError,
+  isOutcomeUnknown,
   type Logger,
   type OperationCatalog,
   type OperationContext,
@@ -72,7 +74,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       say(inputErrorText(error));
       return EXIT.usage;
     }
-    say(redactText(error instanceof Error ? error.message : String(error)));
+    // A change whose outcome is unknown is said to be unknown, with how to check, never "failed".
+    const explained = isOutcomeUnknown(error) ? explainApiError(error) : error;
+    say(redactText(explained instanceof Error ? explained.message : String(explained)));
     return EXIT.failed;
   }
 }

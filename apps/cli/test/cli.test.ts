@@ -196,6 +196,35 @@ describe('confirmation of changes without a terminal', () => {
   });
 });
 
+describe('a change Sumo carried out but answered 500', () => {
+  it('is reported as an unknown outcome with how to check, never as temporary', async () => {
+    // A simulator of its own: the search job this leaves behind must not count in other tests.
+    const faulty = await startSimulator({
+      rateLimit: { perSecond: 500, concurrent: 20 },
+      faults: { actThen500Rate: 1, routes: ['POST /v1/collectors', SEARCH_CREATE] },
+    });
+    try {
+      const created = await runCli(
+        ['create-hosted-collector', '--name', 'cli-acted-500', '--yes'],
+        envFor(faulty),
+      );
+      expect(created.code).toBe(1);
+      expect(created.stderr).toContain('answered 500 internal.error after receiving it');
+      expect(created.stderr).toContain('UNKNOWN');
+      expect(created.stderr).not.toMatch(/usually temporary|try again/i);
+      expect(faulty.org.collectors().filter((c) => c.name === 'cli-acted-500')).toHaveLength(1);
+      const search = await runCli(['start-search', '--query', 'error', '--from', '-1h'], envFor(faulty));
+      expect(search.code).toBe(1);
+      expect(search.stderr).toContain('answered 500 internal.error after receiving it');
+      expect(search.stderr).toContain('UNKNOWN');
+      expect(search.stderr).not.toMatch(/usually temporary|try again/i);
+      expect(calls(faulty, SEARCH_CREATE)).toBe(1);
+    } finally {
+      await faulty.close();
+    }
+  });
+});
+
 describe('values', () => {
   it('--changes category=null clears a nullable field rather than setting the word "null"', async () => {
     const collector = sim.org

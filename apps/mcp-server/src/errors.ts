@@ -10,6 +10,7 @@ import {
   SUMO_RATE_LIMITS,
   SumoApiError,
   SumoConfigError,
+  unknownOutcomeCause,
 } from '@sumo-ops/core';
 
 /** A failure explained for the model: what went wrong, and what to do about it. */
@@ -105,7 +106,7 @@ function explainApi(error: SumoApiError): ExplainedError {
   if (isOutcomeUnknown(error)) {
     return {
       code: OUTCOME_UNKNOWN,
-      text: `${base}\nThe request reached Sumo Logic but no usable answer came back, so whether it took effect is UNKNOWN. Do not simply call the tool again, or it may happen twice: first check with a read tool (get_… or list_…) whether the change is there.`,
+      text: `${base}\nThe request reached Sumo Logic, but ${unknownOutcomeCause(error)}, so whether it took effect is UNKNOWN. Do not simply call the tool again, or it may happen twice: first check with a read tool (get_… or list_…) whether the change is there.`,
       details: { outcome: 'unknown', apiCode: error.code },
     };
   }

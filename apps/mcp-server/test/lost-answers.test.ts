@@ -57,6 +57,20 @@ describe('MCP answers when Sumo Logic acted but its answer was lost', () => {
     expect(textOf(result)).not.toMatch(/usually temporary/i);
   });
 
+  it('create_hosted_collector that Sumo carried out but answered 500 is unknown, never "usually temporary"', async () => {
+    const h = await start();
+    h.sumo.sim.setFaults({ actThen500Rate: 1, routes: ['POST /v1/collectors'], limit: 1 });
+    const result = await call(h, 'create_hosted_collector', { name: 'acted-then-500' });
+    expect(result.isError).toBe(true);
+    expect(errorCode(result)).toBe('outcome.unknown');
+    const text = textOf(result);
+    expect(text).toContain('answered 500 internal.error after receiving it');
+    expect(text).toContain('UNKNOWN');
+    expect(text).not.toMatch(/call the tool again|usually temporary/i);
+    expect(callsTo(h.sumo.sim, 'POST /v1/collectors')).toBe(1);
+    expect(h.sumo.sim.org.collectors().filter((c) => c.name === 'acted-then-500')).toHaveLength(1);
+  });
+
   it('a read whose 200 is cut off once is retried and answers normally', async () => {
     const h = await start();
     h.sumo.sim.setFaults({ truncateRate: 1, routes: ['GET /v1/collectors'], limit: 1 });

@@ -22,6 +22,7 @@ import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
 import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from './context.js';
+import { DEFAULT_DIGEST_BUDGET_SHARE } from './digest-budget.js';
 import { BackendDigestStore, DigestScheduler, FileDigestStore } from './digests.js';
 import { FleetOverview } from './fleet-overview.js';
 import { UpgradeFollowUps } from './follow-up.js';
@@ -73,6 +74,8 @@ export interface SlackBotOptions {
   dataDir?: string | undefined;
   /** How often due digests are looked for. Default 15 s. */
   digestTickMs?: number | undefined;
+  /** The fraction of the rate budget all digests together may spend (SUMO_OPS_DIGEST_BUDGET_SHARE). Default 0.2. */
+  digestBudgetShare?: number | undefined;
   /** At `stop()`, how long requests already acknowledged may take to finish. Default 5 s. */
   drainMs?: number | undefined;
   /** Socket Mode: serve /healthz, /readyz and /metrics on this port (HTTP mode serves them on `port`). */
@@ -192,7 +195,14 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
           ),
       stores.backend,
       app.client,
-      { tickMs: options.digestTickMs ?? 15_000, now },
+      {
+        tickMs: options.digestTickMs ?? 15_000,
+        now,
+        budget: {
+          share: options.digestBudgetShare ?? DEFAULT_DIGEST_BUDGET_SHARE,
+          callsPerMinute: options.sumo.rateLimiter.limits.perSecond * 60,
+        },
+      },
     ),
     upgrades,
   };

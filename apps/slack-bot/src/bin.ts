@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     logger,
     notes: settings.demo ? [DEMO_NOTE] : [],
     stores,
+    digestBudgetShare: settings.digestBudgetShare,
   });
   let stopping = false;
   const stop = async (signal: string) => {

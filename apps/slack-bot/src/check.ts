@@ -12,6 +12,7 @@ import {
   SumoClient,
 } from '@sumo-ops/core';
 import { startSimulator } from '@sumo-ops/simulator';
+import { DIGEST_BUDGET_VARIABLE, formatShare } from './digest-budget.js';
 import { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';
 
 /**
@@ -29,6 +30,11 @@ export async function runSlackCheck(options: {
   try {
     settings = loadSlackSettings(options.env, options.argv);
     results.push({ name: 'settings', status: 'ok', detail: 'every setting is present and well-formed' });
+    results.push({
+      name: 'digest budget',
+      status: 'ok',
+      detail: `scheduled digests together may spend ${formatShare(settings.digestBudgetShare)} of the rate budget (${DIGEST_BUDGET_VARIABLE})`,
+    });
   } catch (error) {
     if (!(error instanceof SlackSettingsError)) throw error;
     for (const problem of error.problems) {

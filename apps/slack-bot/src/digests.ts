@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { webApi } from '@slack/bolt';
 import {
+  claimWithToken,
   isSharedStateUnavailable,
   type Logger,
   type OperationCatalog,
@@ -17,6 +18,15 @@ import { searchSummaryMessage } from './blocks/search.js';
 import { comparisonMessage, figuresOf } from './blocks/search-actions.js';
 import { code, context, escapeMrkdwn, section } from './blocks/text.js';
 import { operationContext } from './context.js';
+import {
+  allowanceText,
+  DIGEST_BUDGET_VARIABLE,
+  type DigestBudget,
+  type DigestPlan,
+  digestCallsPerMinute,
+  formatCalls,
+  planDigests,
+} from './digest-budget.js';
 import type { ChannelPacer } from './pacer.js';
 
 /** A search posted into a channel at a fixed interval, with the change against the period before. */
@@ -158,22 +168,27 @@ const SEARCH_BUDGET_SECONDS = 45;
 
 /**
  * Runs due digests. Every replica ticks; a run belongs to whoever first sets the run's key
- * (digest id + its due time) in the state backend — a lease that is never released, only
- * expires after one interval — so each due time is run once across replicas, and the next due
- * time is stored before the run so no replica sees it as due again.
+ * (digest id + its due time) to its token in the state backend — a lease that is never released,
+ * only expires after one interval — so each due time is run once across replicas (and still once
+ * when the answer to that write is lost: the next tick finds the token), and the next due
+ * time is stored before the run so no replica sees it as due again. Only digests within the
+ * digest budget run (`planDigests`); the others stay stored, listed and logged as paused.
  */
 export class DigestScheduler {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
   readonly #running = new Set<Promise<void>>();
+  /** The paused digests last logged, so the log speaks when the set changes, not every tick. */
+  #pausedLogged = '';
+  readonly #claimToken = randomBytes(12).toString('base64url');
 
   constructor(
     private readonly bot: DigestBot,
     readonly store: DigestStore,
     private readonly backend: StateBackend,
     private readonly client: webApi.WebClient,
-    private readonly options: { tickMs: number; now: () => number },
+    private readonly options: { tickMs: number; now: () => number; budget: DigestBudget },
   ) {}
 
   /** The clock digests are scheduled by. */
@@ -181,10 +196,21 @@ export class DigestScheduler {
     return this.options.now();
   }
 
+  get budget(): DigestBudget {
+    return this.options.budget;
+  }
+
+  /** Every digest of every channel (the store is shared by replicas), split by the budget. */
+  async plan(): Promise<DigestPlan> {
+    return planDigests(await this.store.list(), this.options.budget);
+  }
+
+  /** Ticks once at once, so digests over the budget are in the start-up log, then every tickMs. */
   start(): void {
     if (this.#timer || this.#stopped) return;
     this.#timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.#timer.unref();
+    void this.tick();
   }
 
   async stop(): Promise<void> {
@@ -212,14 +238,14 @@ export class DigestScheduler {
         this.bot.logger.warn('could not read digests', { error: describeError(error) });
       return;
     }
-    for (const digest of digests) {
+    const plan = planDigests(digests, this.options.budget);
+    this.#logPaused(plan);
+    for (const digest of plan.running) {
       if (digest.nextRunAt > now || this.#stopped) continue;
       try {
-        const won = await this.backend.set(`slack:digest-run:${digest.id}:${digest.nextRunAt}`, '1', {
-          ttlMs: digest.everyMs,
-          onlyIfAbsent: true,
-        });
-        if (!won) continue;
+        // With this replica's own token: a claim whose answer was lost is won on the next tick.
+        const runKey = `slack:digest-run:${digest.id}:${digest.nextRunAt}`;
+        if (!(await claimWithToken(this.backend, runKey, this.#claimToken, digest.everyMs))) continue;
         let next = digest.nextRunAt + digest.everyMs;
         // After downtime, the missed runs are skipped, not caught up in a burst.
         while (next <= now) next += digest.everyMs;
@@ -232,6 +258,30 @@ export class DigestScheduler {
           this.bot.logger.warn('digest tick failed', { digest: digest.id, error: describeError(error) });
       }
     }
+  }
+
+  #logPaused(plan: DigestPlan): void {
+    const paused = plan.paused.map((digest) => digest.id).join(',');
+    if (paused === this.#pausedLogged) return;
+    this.#pausedLogged = paused;
+    if (plan.paused.length === 0) {
+      this.bot.logger.info('every digest fits in the digest budget again; none is paused', {
+        spentCallsPerMinute: formatCalls(plan.spent),
+        allowed: allowanceText(this.options.budget),
+      });
+      return;
+    }
+    this.bot.logger.warn('digests over the digest budget are paused (kept, listed, not run)', {
+      paused: plan.paused.map((digest) => ({
+        id: digest.id,
+        channel: digest.channelId,
+        every: digest.every,
+        callsPerMinute: formatCalls(digestCallsPerMinute(digest)),
+      })),
+      wantedCallsPerMinute: formatCalls(plan.wanted),
+      allowed: allowanceText(this.options.budget),
+      fix: `Raise ${DIGEST_BUDGET_VARIABLE}, or remove digests (/sumo digest remove <id>); paused digests run again by themselves once they fit, oldest first.`,
+    });
   }
 
   async #run(digest: Digest, now: number): Promise<void> {

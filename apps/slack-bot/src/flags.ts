@@ -38,6 +38,7 @@ Environment:
   SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
   SUMO_OPS_ADMINS           Slack user and user group ids allowed to change things.
   SUMO_OPS_CHANNELS         Channel ids where /sumo answers (default: everywhere).
+  SUMO_OPS_DIGEST_BUDGET_SHARE  Percent of the rate budget all digests may spend (default 20).
   SUMO_OPS_REDIS_URL        redis://… to share state with other replicas (default: in memory).
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default sumo-ops:).
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id).

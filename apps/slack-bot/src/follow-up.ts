@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import {
   type UpgradeStatus as CoreUpgradeStatus,
+  claimWithToken,
   isSharedStateUnavailable,
   Lease,
   type StateBackend,
@@ -20,6 +22,8 @@ const STATUS_OPERATION = 'get_upgrade_status';
 const INDEX = 'slack:follow-ups';
 const recordKey = (id: string) => `slack:follow-up:${id}`;
 const leaseKey = (id: string) => `slack:follow-up-lease:${id}`;
+/** Holds the token of the one watcher that posts the outcome (see #claimPost). */
+const postedKey = (id: string) => `slack:follow-up-posted:${id}`;
 /** A record outlives its give-up time by this much, so a late sweeper can still say it gave up. */
 const RECORD_MARGIN_MS = 60 * 60_000;
 
@@ -124,8 +128,11 @@ interface Watch {
  * backend (an index plus a record with the thread, the task and the give-up time) and watched
  * under a lease the watcher keeps renewing. Every replica sweeps the index now and then: a
  * follow-up whose lease is free lost its watcher (a crash, a restart, a shutdown that handed it
- * back), so the sweeper takes the lease and finishes it in the thread. The outcome is posted
- * only by whoever takes the record (read-and-delete, one winner), so exactly one replica posts it.
+ * back), so the sweeper takes the lease and finishes it in the thread. Two replicas can still end
+ * up watching one follow-up (a watcher cut off from Redis loses its lease but not its loop), so
+ * the outcome is posted only by the watcher whose token a claim key holds (`claimWithToken`): a
+ * fencing token, which a watcher whose claim went unanswered can look up again, so a lost answer
+ * makes neither two posts nor none.
  */
 export class UpgradeFollowUps {
   readonly #watching = new Map<string, Watch>();
@@ -154,6 +161,7 @@ export class UpgradeFollowUps {
       id: `${fields.channelId}:${fields.threadTs}:${fields.taskId}`,
     };
     let lease: Lease | undefined;
+    let listing = false;
     try {
       await this.backend.set(recordKey(record.id), JSON.stringify(record), {
         ttlMs: record.giveUpAt - Date.now() + RECORD_MARGIN_MS,
@@ -161,10 +169,21 @@ export class UpgradeFollowUps {
       // The lease is held before the follow-up is listed, so no sweeper can take it in between.
       lease = new Lease(this.backend, leaseKey(record.id), this.bot.upgrades.leaseMs);
       await lease.acquire();
+      listing = true;
       await this.backend.indexPut(INDEX, record.id, record.giveUpAt);
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
-      // Shared state is down: watch here without a record, as a single process would.
+      if (listing && error.mayHaveApplied) {
+        // Redis may have listed it without saying so: other replicas can find it, so it is
+        // watched as shared (lease kept, outcome posted only through the claim), never alone.
+        this.bot.logger.warn(
+          'upgrade follow-up: shared state did not answer whether it was listed; watched here as shared',
+          { task: record.taskId },
+        );
+        await this.#watch(record, lease, true);
+        return;
+      }
+      // Shared state is down and nothing listed it: watch here without a record, as a single process would.
       await lease?.release();
       this.bot.logger.warn(
         'upgrade follow-up not recorded (shared state unreachable): only this replica watches it',
@@ -193,9 +212,9 @@ export class UpgradeFollowUps {
         const lease = new Lease(this.backend, leaseKey(id), this.bot.upgrades.leaseMs);
         if (!(await lease.acquire())) continue;
         const stored = await this.backend.get(recordKey(id));
-        if (stored === undefined) {
-          // Finished by someone else just now, or expired long after its give-up time.
-          await this.backend.indexRemove(INDEX, id);
+        if (stored === undefined || (await this.backend.get(postedKey(id))) !== undefined) {
+          // Finished by someone else (who could not tidy up), or expired long after its give-up time.
+          await this.#forget(id);
           await lease.release();
           continue;
         }
@@ -279,7 +298,7 @@ export class UpgradeFollowUps {
       if (recorded) await this.#forget(record.id).catch(() => undefined);
       throw error;
     }
-    if (recorded && !(await this.#claimRecord(record.id, signal))) return;
+    if (recorded && !(await this.#claimPost(record, signal))) return;
     await this.bot.upgradeLog.record({
       id: record.taskId,
       label: record.label,
@@ -288,13 +307,19 @@ export class UpgradeFollowUps {
     await postInThread(this.bot, this.client, record, upgradeOutcome(record.label, status, !status.done));
   }
 
-  /** True for the one replica that gets to post the outcome; waits out an outage of shared state. */
-  async #claimRecord(id: string, signal: AbortSignal): Promise<boolean> {
+  /**
+   * True for the one watcher, on any replica, that gets to post the outcome. A claim whose answer
+   * is lost is asked again with the same token, which settles it; an outage of shared state is
+   * waited out. Whoever wins or loses, the record and its listing are done with.
+   */
+  async #claimPost(record: FollowUpRecord, signal: AbortSignal): Promise<boolean> {
+    const token = randomBytes(12).toString('base64url');
+    const ttlMs = Math.max(0, record.giveUpAt - Date.now()) + RECORD_MARGIN_MS;
     for (;;) {
       try {
-        const taken = (await this.backend.take(recordKey(id))) !== undefined;
-        await this.backend.indexRemove(INDEX, id).catch(() => undefined);
-        return taken;
+        const won = await claimWithToken(this.backend, postedKey(record.id), token, ttlMs);
+        await this.#forget(record.id).catch(() => undefined);
+        return won;
       } catch (error) {
         if (!isSharedStateUnavailable(error)) throw error;
         await sleep(this.bot.upgrades.pollIntervalMs, undefined, { signal });

@@ -7,6 +7,11 @@ import {
   SumoConfigError,
 } from '@sumo-ops/core';
 import { parseIdList } from './access.js';
+import {
+  DEFAULT_DIGEST_BUDGET_SHARE,
+  DIGEST_BUDGET_VARIABLE,
+  parseDigestBudgetShare,
+} from './digest-budget.js';
 
 export interface SlackSettings {
   botToken: string;
@@ -26,6 +31,8 @@ export interface SlackSettings {
   sumo: SumoConfig | undefined;
   /** SUMO_OPS_REDIS_URL and friends: without a Redis URL, state stays in this process. */
   state: SharedStateConfig;
+  /** SUMO_OPS_DIGEST_BUDGET_SHARE as a fraction: what all digests together may spend of the rate budget. */
+  digestBudgetShare: number;
 }
 
 /** Settings are missing or malformed: every problem names the variable and the fix. */
@@ -103,6 +110,12 @@ export function loadSlackSettings(
   };
   const admins = ids('SUMO_OPS_ADMINS', USER_OR_GROUP);
   const channels = ids('SUMO_OPS_CHANNELS', CHANNEL);
+  let digestBudgetShare = DEFAULT_DIGEST_BUDGET_SHARE;
+  try {
+    digestBudgetShare = parseDigestBudgetShare(get(DIGEST_BUDGET_VARIABLE));
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
 
   const demo = argv.includes('--demo') || /^(1|true|yes)$/i.test(get('SUMO_OPS_DEMO') ?? '');
   let sumo: SumoConfig | undefined;
@@ -139,5 +152,6 @@ export function loadSlackSettings(
     demo,
     sumo,
     state,
+    digestBudgetShare,
   };
 }

@@ -38,6 +38,7 @@ describe('sumo-ops-slack --check', () => {
   it('checks settings, Sumo and auth.test, and Redis when configured; exit 0', async () => {
     const { code, output } = await check({ ...goodEnv(), SUMO_OPS_REDIS_URL: redis.url });
     expect(output).toMatch(/^ok {3}settings: /m);
+    expect(output).toMatch(/^ok {3}digest budget: .*may spend 20 % of the rate budget/m);
     expect(output).toMatch(/^ok {3}sumo: .*accepted access id sim-access-id/m);
     expect(output).toMatch(/^ok {3}slack: auth.test accepted SLACK_BOT_TOKEN/m);
     expect(output).toMatch(/^ok {3}redis: .*answered PING/m);
@@ -64,6 +65,13 @@ describe('sumo-ops-slack --check', () => {
     const { code, output } = await check({ ...goodEnv(), SUMO_ACCESS_KEY: WRONG_KEY });
     expect(output).toMatch(/^FAIL sumo: .*401/m);
     expect(output).not.toContain(WRONG_KEY);
+    expect(code).toBe(1);
+  });
+
+  it('names a bad SUMO_OPS_DIGEST_BUDGET_SHARE with the fix; exit 1', async () => {
+    const { code, output } = await check({ ...goodEnv(), SUMO_OPS_DIGEST_BUDGET_SHARE: '0.2.1' });
+    expect(output).toMatch(/^FAIL settings: SUMO_OPS_DIGEST_BUDGET_SHARE is "0.2.1"/m);
+    expect(output).toMatch(/fix: give the percentage of Sumo's rate budget/);
     expect(code).toBe(1);
   });
 

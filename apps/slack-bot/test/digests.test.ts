@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration } from '../src/digests.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import { Harness, textOf } from './support/harness.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 
 const HOUR = 3_600_000;
 const TICK = { digestTickMs: 40 };
@@ -25,11 +26,36 @@ function digestPosts(h: Harness, channel: string, id: string) {
     .filter((call) => call.args.channel === channel && textOf(call.args).includes(`\`${id}\``));
 }
 
+/** The value of the Confirm button of a digest's addition or removal. */
+function digestConfirmation(reply: Record<string, unknown>): string {
+  const blocks = (reply.blocks ?? []) as Array<{
+    type: string;
+    elements?: Array<{ action_id: string; value: string }>;
+  }>;
+  const pending = blocks
+    .flatMap((block) => (block.type === 'actions' ? (block.elements ?? []) : []))
+    .find((element) => element.action_id === 'sumo_digest_confirm')?.value;
+  if (!pending) throw new Error(`no confirm button in ${textOf(reply)}`);
+  return pending;
+}
+
+/** Asks for a digest, which is previewed in the channel with the budget, and confirms it. */
 async function addDigest(h: Harness, text: string, channelId: string): Promise<string> {
   const { reply } = await h.ask(text, { channelId });
-  expect(reply.response_type).toBe('in_channel');
-  const id = /Digest `([0-9a-f]{8})` added/.exec(textOf(reply))?.[1];
-  if (!id) throw new Error(`no digest id in ${textOf(reply)}`);
+  expect(reply.response_type, textOf(reply)).toBe('in_channel');
+  expect(textOf(reply)).toContain('Add digest');
+  expect(textOf(reply)).toContain('calls/min');
+  return confirmedId(
+    h,
+    await h.click({ actionId: 'sumo_digest_confirm', value: digestConfirmation(reply), channelId }),
+  );
+}
+
+/** The id of the digest a Confirm click added, from the message that replaced the preview. */
+async function confirmedId(h: Harness, click: { responseUrl: string }): Promise<string> {
+  const done = await h.slack.waitFor(() => h.slack.responsesTo(click.responseUrl)[0]);
+  const id = /Digest `([0-9a-f]{8})` added/.exec(textOf(done))?.[1];
+  if (!id) throw new Error(`no digest id in ${textOf(done)}`);
   return id;
 }
 
@@ -55,7 +81,7 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
   });
 
   let id = '';
-  it('adds a digest in the channel and refuses bad intervals and ranges before storing anything', async () => {
+  it('adds a digest after Confirm by the admin who asked, refusing non-admins, bad intervals and ranges before storing anything', async () => {
     for (const [text, problem] of [
       ['digest add "error" every 30s', 'must be from 1m to 7d'],
       ['digest add "error" every 8d', 'must be from 1m to 7d'],
@@ -71,7 +97,25 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
     expect(textOf((await h.ask('help', { channelId: 'CDIG' })).reply)).toContain(
       '/sumo digest add \\"&lt;query&gt;\\" every &lt;1m…7d&gt; [from=-1h]',
     );
+    const reader = await h.ask('digest add "error" every 1m from=-1h', {
+      channelId: 'CDIG',
+      userId: 'UREADER',
+    });
+    expect(reader.reply.response_type).toBe('ephemeral');
+    expect(textOf(reader.reply)).toContain('may not run write or destructive commands');
+    const { reply: preview } = await h.ask('digest add "error" every 1m from=-1h', { channelId: 'CDIG' });
+    expect(textOf(preview)).toContain('Only <@UADMIN> can confirm');
+    const cancel = await h.click({
+      actionId: 'sumo_digest_cancel',
+      value: digestConfirmation(preview),
+      channelId: 'CDIG',
+    });
+    expect(textOf(await h.slack.waitFor(() => h.slack.responsesTo(cancel.responseUrl)[0]))).toContain(
+      'no digest was added',
+    );
+    expect(textOf((await h.ask('digest list', { channelId: 'CDIG' })).reply)).toContain('No digests');
     id = await addDigest(h, 'digest add "error" every 1m from=-1h', 'CDIG');
+    expect(h.auditLines.filter((line) => line.includes('slack_add_digest'))).toHaveLength(1);
     const list = textOf((await h.ask('digest list', { channelId: 'CDIG' })).reply);
     expect(list).toContain(`\`${id}\``);
     expect(list).toContain('every 1m');
@@ -129,14 +173,7 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
     expect(refused).toContain('may not run write or destructive commands');
     const { reply } = await h.ask(`digest remove ${id}`, { channelId: 'CDIG' });
     expect(reply.response_type).toBe('in_channel');
-    const blocks = (reply.blocks ?? []) as Array<{
-      type: string;
-      elements?: Array<{ action_id: string; value: string }>;
-    }>;
-    const pending = blocks
-      .flatMap((block) => (block.type === 'actions' ? (block.elements ?? []) : []))
-      .find((element) => element.action_id === 'sumo_digest_confirm')?.value;
-    if (!pending) throw new Error(`no confirm button in ${textOf(reply)}`);
+    const pending = digestConfirmation(reply);
     const other = await h.click({
       actionId: 'sumo_digest_confirm',
       value: pending,
@@ -164,6 +201,108 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
   });
 });
 
+describe('the digest budget: every digest of every channel together within a share of the rate budget', () => {
+  // The harness's limiter allows 500 requests a second, 30,000 a minute: 0.1 % of it is 30 calls a
+  // minute, room for three one-minute digests (10 calls/min each: 2 searches × 5 calls a run).
+  let h: Harness;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-digest-budget-'));
+    h = await Harness.start({
+      simulator: searchCorpus(),
+      bot: { ...TICK, dataDir, digestBudgetShare: 0.001 },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const ids: string[] = [];
+  it('states the arithmetic when adding, and refuses an add over the share with the arithmetic and what would fit', async () => {
+    ids.push(await addDigest(h, 'digest add "error" every 1m', 'CBUD1'));
+    ids.push(await addDigest(h, 'digest add "warn" every 1m', 'CBUD2'));
+    const { reply: preview } = await h.ask('digest add "fatal" every 2m', { channelId: 'CBUD1' });
+    expect(textOf(preview)).toContain(
+      '2 searches × 5 calls = 10 calls a run ÷ 2 min (every 2m) = 5 calls/min. With the 2 digests in all channels: 20 + 5 = 25 of the 30 calls/min (0.1 % of the 30,000 calls/min rate budget, SUMO_OPS_DIGEST_BUDGET_SHARE)',
+    );
+    const click = await h.click({
+      actionId: 'sumo_digest_confirm',
+      value: digestConfirmation(preview),
+      channelId: 'CBUD1',
+    });
+    ids.push(await confirmedId(h, click));
+    expect(textOf(h.slack.responsesTo(click.responseUrl)[0])).toContain('20 + 5 = 25 of the 30 calls/min');
+
+    const { reply: refused } = await h.ask('digest add "panic" every 1m', { channelId: 'CBUD2' });
+    expect(refused.response_type).toBe('ephemeral');
+    expect(textOf(refused)).toContain('Digest not added');
+    expect(textOf(refused)).toContain(
+      '= 10 calls/min; with the 3 digests in all channels, 25 + 10 = 35 calls/min',
+    );
+    expect(textOf(refused)).toContain('is more than the 30 calls/min');
+    expect(textOf(refused)).toContain('It would fit at every 2m or longer');
+    expect(textOf(refused)).not.toContain('sumo_digest_confirm');
+  });
+
+  it('refuses at Confirm when another add used up the budget after the preview', async () => {
+    const { reply: one } = await h.ask('digest add "panic" every 2m', { channelId: 'CBUD2' });
+    const { reply: other } = await h.ask('digest add "oops" every 2m', { channelId: 'CBUD1' });
+    ids.push(
+      await confirmedId(
+        h,
+        await h.click({
+          actionId: 'sumo_digest_confirm',
+          value: digestConfirmation(one),
+          channelId: 'CBUD2',
+        }),
+      ),
+    );
+    const late = await h.click({
+      actionId: 'sumo_digest_confirm',
+      value: digestConfirmation(other),
+      channelId: 'CBUD1',
+    });
+    const refusal = textOf(await h.slack.waitFor(() => h.slack.responsesTo(late.responseUrl)[0]));
+    expect(refusal).toContain('Digest not added');
+    expect(refusal).toContain('30 + 5 = 35 calls/min is more than the 30 calls/min');
+    const list = textOf((await h.ask('digest list', { channelId: 'CBUD2' })).reply);
+    expect(list).toContain('All digests in all channels spend 30 of the 30 calls/min');
+    expect(list).not.toContain('paused');
+    expect(list).not.toContain('oops');
+  });
+
+  it('after the share is lowered, lists and logs the newest digests that no longer fit as paused, and runs only the rest', async () => {
+    await h.close();
+    h = await Harness.start({
+      simulator: searchCorpus(),
+      bot: { ...TICK, dataDir, digestBudgetShare: 0.0005 },
+    });
+    // 15 calls/min now: oldest first, 10 (runs), 10 (paused), 5 (runs), 5 (paused).
+    const [first, second, third, fourth] = ids as [string, string, string, string];
+    const warning = await h.slack.waitFor(() =>
+      h.logLines.find((line) => line.includes('digests over the digest budget are paused')),
+    );
+    expect(warning).toContain(second);
+    expect(warning).toContain(fourth);
+    expect(warning).not.toContain(first);
+    expect(warning).toContain('SUMO_OPS_DIGEST_BUDGET_SHARE');
+    const list = textOf((await h.ask('digest list', { channelId: 'CBUD2' })).reply);
+    expect(list).toMatch(new RegExp(`${second}.*paused: over the digest budget`));
+    expect(list).toContain(`2 digest(s) paused, in all channels (\`${second}\`, \`${fourth}\`)`);
+    expect(list).toContain('All digests in all channels spend 15 of the 15 calls/min');
+
+    h.clock.advance(121_000);
+    await h.slack.waitFor(
+      () => digestPosts(h, 'CBUD1', first)[0] && digestPosts(h, 'CBUD1', third)[0],
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(digestPosts(h, 'CBUD2', second)).toEqual([]);
+    expect(digestPosts(h, 'CBUD2', fourth)).toEqual([]);
+  });
+});
+
 describe('/sumo digest with replicas sharing Redis', () => {
   let redis: LocalRedis;
   const open: Array<{ h: Harness; stores: Stores }> = [];
@@ -178,8 +317,13 @@ describe('/sumo digest with replicas sharing Redis', () => {
     await redis?.stop();
   });
 
-  async function replica(shared?: Harness) {
-    const stores = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url }), { logger: silentLogger });
+  /** A replica; `prefix` keeps a test's digests from replicas that earlier tests left running. */
+  async function replica(shared?: Harness, settings: { url?: string; prefix?: string } = {}) {
+    const config = loadStateConfig({
+      SUMO_OPS_REDIS_URL: settings.url ?? redis.url,
+      ...(settings.prefix ? { SUMO_OPS_KEY_PREFIX: settings.prefix } : {}),
+    });
+    const stores = createStores(config, { logger: silentLogger, commandTimeoutMs: 300 });
     expect(await (stores.backend as RedisBackend).ready()).toBe(true);
     const h = await Harness.start({
       ...(shared ? { slack: shared.slack, sim: shared.sim } : { simulator: searchCorpus() }),
@@ -203,5 +347,47 @@ describe('/sumo digest with replicas sharing Redis', () => {
     const c = await replica(a);
     expect(textOf((await c.ask('digest list', { channelId: 'CRED' })).reply)).toContain(`\`${id}\``);
     expect(textOf((await c.ask('digest list', { channelId: 'CRED' })).reply)).toContain('Redis');
+  });
+
+  it('runs a due digest once, not never, when Redis applies the claim of its run but the answer is lost', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    try {
+      const a = await replica(undefined, { url: proxy.url, prefix: 'lost-claim:' });
+      const b = await replica(a, { prefix: 'lost-claim:' });
+      const id = await addDigest(b, 'digest add "error" every 2m', 'CLOST');
+      const lost = proxy.loseAnswerTo(
+        (wire) => wire.includes('\r\nSET\r\n') && wire.includes('slack:digest-run:'),
+      );
+      // Only A's clock reaches the due time: A's claim is the one whose answer goes missing.
+      a.clock.advance(121_000);
+      await lost;
+      await a.slack.waitFor(() => digestPosts(a, 'CLOST', id)[0], 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(digestPosts(a, 'CLOST', id)).toHaveLength(1);
+    } finally {
+      await proxy.cut();
+    }
+  });
+
+  it('adds a digest once when its Confirm reaches both replicas at the same moment', async () => {
+    const a = await replica();
+    const b = await replica(a);
+    const { reply } = await a.ask('digest add "error" every 1h', { channelId: 'CONCE' });
+    const pending = digestConfirmation(reply);
+    const clicks = await Promise.all(
+      [a, b, a, b].map((r) =>
+        r.click({ actionId: 'sumo_digest_confirm', value: pending, channelId: 'CONCE' }),
+      ),
+    );
+    await a.slack.waitFor(() =>
+      clicks.some((click) => textOf(a.slack.responsesTo(click.responseUrl)[0]).includes('added')),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answered = clicks.filter((click) => a.slack.responsesTo(click.responseUrl).length > 0);
+    expect(answered).toHaveLength(1);
+    const stored = (await a.bot.context.digests.store.list()).filter((d) => d.channelId === 'CONCE');
+    expect(stored).toHaveLength(1);
+    const audits = [a, b].flatMap((r) => r.auditLines).filter((line) => line.includes('slack_add_digest'));
+    expect(audits).toHaveLength(1);
   });
 });

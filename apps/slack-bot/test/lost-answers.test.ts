@@ -32,6 +32,30 @@ describe('Slack answers when Sumo Logic acted but its answer was lost', () => {
     expect(h.sim.org.upgradeTasks().filter((task) => task.collectorId === target.id)).toHaveLength(1);
   });
 
+  it('a confirmed upgrade that Sumo carried out but answered 500 is unknown too, not "failed"', async () => {
+    const latest = h.sim.org.latestVersion;
+    const target = collectorWhere(
+      h.sim,
+      (c) =>
+        c.collectorType === 'Installable' &&
+        c.alive &&
+        c.collectorVersion !== latest &&
+        h.sim.org.upgradeTasks().every((task) => task.collectorId !== c.id),
+      'running installed collector below the latest build, not upgraded yet',
+    );
+    const { reply } = await h.ask(`upgrade ${target.id}`, { userId: 'UADMIN' });
+    h.sim.setFaults({ actThen500Rate: 1, routes: [UPGRADE_ROUTE], limit: 1 });
+    const click = await h.click({ actionId: 'sumo_confirm', value: confirmationId(reply), userId: 'UADMIN' });
+    const outcome = await h.slack.waitFor(() =>
+      h.slack.responsesTo(click.responseUrl).find((response) => textOf(response).includes('UNKNOWN')),
+    );
+    expect(textOf(outcome)).toContain('Outcome unknown');
+    expect(textOf(outcome)).toContain('answered 500 internal.error after receiving it');
+    expect(textOf(outcome)).not.toContain('Failed');
+    expect(textOf(outcome)).not.toMatch(/usually temporary|try again/i);
+    expect(h.sim.org.upgradeTasks().filter((task) => task.collectorId === target.id)).toHaveLength(1);
+  });
+
   it('a search whose start was lost says so in the thread instead of "failed"', async () => {
     h.sim.setFaults({ lostAnswerRate: 1, routes: ['POST /v1/search/jobs'], limit: 1 });
     const { ack } = await h.command('search error from=-1h', { channelId: 'CLOST1' });

@@ -244,6 +244,74 @@ describe('two bot replicas sharing one Redis', () => {
   });
 });
 
+describe('an upgrade follow-up whose Redis write was applied but never answered', () => {
+  /** A RESP request naming this command and this key (as node-redis writes it). */
+  const request = (command: string, key: string) => (wire: string) =>
+    wire.includes(`\r\n${command}\r\n`) && wire.includes(key);
+
+  async function upgradeFollowedOn(a: Replica, threadTs: string) {
+    const collector = upgradableCollectors(sim).find(
+      (c) => !sim.org.upgradeTasks().some((task) => task.collectorId === c.id),
+    );
+    if (!collector) throw new Error('no upgradable collector left');
+    sim.org.setUpgradeOutcome(collector.id, 'succeed');
+    const id = await confirmationOn(a, `upgrade ${collector.id}`);
+    await doneOn((await confirmClick(a, id, threadTs)).responseUrl);
+    return collector;
+  }
+
+  async function expectOnePost(replicas: Replica[], threadTs: string) {
+    const threadPosts = () =>
+      slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === threadTs);
+    // The upgrade finishes; every replica that watches it must be done before counting.
+    sim.clock.advance(4 * 60_000);
+    const post = await slack.waitFor(() => threadPosts()[0], 15_000);
+    expect(textOf(post.args)).toContain('succeeded');
+    await slack.waitFor(() => replicas.every((r) => r.h.bot.context.followUps.watching.length === 0), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, UPGRADES.sweepIntervalMs * 4));
+    expect(threadPosts()).toHaveLength(1);
+  }
+
+  it('is posted once when the answer to listing it is lost: the watcher still counts it as shared', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    try {
+      const a = await replica(proxy.url);
+      const b = await replica();
+      const threadTs = '1700000000.919191';
+      const lost = proxy.loseAnswerTo(request('ZADD', 'slack:follow-ups'));
+      await upgradeFollowedOn(a, threadTs);
+      await lost;
+      await slack.waitFor(() =>
+        a.h.logLines.some((line) => line.includes('did not answer whether it was listed')),
+      );
+      // A's write is in Redis, so B's sweeps can see the follow-up; let them look for a while.
+      await slack.waitFor(() => a.stores.backend.available, 15_000);
+      await new Promise((resolve) => setTimeout(resolve, UPGRADES.leaseMs + UPGRADES.sweepIntervalMs * 4));
+      await expectOnePost([a, b], threadTs);
+    } finally {
+      await Promise.all([...running].map((r) => r.close()));
+      await proxy.cut();
+    }
+  });
+
+  it('is posted once, not never, when the answer to claiming the post is lost', async () => {
+    const proxy = await new TcpProxy(redis.port).start();
+    try {
+      const a = await replica(proxy.url);
+      const b = await replica();
+      const threadTs = '1700000000.929292';
+      await upgradeFollowedOn(a, threadTs);
+      await slack.waitFor(() => a.h.bot.context.followUps.watching.length === 1);
+      const lost = proxy.loseAnswerTo(request('SET', 'slack:follow-up-posted:'));
+      await expectOnePost([a, b], threadTs);
+      await lost;
+    } finally {
+      await Promise.all([...running].map((r) => r.close()));
+      await proxy.cut();
+    }
+  });
+});
+
 describe('Redis unreachable', () => {
   it('refuses a Confirm click with a clear message and changes nothing; once Redis is back the same click works, once', async () => {
     const proxy = await new TcpProxy(redis.port).start();

@@ -49,6 +49,18 @@ describe('loadSlackSettings', () => {
     expect(settings.sumo?.accessId).toBe('suABCDEF');
   });
 
+  it('reads the digest budget share as a percentage, 20 by default, and refuses anything else naming the variable', () => {
+    const base = { ...SUMO, SLACK_BOT_TOKEN: 'xoxb-a-b', SLACK_SIGNING_SECRET: 'digest-budget-secret' };
+    expect(loadSlackSettings(base).digestBudgetShare).toBe(0.2);
+    expect(loadSlackSettings({ ...base, SUMO_OPS_DIGEST_BUDGET_SHARE: '5%' }).digestBudgetShare).toBe(0.05);
+    expect(loadSlackSettings({ ...base, SUMO_OPS_DIGEST_BUDGET_SHARE: '0' }).digestBudgetShare).toBe(0);
+    for (const bad of ['150', '-5', 'twenty', '0.2.1']) {
+      const found = problems({ ...base, SUMO_OPS_DIGEST_BUDGET_SHARE: bad }).join('\n');
+      expect(found, bad).toContain(`SUMO_OPS_DIGEST_BUDGET_SHARE is "${bad}"`);
+      expect(found, bad).toContain('from 0 to 100');
+    }
+  });
+
   it('needs no signing secret in Socket Mode, but an xapp- token', () => {
     expect(problems({ ...SUMO, SLACK_BOT_TOKEN: 'xoxb-a-b', SLACK_APP_TOKEN: 'xapp-1-abc' })).toEqual([]);
     expect(problems({ ...SUMO, SLACK_BOT_TOKEN: 'xoxb-a-b', SLACK_APP_TOKEN: 'nope' }).join()).toContain(

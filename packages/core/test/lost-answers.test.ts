@@ -75,6 +75,38 @@ describe('a POST carried out whose answer is lost', () => {
   });
 });
 
+describe('a POST that Sumo carried out and answered 500', () => {
+  it('upgrade_collector: sent once, reported as unknown (never "usually temporary"), and the task exists', async () => {
+    const collector = collectorWhere(sumo.sim, upgradable);
+    sumo.sim.setFaults({ actThen500Rate: 1, routes: ['POST /v1/collectors/upgrades'], limit: 1 });
+    const error = await unknownOutcome('upgrade_collector', { collector: collector.id });
+    expect(error.message).toContain('answered 500 internal.error after receiving it');
+    expect(error.message).toContain('list_upgradable_collectors');
+    expect(error.details).toMatchObject({ outcome: 'unknown', status: 500 });
+    expect(sumo.sim.counters.byRoute['POST /v1/collectors/upgrades']).toEqual({ 500: 1 });
+    expect(sumo.sim.org.upgradeTasks().filter((task) => task.collectorId === collector.id)).toHaveLength(1);
+  });
+
+  it('any POST answered 500 is unknown (nothing tells whether it acted); a 503 is a refusal, retried', async () => {
+    const client = catalogOn(sumo, {}).ctx.client;
+    sumo.sim.setFaults({ rate500: 1, routes: ['POST /v1/collectors'], limit: 1 });
+    expect(isOutcomeUnknown(await caught(client.post('/v1/collectors', {})))).toBe(true);
+    sumo.sim.setFaults({ rate503: 1, routes: ['POST /v1/collectors'], limit: 1 });
+    const created = await catalogOn(sumo).run('create_hosted_collector', { name: 'after-503' });
+    expect(created.name).toBe('after-503');
+    expect(callsTo(sumo.sim, 'POST /v1/collectors')).toBe(3);
+  });
+
+  it('a GET answered 500 every time stays an ordinary failure, not an unknown outcome', async () => {
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/collectors'] });
+    const error = await caught(
+      catalogOn(sumo, {}).ctx.client.get('/v1/collectors', undefined, { retry: { maxAttempts: 2 } }),
+    );
+    expect(isSumoApiError(error)).toBe(true);
+    expect(isOutcomeUnknown(error)).toBe(false);
+  });
+});
+
 describe('a DELETE whose first answer is lost', () => {
   it('delete_collector reports the deletion its retry found done, instead of "does not exist"', async () => {
     const collector = collectorWhere(sumo.sim, hosted);

@@ -59,6 +59,8 @@ describe('RateLimiter', () => {
           fail = () => reject(new Error('store failed'));
         }),
       release: async () => undefined,
+      widen: async () => undefined,
+      wideningMs: () => 0,
     };
     const limiter = new RateLimiter({ store });
     const controller = new AbortController();

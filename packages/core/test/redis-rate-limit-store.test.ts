@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
+import { type LocalRedis, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createStores,
@@ -82,6 +82,16 @@ function mostInAnyWindow(starts: number[], windowMs: number): number {
     most = Math.max(most, last - first);
   }
   return most;
+}
+
+/** Waits until a `penalize` has reached Redis (it is sent without waiting for the answer). */
+async function widenedInRedis(r: Replica, key: string): Promise<void> {
+  const hash = r.backend.key(`rate:{${key}}:widening`);
+  const deadline = Date.now() + 5_000;
+  while ((await r.backend.command(['EXISTS', hash])) !== 1) {
+    if (Date.now() > deadline) throw new Error('the widening never reached Redis');
+    await sleep(5);
+  }
 }
 
 /** Three limiters, one per store, each running `perProcess` tasks; grant times and peak concurrency. */
@@ -263,6 +273,91 @@ describe('Redis rate budget shared by several processes', () => {
     releaseAlice();
     (await bobAcquire)();
     expect(bobGranted).toBe(true);
+  });
+
+  it('widens the window on every process sharing the budget when one of them meets a 429', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await Promise.all([0, 1].map(() => replica(prefix)));
+    const limits = { perSecond: 2, concurrent: 10, windowMs: 200 };
+    // One step of 400 ms that lasts a minute: the test sees only the widening, not its wearing off.
+    const widening = { penaltyStepMs: 400, maxPenaltyMs: 400, recoveryMs: 60_000 };
+    const limiterA = new RateLimiter({ limits, store: a?.store, ...widening });
+    const limiterB = new RateLimiter({ limits, store: b?.store, ...widening });
+    expect(limiterA.windowFor('budget')).toBe(200);
+
+    limiterA.penalize('budget');
+    expect(limiterA.windowFor('budget')).toBe(600);
+    await widenedInRedis(a as Replica, 'budget');
+    expect(limiterB.windowFor('budget')).toBe(200);
+    // B learns it from Redis with its first grant, and paces every start by it.
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, () =>
+        limiterB.schedule('budget', async () => void grants.push(performance.now())),
+      ),
+    );
+    expect(limiterB.windowFor('budget')).toBe(600);
+    // Unwidened, four starts would fit in 250 ms (the window and the 50 ms between processes).
+    expect(mostInAnyWindow(grants, 550)).toBeLessThanOrEqual(2);
+
+    const otherKey = new RateLimiter({ limits, store: b?.store, ...widening });
+    await otherKey.schedule('another-budget', async () => undefined);
+    expect(otherKey.windowFor('another-budget')).toBe(200);
+  });
+
+  it("widens another client's window after a 429 that Sumo answered one client (through the SumoClient)", async () => {
+    const sim = await startSimulator({ rateLimit: { perSecond: 500, concurrent: 20 } });
+    cleanups.push(() => sim.close());
+    const prefix = uniquePrefix();
+    const clientFor = async () => {
+      const stores = createStores(
+        loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: prefix }),
+        { logger: silentLogger },
+      );
+      const client = new SumoClient({
+        accessId: 'sim-access-id',
+        accessKey: 'sim-access-key',
+        apiUrl: sim.apiUrl,
+        env: {},
+        logger: silentLogger,
+        rateLimitStore: stores.rateLimitStore,
+        rateKey: stores.rateKey,
+        retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      });
+      cleanups.push(async () => {
+        await client.close();
+        await stores.close();
+      });
+      expect(await (stores.backend as RedisBackend).ready(5_000)).toBe(true);
+      return client;
+    };
+    const [a, b] = [await clientFor(), await clientFor()] as [SumoClient, SumoClient];
+    const widened = SUMO_RATE_LIMITS.windowMs + Math.ceil(SUMO_RATE_LIMITS.windowMs * 0.05);
+    sim.setFaults({ rate429: 1, limit: 1 });
+    await a.get('/v1/collectors', { limit: 1 });
+    expect(sim.counters.byRoute['GET /v1/collectors']).toEqual({ 200: 1, 429: 1 });
+    expect(a.rateLimiter.windowFor(a.rateKey)).toBe(widened);
+    expect(b.rateLimiter.windowFor(b.rateKey)).toBe(SUMO_RATE_LIMITS.windowMs);
+    await b.get('/v1/collectors', { limit: 1 });
+    expect(b.rateLimiter.windowFor(b.rateKey)).toBe(widened);
+  });
+
+  it('lets a shared widening wear off, one step per recovery time, for every process', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = await Promise.all([0, 1].map(() => replica(prefix)));
+    const limits = { perSecond: 100, concurrent: 10, windowMs: 200 };
+    const widening = { penaltyStepMs: 100, maxPenaltyMs: 100, recoveryMs: 300 };
+    const limiterA = new RateLimiter({ limits, store: a?.store, ...widening });
+    const limiterB = new RateLimiter({ limits, store: b?.store, ...widening });
+    limiterA.penalize('budget');
+    await widenedInRedis(a as Replica, 'budget');
+    await limiterB.schedule('budget', async () => undefined);
+    expect(limiterB.windowFor('budget')).toBe(300);
+    await sleep(400);
+    await limiterB.schedule('budget', async () => undefined);
+    expect(limiterB.windowFor('budget')).toBe(200);
+    await limiterA.schedule('budget', async () => undefined);
+    expect(limiterA.windowFor('budget')).toBe(200);
   });
 
   it('keeps granting on a local share (1/N) while Redis is down, and shares the budget again when it is back', async () => {

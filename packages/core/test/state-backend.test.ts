@@ -2,6 +2,7 @@ import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { describe, expect, it } from 'vitest';
 import { redisBackendsForSuite } from '../../../test/support/redis-backends.js';
 import {
+  claimWithToken,
   Lease,
   MemoryBackend,
   RedisBackend,
@@ -63,6 +64,18 @@ describe.each(backends)('%s state backend', (_name, make) => {
     expect(await backend.get('prize')).toBeUndefined();
   });
 
+  it('gives a token claim to one caller only, and settles a repeated claim by the same token', async () => {
+    const backend = await make();
+    const claims = await Promise.all(
+      ['t1', 't2', 't3'].map((token) => claimWithToken(backend, 'posted', token, 5_000)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const winner = ['t1', 't2', 't3'][claims.indexOf(true)] as string;
+    // The winner asking again (its first answer lost) learns it won; the others still lose.
+    expect(await claimWithToken(backend, 'posted', winner, 5_000)).toBe(true);
+    expect(await claimWithToken(backend, 'posted', 'someone-else', 5_000)).toBe(false);
+  });
+
   it('renews and releases a lease only for its holder', async () => {
     const backend = await make();
     const first = new Lease(backend, 'lease', 150);
@@ -119,6 +132,8 @@ describe('redis state backend', () => {
       await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(backend.available).toBe(false);
+      // Known to be down: refused before sending, so it certainly changed nothing.
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toMatchObject({ mayHaveApplied: false });
       await local.start();
       expect(await backend.ready(5_000)).toBe(true);
       await backend.set('k', 'v', { ttlMs: 1_000 });
@@ -129,7 +144,11 @@ describe('redis state backend', () => {
   it('treats a Redis that stops answering as down, and notices when it answers again', async () => {
     await withOwnRedis({ commandTimeoutMs: 200, heartbeatMs: 100 }, async (local, backend) => {
       local.pause();
-      await expect(backend.get('k')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+      // Sent, and no answer: Redis may have applied it, and the error says so.
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toMatchObject({
+        name: 'SharedStateUnavailableError',
+        mayHaveApplied: true,
+      });
       expect(backend.available).toBe(false);
       local.resume();
       expect(await backend.ready(5_000)).toBe(true);
@@ -139,9 +158,10 @@ describe('redis state backend', () => {
   it('treats a Redis that answers but cannot serve (out of memory) as down, until it can again', async () => {
     await withOwnRedis({ commandTimeoutMs: 300, heartbeatMs: 50 }, async (_local, backend) => {
       await backend.command(['CONFIG', 'SET', 'maxmemory', '1']);
-      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toBeInstanceOf(
-        SharedStateUnavailableError,
-      );
+      await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toMatchObject({
+        name: 'SharedStateUnavailableError',
+        mayHaveApplied: false,
+      });
       expect(backend.available).toBe(false);
       await backend.command(['CONFIG', 'SET', 'maxmemory', '0']);
       expect(await backend.ready(5_000)).toBe(true);

@@ -11,6 +11,8 @@ export interface FaultOptions {
   lostAnswerRate?: number;
   /** Carry the request out, then answer 2xx with its JSON body cut in half (complete HTTP framing). */
   truncateRate?: number;
+  /** Carry the request out, then answer 500 internal.error: the server acted but reports a failure. */
+  actThen500Rate?: number;
   /** Inject at most this many faults, then none: "only the first attempt fails". */
   limit?: number;
   /** Added before handling; a pair draws uniformly from [min, max]. */
@@ -21,7 +23,15 @@ export interface FaultOptions {
   routes?: string[];
 }
 
-export type FaultDecision = 'none' | 'reset' | 'lost-answer' | 'truncate' | '429' | '500' | '503';
+export type FaultDecision =
+  | 'none'
+  | 'reset'
+  | 'lost-answer'
+  | 'truncate'
+  | 'act-then-500'
+  | '429'
+  | '500'
+  | '503';
 
 /**
  * Decides, per request, the injected latency and fault. One PRNG stream serves both, so a
@@ -71,6 +81,7 @@ export class FaultInjector {
       resetRate = 0,
       lostAnswerRate = 0,
       truncateRate = 0,
+      actThen500Rate = 0,
       rate429 = 0,
       rate500 = 0,
       rate503 = 0,
@@ -79,6 +90,7 @@ export class FaultInjector {
       ['reset', resetRate],
       ['lost-answer', lostAnswerRate],
       ['truncate', truncateRate],
+      ['act-then-500', actThen500Rate],
       ['429', rate429],
       ['500', rate500],
       ['503', rate503],
@@ -102,6 +114,7 @@ function validateFaults(options: FaultOptions): FaultOptions {
     options.resetRate,
     options.lostAnswerRate,
     options.truncateRate,
+    options.actThen500Rate,
   ];
   for (const rate of rates) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1))

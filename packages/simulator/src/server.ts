@@ -206,7 +206,7 @@ async function handleRequest(
   response.once('close', slot.release);
 
   const faultsApply = pipeline.faults.appliesTo(match.routeName);
-  let afterwards: 'lost-answer' | 'truncate' | undefined;
+  let afterwards: 'lost-answer' | 'truncate' | 'act-then-500' | undefined;
   if (faultsApply) {
     const latencyMs = pipeline.faults.latencyMs();
     if (latencyMs > 0) {
@@ -224,7 +224,7 @@ async function handleRequest(
         request.socket.destroy();
         return;
       }
-      if (fault === 'lost-answer' || fault === 'truncate') afterwards = fault;
+      if (fault === 'lost-answer' || fault === 'truncate' || fault === 'act-then-500') afterwards = fault;
       else return respond(faultError(fault, pipeline.faults));
     }
   }
@@ -252,6 +252,7 @@ async function handleRequest(
       request.socket.destroy();
       return;
     }
+    if (afterwards === 'act-then-500') return respond(genericErrors.internalError());
     if (afterwards === 'truncate' && result.status < 300 && typeof result.body === 'object') {
       const text = JSON.stringify(result.body);
       return respond({

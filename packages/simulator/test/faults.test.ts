@@ -74,6 +74,17 @@ describe('fault injection', () => {
     expect(sim.counters.byRoute['POST /v1/collectors']).toEqual({ 0: 1 });
   });
 
+  it('carries a request out and then answers 500', async () => {
+    const sim = await simulator({ faults: { actThen500Rate: 1, routes: ['POST /v1/collectors'] } });
+    const before = sim.org.collectors().length;
+    const response = await api(sim, 'POST', '/v1/collectors', {
+      body: { collector: { collectorType: 'Hosted', name: 'acted-500' } },
+    });
+    expect(response.json).toMatchObject({ status: 500, code: 'internal.error' });
+    expect(sim.org.collectors().length).toBe(before + 1);
+    expect(sim.counters.byRoute['POST /v1/collectors']).toEqual({ 500: 1 });
+  });
+
   it('answers 200 with its JSON cut off, framed as a complete response', async () => {
     const sim = await simulator({ faults: { truncateRate: 1 } });
     const response = await api(sim, 'GET', '/v1/collectors?limit=3');

@@ -4,6 +4,7 @@ import {
   OperationError,
   OperationInputError,
   redactText,
+  unknownOutcomeCause,
 } from '@sumo-ops/core';
 import type { Reply } from './help.js';
 import type { Block } from './limits.js';
@@ -15,7 +16,7 @@ export function describeError(error: unknown): string {
     const request = error.requestId ? ` (request id ${error.requestId})` : '';
     if (isOutcomeUnknown(error)) {
       return redactText(
-        `No usable answer came back from Sumo Logic (${error.message}${request}), so whether it took effect is unknown. Check with a read command (e.g. \`/sumo collector <name>\`, \`/sumo collectors\` or \`/sumo sources <collector>\`) before trying again, or it may happen twice.`,
+        `The request reached Sumo Logic, but ${unknownOutcomeCause(error)}${request}, so whether it took effect is unknown. Check with a read command (e.g. \`/sumo collector <name>\`, \`/sumo collectors\` or \`/sumo sources <collector>\`) before trying again, or it may happen twice.`,
       );
     }
     return redactText(`Sumo Logic answered ${error.status} ${error.code}: ${error.message}${request}`);

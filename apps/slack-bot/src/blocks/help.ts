@@ -12,7 +12,7 @@ const KIND_MARK = { read: '', write: ' ✎', destructive: ' ⚠' } as const;
 
 /** Digests are the bot's own subcommand, not a catalog operation: their grammar is written here. */
 export const DIGEST_USAGE = [
-  '/sumo digest add "<query>" every <1m…7d> [from=-1h]',
+  '/sumo digest add "<query>" every <1m…7d> [from=-1h] ✎',
   '/sumo digest list',
   '/sumo digest remove <id> ⚠',
 ] as const;

@@ -5,6 +5,13 @@ import { DIGEST_USAGE, type Reply } from '../blocks/help.js';
 import { clip } from '../blocks/limits.js';
 import { code, context, escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral } from '../context.js';
+import {
+  allowanceText,
+  checkDigestFits,
+  DIGEST_BUDGET_VARIABLE,
+  digestCallsPerMinute,
+  formatCalls,
+} from '../digest-budget.js';
 import { type Digest, MAX_EVERY_MS, MIN_EVERY_MS, newDigestId, parseDuration } from '../digests.js';
 import { normaliseCommandText, tokenize } from '../parse-command.js';
 import { afterPendingRequests, COMMAND } from './command.js';
@@ -12,8 +19,11 @@ import { afterPendingRequests, COMMAND } from './command.js';
 export const DIGEST_CONFIRM_ID = 'sumo_digest_confirm';
 export const DIGEST_CANCEL_ID = 'sumo_digest_cancel';
 /** Stored as a pending action's operation: digests are the bot's own, not a catalog operation. */
+const ADD_DIGEST = 'slack_add_digest';
 const REMOVE_DIGEST = 'slack_remove_digest';
-/** How many digests one channel may have: each run costs two searches of the rate budget. */
+/** A digest as previewed: everything but when it was confirmed, which sets its first run. */
+type DigestDraft = Omit<Digest, 'createdAt' | 'nextRunAt' | 'failing'>;
+/** How many digests one channel may have, beside the budget: a channel's list stays readable. */
 const PER_CHANNEL_MAX = 10;
 
 const usage = (problem: string): Reply => ({
@@ -60,7 +70,7 @@ async function add(
   bot: BotContext,
   text: string,
   words: ReturnType<typeof tokenize>,
-  { userId, channelId, respond }: Conversation,
+  { userId, channelId, respond, client }: Conversation,
 ): Promise<void> {
   const everyAt = words.findIndex((word, index) => index > 1 && word.value.toLowerCase() === 'every');
   const queryWords = words.slice(2, everyAt === -1 ? undefined : everyAt);
@@ -98,17 +108,10 @@ async function add(
     await respond(ephemeral(usage(error.problems.map((p) => `${p.field}: ${p.message}`).join('\n'))));
     return;
   }
-  const existing = (await bot.digests.store.list()).filter((digest) => digest.channelId === channelId);
-  if (existing.length >= PER_CHANNEL_MAX) {
-    await respond(
-      ephemeral(
-        usage(`This channel has ${existing.length} digests, the most it may have; remove one first.`),
-      ),
-    );
-    return;
-  }
-  const now = bot.digests.now();
-  const digest: Digest = {
+  // A digest spends the shared budget for ever: adding one is a change, for admins, confirmed.
+  const access = await bot.access.checkWrite(client, userId);
+  if (!access.allowed) return void (await respond(ephemeral(refusalMessage(access.reason))));
+  const draft: DigestDraft = {
     id: newDigestId(),
     channelId,
     query,
@@ -117,31 +120,83 @@ async function add(
     from,
     rangeMs,
     createdBy: userId,
-    createdAt: now,
-    nextRunAt: now + everyMs,
   };
-  await bot.digests.store.put(digest);
-  bot.logger.info('digest added', { digest: digest.id, user: userId, every });
-  const line = `:calendar: Digest \`${digest.id}\` added by <@${userId}>: ${code(query)} every ${every}, each run over the last ${from.slice(1)} compared with the ${from.slice(1)} before. First run <!date^${Math.floor(digest.nextRunAt / 1000)}^{time}|in ${every}>.`;
-  await respond({ response_type: 'in_channel', text: `Digest ${digest.id} added`, blocks: [section(line)] });
+  const verdict = await whyNotAdd(bot, draft);
+  if (verdict.problem) return void (await respond(ephemeral(refusalMessage(verdict.problem))));
+  const action = await bot.pending.create({
+    userId,
+    channelId,
+    subcommand: 'digest add',
+    commandText: `${COMMAND} digest add "${query}" every ${every} from=${from}`,
+    operation: ADD_DIGEST,
+    input: draft,
+    preview: { summary: `Add digest ${draft.id}: "${query}" every ${every}.`, willChange: true },
+  });
+  await respond({
+    response_type: 'in_channel',
+    ...confirmationMessage({
+      title: `Add digest \`${draft.id}\``,
+      lines: [
+        `${code(query)} every ${every}, each run over the last ${from.slice(1)} compared with the ${from.slice(1)} before.`,
+        escapeMrkdwn(verdict.budget),
+      ],
+      userId,
+      pendingId: action.id,
+      style: 'primary',
+    }),
+  });
+}
+
+/**
+ * Why a digest may not be added now: the channel's cap, or the digest budget (every digest of every
+ * channel: the store is shared by replicas). Checked at preview and again at Confirm, since other
+ * digests may have come and gone in between. Without a problem, `budget` states the arithmetic.
+ */
+async function whyNotAdd(bot: BotContext, draft: DigestDraft): Promise<{ problem?: string; budget: string }> {
+  const all = (await bot.digests.store.list()).filter((digest) => digest.id !== draft.id);
+  const inChannel = all.filter((digest) => digest.channelId === draft.channelId).length;
+  if (inChannel >= PER_CHANNEL_MAX)
+    return {
+      problem: `This channel has ${inChannel} digests, the most it may have; remove one first.`,
+      budget: '',
+    };
+  const check = checkDigestFits(all, draft, bot.digests.budget);
+  return check.fits
+    ? { budget: check.text }
+    : { problem: `Digest not added: ${escapeMrkdwn(check.text)}`, budget: check.text };
 }
 
 async function list(bot: BotContext, { channelId, respond }: Conversation): Promise<void> {
-  const digests = (await bot.digests.store.list()).filter((digest) => digest.channelId === channelId);
+  const plan = await bot.digests.plan();
+  const paused = new Set(plan.paused.map((digest) => digest.id));
+  const digests = [...plan.running, ...plan.paused]
+    .filter((digest) => digest.channelId === channelId)
+    .sort((a, b) => a.createdAt - b.createdAt);
   const lines = digests.map(
     (digest) =>
-      `\`${digest.id}\` ${code(digest.query)} every ${digest.every} (last ${digest.from.slice(1)}), by <@${digest.createdBy}>, next <!date^${Math.floor(digest.nextRunAt / 1000)}^{date_short_pretty} {time}|soon>${digest.failing ? ' — :x: failing' : ''}`,
+      `\`${digest.id}\` ${code(digest.query)} every ${digest.every} (last ${digest.from.slice(1)}), by <@${digest.createdBy}>, ${
+        paused.has(digest.id)
+          ? ':double_vertical_bar: *paused: over the digest budget*'
+          : `next <!date^${Math.floor(digest.nextRunAt / 1000)}^{date_short_pretty} {time}|soon>`
+      }, ${formatCalls(digestCallsPerMinute(digest))} calls/min${digest.failing ? ' — :x: failing' : ''}`,
   );
+  const budget = `All digests in all channels spend ${formatCalls(plan.spent)} of the ${escapeMrkdwn(allowanceText(bot.digests.budget))} digests may spend.`;
+  const pausedLine =
+    plan.paused.length === 0
+      ? []
+      : [
+          `:double_vertical_bar: ${plan.paused.length} digest(s) paused, in all channels (${plan.paused.map((digest) => `\`${digest.id}\``).join(', ')}): together every digest would spend ${formatCalls(plan.wanted)} calls/min. The newest that do not fit wait, kept, and run again by themselves once there is room: remove digests, or raise ${DIGEST_BUDGET_VARIABLE}.`,
+        ];
   await respond(
     ephemeral({
       text: `${digests.length} digest(s) in this channel`,
       blocks: [
         section(
           digests.length === 0
-            ? 'No digests in this channel. Add one with `/sumo digest add "<query>" every 1h`.'
+            ? 'No digests in this channel. An admin adds one with `/sumo digest add "<query>" every 1h`.'
             : clip(`*Digests in this channel*\n${lines.join('\n')}`, 2_900),
         ),
-        context(`Kept in ${escapeMrkdwn(bot.digests.store.description)}.`),
+        context(budget, ...pausedLine, `Kept in ${escapeMrkdwn(bot.digests.store.description)}.`),
       ],
     }),
   );
@@ -174,24 +229,40 @@ async function remove(
     input: { id },
     preview: { summary, willChange: true },
   });
-  await respond({ response_type: 'in_channel', ...removalMessage(digest, userId, action.id) });
+  await respond({
+    response_type: 'in_channel',
+    ...confirmationMessage({
+      title: `Remove digest \`${digest.id}\``,
+      lines: [
+        `${code(digest.query)} every ${digest.every}, set up by <@${digest.createdBy}>. It frees ${formatCalls(digestCallsPerMinute(digest))} calls/min of the digest budget.`,
+      ],
+      userId,
+      pendingId: action.id,
+      style: 'danger',
+    }),
+  });
 }
 
-function removalMessage(digest: Digest, userId: string, pendingId: string): Reply {
+function confirmationMessage(fields: {
+  title: string;
+  lines: string[];
+  userId: string;
+  pendingId: string;
+  style: 'primary' | 'danger';
+}): Reply {
+  const { title, lines, userId, pendingId, style } = fields;
   return {
-    text: `Remove digest ${digest.id}? Confirm or cancel.`,
+    text: `${title.replaceAll('`', '')}? Confirm or cancel.`,
     blocks: [
-      section(
-        `:warning: *Remove digest* \`${digest.id}\` — asked by <@${userId}>\n${code(digest.query)} every ${digest.every}, set up by <@${digest.createdBy}>.`,
-      ),
+      section(clip(`:warning: *${title}* — asked by <@${userId}>\n${lines.join('\n')}`, 2_900)),
       {
         type: 'actions',
-        block_id: 'sumo_digest_removal',
+        block_id: 'sumo_digest_change',
         elements: [
           {
             type: 'button',
             action_id: DIGEST_CONFIRM_ID,
-            style: 'danger',
+            style,
             text: { type: 'plain_text', text: 'Confirm' },
             value: pendingId,
           },
@@ -208,7 +279,7 @@ function removalMessage(digest: Digest, userId: string, pendingId: string): Repl
   };
 }
 
-/** Registration only: Confirm and Cancel of a digest removal. */
+/** Registration only: Confirm and Cancel of a digest's addition or removal. */
 export function registerDigestActions(app: App, bot: BotContext): void {
   for (const [actionId, decision] of [
     [DIGEST_CONFIRM_ID, 'confirm'],
@@ -220,7 +291,7 @@ export function registerDigestActions(app: App, bot: BotContext): void {
       const userId = body.user.id;
       const say = (line: string) =>
         respond({ replace_original: true, text: line, blocks: [section(line)] }).catch((error: unknown) =>
-          bot.logger.warn('could not update the digest removal', { error: describeError(error) }),
+          bot.logger.warn('could not update the digest confirmation', { error: describeError(error) }),
         );
       const privately = (line: string) =>
         respond({ response_type: 'ephemeral', replace_original: false, text: line });
@@ -233,34 +304,65 @@ export function registerDigestActions(app: App, bot: BotContext): void {
           return void (await privately(
             `Only <@${claim.action.userId}>, who asked, can ${decision} this. Nothing was changed.`,
           ));
-        if (claim.status === 'expired')
-          return void (await say(':alarm_clock: This confirmation expired; the digest was kept.'));
+        const adding = claim.action.operation === ADD_DIGEST;
         const { id } = claim.action.input as { id: string };
+        const unchanged = adding ? 'no digest was added' : `digest \`${id}\` was kept`;
+        if (claim.status === 'expired')
+          return void (await say(`:alarm_clock: This confirmation expired; ${unchanged}.`));
         if (decision === 'cancel')
-          return void (await say(`:no_entry_sign: Cancelled by <@${userId}>; digest \`${id}\` was kept.`));
+          return void (await say(`:no_entry_sign: Cancelled by <@${userId}>; ${unchanged}.`));
         const access = await bot.access.checkWrite(client, userId);
-        if (!access.allowed) return void (await say(`:no_entry: Not removed: ${access.reason}`));
-        const removed = await bot.digests.store.remove(id);
-        bot.audit.record({
-          user: userId,
-          requestedBy: claim.action.userId,
-          channel: claim.action.channelId,
-          subcommand: claim.action.subcommand,
-          operation: REMOVE_DIGEST,
-          kind: 'destructive',
-          input: claim.action.input,
-          preview: claim.action.preview,
-          outcome: 'succeeded',
-        });
-        await say(
-          removed
-            ? `:white_check_mark: Digest \`${id}\` removed — confirmed by <@${userId}>.`
-            : `Digest \`${id}\` was already gone.`,
-        );
+        if (!access.allowed) return void (await say(`:no_entry: Nothing was changed: ${access.reason}`));
+        const line = adding
+          ? await addConfirmed(bot, claim.action.input as DigestDraft, userId)
+          : await removeConfirmed(bot, id, userId);
+        if (line.done)
+          bot.audit.record({
+            user: userId,
+            requestedBy: claim.action.userId,
+            channel: claim.action.channelId,
+            subcommand: claim.action.subcommand,
+            operation: claim.action.operation,
+            kind: adding ? 'write' : 'destructive',
+            input: claim.action.input,
+            preview: claim.action.preview,
+            outcome: 'succeeded',
+          });
+        await say(line.text);
       } catch (error) {
         if (isSharedStateUnavailable(error)) return void (await privately(error.message));
-        bot.logger.error('digest removal failed', { error: describeError(error), user: userId });
+        bot.logger.error('digest change failed', { error: describeError(error), user: userId });
       }
     });
   }
+}
+
+/** Stores a confirmed digest, unless the channel's cap or the budget was reached since its preview. */
+async function addConfirmed(
+  bot: BotContext,
+  draft: DigestDraft,
+  userId: string,
+): Promise<{ done: boolean; text: string }> {
+  const verdict = await whyNotAdd(bot, draft);
+  if (verdict.problem) return { done: false, text: `:no_entry: ${verdict.problem}` };
+  const now = bot.digests.now();
+  const digest: Digest = { ...draft, createdAt: now, nextRunAt: now + draft.everyMs };
+  // Under the id chosen at preview: a put that is repeated writes the same digest, not a second one.
+  await bot.digests.store.put(digest);
+  bot.logger.info('digest added', { digest: digest.id, user: userId, every: digest.every });
+  return {
+    done: true,
+    text: `:calendar: Digest \`${digest.id}\` added — confirmed by <@${userId}>: ${code(digest.query)} every ${digest.every}, each run over the last ${digest.from.slice(1)} compared with the ${digest.from.slice(1)} before. First run <!date^${Math.floor(digest.nextRunAt / 1000)}^{time}|in ${digest.every}>. ${escapeMrkdwn(verdict.budget)}`,
+  };
+}
+
+async function removeConfirmed(
+  bot: BotContext,
+  id: string,
+  userId: string,
+): Promise<{ done: boolean; text: string }> {
+  const removed = await bot.digests.store.remove(id);
+  return removed
+    ? { done: true, text: `:white_check_mark: Digest \`${id}\` removed — confirmed by <@${userId}>.` }
+    : { done: false, text: `Digest \`${id}\` was already gone.` };
 }

@@ -7,13 +7,7 @@ import { SumoApiError } from './errors.js';
 import { createHttpDispatcher, describeProxy, proxySettings } from './proxy.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
-import {
-  DEFAULT_RETRY,
-  mayHaveReachedServer,
-  parseRetryAfter,
-  type RetryOptions,
-  retryDelay,
-} from './retry.js';
+import { DEFAULT_RETRY, mayHaveActed, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
 import { sleep } from './sleep.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -137,10 +131,10 @@ export class SumoClient {
         // Whatever this attempt answers, an earlier one may already have done the work (a retried
         // DELETE answering 404, a PUT answering 412 to its own ETag): the caller must know.
         const error =
-          changesThings && (earlierMayHaveActed || mayHaveReachedServer(caught))
+          changesThings && (earlierMayHaveActed || mayHaveActed(caught))
             ? caught.withUnknownOutcome()
             : caught;
-        earlierMayHaveActed ||= mayHaveReachedServer(caught);
+        earlierMayHaveActed ||= mayHaveActed(caught);
         if (error.status === 429 && error.code === 'rate.limit.exceeded') {
           this.rateLimiter.penalize(this.rateKey);
         }

@@ -27,9 +27,10 @@ export interface SumoApiErrorDetails {
   /** Extra context (e.g. the deployment a 301 points to). */
   details?: Record<string, unknown> | undefined;
   /**
-   * `unknown`: a request that changes things may have been carried out although no usable answer
-   * came back (a reset or timeout after sending, a cut-off body, or an earlier attempt lost that way).
-   * Front ends must then say so and how to check, never "call again".
+   * `unknown`: a request that changes things may have been carried out although no answer says
+   * so (a reset or timeout after sending, a cut-off body, a 5xx other than 503 after Sumo received
+   * it, or an earlier attempt that ended one of those ways). Front ends must then say so and how
+   * to check, never "call again".
    */
   outcome?: 'unknown' | undefined;
   cause?: unknown;
@@ -94,7 +95,7 @@ export class SumoApiError extends Error {
     };
   }
 
-  /** A copy marked: the request may have been carried out, its answer was lost. */
+  /** A copy marked: the request may have been carried out, and no answer says whether it was. */
   withUnknownOutcome(): SumoApiError {
     return this.outcome === 'unknown' ? this : new SumoApiError({ ...this.toDetails(), outcome: 'unknown' });
   }

@@ -29,11 +29,31 @@ export type RateLimitDecision =
   /** `retryInMs` is when a window slot frees up; absent when only the in-flight gate is full. */
   | { granted: false; retryInMs?: number };
 
+/**
+ * How a 429 that came despite our pacing widens a key's window: by `stepMs` each time, up to
+ * `maxMs`, wearing off one step per `recoveryMs` without another 429.
+ */
+export interface WindowWidening {
+  stepMs: number;
+  maxMs: number;
+  recoveryMs: number;
+}
+
 export interface RateLimitStore {
-  /** Atomically record a start and an in-flight slot if both limits allow it. */
+  /**
+   * Atomically record a start and an in-flight slot if both limits allow it. The window is
+   * `limits.windowMs` plus the key's current widening (`widen`), which the store applies itself.
+   */
   tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision>;
   /** Free the in-flight slot taken by a granted `tryAcquire`. */
   release(key: string, lease: string): Promise<void>;
+  /**
+   * Sumo answered 429 although the budget was kept: widen the key's window by one step for every
+   * process that uses this store (a shared store shares the widening: Sumo counts all of them).
+   */
+  widen(key: string, widening: WindowWidening, now: number): Promise<void>;
+  /** The widening now added to the key's window, as this process knows it (synchronously, for pacing). */
+  wideningMs(key: string, now: number): number;
   /** How often a waiter should re-ask when the store cannot wake it (other processes' releases). */
   readonly pollMs?: number;
 }
@@ -43,8 +63,16 @@ interface KeyState {
   inFlight: number;
 }
 
+interface Widened {
+  extraMs: number;
+  since: number;
+  stepMs: number;
+  recoveryMs: number;
+}
+
 export class InMemoryRateLimitStore implements RateLimitStore {
   private readonly state = new Map<string, KeyState>();
+  private readonly widened = new Map<string, Widened>();
   private leases = 0;
 
   async tryAcquire(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
@@ -53,15 +81,49 @@ export class InMemoryRateLimitStore implements RateLimitStore {
       entry = { starts: [], inFlight: 0 };
       this.state.set(key, entry);
     }
-    const windowStart = now - limits.windowMs;
+    const windowMs = limits.windowMs + this.wideningMs(key, now);
+    const windowStart = now - windowMs;
     while (entry.starts.length > 0 && (entry.starts[0] as number) <= windowStart) entry.starts.shift();
     if (entry.inFlight >= limits.concurrent) return { granted: false };
     if (entry.starts.length >= limits.perSecond) {
-      return { granted: false, retryInMs: Math.max(1, (entry.starts[0] as number) + limits.windowMs - now) };
+      return { granted: false, retryInMs: Math.max(1, (entry.starts[0] as number) + windowMs - now) };
     }
     entry.starts.push(now);
     entry.inFlight += 1;
     return { granted: true, lease: String(++this.leases) };
+  }
+
+  async widen(key: string, widening: WindowWidening, now: number): Promise<void> {
+    this.adoptWidening(
+      key,
+      Math.min(widening.maxMs, this.wideningMs(key, now) + widening.stepMs),
+      widening,
+      now,
+    );
+  }
+
+  /** Sets the key's widening to `extraMs` as of `now` (a shared store mirrors what Redis says here). */
+  adoptWidening(key: string, extraMs: number, widening: Omit<WindowWidening, 'maxMs'>, now: number): void {
+    if (extraMs > 0 && widening.stepMs > 0 && widening.recoveryMs > 0) {
+      this.widened.set(key, {
+        extraMs,
+        since: now,
+        stepMs: widening.stepMs,
+        recoveryMs: widening.recoveryMs,
+      });
+    } else {
+      this.widened.delete(key);
+    }
+  }
+
+  wideningMs(key: string, now: number): number {
+    const widened = this.widened.get(key);
+    if (!widened) return 0;
+    const steps = Math.floor((now - widened.since) / widened.recoveryMs);
+    const extraMs = widened.extraMs - steps * widened.stepMs;
+    if (extraMs > 0) return extraMs;
+    this.widened.delete(key);
+    return 0;
   }
 
   async release(key: string, _lease?: string): Promise<void> {
@@ -103,11 +165,6 @@ export interface RateLimiterOptions {
   recoveryMs?: number;
 }
 
-interface Penalty {
-  extraMs: number;
-  since: number;
-}
-
 /**
  * Hands out permission to start a request, first come first served per key (the access id).
  * Only the head of each key's queue talks to the store, so waiting callers cost nothing.
@@ -120,10 +177,7 @@ export class RateLimiter {
   private readonly queues = new Map<string, Waiter[]>();
   private readonly pumping = new Set<string>();
   private readonly wakers = new Map<string, () => void>();
-  private readonly penalties = new Map<string, Penalty>();
-  private readonly penaltyStepMs: number;
-  private readonly maxPenaltyMs: number;
-  private readonly recoveryMs: number;
+  private readonly widening: WindowWidening;
 
   constructor(options: RateLimiterOptions = {}) {
     const limits = { ...SUMO_RATE_LIMITS, ...options.limits };
@@ -136,33 +190,25 @@ export class RateLimiter {
     this.store = options.store ?? new InMemoryRateLimitStore();
     this.now = options.now ?? Date.now;
     this.pollMs = options.pollMs ?? this.store.pollMs ?? 50;
-    this.penaltyStepMs = options.penaltyStepMs ?? Math.ceil(limits.windowMs * 0.05);
-    this.maxPenaltyMs = options.maxPenaltyMs ?? Math.ceil(limits.windowMs * 0.25);
-    this.recoveryMs = options.recoveryMs ?? 10_000;
+    this.widening = {
+      stepMs: options.penaltyStepMs ?? Math.ceil(limits.windowMs * 0.05),
+      maxMs: options.maxPenaltyMs ?? Math.ceil(limits.windowMs * 0.25),
+      recoveryMs: options.recoveryMs ?? 10_000,
+    };
   }
 
-  /** The server refused a request for its rate limit although we kept ours: widen the window. */
+  /**
+   * The server refused a request for its rate limit although we kept ours: widen the window, in
+   * the store, so that with a shared store every process sharing the budget widens, not just this one.
+   */
   penalize(key: string): void {
-    const current = this.currentPenalty(key);
-    const extraMs = Math.min(this.maxPenaltyMs, current + this.penaltyStepMs);
-    if (extraMs > 0) this.penalties.set(key, { extraMs, since: this.now() });
+    // A store that cannot be reached keeps what it knew; the next 429 tries again.
+    void this.store.widen(key, this.widening, this.now()).catch(() => undefined);
   }
 
   /** The window currently enforced for a key, the learnt margin included. */
   windowFor(key: string): number {
-    return this.limits.windowMs + this.currentPenalty(key);
-  }
-
-  private currentPenalty(key: string): number {
-    const penalty = this.penalties.get(key);
-    if (!penalty) return 0;
-    const steps = Math.floor((this.now() - penalty.since) / this.recoveryMs);
-    const extraMs = penalty.extraMs - steps * this.penaltyStepMs;
-    if (extraMs <= 0) {
-      this.penalties.delete(key);
-      return 0;
-    }
-    return extraMs;
+    return this.limits.windowMs + this.store.wideningMs(key, this.now());
   }
 
   /** Resolves with a release function once a request may start; call it when the response is done. */
@@ -207,11 +253,7 @@ export class RateLimiter {
         const head = queue[0] as Waiter;
         let decision: RateLimitDecision;
         try {
-          decision = await this.store.tryAcquire(
-            key,
-            { ...this.limits, windowMs: this.windowFor(key) },
-            this.now(),
-          );
+          decision = await this.store.tryAcquire(key, this.limits, this.now());
         } catch (error) {
           // The head may have been aborted (and removed) while the store was asked.
           if (queue[0] === head) queue.shift();

@@ -36,6 +36,17 @@ export function mayHaveReachedServer(error: SumoApiError): boolean {
   return error.status === 0 && !NOT_SENT_CODES.has(error.code);
 }
 
+/**
+ * Whether a request that changes things may have been carried out although its answer does not
+ * say so: no usable answer came back, or Sumo answered a 5xx after receiving it. A 500, 502 or
+ * 504 reports a failure somewhere on the way, not that nothing was done, and Sumo gives no such
+ * guarantee. 503 is the exception: the service refused to take the request (it is retried as a
+ * refusal, like 429).
+ */
+export function mayHaveActed(error: SumoApiError): boolean {
+  return mayHaveReachedServer(error) || (error.status >= 500 && !isRefusal(error));
+}
+
 export interface RetryContext {
   method: string;
   headers: Record<string, string>;

@@ -394,10 +394,17 @@ export const deleteOfflineCollectorsOperation = defineOperation({
     };
   },
   async run(ctx, input) {
-    const { message } = await deleteOfflineCollectors(ctx.client, input.aliveBeforeDays, {
-      signal: ctx.signal,
-    });
-    return { aliveBeforeDays: input.aliveBeforeDays, message, asynchronous: true as const };
+    try {
+      const { message } = await deleteOfflineCollectors(ctx.client, input.aliveBeforeDays, {
+        signal: ctx.signal,
+      });
+      return { aliveBeforeDays: input.aliveBeforeDays, message, asynchronous: true as const };
+    } catch (error) {
+      throw explainApiError(error, {
+        action: `Deleting installed collectors offline for ${input.aliveBeforeDays} days or more`,
+        check: `list_offline_collectors with aliveBeforeDays ${input.aliveBeforeDays} shows which of them remain`,
+      });
+    }
   },
 });
 

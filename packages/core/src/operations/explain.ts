@@ -23,10 +23,20 @@ export function isOutcomeUnknown(error: unknown): boolean {
   return error instanceof OperationError && error.code === OUTCOME_UNKNOWN;
 }
 
+/**
+ * Why a request's outcome is unknown, in words for people and models: its answer was lost, or
+ * Sumo answered a server error after receiving it (which does not say that nothing was done).
+ */
+export function unknownOutcomeCause(error: SumoApiError): string {
+  return error.status >= 500
+    ? `Sumo Logic answered ${error.status} ${error.code} after receiving it, which does not say whether it was carried out (${error.message})`
+    : `its answer was lost on the way back (${error.message})`;
+}
+
 function outcomeUnknownError(error: SumoApiError, context: ErrorContext): OperationError {
   const what = context.action ?? `${error.method} ${error.path}`;
   return new OperationError(
-    `${what}: the request reached Sumo Logic, but its answer was lost on the way back (${error.message}). ` +
+    `${what}: the request reached Sumo Logic, but ${unknownOutcomeCause(error)}. ` +
       'Whether it took effect is UNKNOWN. Do not simply run it again, or it may happen twice: ' +
       `${context.check ?? 'first read the object with a get or list tool to see whether the change is there'}.`,
     OUTCOME_UNKNOWN,

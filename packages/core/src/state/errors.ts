@@ -6,11 +6,18 @@
 export class SharedStateUnavailableError extends Error {
   override readonly name = 'SharedStateUnavailableError';
   readonly code = 'state.unavailable';
-  constructor(where: string, cause?: unknown) {
+  /**
+   * False when the command was refused before it was sent (Redis known to be down, the client
+   * closed): it certainly did nothing. True when it was sent and no answer came (a timeout, a
+   * connection lost on the way): Redis may have applied it, and a writer must act as if it had.
+   */
+  readonly mayHaveApplied: boolean;
+  constructor(where: string, cause?: unknown, options: { mayHaveApplied?: boolean } = {}) {
     super(
       `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again; reads keep working meanwhile.`,
       cause === undefined ? undefined : { cause },
     );
+    this.mayHaveApplied = options.mayHaveApplied ?? true;
   }
 }
 

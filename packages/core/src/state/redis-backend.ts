@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createClient, ErrorReply } from '@redis/client';
+import { ClientClosedError, ClientOfflineError, createClient, ErrorReply } from '@redis/client';
 import type { Logger } from '../logger.js';
 import type { StateBackend } from './backend.js';
 import { SharedStateUnavailableError } from './errors.js';
@@ -196,9 +196,12 @@ export class RedisBackend implements StateBackend {
 
   /** Sends one command; anything but a reply from Redis becomes `SharedStateUnavailableError`. */
   async command(args: string[]): Promise<Reply> {
-    if (this.#closed) throw new SharedStateUnavailableError(`${this.description}, closed`);
+    const notSent = { mayHaveApplied: false };
+    if (this.#closed)
+      throw new SharedStateUnavailableError(`${this.description}, closed`, undefined, notSent);
     // Each waiting command holds a place in the client's pipeline; a hung Redis must not collect them.
-    if (!this.#available && !this.#client.isReady) throw new SharedStateUnavailableError(this.description);
+    if (!this.#available && !this.#client.isReady)
+      throw new SharedStateUnavailableError(this.description, undefined, notSent);
     try {
       const reply = await withDeadline(
         this.#client.sendCommand(args, { timeout: this.#timeoutMs }) as Promise<Reply>,
@@ -209,7 +212,13 @@ export class RedisBackend implements StateBackend {
     } catch (error) {
       if (error instanceof ErrorReply && !UNUSABLE_REPLY.test(error.message)) throw error;
       this.#down(error);
-      throw new SharedStateUnavailableError(this.description, error);
+      // An error reply was an answer: Redis refused the command. Offline or closed: never written.
+      // Anything else (no answer in time, a connection lost) may have been applied.
+      const refused =
+        error instanceof ErrorReply ||
+        error instanceof ClientOfflineError ||
+        error instanceof ClientClosedError;
+      throw new SharedStateUnavailableError(this.description, error, { mayHaveApplied: !refused });
     }
   }
 

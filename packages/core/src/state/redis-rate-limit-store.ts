@@ -4,6 +4,7 @@ import {
   type RateLimitDecision,
   type RateLimitStore,
   type RateLimits,
+  type WindowWidening,
 } from '../http/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { SharedStateUnavailableError } from './errors.js';
@@ -37,12 +38,28 @@ const DEFAULT_LEASE_MS = 15_000;
 /** When the number of replicas is unknown, assume this many share the budget. */
 const UNKNOWN_REPLICAS = 4;
 
-const ACQUIRE = `
+/**
+ * The window widening after 429s, kept in Redis so that every process on the budget widens (Sumo
+ * counts them all): a hash of the widening, when it was set, its step and its recovery time.
+ */
+const CURRENT_WIDENING = `
+local function widening(key, now)
+  local w = redis.call('HMGET', key, 'extra', 'since', 'step', 'recovery')
+  if not w[1] then return 0, 0, 0 end
+  local extra, since, step, recovery = tonumber(w[1]), tonumber(w[2]), tonumber(w[3]), tonumber(w[4])
+  local current = extra - math.floor((now - since) / recovery) * step
+  if current < 0 then current = 0 end
+  return current, step, recovery
+end`;
+
+const ACQUIRE = `${CURRENT_WIDENING}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local perSecond, concurrent, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local leaseMs, lease, waiter, staleMs = tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
 local starts, leases, queue, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local widened, step, recovery = widening(KEYS[5], now)
+windowMs = windowMs + widened
 redis.call('ZREMRANGEBYSCORE', starts, '-inf', now - windowMs)
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
 for _, gone in ipairs(redis.call('ZRANGE', seen, '-inf', now - staleMs, 'BYSCORE')) do
@@ -62,7 +79,7 @@ if free > 0 then
     redis.call('ZADD', leases, now + leaseMs, lease)
     redis.call('PEXPIRE', starts, windowMs * 2)
     redis.call('PEXPIRE', leases, leaseMs * 2)
-    return {1, 0}
+    return {1, 0, widened, step, recovery}
   end
 end
 redis.call('ZADD', queue, 'NX', now, waiter)
@@ -71,9 +88,23 @@ redis.call('PEXPIRE', queue, staleMs * 4)
 redis.call('PEXPIRE', seen, staleMs * 4)
 if started >= perSecond then
   local oldest = redis.call('ZRANGE', starts, 0, 0, 'WITHSCORES')
-  return {0, math.max(1, tonumber(oldest[2]) + windowMs - now)}
+  return {0, math.max(1, tonumber(oldest[2]) + windowMs - now), widened, step, recovery}
 end
-return {0, -1}`;
+return {0, -1, widened, step, recovery}`;
+
+const WIDEN = `${CURRENT_WIDENING}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local stepMs, maxMs, recoveryMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = widening(KEYS[1], now)
+local extra = math.min(maxMs, current + stepMs)
+if extra <= 0 or stepMs <= 0 or recoveryMs <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], 'extra', extra, 'since', now, 'step', stepMs, 'recovery', recoveryMs)
+redis.call('PEXPIRE', KEYS[1], math.ceil(extra / stepMs) * recoveryMs)
+return extra`;
 
 const RENEW = `
 local t = redis.call('TIME')
@@ -117,7 +148,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       // Back from the local share: Redis does not know the starts made locally, so the first
       // shared start waits until the last local one has left the window.
       if (this.#lastLocalStart !== undefined) {
-        const wait = this.#lastLocalStart + limits.windowMs + this.#extraWindowMs - now;
+        const wait = this.#lastLocalStart + this.#windowMs(key, limits, now) - now;
         if (wait > 0) return { granted: false, retryInMs: wait };
         this.#lastLocalStart = undefined;
       }
@@ -135,7 +166,11 @@ export class RedisRateLimitStore implements RateLimitStore {
         ]);
         this.#fallbackLogged = false;
         this.#localSince = undefined;
-        const [granted, retryInMs] = Array.isArray(reply) ? reply.map(Number) : [0, -1];
+        const [granted, retryInMs, widened = 0, stepMs = 0, recoveryMs = 0] = Array.isArray(reply)
+          ? reply.map(Number)
+          : [0, -1];
+        // What Redis says the widening is, mirrored here for pacing and for the local share.
+        this.#local.adoptWidening(key, widened, { stepMs, recoveryMs }, now);
         if (granted === 1) {
           this.#hold(key, lease);
           return { granted: true, lease };
@@ -158,6 +193,27 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#held.get(key)?.delete(lease);
     // Unreachable Redis: the lease expires on its own within leaseMs.
     await this.#redis.command(['ZREM', this.#keys(key)[1] as string, lease]).catch(() => undefined);
+  }
+
+  /**
+   * Widens the window in Redis, for every process on this budget; here at once too, so this
+   * process paces by it before Redis answers, and keeps it while Redis cannot be reached.
+   */
+  async widen(key: string, widening: WindowWidening, now: number): Promise<void> {
+    await this.#local.widen(key, widening, now);
+    if (!this.#redis.available) return;
+    const extra = await this.#redis
+      .eval(
+        WIDEN,
+        [this.#wideningKey(key)],
+        [String(widening.stepMs), String(widening.maxMs), String(widening.recoveryMs)],
+      )
+      .catch(() => undefined);
+    if (typeof extra === 'number') this.#local.adoptWidening(key, extra, widening, now);
+  }
+
+  wideningMs(key: string, now: number): number {
+    return this.#local.wideningMs(key, now);
   }
 
   /** Stops renewing leases (they expire within `leaseMs` if not released). */
@@ -198,7 +254,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     // Requests Redis granted in the last window — to any replica — are invisible here: wait one
     // window after switching before the first local start, so the two budgets never overlap.
     this.#localSince ??= now;
-    const quietFor = this.#localSince + limits.windowMs + this.#extraWindowMs - now;
+    const quietFor = this.#localSince + this.#windowMs(key, limits, now) - now;
     if (quietFor > 0) return { granted: false, retryInMs: quietFor };
     // Requests still running on leases from Redis count against the local in-flight share.
     const stillRunning = this.#held.get(key)?.size ?? 0;
@@ -212,9 +268,18 @@ export class RedisRateLimitStore implements RateLimitStore {
     return { granted: true, lease: `${LOCAL_LEASE}${decision.lease}` };
   }
 
+  /** The shared window as this process knows it: the limit, the margin between processes, the widening. */
+  #windowMs(key: string, limits: Required<RateLimits>, now: number): number {
+    return limits.windowMs + this.#extraWindowMs + this.#local.wideningMs(key, now);
+  }
+
   #keys(key: string): string[] {
     const base = this.#redis.key(`rate:{${key}}`);
-    return [`${base}:starts`, `${base}:leases`, `${base}:queue`, `${base}:seen`];
+    return [`${base}:starts`, `${base}:leases`, `${base}:queue`, `${base}:seen`, this.#wideningKey(key)];
+  }
+
+  #wideningKey(key: string): string {
+    return `${this.#redis.key(`rate:{${key}}`)}:widening`;
   }
 
   #hold(key: string, lease: string): void {

@@ -137,3 +137,20 @@ export class Lease {
     this.#renewer.unref();
   }
 }
+
+/**
+ * Set-if-absent whose lost answer can be settled: the key is set to the caller's own `token`, so
+ * a caller whose first attempt timed out calls again with the same token, and a key found holding
+ * it means that attempt won. Of every caller (replicas, retries), exactly one ever gets true —
+ * what a plain set-if-absent or take cannot promise once an answer may be lost (the winner would
+ * see "taken" on its retry, and nobody would act).
+ */
+export async function claimWithToken(
+  backend: StateBackend,
+  key: string,
+  token: string,
+  ttlMs: number,
+): Promise<boolean> {
+  if (await backend.set(key, token, { ttlMs, onlyIfAbsent: true })) return true;
+  return (await backend.get(key)) === token;
+}
