@@ -3,9 +3,12 @@ import {
   checkSumoAtStart,
   createLogger,
   createOpsEndpoints,
+  type OperationKind,
   redactText,
   SumoConfigError,
 } from '@sumo-ops/core';
+import { createFairShare } from './auth/fair-share.js';
+import { type OAuthSettings, OAuthSettingsError, readOAuthSettings } from './auth/settings.js';
 import { runCheck } from './check.js';
 import { createConfirmationTokens } from './confirmation.js';
 import { HttpSecurityError, MCP_PATH, type RunningHttpServer, startHttpServer } from './http.js';
@@ -13,6 +16,7 @@ import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from '.
 import { connectSumo, createSumoOpsMcp, SERVER_VERSION, type SumoConnection } from './runtime.js';
 import { SHUTDOWN_DEADLINE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
 import { startStdio } from './stdio.js';
+import type { ToolSpec } from './tool-types.js';
 
 /**
  * stdout is the MCP channel on stdio, so everything meant for a person — refusals included —
@@ -42,6 +46,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const logger = createLogger().child({ component: 'mcp-server' });
   const bearerToken = env.MCP_HTTP_TOKEN?.trim() || undefined;
+  let oauthSettings: OAuthSettings | undefined;
+  try {
+    // OAuth is for HTTP; over stdio the caller is whoever started the process.
+    oauthSettings = options.transport === 'http' ? readOAuthSettings(env) : undefined;
+  } catch (error) {
+    if (!(error instanceof OAuthSettingsError)) throw error;
+    process.stderr.write(`sumo-ops-mcp cannot start. ${error.message}\n`);
+    return 1;
+  }
   let connection: SumoConnection;
   try {
     connection = await connectSumo({ demo: options.demo, env, logger });
@@ -70,6 +83,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: connection.sourceNote,
     tokens: await createConfirmationTokens(connection.stores, logger),
+    // On stdio, stdout is the MCP channel.
+    audit: (line) => (options.transport === 'http' ? process.stdout : process.stderr).write(line),
+    ...(oauthSettings
+      ? {
+          scopes: oauthSettings.scopes,
+          clientFor: createFairShare({
+            maxInFlight: oauthSettings.maxInFlightPerCaller,
+            store: connection.stores.rateLimitStore,
+          }),
+        }
+      : {}),
   });
   if (mcp.tools.length === 0) {
     await connection.close();
@@ -100,6 +124,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
 
+  // jose and the token checks are loaded only by a server configured for OAuth.
+  const oauth = oauthSettings
+    ? (await import('./auth/resource-server.js')).createResourceServer({
+        settings: oauthSettings,
+        logger,
+        toolKinds: toolKinds(mcp.tools),
+      })
+    : undefined;
+  if (oauth) {
+    // Not awaited: the server serves meanwhile, and /readyz reports the same check.
+    void oauth.check().then((results) => {
+      for (const result of results.filter((check) => check.status !== 'ok')) {
+        logger.warn('OAuth issuer check failed', { detail: result.detail, fix: result.fix });
+      }
+    });
+  }
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -110,7 +150,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       createServer: mcp.createServer,
       logger,
       stateless: connection.stores.shared,
-      ops: createOpsEndpoints({ client: connection.client, stores: connection.stores }),
+      ops: createOpsEndpoints({
+        client: connection.client,
+        stores: connection.stores,
+        extraChecks: oauth ? () => oauth.check() : undefined,
+      }),
+      oauth,
     });
   } catch (error) {
     await connection.close();
@@ -128,6 +173,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     closeTransport: () => http.close(),
   });
   return 0;
+}
+
+/** Read tools need the read scope, every other the write scope. */
+function toolKinds(tools: readonly ToolSpec[]): Map<string, OperationKind> {
+  return new Map(
+    tools.map((tool) => [
+      tool.name,
+      tool.annotations.readOnlyHint ? 'read' : tool.annotations.destructiveHint ? 'destructive' : 'write',
+    ]),
+  );
 }
 
 /** A shutdown that hangs (a dependency that never answers) must still end the process. */

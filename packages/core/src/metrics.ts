@@ -60,6 +60,12 @@ export class SumoOpsMetrics {
     labelNames: ['front_end', 'event'] as const,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'sumo_ops_auth_failures_total',
+    help: "Requests refused by the MCP server's OAuth resource server, by reason (missing_token, expired, wrong_audience, insufficient_scope …); never by subject.",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   #processMetrics = false;
 
   /** CPU, memory, event-loop lag and the like, for a long-running process that exposes /metrics. */
