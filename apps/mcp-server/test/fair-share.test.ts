@@ -64,7 +64,10 @@ describe('fair share per caller', () => {
 
   it("holds the cap across replicas that share Redis: Alice's requests on two replicas take 4 slots between them", async () => {
     const { client, sim } = await slowSumo();
-    const config = loadStateConfig({ SUMO_OPS_REDIS_URL: redis.url, SUMO_OPS_KEY_PREFIX: 'fair-share-test:' });
+    const config = loadStateConfig({
+      SUMO_OPS_REDIS_URL: redis.url,
+      SUMO_OPS_KEY_PREFIX: 'fair-share-test:',
+    });
     const logger = createLogger({ level: 'silent' });
     const [a, b] = [createStores(config, { logger }), createStores(config, { logger })];
     stores.push(a, b);

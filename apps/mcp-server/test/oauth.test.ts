@@ -3,11 +3,13 @@
  * loopback: real MCP clients sign in with client credentials, and every token from elsewhere —
  * or meant for something else — is refused before a tool runs.
  */
+
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { metrics } from '@sumo-ops/core';
 import {
-  exportSPKI,
+  exportJWK,
   generateKeyPair,
   importJWK,
   type JWK,
@@ -136,7 +138,6 @@ describe('a request without a valid token', () => {
       'unknown_key',
       async () => {
         const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-        const { exportJWK } = await import('jose');
         return signed({}, { ...(await exportJWK(privateKey)), kid: 'not-the-issuers' });
       },
     ],
@@ -163,9 +164,10 @@ describe('a request without a valid token', () => {
       "a token HMAC-signed with the issuer's public key (HS256 confusion)",
       'algorithm_not_allowed',
       async () => {
-        const { importJWK: load } = await import('jose');
         const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = server.oidc.signingKey();
-        const pem = await exportSPKI((await load(publicJwk, 'RS256', { extractable: true })) as CryptoKey);
+        const pem = createPublicKey({ key: publicJwk as JsonWebKey, format: 'jwk' })
+          .export({ type: 'spki', format: 'pem' })
+          .toString();
         const now = Math.floor(Date.now() / 1000);
         return new SignJWT({ sub: 'mallory', scope: 'sumo-ops:write' })
           .setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid as string })
@@ -325,7 +327,6 @@ describe('keys', () => {
     expect((await initializeWith(rotated)).status).toBe(200);
     // A flood of unknown key ids within the cooldown does not reach the issuer.
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const { exportJWK } = await import('jose');
     const stranger = { ...(await exportJWK(privateKey)), kid: 'made-up' };
     for (let i = 0; i < 5; i += 1) {
       expect((await initializeWith(await signed({}, stranger))).status).toBe(401);

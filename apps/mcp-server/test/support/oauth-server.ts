@@ -89,7 +89,7 @@ export async function startOAuthMcp(
 
 /** A real MCP client that signs in with client credentials: 401 → metadata → token → retry. */
 export async function clientCredentialsClient(
-  server: OAuthMcp,
+  server: { url: string; oidc: { issuer: string } },
   clientId: string,
   scope = 'sumo-ops:read sumo-ops:write',
 ): Promise<Client> {
@@ -104,7 +104,7 @@ export async function clientCredentialsClient(
   return client;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
