@@ -194,7 +194,9 @@ export class TokenVerifier {
     if (typeof answer.nbf === 'number' && answer.nbf - tolerance > now) {
       throw new TokenRefusedError('not_yet_valid', 'The access token is not valid yet.');
     }
-    return accepted(answer as JWTPayload);
+    // RFC 7662 makes `sub` optional; a client-credentials token acts for the client itself.
+    const subject = answer.sub ?? answer.client_id;
+    return accepted({ ...answer, sub: subject } as JWTPayload);
   }
 
   #metadata(): Promise<IssuerMetadata> {

@@ -29,7 +29,8 @@ export interface OAuthMcp {
  */
 export async function startOAuthMcp(
   options: {
-    env?: Record<string, string>;
+    /** More settings, given the provider's issuer URL. */
+    env?: (issuer: string) => Record<string, string>;
     verifier?: TokenVerifierOptions;
     mcp?: Partial<SumoOpsMcpOptions>;
     opaque?: boolean;
@@ -42,7 +43,7 @@ export async function startOAuthMcp(
   const settings = readOAuthSettings({
     MCP_OAUTH_ISSUER: oidc.issuer,
     MCP_PUBLIC_URL: url,
-    ...options.env,
+    ...options.env?.(oidc.issuer),
   }) as OAuthSettings;
   const sumo = await startSimulatedSumo({ org: { collectors: 4 } });
   const audit: Array<Record<string, unknown>> = [];

@@ -29,6 +29,8 @@ export const CLIENTS: Record<string, string> = {
   bob: 'sumo-ops:read sumo-ops:write',
   reader: 'sumo-ops:read',
   stranger: 'openid',
+  /** The MCP server itself, when it introspects opaque tokens. */
+  'sumo-ops-mcp': 'openid',
 };
 
 /** A public client for the authorization-code flow with PKCE. */
