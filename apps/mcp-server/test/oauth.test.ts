@@ -19,7 +19,12 @@ import {
 } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorCode, textOf } from './support/harness.js';
-import { clientCredentialsClient, type OAuthMcp, startOAuthMcp } from './support/oauth-server.js';
+import {
+  clientCredentialsClient,
+  type OAuthMcp,
+  signedInClient,
+  startOAuthMcp,
+} from './support/oauth-server.js';
 import { startOidc } from './support/oidc.js';
 import { initializeRequest, postMcp } from './support/raw-mcp-http.js';
 
@@ -332,5 +337,31 @@ describe('keys', () => {
       expect((await initializeWith(await signed({}, stranger))).status).toBe(401);
     }
     expect(fetches()).toBe(before + 1);
+  });
+});
+
+describe('a person signing in (authorization code with PKCE)', () => {
+  it('connects after signing in through the provider, and writes under their own name and email', async () => {
+    const carol = await signedInClient(server, 'carol');
+    try {
+      const args = { name: 'made-by-carol' };
+      const preview = await call(carol, 'create_hosted_collector', args);
+      const { confirmationToken } = preview.structuredContent as { confirmationToken: string };
+      const done = await call(carol, 'create_hosted_collector', { ...args, confirmationToken });
+      expect(done.structuredContent, textOf(done)).toMatchObject({ status: 'completed' });
+      expect(
+        server.audit.find(
+          (line) =>
+            line.tool === 'create_hosted_collector' &&
+            line.outcome === 'succeeded' &&
+            (line.input as { name: string }).name === 'made-by-carol',
+        ),
+      ).toMatchObject({
+        caller: { subject: 'carol', email: 'carol@example.test', username: 'carol' },
+        clientId: 'desktop-app',
+      });
+    } finally {
+      await carol.close();
+    }
   });
 });

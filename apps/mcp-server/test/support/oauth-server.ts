@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
+import { type OAuthClientProvider, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type {
+  OAuthClientInformation,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../../test/support/simulated-sumo.js';
 import { createFairShare } from '../../src/auth/fair-share.js';
 import { createResourceServer } from '../../src/auth/resource-server.js';
@@ -9,7 +15,7 @@ import { type OAuthSettings, readOAuthSettings } from '../../src/auth/settings.j
 import type { TokenVerifierOptions } from '../../src/auth/verifier.js';
 import { type RunningHttpServer, startHttpServer } from '../../src/http.js';
 import { createSumoOpsMcp, type SumoOpsMcpOptions } from '../../src/runtime.js';
-import { CLIENT_SECRET, type LocalOidc, startOidc } from './oidc.js';
+import { BROWSER_CLIENT, CLIENT_SECRET, type LocalOidc, signInThroughBrowser, startOidc } from './oidc.js';
 
 export interface OAuthMcp {
   oidc: LocalOidc;
@@ -114,4 +120,60 @@ export function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A real MCP client of an app a person signs in to (authorization code with PKCE): the first
+ * connect is refused, the person signs in through the provider's pages, the app finishes with
+ * the code and connects again.
+ */
+export async function signedInClient(server: OAuthMcp, login: string): Promise<Client> {
+  const provider = new BrowserAppProvider();
+  const mcpUrl = new URL(`${server.url}/mcp`);
+  const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
+  const client = new Client({ name: `${login}-desktop`, version: '0.0.0' });
+  await client.connect(first).then(
+    () => {
+      throw new Error('connected without signing in');
+    },
+    (error: unknown) => {
+      if (!(error instanceof UnauthorizedError)) throw error;
+    },
+  );
+  await first.finishAuth(await signInThroughBrowser(provider.authorizationUrl as URL, login));
+  await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
+  return client;
+}
+
+/** A pre-registered public client (no secret): PKCE is what binds the code to this app. */
+class BrowserAppProvider implements OAuthClientProvider {
+  authorizationUrl: URL | undefined;
+  #tokens: OAuthTokens | undefined;
+  #verifier = '';
+  readonly redirectUrl = BROWSER_CLIENT.redirectUri;
+  readonly clientMetadata: OAuthClientMetadata = {
+    client_name: 'desktop app',
+    redirect_uris: [BROWSER_CLIENT.redirectUri],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+  clientInformation(): OAuthClientInformation {
+    return { client_id: BROWSER_CLIENT.id };
+  }
+  tokens(): OAuthTokens | undefined {
+    return this.#tokens;
+  }
+  saveTokens(tokens: OAuthTokens): void {
+    this.#tokens = tokens;
+  }
+  redirectToAuthorization(url: URL): void {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string): void {
+    this.#verifier = verifier;
+  }
+  codeVerifier(): string {
+    return this.#verifier;
+  }
 }

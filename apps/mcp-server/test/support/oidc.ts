@@ -134,3 +134,50 @@ async function newKey(): Promise<JWK> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid: `test-key-${++keyCount}`, alg: 'RS256', use: 'sig' };
 }
+
+/**
+ * What a person does in the browser, done over HTTP: open the authorization URL, sign in as
+ * `login` on the provider's sign-in page, consent, and come back with the code on the redirect.
+ */
+export async function signInThroughBrowser(authorizationUrl: URL, login: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  let url = authorizationUrl.toString();
+  let body: URLSearchParams | undefined;
+  for (let step = 0; step < 12; step += 1) {
+    const response = await fetch(url, {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(body ? { body } : {}),
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = ''] = cookie.split(';');
+      const [name = '', ...value] = pair.split('=');
+      cookies.set(name, value.join('='));
+    }
+    body = undefined;
+    const location = response.headers.get('location');
+    if (location) {
+      const next = new URL(location, url);
+      if (next.toString().startsWith(BROWSER_CLIENT.redirectUri)) {
+        const code = next.searchParams.get('code');
+        if (!code) throw new Error(`came back without a code: ${next}`);
+        return code;
+      }
+      url = next.toString();
+      continue;
+    }
+    const page = await response.text();
+    // The provider's development sign-in page, then its consent page: both post to the same URL.
+    body = page.includes('name="login"')
+      ? new URLSearchParams({ prompt: 'login', login, password: 'any' })
+      : page.includes('value="consent"')
+        ? new URLSearchParams({ prompt: 'consent' })
+        : undefined;
+    if (!body) throw new Error(`unexpected page at ${url} (${response.status}): ${page.slice(0, 300)}`);
+  }
+  throw new Error('sign-in did not come back to the redirect URI');
+}
