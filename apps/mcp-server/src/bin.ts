@@ -3,7 +3,6 @@ import {
   checkSumoAtStart,
   createLogger,
   createOpsEndpoints,
-  type OperationKind,
   redactText,
   SumoConfigError,
 } from '@sumo-ops/core';
@@ -16,7 +15,6 @@ import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from '.
 import { connectSumo, createSumoOpsMcp, SERVER_VERSION, type SumoConnection } from './runtime.js';
 import { SHUTDOWN_DEADLINE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
 import { startStdio } from './stdio.js';
-import type { ToolSpec } from './tool-types.js';
 
 /**
  * stdout is the MCP channel on stdio, so everything meant for a person — refusals included —
@@ -129,7 +127,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ? (await import('./auth/resource-server.js')).createResourceServer({
         settings: oauthSettings,
         logger,
-        toolKinds: toolKinds(mcp.tools),
+        tools: mcp.tools,
       })
     : undefined;
   if (oauth) {
@@ -173,16 +171,6 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     closeTransport: () => http.close(),
   });
   return 0;
-}
-
-/** Read tools need the read scope, every other the write scope. */
-function toolKinds(tools: readonly ToolSpec[]): Map<string, OperationKind> {
-  return new Map(
-    tools.map((tool) => [
-      tool.name,
-      tool.annotations.readOnlyHint ? 'read' : tool.annotations.destructiveHint ? 'destructive' : 'write',
-    ]),
-  );
 }
 
 /** A shutdown that hangs (a dependency that never answers) must still end the process. */

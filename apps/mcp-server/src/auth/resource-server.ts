@@ -2,6 +2,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { type CheckResult, type Logger, metrics, type OperationKind } from '@sumo-ops/core';
 import { MCP_PATH } from '../http.js';
+import type { ToolSpec } from '../tool-types.js';
 import { scopeFor } from './caller.js';
 import type { OAuthSettings } from './settings.js';
 import {
@@ -23,8 +24,8 @@ export const PRM_ROOT_PATH = '/.well-known/oauth-protected-resource';
 export interface ResourceServerOptions {
   settings: OAuthSettings;
   logger: Logger;
-  /** The kind of each tool this server offers (the operator's flags are the ceiling), by name. */
-  toolKinds: ReadonlyMap<string, OperationKind>;
+  /** The tools this server offers (the operator's flags are the ceiling). */
+  tools: readonly ToolSpec[];
   verifier?: TokenVerifierOptions;
 }
 
@@ -37,7 +38,8 @@ export interface ResourceServer {
 }
 
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
-  const { settings, logger, toolKinds } = options;
+  const { settings, logger } = options;
+  const toolKinds = new Map(options.tools.map((tool) => [tool.name, kindOf(tool)]));
   const verifier = new TokenVerifier(settings, options.verifier);
   const metadataUrl = `${settings.publicUrl}${PRM_PATH}`;
   // Only the scopes that unlock a tool this server offers: a --read-only server never asks for write.
@@ -158,6 +160,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     },
     check: () => verifier.check(),
   };
+}
+
+/** Read back from the annotations, which the catalog's kinds made. */
+function kindOf(tool: ToolSpec): OperationKind {
+  if (tool.annotations.readOnlyHint) return 'read';
+  return tool.annotations.destructiveHint ? 'destructive' : 'write';
 }
 
 interface JsonRpcMessage {

@@ -64,12 +64,7 @@ export async function startOAuthMcp(
   const oauth = createResourceServer({
     settings,
     logger: sumo.logger,
-    toolKinds: new Map(
-      mcp.tools.map((tool) => [
-        tool.name,
-        tool.annotations.readOnlyHint ? 'read' : tool.annotations.destructiveHint ? 'destructive' : 'write',
-      ]),
-    ),
+    tools: mcp.tools,
     ...(options.verifier ? { verifier: options.verifier } : {}),
   });
   const http = await startHttpServer({
