@@ -95,12 +95,7 @@ async function main(): Promise<void> {
     }),
   );
   try {
-    const collectorId = sim.org.collectors()[0]?.id;
-    const cases: Array<[string, Record<string, unknown>]> = [
-      ['list_collectors', { limit: 50 }],
-      ['get_collector', { collector: collectorId }],
-      ['list_upgrade_targets', {}],
-    ];
+    const cases = casesOf(sim);
     const rows: Row[] = [];
     for (const latency of [0, 20]) {
       sim.setFaults({ latencyMs: latency });
@@ -215,6 +210,15 @@ async function main(): Promise<void> {
   }
 }
 
+/** The tool calls every comparison makes: a page of a list, one object, a small answer. */
+function casesOf(sim: Simulator): Array<[string, Record<string, unknown>]> {
+  return [
+    ['list_collectors', { limit: 50 }],
+    ['get_collector', { collector: sim.org.collectors()[0]?.id }],
+    ['list_upgrade_targets', {}],
+  ];
+}
+
 interface OAuthRow {
   case: string;
   bearer: number;
@@ -317,12 +321,7 @@ async function oauthCase(sim: Simulator): Promise<void> {
     }),
   );
   try {
-    const collectorId = sim.org.collectors()[0]?.id;
-    const cases: Array<[string, Record<string, unknown>]> = [
-      ['list_collectors', { limit: 50 }],
-      ['get_collector', { collector: collectorId }],
-      ['list_upgrade_targets', {}],
-    ];
+    const cases = casesOf(sim);
     const rows: OAuthRow[] = [];
     for (const latency of [0, 20]) {
       sim.setFaults({ latencyMs: latency });
