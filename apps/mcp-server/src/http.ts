@@ -9,10 +9,11 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger, OpsEndpoints } from '@sumo-ops/core';
 import { STATIC_TOKEN_CALLER } from './auth/caller.js';
 import type { ResourceServer } from './auth/resource-server.js';
+import { MCP_PATH } from './mcp-path.js';
 import type { SdkServer } from './sdk-adapter.js';
 import { commaList, type ToolSelection, ToolSelectionError } from './tool-selection.js';
 
-export const MCP_PATH = '/mcp';
+export { MCP_PATH };
 export const HEALTH_PATH = '/healthz';
 
 export interface HttpServerOptions {

@@ -1,7 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { type CheckResult, type Logger, metrics, type OperationKind } from '@sumo-ops/core';
-import { MCP_PATH } from '../http.js';
+import { MCP_PATH } from '../mcp-path.js';
 import type { ToolSpec } from '../tool-types.js';
 import { scopeFor } from './caller.js';
 import type { OAuthSettings } from './settings.js';

@@ -1,4 +1,4 @@
-import { MCP_PATH } from '../http.js';
+import { MCP_PATH } from '../mcp-path.js';
 
 /**
  * The OAuth resource-server settings, read and checked without loading any JOSE code: a server
