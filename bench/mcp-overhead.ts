@@ -12,7 +12,8 @@
  * with the static bearer token and one as the OAuth resource server of a real OpenID provider on
  * loopback (`oidc-provider`; every request's JWT checked by its keys, the caller's fair share
  * applied), interleaved; and how often the JWKS was fetched.
- * Run: `pnpm bench:mcp-overhead` (compiled JavaScript, as in production).
+ * Run: `pnpm bench:mcp-overhead` (compiled JavaScript, as in production); only the OAuth case:
+ * `node bench/dist/mcp-overhead.js --oauth-only` after `pnpm bench:build`.
  */
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -398,8 +399,18 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The OAuth comparison alone, against a simulator of its own (no search corpus to build). */
+async function oauthOnly(): Promise<void> {
+  const sim = await startSimulator({ rateLimit: HIGH_LIMITS, clockSpeed: 1_000, org: { collectors: 200 } });
+  try {
+    await oauthCase(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
 try {
-  await main();
+  await (mode === '--oauth-only' ? oauthOnly() : main());
 } catch (error) {
   console.error(`mcp-overhead could not run: ${error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);
