@@ -170,6 +170,10 @@ describe('every workspace package is publishable', () => {
       // The @sumo-ops/source condition points into src/, which is not in the tarball.
       expect(packedManifest.exports, manifest.name).toEqual({
         '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+        // The OAuth resource server has an entry of its own, so the main one does not load jose.
+        ...(manifest.name === '@sumo-ops/mcp-server'
+          ? { './auth': { types: './dist/auth/index.d.ts', default: './dist/auth/index.js' } }
+          : {}),
       });
     }
   });

@@ -365,3 +365,24 @@ describe('a person signing in (authorization code with PKCE)', () => {
     }
   });
 });
+
+describe('an issuer that cannot be reached', () => {
+  it('answers 503 with Retry-After, not 401, so clients do not sign in again for nothing', async () => {
+    const lonely = await startOAuthMcp();
+    try {
+      const token = await lonely.oidc.token('alice', {
+        resource: `${lonely.url}/mcp`,
+        scope: 'sumo-ops:read',
+      });
+      await lonely.oidc.close();
+      const before = await failures('issuer_unreachable');
+      const reply = await postMcp(lonely.url, { authorization: `Bearer ${token}` }, initializeRequest);
+      expect(reply.status).toBe(503);
+      expect(reply.headers['retry-after']).toBe('5');
+      expect(reply.body).toContain('could not be reached');
+      expect(await failures('issuer_unreachable')).toBe(before + 1);
+    } finally {
+      await lonely.close();
+    }
+  });
+});

@@ -43,9 +43,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const verifier = new TokenVerifier(settings, options.verifier);
   const metadataUrl = `${settings.publicUrl}${PRM_PATH}`;
   // Only the scopes that unlock a tool this server offers: a --read-only server never asks for write.
-  const offered = [...new Set([...toolKinds.values()].map((kind) => scopeFor(kind, settings.scopes)))].sort(
-    (a, b) => (a === settings.scopes.read ? -1 : b === settings.scopes.read ? 1 : 0),
-  );
+  const needed = new Set([...toolKinds.values()].map((kind) => scopeFor(kind, settings.scopes)));
+  const offered = [settings.scopes.read, settings.scopes.write].filter((scope) => needed.has(scope));
   const metadata = {
     resource: settings.resource,
     authorization_servers: [settings.issuer],
