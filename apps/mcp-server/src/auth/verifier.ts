@@ -1,4 +1,4 @@
-import type { CheckResult } from '@sumo-ops/core';
+import { type CheckResult, registerSecret } from '@sumo-ops/core';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { Caller } from './caller.js';
 import type { OAuthSettings } from './settings.js';
@@ -75,6 +75,8 @@ export class TokenVerifier {
   constructor(settings: OAuthSettings, options: TokenVerifierOptions = {}) {
     this.#settings = settings;
     this.#options = options;
+    // Redacted from every log line and error from now on, like the Sumo access key.
+    if (settings.introspectionClient) registerSecret(settings.introspectionClient.secret);
   }
 
   async verify(token: string): Promise<VerifiedToken> {
