@@ -3,12 +3,14 @@
  * state — redeeming a confirmation, a Confirm click — so it is refused instead of risking running
  * twice; the message says what to check. Reads keep working on a local share of the budget.
  */
+const DEFAULT_HINT = 'Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again.';
+
 export class SharedStateUnavailableError extends Error {
   override readonly name = 'SharedStateUnavailableError';
   readonly code = 'state.unavailable';
-  constructor(where: string, cause?: unknown) {
+  constructor(where: string, cause?: unknown, hint = DEFAULT_HINT) {
     super(
-      `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again; reads keep working meanwhile.`,
+      `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. ${hint} Reads keep working meanwhile.`,
       cause === undefined ? undefined : { cause },
     );
   }
