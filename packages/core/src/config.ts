@@ -272,6 +272,11 @@ function loadSentinelConfig(
   for (const entry of (pick('SUMO_OPS_REDIS_SENTINELS') ?? '').split(',').map((part) => part.trim())) {
     const node = parseHostPort(entry);
     if (node) sentinels.push(node);
+    else if (entry.includes('@'))
+      // Never quoted: it may carry a password.
+      problems.push(
+        'SUMO_OPS_REDIS_SENTINELS has an entry with credentials in it: list host:port only, and set SUMO_OPS_REDIS_SENTINEL_PASSWORD (and SUMO_OPS_REDIS_SENTINEL_USERNAME) for sentinels that require AUTH.',
+      );
     else
       problems.push(
         `SUMO_OPS_REDIS_SENTINELS has "${entry}": list the sentinels as host:port separated by commas, e.g. sentinel-1:26379,sentinel-2:26379,sentinel-3:26379 (port ${DEFAULT_SENTINEL_PORT} when left out).`,

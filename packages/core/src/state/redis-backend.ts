@@ -92,6 +92,7 @@ export class RedisBackend implements StateBackend {
   #outageLogged = false;
   #everReady = false;
   #closed = false;
+  #recoveredAt: number | undefined;
   #replicaCounts: Array<{ at: number; count: number }> = [];
 
   constructor(options: RedisBackendOptions) {
@@ -120,6 +121,11 @@ export class RedisBackend implements StateBackend {
 
   get available(): boolean {
     return this.#available;
+  }
+
+  /** Epoch ms at which Redis last answered again after an outage (a failover included). */
+  get recoveredAt(): number | undefined {
+    return this.#recoveredAt;
   }
 
   /** With Sentinel, the primary it named and this process is connected to (host:port). */
@@ -431,6 +437,7 @@ export class RedisBackend implements StateBackend {
   #up(): void {
     this.#available = true;
     if (this.#outageLogged) {
+      this.#recoveredAt = Date.now();
       this.#logger.info('shared state reachable again: the shared rate budget and confirmations resume', {
         redis: this.description,
       });
