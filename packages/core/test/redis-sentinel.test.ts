@@ -11,8 +11,11 @@ import {
 } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  checkRedis,
+  checkSumoSettings,
   createLogger,
   createStores,
+  formatCheckReport,
   isSharedStateUnavailable,
   loadStateConfig,
   RedisBackend,
@@ -50,6 +53,33 @@ afterAll(async () => {
   await stores?.close();
   await sentinels?.stop();
   await Promise.all([primary?.stop(), replica?.stop()]);
+});
+
+describe('--check with Redis Sentinel', () => {
+  it('reports the primary the sentinels name, and each bad setting on its own line without its password', async () => {
+    expect(await checkRedis(stores)).toEqual({
+      name: 'redis',
+      status: 'ok',
+      detail: `Redis primary "sumo-ops" through Sentinel at ${sentinels.setting} answered PING (primary now 127.0.0.1:${primary.port})`,
+    });
+    const report = formatCheckReport(
+      checkSumoSettings(
+        {
+          SUMO_OPS_REDIS_SENTINELS: `${sentinels.setting},:26379`,
+          SUMO_OPS_REDIS_PASSWORD: 'pw-check-never-shown',
+          SUMO_OPS_REDIS_DB: 'first',
+        },
+        { demo: true },
+      ),
+    );
+    expect(report.passed).toBe(false);
+    expect(report.text.split('\n').filter((line) => line.startsWith('FAIL'))).toEqual([
+      'FAIL settings: SUMO_OPS_REDIS_SENTINELS has ":26379"',
+      'FAIL settings: SUMO_OPS_REDIS_MASTER is not set',
+      'FAIL settings: SUMO_OPS_REDIS_DB is "first"',
+    ]);
+    expect(report.text).not.toContain('pw-check-never-shown');
+  });
 });
 
 describe('RedisBackend through Redis Sentinel', () => {
