@@ -94,6 +94,20 @@ describe('RedisBackend through Redis Sentinel', () => {
     // Written before the fall, so the replica has them; a take counts once a replica has it too.
     for (let i = 0; i < 5; i += 1) await backend.set(`confirmation-${i}`, `action-${i}`, { ttlMs: 60_000 });
     expect(await backend.take('confirmation-0')).toBe('action-0');
+    // A take the replica has not acknowledged could come back after a failover: refused, and gone.
+    await backend.set('unacknowledged', 'action', { ttlMs: 60_000 });
+    replica.pause();
+    let unacknowledged: unknown;
+    try {
+      await backend.take('unacknowledged');
+    } catch (error) {
+      unacknowledged = error;
+    } finally {
+      replica.resume();
+    }
+    expect(isSharedStateUnavailable(unacknowledged), String(unacknowledged)).toBe(true);
+    expect((unacknowledged as Error).message).toMatch(/Nothing was changed/);
+    expect(await backend.get('unacknowledged')).toBeUndefined();
     // A slot in flight when the primary falls, released while it is down.
     const gate = { ...SUMO_RATE_LIMITS, perSecond: 1_000, concurrent: 1 };
     const held = await rate.tryAcquire('gate', gate, Date.now());

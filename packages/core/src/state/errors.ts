@@ -1,18 +1,21 @@
+const DEFAULT_HINT = 'Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again.';
+
 /**
  * Shared state (Redis) cannot be reached right now. Thrown by anything whose safety needs shared
  * state — redeeming a confirmation, a Confirm click — so it is refused instead of risking running
  * twice; the message says what to check. Reads keep working on a local share of the budget.
  */
-const DEFAULT_HINT = 'Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again.';
-
 export class SharedStateUnavailableError extends Error {
   override readonly name = 'SharedStateUnavailableError';
   readonly code = 'state.unavailable';
+  /** What to check or wait for, e.g. a Sentinel failover; part of the message. */
+  readonly hint: string;
   constructor(where: string, cause?: unknown, hint = DEFAULT_HINT) {
     super(
       `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. ${hint} Reads keep working meanwhile.`,
       cause === undefined ? undefined : { cause },
     );
+    this.hint = hint;
   }
 }
 

@@ -99,7 +99,12 @@ export async function sharedSecret(
   const ttlMs = 365 * 24 * 3_600_000;
   if (await backend.set(key, candidate, { ttlMs, onlyIfAbsent: true })) return candidate;
   const existing = await backend.get(key);
-  if (existing === undefined) throw new SharedStateUnavailableError(backend.description);
+  if (existing === undefined)
+    throw new SharedStateUnavailableError(
+      backend.description,
+      undefined,
+      backend instanceof RedisBackend ? backend.unavailableHint : undefined,
+    );
   return existing;
 }
 
