@@ -13,6 +13,7 @@ const SETTINGS_TEXT = `Settings (environment):
   SUMO_ACCESS_ID, SUMO_ACCESS_KEY   an access key of the organisation
   SUMO_DEPLOYMENT or SUMO_API_URL   e.g. us2, or https://api.us2.sumologic.com/api (default us1)
   SUMO_OPS_REDIS_URL                share the team's rate budget with the other sumo-ops processes
+  SUMO_OPS_REDIS_SENTINELS          or find Redis through Sentinel (host:port,…; with SUMO_OPS_REDIS_MASTER)
   LOG_LEVEL                         JSON logs on stderr (default warn)
 `;
 

@@ -76,6 +76,12 @@ this process, as one process needs):
   SUMO_OPS_REDIS_URL        redis://[user:password@]host[:port][/db] (rediss:// for TLS). Replicas
                             then share the rate budget, accept a confirmation token once across all
                             of them, and serve HTTP without sessions (any replica answers any request).
+  SUMO_OPS_REDIS_SENTINELS  Instead of the URL, with Redis Sentinel: host:port,host:port,… of the
+  SUMO_OPS_REDIS_MASTER     sentinels, and the name they monitor the primary by. With them:
+                            SUMO_OPS_REDIS_USERNAME, SUMO_OPS_REDIS_PASSWORD, SUMO_OPS_REDIS_DB,
+                            SUMO_OPS_REDIS_TLS=true, and SUMO_OPS_REDIS_SENTINEL_USERNAME and
+                            SUMO_OPS_REDIS_SENTINEL_PASSWORD for sentinels that require AUTH. A
+                            failover is followed automatically.
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default: sumo-ops:), for several installs on
                             one Redis.
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id); set it alike

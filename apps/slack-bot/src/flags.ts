@@ -40,6 +40,8 @@ Environment:
   SUMO_OPS_CHANNELS         Channel ids where /sumo answers (default: everywhere).
   SUMO_OPS_DIGEST_BUDGET_SHARE  Percent of the rate budget all digests may spend (default 20).
   SUMO_OPS_REDIS_URL        redis://… to share state with other replicas (default: in memory).
+  SUMO_OPS_REDIS_SENTINELS  Or Redis through Sentinel: host:port,… with SUMO_OPS_REDIS_MASTER
+                            (and SUMO_OPS_REDIS_PASSWORD, _USERNAME, _DB, _TLS as needed).
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default sumo-ops:).
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id).
   HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic and Slack; NO_PROXY lists hosts to

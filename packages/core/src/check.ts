@@ -151,13 +151,16 @@ export async function checkRedis(stores: Stores): Promise<CheckResult | undefine
   await backend.settled();
   try {
     await backend.ping();
-    return { name: 'redis', status: 'ok', detail: `${backend.description} answered PING` };
+    const primary = backend.primary ? ` (primary now ${backend.primary})` : '';
+    return { name: 'redis', status: 'ok', detail: `${backend.description} answered PING${primary}` };
   } catch {
     return {
       name: 'redis',
       status: 'fail',
       detail: `${backend.description} did not answer PING`,
-      fix: 'Check that Redis is running and reachable from here, and SUMO_OPS_REDIS_URL (host, port, password, database).',
+      fix: stores.config.redisSentinel
+        ? 'Check that the sentinels in SUMO_OPS_REDIS_SENTINELS are reachable from here and monitor SUMO_OPS_REDIS_MASTER, that the primary they name is reachable, and SUMO_OPS_REDIS_PASSWORD (SUMO_OPS_REDIS_USERNAME), SUMO_OPS_REDIS_DB and SUMO_OPS_REDIS_TLS.'
+        : 'Check that Redis is running and reachable from here, and SUMO_OPS_REDIS_URL (host, port, password, database).',
     };
   }
 }

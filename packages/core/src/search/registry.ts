@@ -253,7 +253,7 @@ export class SearchJobRegistry {
       if (held) return held.job;
       throw new SearchJobError(
         'search.job.unreachable',
-        `Search job ${id} is not held by this process, and shared state (${shared.backend.description}) is unreachable, so it cannot be continued from here right now. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then call again; the replica that holds the job keeps it alive meanwhile.`,
+        `Search job ${id} is not held by this process, and shared state (${shared.backend.description}) is unreachable, so it cannot be continued from here right now. ${error.hint} The replica that holds the job keeps it alive meanwhile.`,
         id,
         { cause: error },
       );

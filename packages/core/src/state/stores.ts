@@ -9,8 +9,8 @@ import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 
 /**
  * What a front end asks core for: the state backend every store is built on, and the rate budget
- * the Sumo client uses. Front ends never open Redis themselves; without SUMO_OPS_REDIS_URL all of
- * it lives in this process, as before.
+ * the Sumo client uses. Front ends never open Redis themselves; without SUMO_OPS_REDIS_URL (or
+ * SUMO_OPS_REDIS_SENTINELS) all of it lives in this process, as before.
  */
 export interface Stores {
   readonly backend: StateBackend;
@@ -38,7 +38,7 @@ export interface CreateStoresOptions {
 }
 
 export function createStores(config: SharedStateConfig, options: CreateStoresOptions): Stores {
-  if (!config.redisUrl) {
+  if (!config.redisUrl && !config.redisSentinel) {
     const backend = new MemoryBackend(options.now);
     return {
       backend,
@@ -52,6 +52,7 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
   }
   const backend = new RedisBackend({
     url: config.redisUrl,
+    sentinel: config.redisSentinel,
     keyPrefix: config.keyPrefix,
     logger: options.logger,
     ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
@@ -68,7 +69,11 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
     rateKey: config.rateKey,
     config,
     requireAvailable() {
-      if (!backend.available) throw new SharedStateUnavailableError(backend.description);
+      if (!backend.available)
+        throw new SharedStateUnavailableError(backend.description, undefined, {
+          mayHaveApplied: false,
+          hint: backend.unavailableHint,
+        });
     },
     close() {
       closing ??= (async () => {
@@ -97,7 +102,10 @@ export async function sharedSecret(
   const ttlMs = 365 * 24 * 3_600_000;
   if (await backend.set(key, candidate, { ttlMs, onlyIfAbsent: true })) return candidate;
   const existing = await backend.get(key);
-  if (existing === undefined) throw new SharedStateUnavailableError(backend.description);
+  if (existing === undefined)
+    throw new SharedStateUnavailableError(backend.description, undefined, {
+      hint: backend instanceof RedisBackend ? backend.unavailableHint : undefined,
+    });
   return existing;
 }
 
