@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import {
   createCatalog,
   createLogger,
+  freshnessNote,
   type Logger,
   type OperationCatalog,
   type OperationContext,
@@ -178,6 +179,7 @@ function contextFor(run: CommandRun, connection: Connection, operation: string):
     client: connection.client,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
+    sharedState: connection.stores.backend,
     onProgress: run.chatty
       ? (update) =>
           run.io.stderr.write(
@@ -199,7 +201,9 @@ async function runOperation(
   const ctx = contextFor(run, connection, operation.name);
   if (operation.kind === 'read') {
     if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
-    const result = await catalog.run(operation.name, ctx, input);
+    const { result, freshness } = await catalog.answer(operation.name, ctx, input);
+    const age = freshnessNote(freshness);
+    if (age && run.chatty) io.stderr.write(`sumo-ops: ${age}\n`);
     await writeOut(io.stdout, renderAny(result, format, isPaged(operation)));
     return EXIT.ok;
   }

@@ -64,6 +64,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const mcp = createSumoOpsMcp({
     client: connection.client,
     logger,
+    sharedState: connection.stores.backend,
     toolsets: options.toolsets,
     tools: options.tools,
     readOnly: options.readOnly,

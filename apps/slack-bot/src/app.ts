@@ -168,6 +168,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     catalog,
     specs: subcommandsFor(catalog),
     sumo: options.sumo,
+    sharedState: stores.backend,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
     followUps: new UpgradeFollowUps(

@@ -249,6 +249,15 @@ export class SharedReads {
 }
 
 /**
+ * For front ends to say beside an answer: how old a reused answer is, in words. Undefined for an
+ * answer read for this request (alone or with identical requests in flight at the same time).
+ */
+export function freshnessNote(freshness: Freshness | undefined): string | undefined {
+  if (freshness?.source !== 'reused') return undefined;
+  return `As of ${Math.round(freshness.ageMs / 1_000)} s ago: the answer to an identical request moments before.`;
+}
+
+/**
  * Whose data a read is: the access id and the API it was made against. Two keys (or orgs) never
  * share an answer: what one key may read, another may not.
  */
