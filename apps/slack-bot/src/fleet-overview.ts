@@ -52,6 +52,7 @@ export class FleetOverview {
 
   constructor(
     private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger },
+    /** Also where its reads meet identical ones (e.g. `/sumo collectors`). */
     private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
   ) {}
@@ -98,7 +99,7 @@ export class FleetOverview {
       const { catalog } = this.bot;
       return (await catalog.run(
         operation,
-        operationContext(this.bot, operation),
+        operationContext({ ...this.bot, sharedState: this.backend }, operation),
         catalog.parseInput(operation, raw),
       )) as T;
     };

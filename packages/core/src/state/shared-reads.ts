@@ -254,7 +254,9 @@ export class SharedReads {
  */
 export function freshnessNote(freshness: Freshness | undefined): string | undefined {
   if (freshness?.source !== 'reused') return undefined;
-  return `As of ${Math.round(freshness.ageMs / 1_000)} s ago: the answer to an identical request moments before.`;
+  const seconds = Math.round(freshness.ageMs / 1_000);
+  const age = seconds < 1 ? 'less than a second' : `${seconds} s`;
+  return `As of ${age} ago: the answer to an identical request moments before.`;
 }
 
 /**
