@@ -179,7 +179,7 @@ function contextFor(run: CommandRun, connection: Connection, operation: string):
     client: connection.client,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
-    sharedState: connection.stores.backend,
+    reads: connection.stores.reads,
     onProgress: run.chatty
       ? (update) =>
           run.io.stderr.write(

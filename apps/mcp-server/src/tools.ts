@@ -6,7 +6,7 @@ import {
   type OperationContext,
   OperationInputError,
   PreviewSchema,
-  type StateBackend,
+  type SharedReads,
   type SumoClient,
   type Toolset,
 } from '@sumo-ops/core';
@@ -30,8 +30,8 @@ export interface ToolFactoryOptions {
   catalog: OperationCatalog;
   client: SumoClient;
   logger: Logger;
-  /** Where identical reads meet other replicas' (Redis); absent, within this process. */
-  sharedState?: StateBackend | undefined;
+  /** The stores' `reads`: identical reads meet other replicas' (with Redis); absent, within this process. */
+  reads?: SharedReads | undefined;
   tokens: ConfirmationTokens;
   toolsets?: readonly Toolset[] | undefined;
   /** Only these tools (exact names), within `toolsets` and `readOnly`. */
@@ -132,7 +132,7 @@ async function callTool(
     onProgress: call.progress,
     // Taken when the work starts, so time a person spends confirming does not eat the budget.
     deadline: (options.now ?? Date.now)() + (options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS),
-    sharedState: options.sharedState,
+    reads: options.reads,
   });
   let outcome: ToolOutcome;
   try {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, OperationCatalog, StateBackend, SumoClient } from '@sumo-ops/core';
+import type { Logger, OperationCatalog, SharedReads, StateBackend, SumoClient } from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import { operationContext } from './context.js';
 
@@ -51,8 +51,8 @@ export class FleetOverview {
   #inFlight: Promise<FleetSnapshot> | undefined;
 
   constructor(
-    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger },
-    /** Also where its reads meet identical ones (e.g. `/sumo collectors`). */
+    /** `reads`: its lists meet identical ones (e.g. `/sumo collectors`'s). */
+    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger; reads: SharedReads },
     private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
   ) {}
@@ -99,7 +99,7 @@ export class FleetOverview {
       const { catalog } = this.bot;
       return (await catalog.run(
         operation,
-        operationContext({ ...this.bot, sharedState: this.backend }, operation),
+        operationContext(this.bot, operation),
         catalog.parseInput(operation, raw),
       )) as T;
     };

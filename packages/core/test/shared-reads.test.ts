@@ -6,6 +6,7 @@ import {
   allOperations,
   createCatalog,
   defineOperation,
+  loadStateConfig,
   MemoryBackend,
   type OperationAnswer,
   type OperationContext,
@@ -37,10 +38,11 @@ afterEach(async () => {
 });
 
 /**
- * One "process": its own Sumo client (own limiter, own connections) and catalog, meeting other
- * replicas through `sharedState` when given. Leases are short so a dead leader is noticed quickly.
+ * One "process": its own Sumo client (own limiter, own connections), catalog and shared reads,
+ * meeting other replicas through `backend` when given. Leases are short so a dead leader is
+ * noticed quickly.
  */
-function replica(sharedState?: StateBackend, sharing: SharedReadsOptions = {}) {
+function replica(backend?: StateBackend, sharing: SharedReadsOptions = {}) {
   const client = new SumoClient({
     accessId: 'sim-access-id',
     accessKey: 'sim-access-key',
@@ -51,10 +53,9 @@ function replica(sharedState?: StateBackend, sharing: SharedReadsOptions = {}) {
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
   });
   cleanups.push(() => client.close());
-  const catalog = createCatalog(allOperations, {
-    sharedReads: new SharedReads({ leaseMs: 300, pollMs: 20, ...sharing }),
-  });
-  const base: OperationContext = { client, logger: silentLogger, sharedState };
+  const catalog = createCatalog();
+  const reads = new SharedReads({ backend, leaseMs: 300, pollMs: 20, ...sharing });
+  const base: OperationContext = { client, logger: silentLogger, reads };
   return {
     answer: (name: string, raw: unknown, extra: Partial<OperationContext> = {}): Promise<OperationAnswer> =>
       catalog.answer(name, { ...base, ...extra }, catalog.parseInput(name, raw), { confirmed: true }),
@@ -170,6 +171,18 @@ describe('in one process', () => {
     expect(items(after).map((item) => item.id)).not.toContain(revived.id);
     expect(callsTo(sumo.sim, OFFLINE)).toBe(3); // the first list, the preview, the list after the change
   });
+});
+
+it('SUMO_OPS_SHARED_READS=off makes every read its own call again', async () => {
+  const config = loadStateConfig({ SUMO_OPS_SHARED_READS: 'OFF' });
+  expect(config.sharedReads).toBe(false);
+  expect(() => loadStateConfig({ SUMO_OPS_SHARED_READS: 'sometimes' })).toThrow(
+    /SUMO_OPS_SHARED_READS must be "on" .* or "off"/,
+  );
+  const process = replica(undefined, { enabled: config.sharedReads });
+  const answers = await Promise.all(Array.from({ length: 5 }, () => process.answer('list_collectors', {})));
+  expect(callsTo(sumo.sim, LIST)).toBe(5);
+  expect(sources(answers)).toEqual(Array(5).fill('own'));
 });
 
 it('refuses a write that asks to share its answers, at definition time', () => {

@@ -1,4 +1,4 @@
-import { type CatalogOptions, OperationCatalog } from './catalog.js';
+import { OperationCatalog } from './catalog.js';
 import { collectorOperations } from './collectors.js';
 import type { AnyOperation } from './define.js';
 import { searchOperations } from './search.js';
@@ -13,9 +13,6 @@ export const allOperations: AnyOperation[] = [
   ...searchOperations,
 ];
 
-export function createCatalog(
-  operations: readonly AnyOperation[] = allOperations,
-  options: CatalogOptions = {},
-): OperationCatalog {
-  return new OperationCatalog(operations, options);
+export function createCatalog(operations: readonly AnyOperation[] = allOperations): OperationCatalog {
+  return new OperationCatalog(operations);
 }

@@ -11,11 +11,6 @@ import {
 import { ConfirmationRequiredError, OperationInputError } from './errors.js';
 import { isOutcomeUnknown } from './explain.js';
 
-export interface CatalogOptions {
-  /** Where identical reads meet; tests shorten its lease and waits. */
-  sharedReads?: SharedReads | undefined;
-}
-
 /** An operation's answer, and for shared reads how it came and how old it is. */
 export interface OperationAnswer {
   result: unknown;
@@ -32,10 +27,10 @@ export interface CatalogFilter {
 /** The operations every front end is generated from, by name. */
 export class OperationCatalog {
   private readonly byName = new Map<string, AnyOperation>();
-  readonly #reads: SharedReads;
+  /** For contexts without `reads` of their own: shared within this process. */
+  readonly #reads = new SharedReads();
 
-  constructor(operations: readonly AnyOperation[], options: CatalogOptions = {}) {
-    this.#reads = options.sharedReads ?? new SharedReads();
+  constructor(operations: readonly AnyOperation[]) {
     for (const operation of operations) {
       if (this.byName.has(operation.name)) throw new Error(`Duplicate operation name: ${operation.name}`);
       this.byName.set(operation.name, operation);
@@ -117,7 +112,7 @@ export class OperationCatalog {
       throw error;
     } finally {
       stopTimer();
-      if (operation.kind !== 'read') await this.#reads.invalidate(readScope(ctx.client), ctx.sharedState);
+      if (operation.kind !== 'read') await (ctx.reads ?? this.#reads).invalidate(readScope(ctx.client));
     }
   }
 
@@ -128,12 +123,11 @@ export class OperationCatalog {
     input: unknown,
     once: (context: OperationContext) => Promise<unknown>,
   ): Promise<OperationAnswer> {
-    const { value, freshness } = await this.#reads.read({
+    const { value, freshness } = await (ctx.reads ?? this.#reads).read({
       scope: readScope(ctx.client),
       operation: name,
       input,
       reuseMs: reuseSeconds * 1_000,
-      backend: ctx.sharedState,
       signal: ctx.signal,
       // The first caller's client, logger and deadline serve them all; progress is nobody's alone.
       read: (signal) => once({ ...ctx, signal, onProgress: undefined }),

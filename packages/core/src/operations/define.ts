@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SumoClient } from '../http/client.js';
 import type { Logger } from '../logger.js';
-import type { StateBackend } from '../state/backend.js';
+import type { SharedReads } from '../state/shared-reads.js';
 
 /**
  * read: no side effect. write: creates or changes something recoverable. destructive: deletes,
@@ -31,10 +31,10 @@ export interface OperationContext {
    */
   deadline?: number | undefined;
   /**
-   * Where identical reads are shared with other replicas (the stores' backend: Redis when
-   * configured). Absent, reads are shared within this process only.
+   * Where identical reads meet (the stores' `reads`: through Redis when configured, so across
+   * replicas). Absent, the catalog's own, within this process.
    */
-  sharedState?: StateBackend | undefined;
+  reads?: SharedReads | undefined;
 }
 
 /** What a write or destructive operation would do, computed without side effects. */

@@ -29,8 +29,6 @@ export interface SharedReadRequest {
   input: unknown;
   /** How long an answer may be handed to later identical requests; 0 shares it only while in flight. */
   reuseMs: number;
-  /** Where replicas meet (Redis); absent, this process's own memory. */
-  backend?: StateBackend | undefined;
   /** This caller giving up: it stops waiting, the shared read goes on for the others. */
   signal?: AbortSignal | undefined;
   /** The read itself, made once for every caller; `signal` aborts it once no caller waits. */
@@ -38,6 +36,10 @@ export interface SharedReadRequest {
 }
 
 export interface SharedReadsOptions {
+  /** Where replicas meet (the stores' backend: Redis when configured); default this process's memory. */
+  backend?: StateBackend;
+  /** False (SUMO_OPS_SHARED_READS=off): every read is its own call, as if nothing were shared. */
+  enabled?: boolean;
   /** A leader's lease, renewed while it reads: a leader that died is noticed within this. */
   leaseMs?: number;
   /** A follower waits at most this long for other replicas' answers, then reads on its own. */
@@ -85,18 +87,25 @@ type PublishedError =
  */
 export class SharedReads {
   readonly #flights = new Map<string, Flight>();
-  readonly #ownBackend = new MemoryBackend();
+  readonly #backend: StateBackend;
+  readonly #enabled: boolean;
   readonly #leaseMs: number;
   readonly #followMaxMs: number;
   readonly #pollMs: number;
 
   constructor(options: SharedReadsOptions = {}) {
+    this.#backend = options.backend ?? new MemoryBackend();
+    this.#enabled = options.enabled ?? true;
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.#followMaxMs = options.followMaxMs ?? DEFAULT_FOLLOW_MAX_MS;
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   }
 
   async read(request: SharedReadRequest): Promise<{ value: unknown; freshness: Freshness }> {
+    if (!this.#enabled) {
+      const value = await request.read(request.signal ?? new AbortController().signal);
+      return { value, freshness: { readAt: Date.now(), ageMs: 0, source: 'own' } };
+    }
     const inputDigest = digest(request.input);
     const key = `${request.scope}\n${request.operation}\n${inputDigest}`;
     const existing = this.#flights.get(key);
@@ -125,10 +134,11 @@ export class SharedReads {
    * reads in flight since are not joined — in this process and, through the backend, in every
    * replica.
    */
-  async invalidate(scope: string, backend: StateBackend = this.#ownBackend): Promise<void> {
+  async invalidate(scope: string): Promise<void> {
+    if (!this.#enabled) return;
     for (const [key, flight] of this.#flights) if (flight.scope === scope) this.#flights.delete(key);
     // With Redis down nothing is reused meanwhile; what was stored before expires within seconds.
-    await backend
+    await this.#backend
       .set(generationKey(scope), randomUUID(), { ttlMs: GENERATION_TTL_MS })
       .catch(() => undefined);
   }
@@ -151,7 +161,7 @@ export class SharedReads {
 
   /** This process's one caller for the read: finds a recent answer, follows another replica, or reads. */
   async #lead(request: SharedReadRequest, inputDigest: string, signal: AbortSignal): Promise<Answer> {
-    const backend = request.backend ?? this.#ownBackend;
+    const backend = this.#backend;
     let reading = false;
     const read = (): Promise<unknown> => {
       reading = true;
