@@ -173,6 +173,32 @@ describe('in one process', () => {
   });
 });
 
+it('hands waiters of one read their answers one event-loop turn apart, so I/O is read in between', async () => {
+  const reads = new SharedReads();
+  const order: string[] = [];
+  let finish: (value: unknown) => void = () => undefined;
+  const answered = new Promise((resolve) => {
+    finish = resolve;
+  });
+  const request = { scope: 'org', operation: 'list_collectors', input: {}, reuseMs: 0, read: () => answered };
+  const waiters = Array.from({ length: 5 }, (_, index) =>
+    reads.read(request).then(() => {
+      order.push(`waiter ${index}`);
+      // What a pending request's I/O callback would be: it must not wait for every other waiter.
+      if (index === 0) setImmediate(() => order.push('other work'));
+    }),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  finish({ items: [] });
+  await Promise.all(waiters);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toContain('other work');
+  expect(order.indexOf('other work')).toBeLessThan(order.indexOf('waiter 4'));
+  expect(order.filter((entry) => entry.startsWith('waiter'))).toEqual(
+    [0, 1, 2, 3, 4].map((i) => `waiter ${i}`),
+  );
+});
+
 it('SUMO_OPS_SHARED_READS=off makes every read its own call again', async () => {
   const config = loadStateConfig({ SUMO_OPS_SHARED_READS: 'OFF' });
   expect(config.sharedReads).toBe(false);

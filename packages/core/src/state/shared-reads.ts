@@ -68,6 +68,8 @@ interface Flight {
   readonly controller: AbortController;
   readonly answer: Promise<Answer>;
   waiters: number;
+  /** The last turn handed to a waiter: each resumes in its own turn of the event loop. */
+  turns: Promise<void>;
 }
 
 type Published = { value: unknown; readAt: number } | { error: PublishedError };
@@ -113,6 +115,9 @@ export class SharedReads {
     flight.waiters += 1;
     try {
       const answer = await untilAborted(flight.answer, request.signal);
+      // A hundred waiters resuming in one go would render a hundred replies before the process
+      // reads its next request: one waiter a turn lets I/O (a Slack ack) in between.
+      if (existing) await this.#nextTurn(flight);
       const source = existing && answer.source === 'own' ? 'joined' : answer.source;
       // Each caller gets its own copy: a front end that decorates its answer must not touch another's.
       return {
@@ -149,6 +154,7 @@ export class SharedReads {
       scope: request.scope,
       controller,
       waiters: 0,
+      turns: Promise.resolve(),
       answer: this.#lead(request, inputDigest, controller.signal),
     };
     this.#flights.set(key, flight);
@@ -157,6 +163,12 @@ export class SharedReads {
     };
     flight.answer.then(forget, forget);
     return flight;
+  }
+
+  #nextTurn(flight: Flight): Promise<void> {
+    // An immediate queued while immediates run waits for the next turn, after I/O has been polled.
+    flight.turns = flight.turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    return flight.turns;
   }
 
   /** This process's one caller for the read: finds a recent answer, follows another replica, or reads. */
