@@ -8,6 +8,7 @@ import {
   defineOperation,
   loadStateConfig,
   MemoryBackend,
+  metrics,
   type OperationAnswer,
   type OperationContext,
   RateLimiter,
@@ -78,6 +79,9 @@ describe('in one process', () => {
     expect(sources(answers)).toEqual([...Array(39).fill('joined'), 'own']);
     expect(answers[1]?.result).toEqual(answers[0]?.result);
     expect(answers[1]?.result).not.toBe(answers[0]?.result);
+    expect(await metrics.registry.getSingleMetricAsString('sumo_ops_shared_reads_total')).toMatch(
+      /sumo_ops_shared_reads_total\{operation="list_collectors",source="joined"\} \d+/,
+    );
   });
 
   it('hands out a recent list answer for its reuse time, saying how old it is; other arguments read anew', async () => {
