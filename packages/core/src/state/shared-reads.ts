@@ -84,8 +84,10 @@ type PublishedError =
  * Sumo failure) under its lease holder's name; the others poll for it, and read on their own if
  * the leader's lease lapses without an answer (it died) or after `followMaxMs` (never a hang).
  * An answer may then be reused for the operation's reuse time. A failure goes to every caller
- * waiting for that read, and is never kept for later ones. Writes call `invalidate`, so a read
- * after a change never gets an answer from before it.
+ * waiting for that read, and is never kept for later ones. A caller that gives up stops waiting
+ * alone; once every caller in this process has, the read is aborted (other replicas following it
+ * then read on their own). Writes call `invalidate`, so a read after a change never gets an answer
+ * from before it.
  */
 export class SharedReads {
   readonly #flights = new Map<string, Flight>();
