@@ -8,8 +8,9 @@
  * sent at once: 100 identical `/sumo collectors` (an incident: everyone asks the same), 100
  * different `/sumo collector <id>` (nothing to share), then — default bot only — a mix of 60
  * commands, 20 clicks on a search summary's button and 20 App Home opens (`app_home_opened`).
- * The first two rounds run side by side on two bots, each on its own simulator: the default (reads
- * shared) and one with SUMO_OPS_SHARED_READS=off (every read its own call, as before sharing).
+ * The first two rounds run on two bots at the same time (the same machine load), each on its own
+ * simulator: the default (reads shared) and one with SUMO_OPS_SHARED_READS=off (every read its own
+ * call, as before sharing).
  * The acknowledgement is the HTTP response; the answer is the later post to the command's
  * response_url, after the Sumo call went through the rate limiter.
  *
@@ -206,12 +207,12 @@ interface Round {
   calls: number;
 }
 
-interface BotRun {
-  identical: Round;
-  different: Round;
-  mixed?: { ackMs: number[]; opens: number; published: number; homeCalls: number; homeOnly: number[] };
-  apiCalls: number;
-  rateLimited: number;
+interface Mixed {
+  ackMs: number[];
+  opens: number;
+  published: number;
+  homeCalls: number;
+  homeOnly: number[];
 }
 
 const HOME_ROUTES = [
@@ -221,14 +222,10 @@ const HOME_ROUTES = [
 ];
 
 /**
- * One bot process on its own simulator (its own rate budget), through every round; `env` tells
- * the variant (SUMO_OPS_SHARED_READS=off is how every read worked before reads were shared).
+ * One bot process on its own simulator (its own rate budget); `env` tells the variant
+ * (SUMO_OPS_SHARED_READS=off is how every read worked before reads were shared).
  */
-async function runBot(
-  slack: Awaited<ReturnType<typeof startFakeSlack>>,
-  env: Record<string, string>,
-  withMixedRound: boolean,
-): Promise<BotRun> {
+async function startBot(slack: Awaited<ReturnType<typeof startFakeSlack>>, env: Record<string, string>) {
   const sim = await startSimulator({ org: { collectors: 200 } });
   const port = await freePort();
   let stderr = '';
@@ -250,19 +247,42 @@ async function runBot(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
+  const close = async () => {
+    child.kill('SIGTERM');
+    await sim.close();
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const events = `${base}/slack/events`;
   try {
-    const base = `http://127.0.0.1:${port}`;
-    const events = `${base}/slack/events`;
     await waitForHealth(`${base}/healthz`, child, () => stderr);
-    const send = async (text: string, index: number) => {
-      const responseUrl = slack.responseUrl();
-      const sentAt = Date.now();
-      const ack = await postCommand(events, text, `U${index}`, responseUrl);
-      return { ack, responseUrl, sentAt };
-    };
-    const allAnswered = (batch: Array<{ responseUrl: string }>) =>
-      batch.every(({ responseUrl }) => slack.answeredAt(responseUrl) !== undefined);
-    const round = async (texts: string[]): Promise<Round> => {
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const send = async (text: string, index: number) => {
+    const responseUrl = slack.responseUrl();
+    const sentAt = Date.now();
+    const ack = await postCommand(events, text, `U${index}`, responseUrl);
+    return { ack, responseUrl, sentAt };
+  };
+  const allAnswered = (batch: Array<{ responseUrl: string }>) =>
+    batch.every(({ responseUrl }) => slack.answeredAt(responseUrl) !== undefined);
+  const routeCount = (route: string) =>
+    Object.values(sim.counters.byRoute[route] ?? {}).reduce((a, b) => a + b, 0);
+  const ids = sim.org.collectors().map((collector) => collector.id);
+
+  return {
+    sim,
+    ids,
+    close,
+    async warmUp(): Promise<void> {
+      // Other arguments than the rounds', so nothing it read is there to be reused.
+      const sent = await Promise.all(
+        Array.from({ length: WARM_UP }, (_, index) => send('collectors dead', index)),
+      );
+      await waitUntil(() => allAnswered(sent), 30_000, 'the warm-up answers');
+    },
+    async round(texts: string[]): Promise<Round> {
       const callsBefore = sim.counters.total;
       const sent = await Promise.all(texts.map((text, index) => send(text, index)));
       const refused = sent.filter(({ ack }) => ack.status !== 200).length;
@@ -276,111 +296,103 @@ async function runBot(
         ),
         calls: sim.counters.total - callsBefore,
       };
-    };
-
-    // Warm-up on other arguments than the rounds', so nothing it read is there to be reused.
-    const warmUp = await Promise.all(
-      Array.from({ length: WARM_UP }, (_, index) => send('collectors dead', index)),
-    );
-    await waitUntil(() => allAnswered(warmUp), 30_000, 'the warm-up answers');
-
-    const identical = await round(Array.from({ length: COMMANDS }, () => 'collectors'));
-    const ids = sim.org.collectors().map((collector) => collector.id);
-    const different = await round(ids.slice(0, COMMANDS).map((id) => `collector ${id}`));
-    if (!withMixedRound) {
-      return { identical, different, apiCalls: sim.counters.total, rateLimited: sim.counters.rateLimited };
-    }
-
-    // Commands (each another collector: no list route) mixed with button clicks and App Home
-    // opens, all at once; the list calls are then the App Home's alone.
-    const routeCount = (route: string) =>
-      Object.values(sim.counters.byRoute[route] ?? {}).reduce((a, b) => a + b, 0);
-    const listsBefore = routeCount('GET /v1/collectors');
-    const homeBefore = HOME_ROUTES.map(routeCount);
-    const publishedBefore = slack.published();
-    const mixed = await Promise.all(
-      Array.from({ length: COMMANDS }, async (_, index) => {
-        if (index % 5 === 1) {
-          const responseUrl = slack.responseUrl();
-          return { kind: 'click', responseUrl, ack: await postClick(events, `UC${index}`, responseUrl) };
-        }
-        if (index % 5 === 3)
-          return { kind: 'home', responseUrl: undefined, ack: await postHomeOpened(events, `UH${index}`) };
-        const { ack, responseUrl } = await send(`collector ${ids[COMMANDS + index] ?? ids[index]}`, index);
-        return { kind: 'command', responseUrl, ack };
-      }),
-    );
-    const mixedRefused = mixed.filter(({ ack }) => ack.status !== 200).length;
-    if (mixedRefused > 0)
-      throw new Error(`${mixedRefused} of ${COMMANDS} mixed requests were not acknowledged with 200.`);
-    const opens = mixed.filter(({ kind }) => kind === 'home').length;
-    await waitUntil(
-      () =>
-        slack.published() - publishedBefore >= opens &&
-        allAnswered(
-          mixed.filter(
-            (item): item is typeof item & { responseUrl: string } => item.responseUrl !== undefined,
+    },
+    /**
+     * Commands (each another collector: no list route) mixed with button clicks and App Home
+     * opens, all at once; the list calls are then the App Home's alone.
+     */
+    async mixedRound(): Promise<Mixed> {
+      const listsBefore = routeCount('GET /v1/collectors');
+      const homeBefore = HOME_ROUTES.map(routeCount);
+      const publishedBefore = slack.published();
+      const mixed = await Promise.all(
+        Array.from({ length: COMMANDS }, async (_, index) => {
+          if (index % 5 === 1) {
+            const responseUrl = slack.responseUrl();
+            return { kind: 'click', responseUrl, ack: await postClick(events, `UC${index}`, responseUrl) };
+          }
+          if (index % 5 === 3)
+            return { kind: 'home', responseUrl: undefined, ack: await postHomeOpened(events, `UH${index}`) };
+          const { ack, responseUrl } = await send(`collector ${ids[COMMANDS + index] ?? ids[index]}`, index);
+          return { kind: 'command', responseUrl, ack };
+        }),
+      );
+      const refused = mixed.filter(({ ack }) => ack.status !== 200).length;
+      if (refused > 0)
+        throw new Error(`${refused} of ${COMMANDS} mixed requests were not acknowledged with 200.`);
+      const opens = mixed.filter(({ kind }) => kind === 'home').length;
+      await waitUntil(
+        () =>
+          slack.published() - publishedBefore >= opens &&
+          allAnswered(
+            mixed.filter(
+              (item): item is typeof item & { responseUrl: string } => item.responseUrl !== undefined,
+            ),
           ),
-        ),
-      90_000,
-      'the mixed answers and App Home views',
-    );
-    const homeOnly = HOME_ROUTES.map((route, index) => routeCount(route) - (homeBefore[index] ?? 0));
-    const homeCalls = homeOnly.reduce((a, b) => a + b, 0) + routeCount('GET /v1/collectors') - listsBefore;
-    return {
-      identical,
-      different,
-      mixed: {
+        90_000,
+        'the mixed answers and App Home views',
+      );
+      const homeOnly = HOME_ROUTES.map((route, index) => routeCount(route) - (homeBefore[index] ?? 0));
+      return {
         ackMs: mixed.map(({ ack }) => ack.ms),
         opens,
         published: slack.published() - publishedBefore,
-        homeCalls,
+        homeCalls: homeOnly.reduce((a, b) => a + b, 0) + routeCount('GET /v1/collectors') - listsBefore,
         homeOnly,
-      },
-      apiCalls: sim.counters.total,
-      rateLimited: sim.counters.rateLimited,
-    };
-  } finally {
-    child.kill('SIGTERM');
-    await sim.close();
-  }
+      };
+    },
+  };
 }
 
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run pnpm build first.`);
   const slack = await startFakeSlack();
+  const bots: Array<Awaited<ReturnType<typeof startBot>>> = [];
   try {
-    const shared = await runBot(slack, {}, true);
-    const alone = await runBot(slack, { SUMO_OPS_SHARED_READS: 'off' }, false);
+    // Both variants run each round at the same time, so they meet the same machine load.
+    const shared = await startBot(slack, {});
+    bots.push(shared);
+    const alone = await startBot(slack, { SUMO_OPS_SHARED_READS: 'off' });
+    bots.push(alone);
+    await Promise.all(bots.map((bot) => bot.warmUp()));
+    const identicalTexts = Array.from({ length: COMMANDS }, () => 'collectors');
+    const [sharedIdentical, aloneIdentical] = await Promise.all(bots.map((bot) => bot.round(identicalTexts)));
+    const [sharedDifferent, aloneDifferent] = await Promise.all(
+      bots.map((bot) => bot.round(bot.ids.slice(0, COMMANDS).map((id) => `collector ${id}`))),
+    );
+    const mixed = await shared.mixedRound();
+    if (!sharedIdentical || !aloneIdentical || !sharedDifferent || !aloneDifferent)
+      throw new Error('a round gave no result');
+
     const cell = (values: number[]) =>
       `${percentile(values, 50).toFixed(0)} / ${percentile(values, 99).toFixed(0)} / ${Math.max(...values).toFixed(0)}`;
     const rows = [
       ['measure (100 requests at once)', 'shared reads (default)', 'SUMO_OPS_SHARED_READS=off'],
       ['', 'p50 / p99 / max ms', 'p50 / p99 / max ms'],
-      ['ack, identical /sumo collectors', cell(shared.identical.ackMs), cell(alone.identical.ackMs)],
-      ['answer, identical /sumo collectors', cell(shared.identical.answerMs), cell(alone.identical.answerMs)],
-      ['  Sumo calls', String(shared.identical.calls), String(alone.identical.calls)],
-      ['ack, different /sumo collector <id>', cell(shared.different.ackMs), cell(alone.different.ackMs)],
+      ['ack, identical /sumo collectors', cell(sharedIdentical.ackMs), cell(aloneIdentical.ackMs)],
+      ['answer, identical /sumo collectors', cell(sharedIdentical.answerMs), cell(aloneIdentical.answerMs)],
+      ['  Sumo calls', String(sharedIdentical.calls), String(aloneIdentical.calls)],
+      ['ack, different /sumo collector <id>', cell(sharedDifferent.ackMs), cell(aloneDifferent.ackMs)],
       [
         'answer, different /sumo collector <id>',
-        cell(shared.different.answerMs),
-        cell(alone.different.answerMs),
+        cell(sharedDifferent.answerMs),
+        cell(aloneDifferent.answerMs),
       ],
-      ['  Sumo calls', String(shared.different.calls), String(alone.different.calls)],
-      ['ack, mixed: 60 commands + 20 clicks + 20 Home', cell(shared.mixed?.ackMs ?? [Number.NaN]), '—'],
+      ['  Sumo calls', String(sharedDifferent.calls), String(aloneDifferent.calls)],
+      ['ack, mixed: 60 commands + 20 clicks + 20 Home', cell(mixed.ackMs), '—'],
     ];
     const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((r) => r[column]?.length ?? 0)));
     console.log(
-      '\nslack-ack: built bot in its own process, HTTP mode, fake Slack + simulator (4 requests/s, 10 in flight)\n',
+      '\nslack-ack: two built bots in their own processes, HTTP mode, fake Slack + a simulator each (4 requests/s, 10 in flight)\n',
     );
     for (const r of rows) console.log(r.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  '));
 
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-    const ackRatio = percentile(shared.identical.ackMs, 99) / SLACK_BUDGET_MS;
-    const mixedRatio = percentile(shared.mixed?.ackMs ?? [Number.NaN], 99) / SLACK_BUDGET_MS;
-    const identicalP99 = percentile(shared.identical.answerMs, 99);
-    const differentP50 = percentile(shared.different.answerMs, 50) / percentile(alone.different.answerMs, 50);
-    const differentP99 = percentile(shared.different.answerMs, 99) / percentile(alone.different.answerMs, 99);
+    const ackRatio = percentile(sharedIdentical.ackMs, 99) / SLACK_BUDGET_MS;
+    const mixedRatio = percentile(mixed.ackMs, 99) / SLACK_BUDGET_MS;
+    const identicalP99 = percentile(sharedIdentical.answerMs, 99);
+    const differentP50 = percentile(sharedDifferent.answerMs, 50) / percentile(aloneDifferent.answerMs, 50);
+    const differentP99 = percentile(sharedDifferent.answerMs, 99) / percentile(aloneDifferent.answerMs, 99);
     console.log(
       `\np99 ack ÷ Slack's ${SLACK_BUDGET_MS} ms budget = ${ackRatio.toFixed(4)}  (target ≤ ${TARGET_RATIO}: ${verdict(ackRatio <= TARGET_RATIO)})`,
     );
@@ -388,21 +400,19 @@ async function main(): Promise<void> {
       `mixed p99 ack ÷ ${SLACK_BUDGET_MS} ms = ${mixedRatio.toFixed(4)}  (target ≤ ${TARGET_RATIO}: ${verdict(mixedRatio <= TARGET_RATIO)})`,
     );
     console.log(
-      `identical /sumo collectors: p99 answer ${identicalP99.toFixed(0)} ms ÷ ${IDENTICAL_ANSWER_TARGET_MS} ms = ${(identicalP99 / IDENTICAL_ANSWER_TARGET_MS).toFixed(3)}  (target ≤ 1: ${verdict(identicalP99 <= IDENTICAL_ANSWER_TARGET_MS)}); without sharing ${percentile(alone.identical.answerMs, 99).toFixed(0)} ms`,
+      `identical /sumo collectors: p99 answer ${identicalP99.toFixed(0)} ms ÷ ${IDENTICAL_ANSWER_TARGET_MS} ms = ${(identicalP99 / IDENTICAL_ANSWER_TARGET_MS).toFixed(3)}  (target ≤ 1: ${verdict(identicalP99 <= IDENTICAL_ANSWER_TARGET_MS)}); without sharing ${percentile(aloneIdentical.answerMs, 99).toFixed(0)} ms`,
     );
     console.log(
       `different commands, shared ÷ off: p50 answer ${differentP50.toFixed(3)}, p99 answer ${differentP99.toFixed(3)}  (target: no slower, ≤ 1 within the run's noise)`,
     );
-    const mixed = shared.mixed;
-    if (mixed) {
-      console.log(
-        `App Home: ${mixed.opens} opens, ${mixed.published} views published, ${mixed.homeCalls} Sumo API calls (${HOME_ROUTES.map((route, index) => `${route} ${mixed.homeOnly[index]}`).join(', ')}, and its collector list) — target ≤ 4 a minute: ${verdict(mixed.homeCalls <= 4)}`,
-      );
-    }
     console.log(
-      `simulators: ${shared.apiCalls} API calls (${shared.rateLimited} answered 429) with shared reads; ${alone.apiCalls} (${alone.rateLimited} answered 429) without`,
+      `App Home: ${mixed.opens} opens, ${mixed.published} views published, ${mixed.homeCalls} Sumo API calls (${HOME_ROUTES.map((route, index) => `${route} ${mixed.homeOnly[index]}`).join(', ')}, and its collector list) — target ≤ 4 a minute: ${verdict(mixed.homeCalls <= 4)}`,
+    );
+    console.log(
+      `simulators: ${shared.sim.counters.total} API calls (${shared.sim.counters.rateLimited} answered 429) with shared reads; ${alone.sim.counters.total} (${alone.sim.counters.rateLimited} answered 429) without`,
     );
   } finally {
+    await Promise.all(bots.map((bot) => bot.close()));
     await slack.close();
   }
 }

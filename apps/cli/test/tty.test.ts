@@ -69,7 +69,9 @@ describe('sumo-ops on a terminal', () => {
       expect(first.code, first.stderr).toBe(0);
       const second = await onTerminal(['list-upgrade-targets'], undefined, shared);
       expect(second.code, second.stdout).toBe(0);
-      expect(second.stdout).toMatch(/As of (\d+ s|less than a second) ago: the answer to an identical request/);
+      expect(second.stdout).toMatch(
+        /As of (\d+ s|less than a second) ago: the answer to an identical request/,
+      );
       expect(calls(sim, 'GET /v1/collectors/upgrades/targets')).toBe(1);
     } finally {
       await redis.stop();
