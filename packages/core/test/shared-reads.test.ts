@@ -203,6 +203,31 @@ it('hands waiters of one read their answers one event-loop turn apart, so I/O is
   );
 });
 
+it('stops the read once every caller waiting for it has given up', async () => {
+  const reads = new SharedReads();
+  let readSignal: AbortSignal | undefined;
+  const request = {
+    scope: 'org',
+    operation: 'list_collectors',
+    input: {},
+    reuseMs: 0,
+    read: (signal: AbortSignal) =>
+      new Promise((_, reject) => {
+        readSignal = signal;
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+  };
+  const callers = [new AbortController(), new AbortController()];
+  const waiting = callers.map((caller) => caught(reads.read({ ...request, signal: caller.signal })));
+  await until(async () => readSignal !== undefined);
+  callers[0]?.abort(new Error('first gone'));
+  await waiting[0];
+  expect(readSignal?.aborted).toBe(false);
+  callers[1]?.abort(new Error('second gone'));
+  expect(await waiting[1]).toMatchObject({ message: 'second gone' });
+  expect(readSignal?.aborted).toBe(true);
+});
+
 it('SUMO_OPS_SHARED_READS=off makes every read its own call again', async () => {
   const config = loadStateConfig({ SUMO_OPS_SHARED_READS: 'OFF' });
   expect(config.sharedReads).toBe(false);

@@ -68,6 +68,7 @@ interface Flight {
   readonly controller: AbortController;
   readonly answer: Promise<Answer>;
   waiters: number;
+  settled: boolean;
   /** The last turn handed to a waiter: each resumes in its own turn of the event loop. */
   turns: Promise<void>;
 }
@@ -128,9 +129,9 @@ export class SharedReads {
       };
     } finally {
       flight.waiters -= 1;
-      // The last caller gone: nobody wants the answer, so stop spending the budget on it.
-      if (flight.waiters === 0 && this.#flights.get(key) === flight) {
-        this.#flights.delete(key);
+      // The last caller gone before the answer: nobody wants it, so stop spending the budget on it.
+      if (flight.waiters === 0 && !flight.settled) {
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
         flight.controller.abort(new Error('every caller waiting for this read has gone'));
       }
     }
@@ -156,11 +157,13 @@ export class SharedReads {
       scope: request.scope,
       controller,
       waiters: 0,
+      settled: false,
       turns: Promise.resolve(),
       answer: this.#lead(request, inputDigest, controller.signal),
     };
     this.#flights.set(key, flight);
     const forget = () => {
+      flight.settled = true;
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     };
     flight.answer.then(forget, forget);
