@@ -258,7 +258,8 @@ describe('across replicas sharing Redis', () => {
   it('identical reads on two replicas reach Sumo once', async () => {
     const { a, b } = await pair();
     const id = sumo.sim.org.collectors()[1]?.id;
-    sumo.sim.setFaults({ latencyMs: 300, routes: [GET] });
+    // A get is never reused: the other replica must arrive while the read is in flight.
+    sumo.sim.setFaults({ latencyMs: 1_000, routes: [GET] });
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         (index % 2 === 0 ? a : b).answer('get_collector', { collector: id }),
@@ -311,7 +312,7 @@ describe('across replicas sharing Redis', () => {
 
   it("gives a leader's failure to the other replica's callers, and keeps none of it", async () => {
     const { a, b } = await pair();
-    sumo.sim.setFaults({ rate500: 1, latencyMs: 100, routes: [LIST] });
+    sumo.sim.setFaults({ rate500: 1, latencyMs: 300, routes: [LIST] });
     const outcomes = await Promise.allSettled([
       ...Array.from({ length: 5 }, () => a.answer('list_collectors', {})),
       ...Array.from({ length: 5 }, () => b.answer('list_collectors', {})),
