@@ -4,6 +4,7 @@ import {
   createCatalog,
   createLogger,
   explainApiError,
+  freshnessNote,
   isOutcomeUnknown,
   type Logger,
   type OperationCatalog,
@@ -182,6 +183,7 @@ function contextFor(run: CommandRun, connection: Connection, operation: string):
     client: connection.client,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
+    reads: connection.stores.reads,
     onProgress: run.chatty
       ? (update) =>
           run.io.stderr.write(
@@ -203,7 +205,9 @@ async function runOperation(
   const ctx = contextFor(run, connection, operation.name);
   if (operation.kind === 'read') {
     if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
-    const result = await catalog.run(operation.name, ctx, input);
+    const { result, freshness } = await catalog.answer(operation.name, ctx, input);
+    const age = freshnessNote(freshness);
+    if (age && run.chatty) io.stderr.write(`sumo-ops: ${age}\n`);
     await writeOut(io.stdout, renderAny(result, format, isPaged(operation)));
     return EXIT.ok;
   }

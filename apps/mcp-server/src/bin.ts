@@ -64,6 +64,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const mcp = createSumoOpsMcp({
     client: connection.client,
     logger,
+    reads: connection.stores.reads,
     toolsets: options.toolsets,
     tools: options.tools,
     readOnly: options.readOnly,

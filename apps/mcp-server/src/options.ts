@@ -90,6 +90,8 @@ this process, as one process needs):
                             Signs confirmation tokens, the same on every replica (32+ characters).
                             Default with Redis: one generated once and kept there. Ignored without
                             Redis: tokens then stop working when the process stops.
+  SUMO_OPS_SHARED_READS     on (default): identical reads in flight share one Sumo call (across
+                            replicas with Redis) and lists are reused for seconds; off: never.
 
 SIGTERM, SIGINT or the client closing stdin: new calls are refused, calls in flight get 5 s to
 finish, search jobs only this process can continue are deleted, and the process exits.

@@ -4,6 +4,7 @@ import {
   createCatalog,
   type Logger,
   type OperationCatalog,
+  type SharedReads,
   type SumoClient,
   type SumoConnection,
   type Toolset,
@@ -28,6 +29,8 @@ ${SHARED_PARAMETERS_TEXT}`;
 export interface SumoOpsMcpOptions {
   client: SumoClient;
   logger: Logger;
+  /** The stores' `reads`: with Redis, identical reads are shared with other replicas too. */
+  reads?: SharedReads | undefined;
   /** Defaults to the product's whole catalog. */
   catalog?: OperationCatalog | undefined;
   toolsets?: readonly Toolset[] | undefined;
@@ -70,6 +73,7 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     catalog,
     client: options.client,
     logger: options.logger,
+    reads: options.reads,
     tokens: options.tokens ?? new ConfirmationTokens(options.now ? { now: options.now } : {}),
     toolsets: options.toolsets,
     tools: options.tools,

@@ -6,6 +6,7 @@ import {
   type OperationContext,
   OperationInputError,
   PreviewSchema,
+  type SharedReads,
   type SumoClient,
   type Toolset,
 } from '@sumo-ops/core';
@@ -29,6 +30,8 @@ export interface ToolFactoryOptions {
   catalog: OperationCatalog;
   client: SumoClient;
   logger: Logger;
+  /** The stores' `reads`: identical reads meet other replicas' (with Redis); absent, within this process. */
+  reads?: SharedReads | undefined;
   tokens: ConfirmationTokens;
   toolsets?: readonly Toolset[] | undefined;
   /** Only these tools (exact names), within `toolsets` and `readOnly`. */
@@ -129,6 +132,7 @@ async function callTool(
     onProgress: call.progress,
     // Taken when the work starts, so time a person spends confirming does not eat the budget.
     deadline: (options.now ?? Date.now)() + (options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS),
+    reads: options.reads,
   });
   let outcome: ToolOutcome;
   try {
@@ -137,8 +141,11 @@ async function callTool(
     if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error, inputSchema);
     const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = parsed.data as Record<string, unknown>;
     if (operation.kind === 'read') {
-      const result = await options.catalog.run(operation.name, context(), input);
-      outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), render);
+      const { result, freshness } = await options.catalog.answer(operation.name, context(), input);
+      outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), {
+        ...render,
+        freshness,
+      });
     } else {
       outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, options);
     }

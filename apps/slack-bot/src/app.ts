@@ -171,6 +171,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     catalog,
     specs: subcommandsFor(catalog),
     sumo: options.sumo,
+    reads: stores.reads,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
     followUps: new UpgradeFollowUps(
@@ -179,7 +180,11 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       app.client,
     ),
     upgradeLog,
-    fleet: new FleetOverview({ catalog, sumo: options.sumo, logger }, stores.backend, now),
+    fleet: new FleetOverview(
+      { catalog, sumo: options.sumo, logger, reads: stores.reads },
+      stores.backend,
+      now,
+    ),
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,

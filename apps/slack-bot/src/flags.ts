@@ -44,6 +44,7 @@ Environment:
                             (and SUMO_OPS_REDIS_PASSWORD, _USERNAME, _DB, _TLS as needed).
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default sumo-ops:).
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id).
+  SUMO_OPS_SHARED_READS     on (default): identical reads share one Sumo call; off: never.
   HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic and Slack; NO_PROXY lists hosts to
   NO_PROXY                  reach directly.
   LOG_LEVEL                 debug, info (default), warn, error or silent. Logs go to stderr.

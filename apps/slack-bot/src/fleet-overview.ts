@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, OperationCatalog, StateBackend, SumoClient } from '@sumo-ops/core';
+import type { Logger, OperationCatalog, SharedReads, StateBackend, SumoClient } from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import { operationContext } from './context.js';
 
@@ -51,7 +51,8 @@ export class FleetOverview {
   #inFlight: Promise<FleetSnapshot> | undefined;
 
   constructor(
-    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger },
+    /** `reads`: its lists meet identical ones (e.g. `/sumo collectors`'s). */
+    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger; reads: SharedReads },
     private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
   ) {}

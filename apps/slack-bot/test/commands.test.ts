@@ -65,6 +65,17 @@ describe('/sumo read commands over signed HTTP', () => {
     expect(text).toContain(`1–${dead.length}`);
   });
 
+  it('answers the same question asked again at once from the first answer, saying how old it is', async () => {
+    const lists = () =>
+      Object.values(h.sim.counters.byRoute['GET /v1/collectors'] ?? {}).reduce((a, b) => a + b, 0);
+    const first = textOf((await h.ask('collectors hosted')).reply);
+    const before = lists();
+    const again = textOf((await h.ask('collectors hosted')).reply);
+    expect(lists()).toBe(before);
+    expect(again).toContain('the answer to an identical request moments before');
+    expect(first).not.toContain('identical request');
+  });
+
   it('shows one collector by a quoted name and its sources by id', async () => {
     const collector = h.sim.org
       .collectors()

@@ -139,6 +139,8 @@ export interface SharedStateConfig {
   rateKey: string | undefined;
   /** Signs MCP confirmation tokens; with Redis and without it, one is generated once and kept there. */
   confirmationSecret: string | undefined;
+  /** SUMO_OPS_SHARED_READS: false (`off`) makes every read its own Sumo call; default on. */
+  sharedReads?: boolean | undefined;
 }
 
 /**
@@ -175,7 +177,7 @@ const MIN_CONFIRMATION_SECRET_LENGTH = 32;
 
 /**
  * Reads SUMO_OPS_REDIS_URL (or SUMO_OPS_REDIS_SENTINELS with its settings), SUMO_OPS_KEY_PREFIX,
- * SUMO_OPS_RATE_KEY and SUMO_OPS_CONFIRMATION_SECRET. Every problem is reported at once with its
+ * SUMO_OPS_RATE_KEY, SUMO_OPS_CONFIRMATION_SECRET and SUMO_OPS_SHARED_READS. Every problem is reported at once with its
  * fix; every password is registered as a secret before anything could print it.
  */
 export function loadStateConfig(env: Record<string, string | undefined> = process.env): SharedStateConfig {
@@ -253,8 +255,22 @@ export function loadStateConfig(env: Record<string, string | undefined> = proces
     }
   }
 
+  const sharedReads = pick('SUMO_OPS_SHARED_READS')?.toLowerCase() ?? 'on';
+  if (sharedReads !== 'on' && sharedReads !== 'off') {
+    problems.push(
+      'SUMO_OPS_SHARED_READS must be "on" (the default: identical reads share one call, lists are reused for seconds) or "off" (every read is its own call).',
+    );
+  }
+
   if (problems.length > 0) throw new SumoConfigError(problems, 'Shared state is not configured');
-  return { redisUrl, redisSentinel, keyPrefix, rateKey, confirmationSecret };
+  return {
+    redisUrl,
+    redisSentinel,
+    keyPrefix,
+    rateKey,
+    confirmationSecret,
+    sharedReads: sharedReads !== 'off',
+  };
 }
 
 /** SUMO_OPS_REDIS_SENTINELS and the settings that go with it; problems are pushed, one line each. */

@@ -49,5 +49,6 @@ export * from './state/backend.js';
 export * from './state/errors.js';
 export * from './state/redis-backend.js';
 export * from './state/redis-rate-limit-store.js';
+export * from './state/shared-reads.js';
 export * from './state/stores.js';
 export * from './upgrades/bulk-upgrade.js';

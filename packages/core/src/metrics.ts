@@ -54,6 +54,12 @@ export class SumoOpsMetrics {
     help: 'Search jobs this process created on Sumo Logic and has not deleted yet.',
     registers: [this.registry],
   });
+  readonly sharedReads = new Counter({
+    name: 'sumo_ops_shared_reads_total',
+    help: 'Reads that may share one Sumo Logic call, by operation and how the answer came (own: read for this call; joined: an identical read in flight; reused: a recent answer).',
+    labelNames: ['operation', 'source'] as const,
+    registers: [this.registry],
+  });
   readonly confirmations = new Counter({
     name: 'sumo_ops_confirmations_total',
     help: 'Confirmations of changes, by front end (mcp, slack) and event (issued, redeemed, expired).',

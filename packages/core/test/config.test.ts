@@ -101,6 +101,7 @@ describe('loadStateConfig', () => {
       keyPrefix: 'sumo-ops:',
       rateKey: undefined,
       confirmationSecret: undefined,
+      sharedReads: true,
     });
   });
 
@@ -112,6 +113,7 @@ describe('loadStateConfig', () => {
         SUMO_OPS_KEY_PREFIX: 'team-a:',
         SUMO_OPS_RATE_KEY: 'sre-user',
         SUMO_OPS_CONFIRMATION_SECRET: secret,
+        SUMO_OPS_SHARED_READS: 'off',
       }),
     ).toEqual({
       redisUrl: 'rediss://ops:pw-hunter22@redis.internal:6380/2',
@@ -119,6 +121,7 @@ describe('loadStateConfig', () => {
       keyPrefix: 'team-a:',
       rateKey: 'sre-user',
       confirmationSecret: secret,
+      sharedReads: false,
     });
   });
 

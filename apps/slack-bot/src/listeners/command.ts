@@ -1,5 +1,5 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
+import { type AnyOperation, freshnessNote, isSharedStateUnavailable } from '@sumo-ops/core';
 import {
   confirmationMessage,
   confirmationsUnavailableMessage,
@@ -84,11 +84,16 @@ export async function handleCommand(
       await runSearchInThread(bot, conversation, commandText, input, spec);
       return;
     }
-    const result = await bot.catalog.run(operation.name, operationContext(bot, operation.name), input);
+    const { result, freshness } = await bot.catalog.answer(
+      operation.name,
+      operationContext(bot, operation.name),
+      input,
+    );
+    const age = freshnessNote(freshness);
     await respond(
       ephemeral({
         text: `${operation.title}: done`,
-        blocks: [...resultBlocks(operation, result), ...noteBlock(notes)],
+        blocks: [...resultBlocks(operation, result), ...noteBlock(age ? [age, ...notes] : notes)],
       }),
     );
     return;

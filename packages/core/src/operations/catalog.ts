@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { metrics } from '../metrics.js';
+import { type Freshness, readScope, SharedReads } from '../state/shared-reads.js';
 import {
   type AnyOperation,
   type OperationContext,
@@ -10,6 +11,13 @@ import {
 import { ConfirmationRequiredError, OperationInputError } from './errors.js';
 import { isOutcomeUnknown } from './explain.js';
 
+/** An operation's answer, and for shared reads how it came and how old it is. */
+export interface OperationAnswer {
+  result: unknown;
+  /** Only for operations with `sharedRead`: front ends say how old a reused answer is. */
+  freshness?: Freshness | undefined;
+}
+
 export interface CatalogFilter {
   toolsets?: readonly Toolset[] | undefined;
   /** Only `read` operations. */
@@ -19,6 +27,8 @@ export interface CatalogFilter {
 /** The operations every front end is generated from, by name. */
 export class OperationCatalog {
   private readonly byName = new Map<string, AnyOperation>();
+  /** For contexts without `reads` of their own: shared within this process. */
+  readonly #reads = new SharedReads();
 
   constructor(operations: readonly AnyOperation[]) {
     for (const operation of operations) {
@@ -72,20 +82,58 @@ export class OperationCatalog {
    * remembering to ask.
    */
   async run(name: string, ctx: OperationContext, input: unknown, options: { confirmed?: boolean } = {}) {
+    return (await this.answer(name, ctx, input, options)).result;
+  }
+
+  /**
+   * `run`, with how the answer came: a read with `sharedRead` shares one call with identical
+   * calls in flight and may hand out a recent answer (its `freshness` says how old); a confirmed
+   * change makes every answer read before it unusable, whatever its outcome.
+   */
+  async answer(
+    name: string,
+    ctx: OperationContext,
+    input: unknown,
+    options: { confirmed?: boolean } = {},
+  ): Promise<OperationAnswer> {
     const operation = this.require(name);
     if (operation.kind !== 'read' && options.confirmed !== true) throw new ConfirmationRequiredError(name);
     const stopTimer = metrics.operationSeconds.startTimer({ operation: name });
+    const once = async (context: OperationContext) =>
+      operation.output.parse(await operation.run(context, input)) as unknown;
     try {
-      const result = await operation.run(ctx, input);
-      const parsed = operation.output.parse(result) as unknown;
+      const answer: OperationAnswer = operation.sharedRead
+        ? await this.#sharedAnswer(operation.name, operation.sharedRead.reuseSeconds, ctx, input, once)
+        : { result: await once(ctx) };
       metrics.operations.inc({ operation: name, outcome: 'ok' });
-      return parsed;
+      return answer;
     } catch (error) {
       metrics.operations.inc({ operation: name, outcome: isOutcomeUnknown(error) ? 'unknown' : 'error' });
       throw error;
     } finally {
       stopTimer();
+      if (operation.kind !== 'read') await (ctx.reads ?? this.#reads).invalidate(readScope(ctx.client));
     }
+  }
+
+  async #sharedAnswer(
+    name: string,
+    reuseSeconds: number,
+    ctx: OperationContext,
+    input: unknown,
+    once: (context: OperationContext) => Promise<unknown>,
+  ): Promise<OperationAnswer> {
+    const { value, freshness } = await (ctx.reads ?? this.#reads).read({
+      scope: readScope(ctx.client),
+      operation: name,
+      input,
+      reuseMs: reuseSeconds * 1_000,
+      signal: ctx.signal,
+      // The first caller's client, logger and deadline serve them all; progress is nobody's alone.
+      read: (signal) => once({ ...ctx, signal, onProgress: undefined }),
+    });
+    metrics.sharedReads.inc({ operation: name, source: freshness.source });
+    return { result: value, freshness };
   }
 }
 

@@ -66,6 +66,8 @@ export const listCollectorsOperation = defineOperation({
     'A page of collectors, optionally only installed, hosted, alive or dead: to find one, check versions and liveness, or survey the fleet. Key fields only (get_collector has all). 1 API call a page.',
   kind: 'read',
   idempotent: true,
+  // A list asked by many at once (an incident) is one call; a few seconds old is still the fleet now.
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     filter: z
       .enum(COLLECTOR_FILTERS)
@@ -88,6 +90,8 @@ export const getCollectorOperation = defineOperation({
     'Everything about one collector: type, version, liveness and last heartbeat, OS, source mode (UI or Json), fields, time zone. 1 API call.',
   kind: 'read',
   idempotent: true,
+  // A get is how one checks what a change did: shared only while in flight, never reused.
+  sharedRead: { reuseSeconds: 0 },
   input: z.object({ collector: collectorRefInput('The collector to read') }),
   output: CollectorDetailSchema,
   async run(ctx, input) {
@@ -116,6 +120,7 @@ export const listOfflineCollectorsOperation = defineOperation({
     'Installed collectors silent for aliveBeforeDays or more, with days offline: exactly what delete_offline_collectors would delete. 1 API call a page.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     aliveBeforeDays: aliveBeforeDaysInput,
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SumoClient } from '../http/client.js';
 import type { Logger } from '../logger.js';
+import type { SharedReads } from '../state/shared-reads.js';
 
 /**
  * read: no side effect. write: creates or changes something recoverable. destructive: deletes,
@@ -29,6 +30,11 @@ export interface OperationContext {
    * continue with), so that clients with request timeouts still get an answer.
    */
   deadline?: number | undefined;
+  /**
+   * Where identical reads meet (the stores' `reads`: through Redis when configured, so across
+   * replicas). Absent, the catalog's own, within this process.
+   */
+  reads?: SharedReads | undefined;
 }
 
 /** What a write or destructive operation would do, computed without side effects. */
@@ -53,6 +59,13 @@ export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends 
   kind: OperationKind;
   /** Running twice with the same input has no further effect (MCP `idempotentHint`). */
   idempotent?: boolean;
+  /**
+   * Reads only. Identical calls in flight at the same time (same arguments, same access key; with
+   * Redis, on any replica) share one Sumo Logic call, and its answer is handed to identical calls
+   * for `reuseSeconds` more (0: only while in flight). Answers say how old they are. Writes and
+   * previews always read fresh, and a write makes every answer read before it unusable.
+   */
+  sharedRead?: { reuseSeconds: number };
   input: I;
   output: O;
   // Method syntax (not property arrows) keeps parameters bivariant, so any definition fits the
@@ -76,6 +89,9 @@ export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
     throw new Error(`Operation name "${definition.name}" must be snake_case.`);
   if (definition.kind !== 'read' && !definition.preview) {
     throw new Error(`Operation ${definition.name} is ${definition.kind} and needs a preview.`);
+  }
+  if (definition.sharedRead && definition.kind !== 'read') {
+    throw new Error(`Operation ${definition.name} is ${definition.kind}: only reads may share answers.`);
   }
   const undocumented = undescribedFields(definition.input);
   if (undocumented.length > 0) {

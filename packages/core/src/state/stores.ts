@@ -6,6 +6,7 @@ import { MemoryBackend, type StateBackend } from './backend.js';
 import { SharedStateUnavailableError } from './errors.js';
 import { RedisBackend } from './redis-backend.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+import { SharedReads } from './shared-reads.js';
 
 /**
  * What a front end asks core for: the state backend every store is built on, and the rate budget
@@ -20,6 +21,8 @@ export interface Stores {
   readonly rateLimitStore: RateLimitStore | undefined;
   /** For `SumoClient`'s `rateKey` (SUMO_OPS_RATE_KEY); undefined means the access id. */
   readonly rateKey: string | undefined;
+  /** For operation contexts' `reads`: identical reads meet here, across replicas with Redis. */
+  readonly reads: SharedReads;
   readonly config: SharedStateConfig;
   /** Throws `SharedStateUnavailableError` unless the backend can be reached now. */
   requireAvailable(): void;
@@ -45,6 +48,7 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
       shared: false,
       rateLimitStore: undefined,
       rateKey: config.rateKey,
+      reads: new SharedReads({ backend, enabled: config.sharedReads }),
       config,
       requireAvailable: () => undefined,
       close: () => backend.close(),
@@ -67,6 +71,7 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
     shared: true,
     rateLimitStore,
     rateKey: config.rateKey,
+    reads: new SharedReads({ backend, enabled: config.sharedReads }),
     config,
     requireAvailable() {
       if (!backend.available)
