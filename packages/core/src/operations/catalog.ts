@@ -7,7 +7,7 @@ import {
   PreviewSchema,
   type Toolset,
 } from './define.js';
-import { ConfirmationRequiredError, OperationInputError } from './errors.js';
+import { ConfirmationRequiredError, OperationInputError, PreviewChangedError } from './errors.js';
 import { isOutcomeUnknown } from './explain.js';
 
 export interface CatalogFilter {
@@ -69,14 +69,28 @@ export class OperationCatalog {
   /**
    * Runs an operation on already-parsed input. Write and destructive operations refuse to run
    * unless the front end says the person confirmed: safety does not depend on each front end
-   * remembering to ask.
+   * remembering to ask. An operation that binds its preview runs only while the preview taken now
+   * matches the one confirmed (`confirmedPreview`).
    */
-  async run(name: string, ctx: OperationContext, input: unknown, options: { confirmed?: boolean } = {}) {
+  async run(
+    name: string,
+    ctx: OperationContext,
+    input: unknown,
+    options: { confirmed?: boolean; confirmedPreview?: { stateDigest?: string | undefined } } = {},
+  ) {
     const operation = this.require(name);
     if (operation.kind !== 'read' && options.confirmed !== true) throw new ConfirmationRequiredError(name);
+    let runContext = ctx;
+    if (operation.bindsPreview) {
+      const now = await this.preview(name, ctx, input);
+      // A front end that kept no preview confirmed nothing in particular: it gets one to confirm.
+      const confirmed = options.confirmedPreview?.stateDigest;
+      if (confirmed === undefined || now.stateDigest !== confirmed) throw new PreviewChangedError(name, now);
+      runContext = { ...ctx, confirmedPreview: now };
+    }
     const stopTimer = metrics.operationSeconds.startTimer({ operation: name });
     try {
-      const result = await operation.run(ctx, input);
+      const result = await operation.run(runContext, input);
       const parsed = operation.output.parse(result) as unknown;
       metrics.operations.inc({ operation: name, outcome: 'ok' });
       return parsed;

@@ -67,3 +67,20 @@ function numberProblem(issue: z.core.$ZodIssue, input: z.ZodType | undefined): s
   const rule = field ? numberRule(field) : undefined;
   return rule ? `must be ${rule}` : undefined;
 }
+
+/**
+ * The objects a confirmed preview showed are no longer the ones the operation would act on: it
+ * ran nothing, and `preview` is what it would do now, for the person to confirm again.
+ */
+export class PreviewChangedError extends OperationError {
+  constructor(
+    readonly operation: string,
+    readonly preview: { summary: string; stateDigest?: string | undefined },
+  ) {
+    super(
+      `Nothing was done: what ${operation} would act on changed since the preview that was confirmed. Now: ${preview.summary} Confirm this new preview to go ahead.`,
+      'preview.changed',
+      { preview },
+    );
+  }
+}
