@@ -7,6 +7,7 @@ import {
   type OperationCatalog,
   type OperationContext,
   OperationInputError,
+  PreviewChangedError,
   redactText,
   SumoConfigError,
   searchJobRegistry,
@@ -21,6 +22,8 @@ import {
   isPaged,
   OUTPUT_FORMATS,
   type OutputFormat,
+  type PageCursor,
+  pageCursor,
   parseCommandArgs,
   UsageError,
   validateInput,
@@ -227,9 +230,19 @@ async function runOperation(
       return EXIT.usage;
     }
   } else if (!run.quiet) io.stderr.write(previewText(preview));
-  const result = await catalog.run(operation.name, contextFor(run, connection, operation.name), input, {
-    confirmed: true,
-  });
+  let result: unknown;
+  try {
+    result = await catalog.run(operation.name, contextFor(run, connection, operation.name), input, {
+      confirmed: true,
+      confirmedPreview: preview,
+    });
+  } catch (error) {
+    if (!(error instanceof PreviewChangedError)) throw error;
+    io.stderr.write(
+      `sumo-ops: ${error.message}\n${previewText(error.preview)}Run the command again to confirm this.\n`,
+    );
+    return EXIT.usage;
+  }
   if (run.chatty) io.stderr.write('\n');
   await writeOut(io.stdout, renderResult(result, format));
   return partial(result) ? EXIT.partial : EXIT.ok;
@@ -288,19 +301,23 @@ async function pageAll(
   run: CommandRun,
   ctx: OperationContext,
 ): Promise<number> {
+  const cursor = pageCursor(spec.operation) as PageCursor;
   const writer = new ItemWriter(run.io.stdout, run.format);
-  let offset: number | null = 0;
+  let position: number | string | null | undefined = (input as Record<string, unknown>)[cursor.input] as
+    | number
+    | string
+    | undefined;
   let count = 0;
-  while (offset !== null) {
+  do {
     const page = (await run.catalog.run(spec.operation.name, ctx, {
       ...(input as Record<string, unknown>),
-      offset,
-    })) as { items: unknown[]; nextOffset: number | null; total?: number };
+      [cursor.input]: position ?? undefined,
+    })) as { items: unknown[]; total?: number } & Record<string, unknown>;
     await writer.page(page.items);
     count += page.items.length;
     if (run.chatty) run.io.stderr.write(`\r\x1b[2K${count}${page.total ? `/${page.total}` : ''} items`);
-    offset = page.nextOffset;
-  }
+    position = page[cursor.output] as number | string | null;
+  } while (position !== null && position !== undefined);
   if (run.chatty) run.io.stderr.write('\n');
   await writer.end();
   return EXIT.ok;

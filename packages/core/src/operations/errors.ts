@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PreviewSchema } from './define.js';
 import { numberRule } from './number-rule.js';
 
 export interface InputProblem {
@@ -75,10 +76,10 @@ function numberProblem(issue: z.core.$ZodIssue, input: z.ZodType | undefined): s
 export class PreviewChangedError extends OperationError {
   constructor(
     readonly operation: string,
-    readonly preview: { summary: string; stateDigest?: string | undefined },
+    readonly preview: z.output<typeof PreviewSchema>,
   ) {
     super(
-      `Nothing was done: what ${operation} would act on changed since the preview that was confirmed. Now: ${preview.summary} Confirm this new preview to go ahead.`,
+      `Nothing was done: what ${operation} would act on changed since the preview that was confirmed. Now: ${preview.summary}`,
       'preview.changed',
       { preview },
     );
