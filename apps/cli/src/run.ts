@@ -270,28 +270,43 @@ async function ask(io: Io, question: string): Promise<boolean> {
 /** The preview for a person: what would happen, warnings, and the affected objects. */
 export function previewText(preview: { summary: string; warnings?: string[]; details?: unknown }): string {
   const lines = [preview.summary, ...(preview.warnings ?? []).map((warning) => `warning: ${warning}`)];
-  let details = '';
   const { details: shown } = preview;
-  if (Array.isArray(shown))
-    details =
-      renderTable(shown.slice(0, 20)) + (shown.length > 20 ? `… and ${shown.length - 20} more\n` : '');
-  else if (shown && typeof shown === 'object') {
-    // Lists inside the details (the collectors that would go) read best as tables of their own.
-    const entries = Object.entries(shown as Record<string, unknown>);
-    const lists = entries.filter(([, value]) => Array.isArray(value) && value.length > 0);
-    details = renderObject(Object.fromEntries(entries.filter(([, value]) => !Array.isArray(value))));
-    for (const [key, value] of lists) {
-      const items = value as unknown[];
-      details += `${key}:\n${renderTable(items.slice(0, 20))}${items.length > 20 ? `… and ${items.length - 20} more\n` : ''}`;
-    }
-  }
+  const details = Array.isArray(shown)
+    ? listTable(shown)
+    : shown && typeof shown === 'object'
+      ? objectText(shown)
+      : '';
   return `${lines.join('\n')}\n${details}`;
 }
 
-/** A page answer shows its items in row formats; JSON keeps the whole page (nextOffset included). */
+function listTable(items: readonly unknown[]): string {
+  return renderTable(items.slice(0, 20)) + (items.length > 20 ? `… and ${items.length - 20} more\n` : '');
+}
+
+/** An object for a person: its plain fields, then each list inside it as a table of its own. */
+function objectText(object: object): string {
+  const entries = Object.entries(object as Record<string, unknown>);
+  const lists = entries.filter(([, value]) => Array.isArray(value) && value.length > 0);
+  let text = renderObject(Object.fromEntries(entries.filter(([, value]) => !Array.isArray(value))));
+  for (const [key, value] of lists) text += `${key}:\n${listTable(value as unknown[])}`;
+  return text;
+}
+
+const PAGE_FIELDS = new Set(['items', 'offset', 'limit', 'total', 'nextOffset', 'next']);
+
+/**
+ * A page answer shows its items in row formats; JSON keeps the whole page (nextOffset included).
+ * A table also shows what the page says beside its items (offline OT collectors beside installed ones).
+ */
 function renderAny(result: unknown, format: OutputFormat, paged: boolean): string {
   if (!paged || format === 'json') return renderResult(result, format);
-  return renderItems((result as { items: unknown[] }).items, format);
+  const page = result as { items: unknown[] } & Record<string, unknown>;
+  const table = renderItems(page.items, format);
+  if (format !== 'table') return table;
+  const beside = Object.entries(page).filter(
+    ([key, value]) => !PAGE_FIELDS.has(key) && typeof value === 'object' && value !== null,
+  );
+  return table + beside.map(([key, value]) => `\n${key}:\n${objectText(value as object)}`).join('');
 }
 
 /** Every page, written as it arrives: memory holds one page. */

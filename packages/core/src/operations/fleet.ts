@@ -7,8 +7,9 @@ import {
   listOtCollectors,
   OT_COLLECTOR_PAGE_MAX,
 } from '../api/ot-collectors.js';
+import { isSumoApiError } from '../http/errors.js';
 import { OT_VERSION_PATTERN, type OtCollector } from '../schemas/ot-collector.js';
-import { type AnyOperation, defineOperation } from './define.js';
+import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
 import { explainApiError } from './explain.js';
 import { otCollectorRefInput, resolveOtCollector } from './ot-collector-ref.js';
 import { tokenPageOutput, tokenPagingInput } from './paging.js';
@@ -55,6 +56,41 @@ export function toOtCollectorSummary(collector: OtCollector): OtCollectorSummary
   return Object.fromEntries(
     Object.entries(summary).filter(([, value]) => value !== undefined),
   ) as OtCollectorSummary;
+}
+
+/** Offline OT collectors as counted beside installed ones wherever "offline collectors" are asked for. */
+export const OfflineOtCollectorsSchema = z.object({
+  count: z.number().int().optional().describe('Offline OT collectors in the org.'),
+  items: z.array(OtCollectorSummarySchema).optional().describe('The first of them.'),
+  note: z.string(),
+});
+export type OfflineOtCollectors = z.infer<typeof OfflineOtCollectorsSchema>;
+
+/**
+ * One call: how many OT collectors are offline, and the first `listMax` of them. An org or a key
+ * without OT collector access still gets its installed answer, with the reason this part is missing.
+ */
+export async function offlineOtCollectors(
+  ctx: OperationContext,
+  listMax: number,
+): Promise<OfflineOtCollectors> {
+  try {
+    const page = await listOtCollectors(
+      ctx.client,
+      { filters: { alive: false }, limit: listMax, includeCount: true },
+      { signal: ctx.signal },
+    );
+    return {
+      count: page.count ?? (page.next ? undefined : page.items.length),
+      items: page.items.map(toOtCollectorSummary),
+      note: `${OT_LIVENESS_NOTE} list_ot_collectors with alive false lists them all; delete_offline_ot_collectors deletes them.`,
+    };
+  } catch (error) {
+    if (!isSumoApiError(error) || ctx.signal?.aborted) throw error;
+    return {
+      note: `OT collectors could not be read (${error.status} ${error.code}); installed collectors only.`,
+    };
+  }
 }
 
 const versionInput = z
