@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../durations.js';
+import { SimHealthEvents } from './health-events.js';
+import { SimIngestBudgets } from './ingest-budgets.js';
+import { SimInstallationTokens } from './installation-tokens.js';
 import type {
   CollectorFilter,
   OrgCounts,
@@ -11,6 +14,8 @@ import type {
   UpgradeStatus,
 } from './model.js';
 import { orgErrors, upgradeErrors } from './org-errors.js';
+import { SimOtCollectors } from './ot-collectors.js';
+import { seedFleet } from './seed-fleet.js';
 import { FIRST_COLLECTOR_ID, newHostedCollector, seedOrg } from './seed-org.js';
 import {
   commonSourceDefaults,
@@ -74,6 +79,8 @@ interface PendingOfflineDeletion {
 export interface SimOrgOptions {
   seed: number;
   collectors: number;
+  /** Seed OT collectors, ingest budgets and health incidents beside the installed org. Default true. */
+  fleet?: boolean;
 }
 
 /**
@@ -85,6 +92,14 @@ export interface SimOrgOptions {
  */
 export class SimOrg {
   readonly versions: readonly string[] = COLLECTOR_VERSIONS;
+  /** OpenTelemetry collectors (`/v1/otCollectors`). */
+  readonly otCollectors: SimOtCollectors;
+  /** Ingest budgets v2 (`/v2/ingestBudgets`). */
+  readonly ingestBudgets: SimIngestBudgets;
+  /** Unresolved health events (`/v1/healthEvents`), derived from this org and raised by tests. */
+  readonly healthEvents: SimHealthEvents;
+  /** Installation tokens (`/v1/tokens`). */
+  readonly installationTokens: SimInstallationTokens;
   readonly #clock: SimClock;
   readonly #collectors = new Map<number, CollectorRecord>();
   readonly #idsByName = new Map<string, number>();
@@ -112,6 +127,19 @@ export class SimOrg {
     }
     this.#nextCollectorId = (seeded.collectors.at(-1)?.collector.id ?? FIRST_COLLECTOR_ID) + 11;
     this.#nextSourceId = seeded.nextSourceId;
+
+    this.ingestBudgets = new SimIngestBudgets(clock);
+    this.installationTokens = new SimInstallationTokens(clock);
+    this.healthEvents = new SimHealthEvents(clock, {
+      collectors: () => this.collectors(),
+      collector: (id) => this.collectorById(id),
+      sources: (collectorId) => this.sources(collectorId),
+      otCollectorName: (id) => this.otCollectors.byId(id)?.name,
+      ingestBudgets: () => this.ingestBudgets.all(),
+      budgetUsageChangedAt: (id) => this.ingestBudgets.usageChangedAt(id),
+    });
+    this.otCollectors = new SimOtCollectors(clock, (id) => this.healthEvents.incidentsOf(id));
+    if (options.fleet !== false) seedFleet(clock.now(), seeded.collectors, this);
   }
 
   get latestVersion(): string {
