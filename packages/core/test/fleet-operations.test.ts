@@ -289,6 +289,21 @@ describe('diagnose_collector', () => {
     expect(callsTo(sumo.sim, 'GET /v1/collectors/upgrades/targets')).toBe(0);
   });
 
+  it('still answers when the budgets API fails, saying what is missing, and deletes its search job when a needed call fails', async () => {
+    const { run } = catalogOn(sumo);
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v2/ingestBudgets'] });
+    const partial = await run('diagnose_collector', { collector: 'otel-staging-api-01' });
+    expect(partial.budgets).toEqual([]);
+    expect(partial.notes.join(' ')).toMatch(/Ingest budgets could not be read \(500/);
+    expect(partial.causes[0].cause).toMatch(/ExporterFailing/);
+
+    const victim = collectorWhere(sumo.sim, (collector) => collector.collectorType === 'Installable');
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/collectors/:collectorId/sources'] });
+    await expect(run('diagnose_collector', { collector: victim.id })).rejects.toThrow();
+    expect(callsTo(sumo.sim, 'POST /v1/search/jobs')).toBe(2);
+    expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(2);
+  });
+
   it('says plainly when no collector of any kind has the name', async () => {
     const { run } = catalogOn(sumo);
     const error = await caught(run('diagnose_collector', { collector: 'nobody-here' }));
