@@ -285,7 +285,7 @@ export class OpenApiContract {
     return undeclaredFields(body, stripped, '').map((field) => ({
       location: 'body',
       pointer: field,
-      message: `field '${field}' is not declared by ${operation.operationId}'s request schema`,
+      message: `field '${fieldName(field)}' is not declared by ${operation.operationId}'s request schema`,
       undeclared: true,
     }));
   }
@@ -345,15 +345,22 @@ export class OpenApiContract {
 }
 
 function violationOf(location: 'body' | 'response', error: ErrorObject): ContractViolation {
-  const detail =
-    error.keyword === 'additionalProperties'
-      ? ` ('${(error.params as { additionalProperty?: string }).additionalProperty}')`
-      : '';
+  const property = (error.params as { additionalProperty?: string }).additionalProperty;
+  const subject = error.instancePath === '' ? `the ${location}` : `'${fieldName(error.instancePath)}'`;
   return {
     location,
     pointer: error.instancePath,
-    message: `${error.instancePath === '' ? 'the body' : `'${error.instancePath}'`} ${error.message ?? 'is invalid'}${detail}`,
+    message: `${subject} ${error.message ?? 'is invalid'}${property === undefined ? '' : ` ('${property}')`}`,
   };
+}
+
+/** `/filters/collectorVersionRange/minVersion` → `filters.collectorVersionRange.minVersion`, as a person names it. */
+function fieldName(pointer: string): string {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .join('.');
 }
 
 /** Pointers to the properties ajv removed as undeclared: present in `original`, gone from `stripped`. */
