@@ -72,7 +72,12 @@ interface PathTemplate {
 
 const DOCUMENT_ID = 'sumo-openapi';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-/** OpenAPI 3.0 annotations that are not JSON Schema: known to the validator, asserting nothing. */
+/**
+ * OpenAPI 3.0 keywords that are not JSON Schema: known to the validator, asserting nothing.
+ * `discriminator` among them: ajv checks it only beside `oneOf`, which this document never
+ * uses; its one mapping (ResourceIdentity → the Source and IngestBudget forms) only adds
+ * optional fields, so validating against the base schema loses no required check.
+ */
 const OPENAPI_ANNOTATIONS = ['example', 'discriminator', 'x-pattern-message', 'x-visibility'];
 const DOCUMENT_ROOT_KEYWORDS = ['openapi', 'info', 'paths', 'components', 'servers', 'security', 'tags'];
 
