@@ -11,8 +11,8 @@
  * seconds while acknowledgements must not.
  *
  * Ratios printed: p99 time to acknowledgement ÷ 3,000 ms (Slack's budget), target ≤ 0.1, per
- * round; and the Sumo calls the App Home opens caused (their three routes no command uses, plus
- * the collector list they share with `/sumo collectors`), target ≤ 4 a minute.
+ * round; and the Sumo calls the App Home opens caused (their four routes no command uses, plus
+ * the collector list they share with `/sumo collectors`), target ≤ 5 a minute.
  * Run: `pnpm bench:slack-ack` (compiled JavaScript, as in production).
  */
 
@@ -244,6 +244,7 @@ async function main(): Promise<void> {
     const events = `${base}/slack/events`;
     const homeRoutes = [
       'GET /v1/collectors/offline',
+      'POST /v1/otCollectors',
       'GET /v1/collectors/upgrades/targets',
       'GET /v1/collectors/upgrades/collectors',
     ];
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
       `mixed p99 ack ÷ ${SLACK_BUDGET_MS} ms = ${mixedRatio.toFixed(4)}  (target ≤ ${TARGET_RATIO}: ${mixedRatio <= TARGET_RATIO ? 'met' : 'MISSED'})`,
     );
     console.log(
-      `App Home: ${opens} opens, ${slack.published()} views published, ${homeCalls} Sumo API calls (${homeRoutes.map((route, index) => `${route} ${homeOnly[index]}`).join(', ')}) — target ≤ 4 a minute: ${homeCalls <= 4 ? 'met' : 'MISSED'}`,
+      `App Home: ${opens} opens, ${slack.published()} views published, ${homeCalls} Sumo API calls (${homeRoutes.map((route, index) => `${route} ${homeOnly[index]}`).join(', ')}) — target ≤ 5 a minute: ${homeCalls <= 5 ? 'met' : 'MISSED'}`,
     );
     console.log(`simulator: ${sim.counters.total} API calls, ${sim.counters.rateLimited} answered 429`);
   } finally {
