@@ -15,7 +15,7 @@ import type { IngestBudget } from '../schemas/ingest-budget.js';
 import type { OtCollector } from '../schemas/ot-collector.js';
 import type { Source } from '../schemas/source.js';
 import { startSearchJob } from '../search/search-job.js';
-import { defineOperation, type OperationContext } from './define.js';
+import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
 import { OperationError } from './errors.js';
 import { explainApiError } from './explain.js';
 import {
@@ -384,7 +384,7 @@ interface Findings {
  * stops collection, a dead collector, an error Sumo raised) before what only suggests trouble
  * (silence, warnings, an old version).
  */
-export function rankCauses(subject: Subject, findings: Findings, now = Date.now()): Cause[] {
+function rankCauses(subject: Subject, findings: Findings, now = Date.now()): Cause[] {
   const causes: Cause[] = [];
   for (const budget of findings.budgets) {
     const stops = budget.action === 'stopCollecting';
@@ -493,4 +493,7 @@ function durationText(ms: number): string {
   return `${Math.max(1, Math.floor(ms / 60_000))} minutes`;
 }
 
-export const diagnoseOperations = [diagnoseCollectorOperation];
+/** The answer front ends render (`/sumo why`, `sumo-ops why`). */
+export type Diagnosis = z.output<typeof diagnoseCollectorOperation.output>;
+
+export const diagnoseOperations: AnyOperation[] = [diagnoseCollectorOperation];
