@@ -304,6 +304,26 @@ describe('diagnose_collector', () => {
     expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(2);
   });
 
+  it('keeps to 12 API calls when the data search is slow, saying the data was not checked, and deletes the job', async () => {
+    await sumo.close();
+    sumo = await startSimulatedSumo({
+      org: { collectors: 10 },
+      conformance: true,
+      search: { startDelayMs: 600_000 },
+    });
+    const { run } = catalogOn(sumo);
+    const diagnosis = await run('diagnose_collector', { collector: 'otel-prod-web-02' });
+    // Polls stop while the records page and the delete still fit; the page is not needed after all.
+    expect(diagnosis.apiCalls).toBeLessThanOrEqual(12);
+    expect(diagnosis.apiCalls).toBe(sumo.sim.counters.total);
+    expect(callsTo(sumo.sim, 'GET /v1/search/jobs/:id')).toBeGreaterThan(1);
+    expect(diagnosis.data).toEqual({ checked: false, window: '15m' });
+    expect(diagnosis.notes.join(' ')).toMatch(/did not finish/);
+    expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(1);
+    // What is known is still answered: the warning Sumo raised for it.
+    expect(diagnosis.causes[0].cause).toMatch(/OtCollectorDataInactivity/);
+  });
+
   it('says plainly when no collector of any kind has the name', async () => {
     const { run } = catalogOn(sumo);
     const error = await caught(run('diagnose_collector', { collector: 'nobody-here' }));

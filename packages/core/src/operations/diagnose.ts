@@ -188,12 +188,17 @@ export const diagnoseCollectorOperation = defineOperation({
       events = foundEvents.items.sort(byUrgency);
       if (!foundEvents.complete) notes.push('Only the first 1000 health events were read.');
 
-      let snapshot = search.snapshot();
-      for (let wait = POLL_FIRST_MS; ; wait = Math.min(wait * 2, POLL_MAX_MS)) {
-        snapshot = await search.refresh(call.signal);
-        const allowance = DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS;
-        if (snapshot.done || allowance <= 0 || Date.now() + wait > deadline) break;
+      // Polls stop where the next one would leave no room for the page and the delete, or pass the deadline.
+      const mayPollAgain = (wait: number) =>
+        DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS > 0 && Date.now() + wait <= deadline;
+      let snapshot = await search.refresh(call.signal);
+      for (
+        let wait = POLL_FIRST_MS;
+        !snapshot.done && mayPollAgain(wait);
+        wait = Math.min(wait * 2, POLL_MAX_MS)
+      ) {
         await sleep(wait, call.signal);
+        snapshot = await search.refresh(call.signal);
       }
       if (!snapshot.done) {
         notes.push(
@@ -253,7 +258,11 @@ async function findSubject(ctx: OperationContext, ref: number | string): Promise
         if (installed) return installedSubject(installed);
       }
     } else if (number !== undefined) {
-      const installed = await findInstalled(() => getCollector(ctx.client, Number(number), options));
+      const decimal = toDecimalId(text);
+      const installed =
+        decimal === undefined
+          ? undefined
+          : await findInstalled(() => getCollector(ctx.client, decimal, options));
       if (installed) return installedSubject(installed);
       const ot = await findOtCollector(ctx.client, toHexId(number), options);
       if (ot) return otSubject(ot);
