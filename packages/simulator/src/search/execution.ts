@@ -184,14 +184,32 @@ export class SearchExecution {
     }
   }
 
-  /** Scans corpus positions from the cursor down to `stop` (inclusive). */
+  /**
+   * Scans corpus positions from the cursor down to `stop` (inclusive). The body is `consider`
+   * written out: a call per position made cheap scans (`*`) about 40% slower, measured.
+   */
   private scanCorpus(stop: number, maxMessages: number, onMatch?: (position: number) => void): void {
     const { corpus } = this;
+    const { verdicts, test } = this.search;
+    const { row, range } = this;
+    const steps = this.plan.messageSteps;
+    const byReceipt = range.byReceiptTime === true;
     const floor = Math.max(this.firstPosition, stop);
     let position = this.cursor - 1;
     for (; position >= floor; position--) {
       if (this.count >= maxMessages || this.limitReached) break;
-      this.consider(position, corpus.originAt(position), onMatch);
+      const origin = corpus.originAt(position);
+      const verdict = verdicts[origin];
+      if (verdict === NEVER) continue;
+      if (byReceipt) {
+        const receipt = corpus.receiptTimeAt(position);
+        if (receipt < range.from || receipt >= range.to) continue;
+      }
+      row.reset(position, origin);
+      if (verdict === CHECK_TEXT && !test(row)) continue;
+      if (steps.length > 0 && !this.runSteps(row)) continue;
+      this.accept(position, byReceipt);
+      onMatch?.(position);
     }
     this.cursor = position + 1;
   }
