@@ -324,6 +324,49 @@ describe('diagnose_collector', () => {
     expect(diagnosis.causes[0].cause).toMatch(/OtCollectorDataInactivity/);
   });
 
+  it("follows the org's own logs: a healthy collector's sources all sent data, the capped one's none", async () => {
+    await sumo.close();
+    sumo = await startSimulatedSumo({
+      org: { collectors: 40 },
+      conformance: true,
+      search: { fleetLogs: true },
+    });
+    const { run } = catalogOn(sumo);
+    const capped = collectorWhere(
+      sumo.sim,
+      (collector) =>
+        collector.collectorType === 'Installable' && collector.alive && collector.osName === 'Linux',
+    );
+    const cappedDiagnosis = await run('diagnose_collector', { collector: capped.id });
+    expect(cappedDiagnosis.data).toMatchObject({ checked: true, messages: 0 });
+    expect(cappedDiagnosis.causes.map((cause: { cause: string }) => cause.cause).slice(0, 2)).toEqual([
+      'Ingest budget "Prod hosts daily cap" is Exceeded and set to stopCollecting',
+      'No data arrived in the last 15 minutes although the collector is alive',
+    ]);
+
+    const healthy = collectorWhere(
+      sumo.sim,
+      (collector) =>
+        collector.alive &&
+        collector.id !== capped.id &&
+        (sumo.sim.org.sources(collector.id)?.length ?? 0) > 0 &&
+        !sumo.sim.org.healthEvents
+          .unresolved()
+          .some((event) => event.resourceIdentity.collectorName === collector.name),
+    );
+    const diagnosis = await run('diagnose_collector', { collector: healthy.name });
+    const sources = sumo.sim.org.sources(healthy.id) ?? [];
+    expect(diagnosis.data.checked).toBe(true);
+    expect(diagnosis.data.messages).toBeGreaterThan(0);
+    expect(diagnosis.data.bySource.map((row: { source: string }) => row.source).sort()).toEqual(
+      sources.map((source) => source.name).sort(),
+    );
+    expect(diagnosis.data.silentSources).toEqual([]);
+    expect(
+      diagnosis.causes.some((cause: { cause: string }) => /No data|sent nothing/.test(cause.cause)),
+    ).toBe(false);
+  });
+
   it('says plainly when no collector of any kind has the name', async () => {
     const { run } = catalogOn(sumo);
     const error = await caught(run('diagnose_collector', { collector: 'nobody-here' }));
