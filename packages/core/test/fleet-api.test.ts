@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
+  deleteOfflineOtCollectors,
   getOtCollector,
   isHexId,
   isSumoApiError,
@@ -61,6 +62,13 @@ describe('the OT collector API over HTTP', () => {
     expect(error.code).not.toBe('http.404');
     expect(error.message).toContain(error.code);
     expect(error.requestId).toBeTruthy();
+  });
+
+  it('never replays the delete of every offline OT collector after a lost answer, and says the outcome is unknown', async () => {
+    sumo.sim.setFaults({ lostAnswerRate: 1, limit: 1, routes: ['DELETE /v1/otCollectors/offline'] });
+    const error = await caught(deleteOfflineOtCollectors(sumo.client));
+    expect(isSumoApiError(error) && error.outcome).toBe('unknown');
+    expect(callsTo(sumo.sim, 'DELETE /v1/otCollectors/offline')).toBe(1);
   });
 
   it('replays a listing POST whose answer was lost, as it changes nothing', async () => {

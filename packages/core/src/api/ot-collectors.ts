@@ -155,10 +155,14 @@ export function deleteOtCollector(
   );
 }
 
-/** `DELETE /v1/otCollectors/offline`: every offline OT collector of the org; the API takes no filter. */
+/**
+ * `DELETE /v1/otCollectors/offline`: every offline OT collector of the org; the API takes no
+ * filter. Never replayed after a failure that may have reached the service: a second call would
+ * delete what went offline since the confirmed preview.
+ */
 export async function deleteOfflineOtCollectors(
   client: SumoClient,
   options: CallOptions = {},
 ): Promise<void> {
-  await client.delete('/v1/otCollectors/offline', undefined, { signal: options.signal });
+  await client.delete('/v1/otCollectors/offline', undefined, { signal: options.signal, replayable: false });
 }

@@ -37,6 +37,11 @@ export interface SumoRequest {
    * and a lost answer leaves no doubt about what happened.
    */
   readOnly?: boolean | undefined;
+  /**
+   * false: a replay could act on more than was confirmed (a DELETE of every offline OT collector
+   * deletes those that went offline since), so only refusals (429, 503) are retried.
+   */
+  replayable?: boolean | undefined;
   /** Override retry settings for this request, or `false` to make exactly one attempt. */
   retry?: Partial<RetryOptions> | false;
 }
@@ -154,7 +159,12 @@ export class SumoClient {
         if (error.status === 429) metrics.rateLimited.inc();
         const delay = retryDelay(
           error,
-          { method: changesThings ? req.method : 'GET', headers, attempt, elapsedMs: Date.now() - started },
+          {
+            method: req.replayable === false ? 'POST' : changesThings ? req.method : 'GET',
+            headers,
+            attempt,
+            elapsedMs: Date.now() - started,
+          },
           retry,
         );
         if (delay === undefined) throw error.withAttempts(attempt);
