@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS } from '../src/durations.js';
-import { compileQuery, SEEDED_BUDGETS, type SimCollector, type Simulator } from '../src/index.js';
+import { compileQuery, parseHexId, SEEDED_BUDGETS, type SimCollector, type Simulator } from '../src/index.js';
 import { collectorWhere, runSearch, useSimulator } from './helpers.js';
 
 const start = useSimulator();
@@ -161,6 +161,15 @@ describe('the org’s own logs in search (search.fleetLogs)', () => {
     sim.clock.advance(15 * MINUTE_MS);
     const later = await runSearch(sim, '_collector=otel-prod-web-01', lastMinutes(sim, 15));
     expect(later.messageCount).toBe(0);
+  });
+
+  it('gives collectors of every kind their own ids, so `_collectorId` and health events name one', async () => {
+    for (const seed of [1, 42]) {
+      const sim = await start({ seed, clockSpeed: 0 });
+      const installed = new Set(sim.org.collectors().map((collector) => collector.id));
+      const ot = sim.org.otCollectors.all().map((collector) => parseHexId(collector.id));
+      expect(ot.filter((id) => id === undefined || installed.has(id))).toEqual([]);
+    }
   });
 
   it('leaves the fixed corpus’s own messages as they were, and is off by default', async () => {

@@ -22,7 +22,12 @@ export interface OtCollectorQuery {
 export const OT_SORT_FIELDS = ['name', 'id', 'alive', 'createdAt', 'modifiedAt', 'version'] as const;
 type OtSortField = (typeof OT_SORT_FIELDS)[number];
 
-const FIRST_OT_COLLECTOR_ID = 0x5f5e100;
+/**
+ * Collector ids are unique across kinds: OT collectors count from 125,000,000, above every
+ * seeded Installed or Hosted Collector (100,000,000 up, even in an org of a million), so an id
+ * names one collector in health events and in `_collectorId`.
+ */
+const FIRST_OT_COLLECTOR_ID = 125_000_000;
 const SYSTEM_USER_ID = hexId(0x6a5c7a2);
 
 interface OtCollectorRecord {
