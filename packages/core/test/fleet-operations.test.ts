@@ -365,6 +365,18 @@ describe('diagnose_collector', () => {
     expect(
       diagnosis.causes.some((cause: { cause: string }) => /No data|sent nothing/.test(cause.cause)),
     ).toBe(false);
+
+    // A source silenced by its own error is named with it.
+    const s3 = sumo.sim.org.healthEvents
+      .unresolved()
+      .find((event) => event.eventName === 'AwsS3AccessDenied');
+    const owner = await run('diagnose_collector', { collector: s3?.resourceIdentity.collectorName });
+    expect(owner.data.silentSources).toEqual([s3?.resourceIdentity.name]);
+    expect(
+      owner.causes.some((cause: { evidence: string }) =>
+        cause.evidence.endsWith(`silent: ${s3?.resourceIdentity.name} (see AwsS3AccessDenied)`),
+      ),
+    ).toBe(true);
   });
 
   it('says plainly when no collector of any kind has the name', async () => {

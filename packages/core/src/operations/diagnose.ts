@@ -442,19 +442,28 @@ function rankCauses(subject: Subject, findings: Findings, now = Date.now()): Cau
     });
   }
   if (findings.data.checked && subject.alive !== false) {
+    const silent = findings.data.silentSources ?? [];
+    // A silent source with an open event of its own is explained by it: say so beside its name.
+    const named = silent.slice(0, 10).map((name) => {
+      const event = findings.events.find(
+        (candidate) =>
+          candidate.resourceIdentity.type === 'Source' && candidate.resourceIdentity.name === name,
+      );
+      return event ? `${name} (see ${event.eventName})` : name;
+    });
+    const silentText = `silent: ${named.join(', ')}${silent.length > 10 ? ', …' : ''}`;
     if ((findings.data.messages ?? 0) === 0) {
       causes.push({
         cause: 'No data arrived in the last 15 minutes although the collector is alive',
-        evidence: `search _collector="${subject.name}" over 15 minutes found 0 messages`,
+        evidence: `search _collector="${subject.name}" over 15 minutes found 0 messages${silent.length > 0 ? `; ${silentText}` : ''}`,
         nextStep:
           'Check that its sources still read something: file paths and permissions on the host, the sending side of HTTP/syslog sources, and the collector log (collector.log) for source errors.',
         weight: 70,
       });
-    } else if ((findings.data.silentSources ?? []).length > 0) {
-      const silent = findings.data.silentSources ?? [];
+    } else if (silent.length > 0) {
       causes.push({
         cause: `${silent.length} of ${findings.sources.length} sources sent nothing in the last 15 minutes`,
-        evidence: `silent: ${silent.slice(0, 10).join(', ')}${silent.length > 10 ? ', …' : ''}`,
+        evidence: silentText,
         nextStep:
           'For each silent source, check what it reads (path, port, credentials) and whether that is written to at all; quiet sources may be normal.',
         weight: 45,
