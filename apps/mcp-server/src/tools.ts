@@ -5,6 +5,7 @@ import {
   type OperationCatalog,
   type OperationContext,
   OperationInputError,
+  PreviewChangedError,
   PreviewSchema,
   type SharedReads,
   type SumoClient,
@@ -177,32 +178,24 @@ async function confirmThenRun(
   const render: RenderOptions = { sourceNote: options.sourceNote };
   const answer = (structured: Record<string, unknown>) => renderSuccess(structured, render);
   const { catalog } = options;
-  const run = async () => {
-    const result = await catalog.run(operation.name, context(), input, { confirmed: true });
-    return answer({ status: 'completed', message: `${operation.title}: done.`, result });
+  const run = async (confirmedPreview: { stateDigest?: string | undefined }) => {
+    try {
+      const result = await catalog.run(operation.name, context(), input, {
+        confirmed: true,
+        confirmedPreview,
+      });
+      return answer({ status: 'completed', message: `${operation.title}: done.`, result });
+    } catch (error) {
+      // What the preview showed changed before the run: nothing ran; the new preview is confirmed anew.
+      if (error instanceof PreviewChangedError) return offerConfirmation(error.preview, error.message);
+      throw error;
+    }
   };
-
-  if (call.elicit) {
-    const preview = await catalog.preview(operation.name, context(), input);
-    if (!preview.willChange) return answer(noChange(preview));
-    const reply = await call.elicit({
-      message: confirmationMessage(operation, preview),
-      requestedSchema: confirmForm(operation),
-    });
-    if (reply.action === 'accept' && reply.content?.confirm === true) return run();
-    return answer({
-      status: 'declined',
-      message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
-      preview,
-    });
-  }
-
-  if (token === undefined) {
-    const preview = await catalog.preview(operation.name, context(), input);
+  const offerConfirmation = async (preview: z.output<typeof PreviewSchema>, why?: string) => {
     if (!preview.willChange) return answer(noChange(preview));
     let issued: IssuedToken;
     try {
-      issued = await options.tokens.issue(operation.name, input);
+      issued = await options.tokens.issue(operation.name, input, preview.stateDigest);
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
       return renderError(
@@ -215,12 +208,29 @@ async function confirmThenRun(
     }
     return answer({
       status: 'confirmation_required',
-      message: `Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
+      message: `${why ? `${why}\n` : ''}Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
       preview,
       confirmationToken: issued.token,
       expiresAt: new Date(issued.expiresAt).toISOString(),
     });
+  };
+
+  if (call.elicit) {
+    const preview = await catalog.preview(operation.name, context(), input);
+    if (!preview.willChange) return answer(noChange(preview));
+    const reply = await call.elicit({
+      message: confirmationMessage(operation, preview),
+      requestedSchema: confirmForm(operation),
+    });
+    if (reply.action === 'accept' && reply.content?.confirm === true) return run(preview);
+    return answer({
+      status: 'declined',
+      message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
+      preview,
+    });
   }
+
+  if (token === undefined) return offerConfirmation(await catalog.preview(operation.name, context(), input));
 
   const redeemed = await options.tokens.redeem(operation.name, input, token);
   if (!redeemed.ok) {
@@ -229,7 +239,7 @@ async function confirmThenRun(
       render,
     );
   }
-  return run();
+  return run({ stateDigest: redeemed.stateDigest });
 }
 
 function noChange(preview: z.output<typeof PreviewSchema>): Record<string, unknown> {

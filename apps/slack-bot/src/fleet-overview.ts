@@ -18,7 +18,10 @@ export interface FleetSnapshot {
 }
 
 export const OFFLINE_DAYS = 30;
-/** One page per list: four API calls in all, whatever the fleet's size (the view says if it was cut). */
+/**
+ * One page per list: five API calls in all (the offline list also counts offline OT collectors),
+ * whatever the fleet's size (the view says if it was cut).
+ */
 const PAGE = 1_000;
 export const FLEET_CACHE_MS = 60_000;
 /** Kept long after it is fresh, so a replica that lost the race to refresh still has something to show. */
@@ -43,7 +46,7 @@ interface CollectorItem {
 /**
  * Reads the fleet with four catalog operations at most once a minute across all replicas: the
  * right to refresh is a key set-if-absent for a minute in the state backend, so however often
- * and wherever the tab is opened, Sumo Logic sees at most four calls a minute from it. The
+ * and wherever the tab is opened, Sumo Logic sees at most five calls a minute from it. The
  * snapshot is shared through the backend; a replica that did not win the refresh waits briefly
  * for the winner's snapshot, then shows the one it has.
  */

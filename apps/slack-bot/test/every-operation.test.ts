@@ -99,6 +99,18 @@ it('reaches every operation of the catalog from /sumo, end to end', async () => 
   await confirmed(`upgrade-many ${two.id}`);
   await confirmed('delete-offline 1');
 
+  expect(await read('list-ot-collectors alive=false')).toContain('otel-prod-db-01');
+  expect(await read('get-ot-collector collector=otel-prod-web-01')).toContain('otel-prod-web-01');
+  expect(await read('list-health-events severity=Error')).toContain('AwsS3AccessDenied');
+  expect(await read('list-ingest-budgets status=Exceeded')).toContain('stopCollecting');
+  expect(await read('diagnose-collector collector=otel-staging-api-01')).toContain(
+    'OtCollectorExporterFailing',
+  );
+  await confirmed('delete-ot-collector collector=otel-dev-batch-01');
+  expect(org.otCollectors.byName('otel-dev-batch-01')).toBeUndefined();
+  await confirmed('delete-offline-ot-collectors');
+  expect(org.otCollectors.all().every((c) => c.alive)).toBe(true);
+
   note('search error from=-24h');
   const { ack } = await h.command('search error from=-24h', { channelId: 'CEVERY' });
   expect(ack.status).toBe(200);

@@ -132,6 +132,7 @@ export async function handleDecision(
   try {
     result = await bot.catalog.run(action.operation, operationContext(bot, action.operation), action.input, {
       confirmed: true,
+      confirmedPreview: action.preview,
     });
   } catch (error) {
     const reason = describeError(error);

@@ -11,7 +11,8 @@ import { DEFAULT_RETRY, mayHaveActed, parseRetryAfter, type RetryOptions, retryD
 import { sleep } from './sleep.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type QueryValue = string | number | boolean | undefined;
+/** An array is sent as the parameter repeated (OpenAPI's default `form` style, exploded). */
+export type QueryValue = string | number | boolean | undefined | readonly string[];
 
 export interface SumoRequest {
   method: HttpMethod;
@@ -25,6 +26,16 @@ export interface SumoRequest {
   timeoutMs?: number;
   /** Search jobs are routed by cookie: the job's own jar is read before and updated after every request. */
   cookieJar?: CookieJar | undefined;
+  /**
+   * A POST that only reads (a listing whose filters travel in the body): replayed like a GET,
+   * and a lost answer leaves no doubt about what happened.
+   */
+  readOnly?: boolean | undefined;
+  /**
+   * false: a replay could act on more than was confirmed (a DELETE of every offline OT collector
+   * deletes those that went offline since), so only refusals (429, 503) are retried.
+   */
+  replayable?: boolean | undefined;
   /** Override retry settings for this request, or `false` to make exactly one attempt. */
   retry?: Partial<RetryOptions> | false;
 }
@@ -111,7 +122,8 @@ export class SumoClient {
   url(path: string, query?: Record<string, QueryValue>): string {
     const url = new URL(`${this.config.apiUrl}${path.startsWith('/') ? path : `/${path}`}`);
     for (const [name, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, item);
+      else if (value !== undefined) url.searchParams.set(name, String(value));
     }
     return url.toString();
   }
@@ -120,7 +132,7 @@ export class SumoClient {
     const retry = req.retry === false ? { ...this.retry, maxAttempts: 1 } : { ...this.retry, ...req.retry };
     const headers = { ...req.headers };
     const started = Date.now();
-    const changesThings = !SAFE_METHODS.has(req.method);
+    const changesThings = !SAFE_METHODS.has(req.method) && req.readOnly !== true;
     let earlierMayHaveActed = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -141,7 +153,12 @@ export class SumoClient {
         if (error.status === 429) metrics.rateLimited.inc();
         const delay = retryDelay(
           error,
-          { method: req.method, headers, attempt, elapsedMs: Date.now() - started },
+          {
+            method: req.replayable === false ? 'POST' : changesThings ? req.method : 'GET',
+            headers,
+            attempt,
+            elapsedMs: Date.now() - started,
+          },
           retry,
         );
         if (delay === undefined) throw error.withAttempts(attempt);
@@ -353,7 +370,7 @@ function apiError(
   headers: Record<string, string | string[] | undefined>,
   body: unknown,
 ): SumoApiError {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const fields = errorFields(body);
   const code = typeof fields.code === 'string' ? fields.code : `http.${status}`;
   const serverMessage =
     typeof fields.message === 'string'
@@ -375,6 +392,25 @@ function apiError(
     retryAfterMs: parseRetryAfter(header(headers, 'retry-after')),
     body,
   });
+}
+
+/**
+ * The error's own fields: the Collector Management and Search Job APIs answer `{code, message}`,
+ * the APIs of Sumo's OpenAPI document an `ErrorResponse` `{id, errors: [{code, message, detail}]}`
+ * whose first cause is the one to report.
+ */
+function errorFields(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null) return {};
+  const fields = body as Record<string, unknown>;
+  const [first] = Array.isArray(fields.errors) ? (fields.errors as unknown[]) : [];
+  if (typeof first !== 'object' || first === null) return fields;
+  const cause = first as Record<string, unknown>;
+  const detail = typeof cause.detail === 'string' && cause.detail ? ` (${cause.detail})` : '';
+  return {
+    id: fields.id,
+    code: cause.code,
+    message: typeof cause.message === 'string' ? `${cause.message}${detail}` : undefined,
+  };
 }
 
 function wrongDeploymentError(

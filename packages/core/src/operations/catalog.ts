@@ -8,7 +8,7 @@ import {
   PreviewSchema,
   type Toolset,
 } from './define.js';
-import { ConfirmationRequiredError, OperationInputError } from './errors.js';
+import { ConfirmationRequiredError, OperationInputError, PreviewChangedError } from './errors.js';
 import { isOutcomeUnknown } from './explain.js';
 
 /** An operation's answer, and for shared reads how it came and how old it is. */
@@ -79,9 +79,15 @@ export class OperationCatalog {
   /**
    * Runs an operation on already-parsed input. Write and destructive operations refuse to run
    * unless the front end says the person confirmed: safety does not depend on each front end
-   * remembering to ask.
+   * remembering to ask. An operation that binds its preview runs only while the preview taken now
+   * matches the one confirmed (`confirmedPreview`).
    */
-  async run(name: string, ctx: OperationContext, input: unknown, options: { confirmed?: boolean } = {}) {
+  async run(
+    name: string,
+    ctx: OperationContext,
+    input: unknown,
+    options: { confirmed?: boolean; confirmedPreview?: { stateDigest?: string | undefined } } = {},
+  ) {
     return (await this.answer(name, ctx, input, options)).result;
   }
 
@@ -94,17 +100,25 @@ export class OperationCatalog {
     name: string,
     ctx: OperationContext,
     input: unknown,
-    options: { confirmed?: boolean } = {},
+    options: { confirmed?: boolean; confirmedPreview?: { stateDigest?: string | undefined } } = {},
   ): Promise<OperationAnswer> {
     const operation = this.require(name);
     if (operation.kind !== 'read' && options.confirmed !== true) throw new ConfirmationRequiredError(name);
+    let runContext = ctx;
+    if (operation.bindsPreview) {
+      const now = await this.preview(name, ctx, input);
+      // A front end that kept no preview confirmed nothing in particular: it gets one to confirm.
+      const confirmed = options.confirmedPreview?.stateDigest;
+      if (confirmed === undefined || now.stateDigest !== confirmed) throw new PreviewChangedError(name, now);
+      runContext = { ...ctx, confirmedPreview: now };
+    }
     const stopTimer = metrics.operationSeconds.startTimer({ operation: name });
     const once = async (context: OperationContext) =>
       operation.output.parse(await operation.run(context, input)) as unknown;
     try {
       const answer: OperationAnswer = operation.sharedRead
-        ? await this.#sharedAnswer(operation.name, operation.sharedRead.reuseSeconds, ctx, input, once)
-        : { result: await once(ctx) };
+        ? await this.#sharedAnswer(operation.name, operation.sharedRead.reuseSeconds, runContext, input, once)
+        : { result: await once(runContext) };
       metrics.operations.inc({ operation: name, outcome: 'ok' });
       return answer;
     } catch (error) {

@@ -9,7 +9,7 @@ import type { SharedReads } from '../state/shared-reads.js';
  * Slack confirmations from this alone.
  */
 export type OperationKind = 'read' | 'write' | 'destructive';
-export const TOOLSETS = ['collectors', 'sources', 'upgrades', 'search'] as const;
+export const TOOLSETS = ['collectors', 'sources', 'upgrades', 'search', 'fleet', 'health'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export interface ProgressUpdate {
@@ -35,6 +35,8 @@ export interface OperationContext {
    * replicas). Absent, the catalog's own, within this process.
    */
   reads?: SharedReads | undefined;
+  /** For an operation that binds its preview: the preview, taken again just now, that matched the confirmed one. */
+  confirmedPreview?: OperationPreview | undefined;
 }
 
 /** What a write or destructive operation would do, computed without side effects. */
@@ -45,6 +47,12 @@ export const PreviewSchema = z
     willChange: z.boolean().describe('False when running would change nothing.'),
     details: z.unknown().optional().describe('The objects that would be affected, as data.'),
     warnings: z.array(z.string()).default([]).describe('Things the person confirming should know.'),
+    stateDigest: z
+      .string()
+      .optional()
+      .describe(
+        'Fingerprint of the objects previewed: the confirmation holds only while they stay the same.',
+      ),
   })
   .passthrough();
 export type OperationPreview = z.input<typeof PreviewSchema>;
@@ -57,6 +65,12 @@ export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends 
   /** When to use it, what it returns, what it costs in API calls. */
   description: string;
   kind: OperationKind;
+  /**
+   * The confirmation covers exactly the objects its preview showed (the preview sets
+   * `stateDigest`): at run the catalog takes the preview again and runs nothing if they changed.
+   * For calls the API cannot narrow, such as deleting every offline OT collector.
+   */
+  bindsPreview?: boolean;
   /** Running twice with the same input has no further effect (MCP `idempotentHint`). */
   idempotent?: boolean;
   /**
@@ -87,6 +101,9 @@ export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
 ): OperationDefinition<I, O> {
   if (!SNAKE_CASE.test(definition.name))
     throw new Error(`Operation name "${definition.name}" must be snake_case.`);
+  if (definition.bindsPreview && !definition.preview) {
+    throw new Error(`Operation ${definition.name} binds its preview and needs one.`);
+  }
   if (definition.kind !== 'read' && !definition.preview) {
     throw new Error(`Operation ${definition.name} is ${definition.kind} and needs a preview.`);
   }
