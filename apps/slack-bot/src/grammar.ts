@@ -73,6 +73,47 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
   },
   { name: 'targets', operation: 'list_upgrade_targets', args: [], example: '/sumo targets' },
   {
+    name: 'health',
+    operation: 'list_health_events',
+    args: [{ label: 'collector', field: 'collector', optional: true, name: true }],
+    example: '/sumo health web prod 01',
+  },
+  {
+    name: 'why',
+    operation: 'diagnose_collector',
+    args: [{ label: 'collector', field: 'collector', name: true }],
+    example: '/sumo why web prod 01',
+  },
+  // OpenTelemetry collectors keep their operations' kebab-case names, with the collector (or the
+  // liveness) as a positional word like the installed ones.
+  {
+    name: 'list-ot-collectors',
+    operation: 'list_ot_collectors',
+    args: [
+      {
+        label: 'alive|offline',
+        field: 'alive',
+        optional: true,
+        choices: ['alive', 'offline'],
+        words: { alive: { alive: true }, offline: { alive: false } },
+      },
+    ],
+    example: '/sumo list-ot-collectors offline',
+  },
+  {
+    name: 'get-ot-collector',
+    operation: 'get_ot_collector',
+    args: [{ label: 'id|name', field: 'collector', name: true }],
+    example: '/sumo get-ot-collector otel prod web 01',
+  },
+  {
+    name: 'delete-ot-collector',
+    operation: 'delete_ot_collector',
+    args: [{ label: 'collector', field: 'collector', name: true }],
+    example: '/sumo delete-ot-collector otel prod db 01',
+  },
+
+  {
     name: 'upgrade',
     operation: 'upgrade_collector',
     args: [
