@@ -66,6 +66,17 @@ it('reaches every operation of the catalog from /sumo, end to end', async () => 
   await read(`sources ${first?.id}`);
   await read('targets');
   await read('list-upgradable-collectors limit=3');
+  expect(await read('health')).toContain('Health events');
+  expect(await read(`why ${first?.name}`)).toContain(`Diagnosis of ${first?.name}`);
+  expect(await read('list-ingest-budgets status=Exceeded')).toContain('Exceeded');
+  const [ot] = org.otCollectors.all().filter((collector) => collector.alive);
+  if (!ot) throw new Error('the seeded org has no alive OT collector');
+  expect(await read('list-ot-collectors alive')).toContain(ot.name);
+  expect(await read(`get-ot-collector ${ot.name}`)).toContain(ot.id);
+  await confirmed(`delete-ot-collector ${ot.name}`);
+  expect(org.otCollectors.byId(ot.id)).toBeUndefined();
+  await confirmed('delete-offline-ot-collectors');
+  expect(org.otCollectors.all().filter((collector) => !collector.alive)).toEqual([]);
 
   await confirmed('create-hosted-collector name="ops hosted" category=ops/hosted');
   const hosted = org.collectorByName('ops hosted');
