@@ -1,4 +1,4 @@
-import type { AnyOperation, OperationCatalog } from '@sumo-ops/core';
+import { type AnyOperation, type OperationCatalog, USAGE_STATUSES } from '@sumo-ops/core';
 
 /** One positional word of a subcommand and the operation input field it fills. */
 export interface ArgumentSpec {
@@ -111,6 +111,18 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
     operation: 'delete_ot_collector',
     args: [{ label: 'collector', field: 'collector', name: true }],
     example: '/sumo delete-ot-collector otel prod db 01',
+  },
+  {
+    name: 'delete-offline-ot-collectors',
+    operation: 'delete_offline_ot_collectors',
+    args: [],
+    example: '/sumo delete-offline-ot-collectors',
+  },
+  {
+    name: 'list-ingest-budgets',
+    operation: 'list_ingest_budgets',
+    args: [{ label: 'status', field: 'status', optional: true, choices: USAGE_STATUSES }],
+    example: '/sumo list-ingest-budgets Exceeded',
   },
 
   {

@@ -21,9 +21,20 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+const INTERIM = ':hourglass_flowing_sand: Diagnosing';
+
+/** The answer that stays: a diagnosis first shows that it runs, then replaces that. */
+async function finalReply(text: string): Promise<Record<string, unknown>> {
+  const { ack, responseUrl } = await h.command(text);
+  expect(ack.status).toBe(200);
+  return h.slack.waitFor(() =>
+    h.slack.responsesTo(responseUrl).find((reply) => !textOf(reply).includes(INTERIM)),
+  );
+}
+
 /** The answer as a person reads it: the text of its blocks, with Slack's JSON escaping undone. */
 async function answer(text: string): Promise<string> {
-  const { reply } = await h.ask(text);
+  const reply = await finalReply(text);
   return (reply.blocks as Array<{ text?: { text: string }; fields?: Array<{ text: string }> }>)
     .flatMap((block) => [
       block.text?.text ?? '',
@@ -118,6 +129,19 @@ describe('/sumo why <collector>', () => {
     expect(text).toMatch(/Spent \d+ Sumo Logic API calls \(at most 12\)\./);
   });
 
+  it('says at once that the diagnosis runs and what it costs, then replaces that with the answer', async () => {
+    const { responseUrl } = await h.command(`why ${s3Collector.name}`);
+    const [interim, final] = await h.slack.waitFor(() => {
+      const replies = h.slack.responsesTo(responseUrl);
+      return replies.length >= 2 ? replies : undefined;
+    });
+    expect(textOf(interim)).toContain(`${INTERIM} \`${s3Collector.name}\``);
+    expect(textOf(interim)).toContain('at most 12 Sumo Logic API calls');
+    expect(interim?.response_type).toBe('ephemeral');
+    expect(final?.replace_original).toBe(true);
+    expect(textOf(final)).toContain(`Diagnosis of ${s3Collector.name}`);
+  });
+
   it('names an offline installed collector’s silence as a cause, with its last heartbeat and how to restart it', async () => {
     const collector = h.sim.org
       .collectors()
@@ -140,7 +164,7 @@ describe('/sumo why <collector>', () => {
   });
 
   it('answers a collector nobody has in words', async () => {
-    const text = textOf((await h.ask('why nobody has this one')).reply);
+    const text = textOf(await finalReply('why nobody has this one'));
     expect(text).toContain('No collector, installed, hosted or OT, is named');
     expect(text).toContain('failed');
   });

@@ -158,3 +158,9 @@ export function diagnosisText(diagnosis: Diagnosis): string {
     500,
   );
 }
+
+/** Shown while the diagnosis runs, with what it does and costs. */
+export function diagnosingMessage(collector: string | number): { text: string; blocks: Block[] } {
+  const text = `:hourglass_flowing_sand: Diagnosing ${code(String(collector))}: liveness, version, health events, ingest budgets and a search for data in the last 15 minutes — at most ${DIAGNOSE_MAX_CALLS} Sumo Logic API calls.`;
+  return { text: clip(text, 500), blocks: [section(text)] };
+}

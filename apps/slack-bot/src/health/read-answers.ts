@@ -10,7 +10,7 @@ import type { Reply } from '../blocks/help.js';
 import { fitBlocks, LIMITS, RESERVED_TEXT } from '../blocks/limits.js';
 import { resultBlocks } from '../blocks/result.js';
 import { operationContext } from '../context.js';
-import { type Diagnosis, diagnosisBlocks, diagnosisText } from './diagnosis-blocks.js';
+import { type Diagnosis, diagnosingMessage, diagnosisBlocks, diagnosisText } from './diagnosis-blocks.js';
 import { type HealthEventsAnswer, healthEventsBlocks, severityLine } from './events-blocks.js';
 import {
   type OfflineAnswer,
@@ -27,6 +27,16 @@ export interface ReadDeps {
   logger: Logger;
 }
 
+export interface ReadAnswerOptions {
+  /** Shows a message while a slow read runs; the answer then replaces it. */
+  interim?(reply: Reply): Promise<unknown>;
+}
+
+export interface ReadAnswer extends Reply {
+  /** The answer replaces the interim message that was shown. */
+  replacesInterim?: boolean;
+}
+
 /** OT collectors named under `/sumo collectors`; the count beside them is the whole fleet's. */
 const OT_BESIDE_INSTALLED = 20;
 /** `/sumo collectors` filters that OT collectors can answer too (they are neither installed nor hosted). */
@@ -41,7 +51,12 @@ const OT_ALIVE_BY_FILTER: Readonly<Record<string, boolean | undefined>> = {
  * views, every other operation the generic one. `/sumo collectors` also asks for the OT
  * collectors of the same liveness (one more API call), so the fleet is answered whole.
  */
-export async function readAnswer(deps: ReadDeps, operation: AnyOperation, input: unknown): Promise<Reply> {
+export async function readAnswer(
+  deps: ReadDeps,
+  operation: AnyOperation,
+  input: unknown,
+  options: ReadAnswerOptions = {},
+): Promise<ReadAnswer> {
   const run = (name: string, operationInput: unknown) =>
     deps.catalog.run(name, operationContext(deps, name), operationInput);
   const done = `${operation.title}: done`;
@@ -55,8 +70,15 @@ export async function readAnswer(deps: ReadDeps, operation: AnyOperation, input:
       };
     }
     case 'diagnose_collector': {
+      // Its search waits for Sumo Logic (seconds, up to its time budget): say at once that it runs.
+      const collector = (input as { collector: string | number }).collector;
+      if (options.interim) await options.interim(diagnosingMessage(collector));
       const diagnosis = (await run(operation.name, input)) as Diagnosis;
-      return { text: diagnosisText(diagnosis), blocks: diagnosisBlocks(diagnosis) };
+      return {
+        text: diagnosisText(diagnosis),
+        blocks: diagnosisBlocks(diagnosis),
+        replacesInterim: options.interim !== undefined,
+      };
     }
     case 'list_offline_collectors':
       return {

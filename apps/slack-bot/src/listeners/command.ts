@@ -84,8 +84,11 @@ export async function handleCommand(
       await runSearchInThread(bot, conversation, commandText, input, spec);
       return;
     }
-    const answer = await readAnswer(bot, operation, input);
-    await respond(ephemeral({ text: answer.text, blocks: [...answer.blocks, ...noteBlock(notes)] }));
+    const answer = await readAnswer(bot, operation, input, { interim: (reply) => respond(ephemeral(reply)) });
+    await respond({
+      ...ephemeral({ text: answer.text, blocks: [...answer.blocks, ...noteBlock(notes)] }),
+      ...(answer.replacesInterim ? { replace_original: true } : {}),
+    });
     return;
   }
 
