@@ -184,6 +184,18 @@ describe('OpenTelemetry collectors beside installed ones', () => {
     expect(await answer('collectors hosted')).not.toContain('OpenTelemetry');
   });
 
+  it('/sumo collectors still answers when OT collectors cannot be read, and says why they are missing', async () => {
+    h.sim.setFaults({ rate500: 1, routes: ['POST /v1/otCollectors'] });
+    try {
+      const text = await answer('collectors');
+      expect(text).toContain('*List collectors*');
+      expect(text).toContain('OT collectors could not be read (500');
+      expect(text).toContain('installed and hosted collectors only');
+    } finally {
+      h.sim.setFaults({});
+    }
+  });
+
   it('/sumo offline counts offline OT collectors beside installed ones, marked with their kind', async () => {
     const offline = h.sim.org.otCollectors.all().filter((collector) => !collector.alive);
     const text = await answer('offline 1');

@@ -81,7 +81,9 @@ describe('App Home over signed events and the fake Web API', () => {
     const errors = events.filter((event) => event.severityLevel === 'Error').length;
     const warnings = events.filter((event) => event.severityLevel === 'Warning').length;
     expect(errors).toBeGreaterThan(0);
-    expect(text).toContain(`:red_circle: ${errors} errors · :large_yellow_circle: ${warnings} warnings`);
+    expect(text).toContain(
+      `:red_circle: ${errors} errors · :large_yellow_circle: ${warnings} warning${warnings === 1 ? '' : 's'}`,
+    );
     // The most frequent error first: every offline installed collector raises one.
     const offlineEvents = events.filter((event) => event.eventName === 'InstalledCollectorOffline').length;
     expect(text).toContain(`*Most pressing*`);
@@ -94,6 +96,20 @@ describe('App Home over signed events and the fake Web API', () => {
     );
     // What the tab costs is stated on it.
     expect(text).toContain(`with ${HOME_SUMO_CALLS} Sumo Logic API calls`);
+  });
+
+  it('shows the rest of the fleet when health events cannot be read, saying why', async () => {
+    h.clock.advance(61_000);
+    h.sim.setFaults({ rate500: 1, routes: ['GET /v1/healthEvents'] });
+    try {
+      const text = textOf(await openAndWait('UREADER'));
+      expect(text).toContain('*Health events (unresolved)*\\ncould not be read');
+      expect(text).toMatch(/:x: Health events: Sumo Logic answered 500/);
+      expect(text).toContain('*OpenTelemetry collectors*\\n');
+      expect(text).toContain('*Collectors*\\n');
+    } finally {
+      h.sim.setFaults({});
+    }
   });
 
   it('asks Sumo Logic at most HOME_SUMO_CALLS times a minute however often the tab is opened, then refreshes', async () => {

@@ -88,7 +88,8 @@ function groupSection(group: EventGroup, total: number): Block {
   });
   const more = total - Math.min(group.events.length, RESOURCES_PER_GROUP);
   if (more > 0) lines.push(`… and ${more} more`);
-  const description = first.description ? `\n_${escapeMrkdwn(clip(first.description, 300))}_` : '';
+  // Plain, not italics: descriptions hold scopes like `_sourceCategory=…` whose underscores would end them.
+  const description = first.description ? `\n${escapeMrkdwn(clip(first.description, 300))}` : '';
   return section(
     clip(
       `${icon} *${escapeMrkdwn(group.name)}* · ${escapeMrkdwn(group.severity)} · ${total}${reason}${description}\n${lines.join('\n')}`,

@@ -1,4 +1,4 @@
-import type { OfflineOtCollectors, OtCollectorSummary } from '@sumo-ops/core';
+import { type OfflineOtCollectors, OT_LIVENESS_NOTE, type OtCollectorSummary } from '@sumo-ops/core';
 import { type Block, fitBlocks, LIMITS, RESERVED_TEXT } from '../blocks/limits.js';
 import { pagingNote } from '../blocks/result.js';
 import { code, codeBlock, context, displayValue, escapeMrkdwn, section, table } from '../blocks/text.js';
@@ -82,8 +82,15 @@ export function offlineBlocks(title: string, answer: OfflineAnswer): Block[] {
         ),
       ),
     );
-  if (answer.otCollectors)
-    blocks.push(...otSectionBlocks('OpenTelemetry collectors offline', answer.otCollectors));
+  const ot = answer.otCollectors;
+  if (ot) {
+    // The core's note names operations; here the same advice is in the words people type.
+    const note =
+      ot.count === undefined && ot.items === undefined
+        ? ot.note
+        : `${OT_LIVENESS_NOTE} \`/sumo list-ot-collectors offline\` lists them all; \`/sumo delete-offline-ot-collectors\` deletes them.`;
+    blocks.push(...otSectionBlocks('OpenTelemetry collectors offline', { ...ot, note }));
+  }
   return fitBlocks(blocks, LIMITS.totalText - RESERVED_TEXT);
 }
 

@@ -2,7 +2,7 @@ import { type HealthEventItem, isSumoApiError, type OfflineOtCollectors } from '
 import { describeError } from '../blocks/errors.js';
 import { type Block, clip } from '../blocks/limits.js';
 import { code, escapeMrkdwn, fieldsSection, section } from '../blocks/text.js';
-import { groupEvents, type HealthEventsAnswer, SEVERITY_ICONS } from './events-blocks.js';
+import { groupEvents, type HealthEventsAnswer, plural, SEVERITY_ICONS } from './events-blocks.js';
 
 /** The OT collectors and Sumo's health events, as App Home shows them beside the installed fleet. */
 export interface FleetHealth {
@@ -83,7 +83,7 @@ export function fleetHealthBlocks(fleet: FleetHealth): Block[] {
         'Health events (unresolved)',
         health.error
           ? 'could not be read'
-          : `${SEVERITY_ICONS.Error} ${count(health.errors)} errors · ${SEVERITY_ICONS.Warning} ${count(health.warnings)} warnings${health.complete ? '' : ' (of the first 1,000)'}`,
+          : `${SEVERITY_ICONS.Error} ${plural(health.errors, 'error')} · ${SEVERITY_ICONS.Warning} ${plural(health.warnings, 'warning')}${health.complete ? '' : ' (of the first 1,000)'}`,
       ],
       [
         'OpenTelemetry collectors',
