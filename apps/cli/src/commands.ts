@@ -31,6 +31,13 @@ export const VERB_ALIASES: Readonly<Record<string, readonly string[]>> = {
   get_search_status: ['status'],
   get_search_messages: ['messages'],
   get_search_records: ['records'],
+  list_ot_collectors: ['list'],
+  get_ot_collector: ['get'],
+  delete_ot_collector: ['delete'],
+  delete_offline_ot_collectors: ['delete-offline'],
+  list_health_events: ['events'],
+  list_ingest_budgets: ['budgets'],
+  diagnose_collector: ['diagnose'],
 };
 
 /**

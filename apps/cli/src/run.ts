@@ -283,12 +283,23 @@ function listTable(items: readonly unknown[]): string {
   return renderTable(items.slice(0, 20)) + (items.length > 20 ? `… and ${items.length - 20} more\n` : '');
 }
 
-/** An object for a person: its plain fields, then each list inside it as a table of its own. */
+/**
+ * An object for a person: its plain fields, then each object inside it as an indented block and
+ * each list as a table of its own (a list of words as lines).
+ */
 function objectText(object: object): string {
   const entries = Object.entries(object as Record<string, unknown>);
-  const lists = entries.filter(([, value]) => Array.isArray(value) && value.length > 0);
-  let text = renderObject(Object.fromEntries(entries.filter(([, value]) => !Array.isArray(value))));
-  for (const [key, value] of lists) text += `${key}:\n${listTable(value as unknown[])}`;
+  const nested = (value: unknown) => typeof value === 'object' && value !== null;
+  const plain = entries.filter(([, value]) => !nested(value));
+  let text = plain.length > 0 ? renderObject(Object.fromEntries(plain)) : '';
+  for (const [key, value] of entries) {
+    if (Array.isArray(value) && value.length > 0)
+      text += value.every(nested)
+        ? `${key}:\n${listTable(value)}`
+        : `${key}:\n${value.map((item) => `  - ${String(item)}\n`).join('')}`;
+    else if (nested(value) && !Array.isArray(value))
+      text += `${key}:\n${renderObject(value).replace(/^/gm, '  ').trimEnd()}\n`;
+  }
   return text;
 }
 
@@ -299,6 +310,7 @@ const PAGE_FIELDS = new Set(['items', 'offset', 'limit', 'total', 'nextOffset', 
  * A table also shows what the page says beside its items (offline OT collectors beside installed ones).
  */
 function renderAny(result: unknown, format: OutputFormat, paged: boolean): string {
+  if (!paged && format === 'table' && result && typeof result === 'object') return objectText(result);
   if (!paged || format === 'json') return renderResult(result, format);
   const page = result as { items: unknown[] } & Record<string, unknown>;
   const table = renderItems(page.items, format);

@@ -155,6 +155,10 @@ describe('parseCommand', () => {
     expect(invoke('list-ot-collectors').input).not.toHaveProperty('alive');
     expect(invoke('delete-ot-collector otel prod db 01').input).toEqual({ collector: 'otel prod db 01' });
     expect(invoke('list-ingest-budgets Exceeded').input).toEqual({ status: 'Exceeded' });
+    // The operations' own names keep working beside the short words.
+    expect(invoke('list-health-events severity=Error').operation.name).toBe('list_health_events');
+    expect(invoke('diagnose-collector collector=web-01').input).toEqual({ collector: 'web-01' });
+    expect(invoke('diagnose_collector web prod 01').input).toEqual({ collector: 'web prod 01' });
     expect(usage('why').message).toContain('`collector` is missing');
     expect(usage('list-ingest-budgets Huge').message).toContain('status');
   });

@@ -346,8 +346,9 @@ class ContractCheck {
     if (!conformance.enabled) return;
     const { method, path, query, body } = this.#request;
     const operation = contract.findOperation(method, path);
+    // A request for an operation the document lacks is the request's violation; its answer has no schema.
     const responseViolations =
-      answer.status === 0 || fault === 'truncate'
+      answer.status === 0 || fault === 'truncate' || !operation
         ? []
         : contract.validateResponse(method, path, { status: answer.status, body: answer.body });
     conformance.record({
@@ -426,6 +427,8 @@ function authenticate(request: IncomingMessage, credentials: readonly Credential
 
 function parseBody(method: string, request: IncomingMessage, rawBody: string): unknown {
   if (method !== 'POST' && method !== 'PUT') return rawBody === '' ? undefined : tryParseJson(rawBody);
+  // A POST without a body (resetting a budget's usage) has no content to type.
+  if (rawBody === '' && request.headers['content-type'] === undefined) return undefined;
   const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') throw genericErrors.contentTypeInvalid();
   if (rawBody.trim() === '') return undefined;

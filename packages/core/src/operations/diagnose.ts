@@ -135,32 +135,58 @@ export const diagnoseCollectorOperation = defineOperation({
     const notes: string[] = [];
 
     const subject = await findSubject(call, input.collector);
-    const sources = subject.installed ? await listSources(call.client, subject.installed.id, call) : [];
-    // The search runs while the other questions are asked: its wait is the longest part.
-    const search = await startSearchJob(
+    // Everything that needs only the collector goes out at once; the search first among them,
+    // as its wait is the longest part. Health events need the sources' ids.
+    const searching = startSearchJob(
       call.client,
       { query: dataQuery(subject.name), from: DATA_WINDOW, to: 'now' },
       { signal: call.signal, logger: call.logger },
     );
+    let sources: Source[];
+    let targets: Awaited<ReturnType<typeof listUpgradeTargets>>;
+    let foundBudgets: Awaited<ReturnType<typeof collectIngestBudgets>>;
+    try {
+      [sources, targets, foundBudgets] = await Promise.all([
+        subject.installed ? listSources(call.client, subject.installed.id, call) : Promise.resolve([]),
+        subject.kind === 'installed' ? listUpgradeTargets(call.client, call) : Promise.resolve([]),
+        orNote(
+          collectIngestBudgets(call.client, { signal: call.signal, maxPages: 1 }),
+          notes,
+          'Ingest budgets',
+          {
+            items: [],
+            pages: 0,
+            complete: true,
+          },
+        ),
+      ]);
+    } catch (error) {
+      // The search job may exist by now: it is deleted, never left to Sumo's timeout.
+      await searching.then(
+        (job) => job.close(),
+        () => undefined,
+      );
+      throw error;
+    }
+    const search = await searching;
+    const latest = latestTarget(targets);
+    const budgets = foundBudgets.items.filter((budget) => coversCollector(budget, subject, sources));
+    if (!foundBudgets.complete) notes.push('Only the first 1000 ingest budgets were checked.');
     let data: z.infer<typeof DataOutputSchema>;
-    let latest: string | undefined;
     let events: HealthEvent[];
-    let budgets: IngestBudget[];
     try {
       const resources = [
         subject.resource,
         ...sources.map((source) => ({ id: toHexId(source.id), type: 'Source' })),
       ];
-      const [targets, foundEvents, foundBudgets] = await Promise.all([
-        subject.kind === 'installed' ? listUpgradeTargets(call.client, call) : Promise.resolve([]),
+      const foundEvents = await orNote(
         collectHealthEventsForResources(call.client, resources, { signal: call.signal, maxPages: 1 }),
-        collectIngestBudgets(call.client, { signal: call.signal, maxPages: 1 }),
-      ]);
-      latest = latestTarget(targets);
+        notes,
+        'Health events',
+        { items: [], pages: 0, complete: true },
+      );
       events = foundEvents.items.sort(byUrgency);
       if (!foundEvents.complete) notes.push('Only the first 1000 health events were read.');
-      budgets = foundBudgets.items.filter((budget) => coversCollector(budget, subject, sources));
-      if (!foundBudgets.complete) notes.push('Only the first 1000 ingest budgets were checked.');
 
       let snapshot = search.snapshot();
       for (let wait = POLL_FIRST_MS; ; wait = Math.min(wait * 2, POLL_MAX_MS)) {
@@ -171,7 +197,7 @@ export const diagnoseCollectorOperation = defineOperation({
       }
       if (!snapshot.done) {
         notes.push(
-          `The data search did not finish within ${DIAGNOSE_MAX_CALLS} API calls; run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
+          `The data search did not finish within the diagnosis's allowance (${DIAGNOSE_MAX_CALLS} API calls, its time budget); run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
         );
         data = { checked: false, window: '15m' };
       } else {
@@ -246,6 +272,20 @@ async function findSubject(ctx: OperationContext, ref: number | string): Promise
     `No collector, installed, hosted or OT, is ${number !== undefined ? `id ${text}` : `named "${text}"`}. list_collectors and list_ot_collectors show them.`,
     'not.found',
   );
+}
+
+/**
+ * A part of the diagnosis Sumo would not give (a key without the capability, a failing API):
+ * the rest is still worth answering, with the gap said in the notes.
+ */
+async function orNote<T>(reading: Promise<T>, notes: string[], what: string, empty: T): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!isSumoApiError(error)) throw error;
+    notes.push(`${what} could not be read (${error.status} ${error.code}): they are left out of the causes.`);
+    return empty;
+  }
 }
 
 async function findInstalled(get: () => Promise<{ collector: Collector }>): Promise<Collector | undefined> {

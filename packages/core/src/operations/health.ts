@@ -23,9 +23,7 @@ export const HealthEventItemSchema = z.object({
   collectorId: z
     .string()
     .optional()
-    .describe(
-      'The collector to look at: the resource itself, or a source’s collector (decimal when installed).',
-    ),
+    .describe("The collector to look at: the resource's own id, or a source's collector in decimal."),
   collectorName: z.string().optional(),
   error: z.string().optional().describe("Sumo's reason, e.g. Access denied to Amazon S3 bucket."),
   description: z.string().optional(),
@@ -34,17 +32,18 @@ export const HealthEventItemSchema = z.object({
 export type HealthEventItem = z.infer<typeof HealthEventItemSchema>;
 
 /**
- * The event with its collector named: a source event links to the collector it runs on, in the
- * decimal form `get_collector` and `diagnose_collector` take when the number fits (an OT
- * collector keeps its hex id).
+ * The event with its collector named: a source event links to the collector it runs on. Sources
+ * in this API belong to installed or hosted collectors, so that link is written in the decimal
+ * form `get_collector` takes; a Collector event may be about an OT collector, so its id stays as
+ * the API wrote it (`diagnose_collector` takes either).
  */
 export function toHealthEventItem(event: HealthEvent): HealthEventItem {
   const resource = event.resourceIdentity;
-  const collectorHex =
+  const collectorId =
     resource.type === 'Collector'
       ? resource.id
-      : resource.type === 'Source'
-        ? resource.collectorId
+      : resource.type === 'Source' && resource.collectorId
+        ? decimalLink(resource.collectorId)
         : undefined;
   const collectorName =
     resource.type === 'Collector'
@@ -60,7 +59,7 @@ export function toHealthEventItem(event: HealthEvent): HealthEventItem {
     resourceType: resource.type,
     resourceId: resource.id,
     resourceName: resource.name ?? undefined,
-    collectorId: collectorHex ? collectorIdForLink(collectorHex) : undefined,
+    collectorId,
     collectorName: collectorName ?? undefined,
     error: event.details.error ?? undefined,
     description: event.details.description ?? undefined,
@@ -71,10 +70,8 @@ export function toHealthEventItem(event: HealthEvent): HealthEventItem {
   ) as HealthEventItem;
 }
 
-function collectorIdForLink(id: string): string {
-  if (!isHexId(id)) return id;
-  const decimal = toDecimalId(id);
-  // Installed collector ids are far below 2^53; an id past it can only be an OT collector's.
+function decimalLink(id: string): string {
+  const decimal = isHexId(id) ? toDecimalId(id) : undefined;
   return decimal === undefined ? id : String(decimal);
 }
 

@@ -72,7 +72,12 @@ interface PathTemplate {
 
 const DOCUMENT_ID = 'sumo-openapi';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-/** OpenAPI 3.0 annotations that are not JSON Schema: known to the validator, asserting nothing. */
+/**
+ * OpenAPI 3.0 keywords that are not JSON Schema: known to the validator, asserting nothing.
+ * `discriminator` among them: ajv checks it only beside `oneOf`, which this document never
+ * uses; its one mapping (ResourceIdentity → the Source and IngestBudget forms) only adds
+ * optional fields, so validating against the base schema loses no required check.
+ */
 const OPENAPI_ANNOTATIONS = ['example', 'discriminator', 'x-pattern-message', 'x-visibility'];
 const DOCUMENT_ROOT_KEYWORDS = ['openapi', 'info', 'paths', 'components', 'servers', 'security', 'tags'];
 
@@ -285,7 +290,7 @@ export class OpenApiContract {
     return undeclaredFields(body, stripped, '').map((field) => ({
       location: 'body',
       pointer: field,
-      message: `field '${field}' is not declared by ${operation.operationId}'s request schema`,
+      message: `field '${fieldName(field)}' is not declared by ${operation.operationId}'s request schema`,
       undeclared: true,
     }));
   }
@@ -345,15 +350,22 @@ export class OpenApiContract {
 }
 
 function violationOf(location: 'body' | 'response', error: ErrorObject): ContractViolation {
-  const detail =
-    error.keyword === 'additionalProperties'
-      ? ` ('${(error.params as { additionalProperty?: string }).additionalProperty}')`
-      : '';
+  const property = (error.params as { additionalProperty?: string }).additionalProperty;
+  const subject = error.instancePath === '' ? `the ${location}` : `'${fieldName(error.instancePath)}'`;
   return {
     location,
     pointer: error.instancePath,
-    message: `${error.instancePath === '' ? 'the body' : `'${error.instancePath}'`} ${error.message ?? 'is invalid'}${detail}`,
+    message: `${subject} ${error.message ?? 'is invalid'}${property === undefined ? '' : ` ('${property}')`}`,
   };
+}
+
+/** `/filters/collectorVersionRange/minVersion` → `filters.collectorVersionRange.minVersion`, as a person names it. */
+function fieldName(pointer: string): string {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .join('.');
 }
 
 /** Pointers to the properties ajv removed as undeclared: present in `original`, gone from `stripped`. */
