@@ -93,9 +93,13 @@ export async function offlineOtCollectors(
   }
 }
 
+// A refinement rather than `.regex`: the same check, without the pattern repeated in tools/list.
 const versionInput = z
   .string()
-  .regex(OT_VERSION_PATTERN, 'OT collector versions look like v0.104.0 or v0.104.0-sumo-1');
+  .refine(
+    (version) => OT_VERSION_PATTERN.test(version),
+    'OT collector versions look like v0.104.0 or v0.104.0-sumo-1',
+  );
 
 export const listOtCollectorsOperation = defineOperation({
   name: 'list_ot_collectors',
