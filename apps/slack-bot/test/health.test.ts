@@ -214,6 +214,39 @@ describe('OpenTelemetry collectors beside installed ones', () => {
   });
 });
 
+describe('names Slack would read as markup', () => {
+  it('shows an OT collector named with a mention as text in every fleet answer, paging nobody', async () => {
+    const loud = h.sim.org.otCollectors.add({
+      name: '<!channel> otel <@U123>',
+      version: 'v0.120.0-sumo-1',
+      alive: false,
+    });
+    const raised = h.sim.org.healthEvents.raise(
+      { type: 'OtCollector', id: loud.id },
+      {
+        eventName: 'OtCollectorExporterFailing',
+        error: 'Failed to send data to <!here>',
+        description: 'Raised by the test.',
+        severityLevel: 'Error',
+        subsystem: 'Collection',
+      },
+    );
+    try {
+      for (const text of ['collectors dead', 'offline 1', 'list-ot-collectors offline', 'health']) {
+        const reply = textOf(await finalReply(text));
+        expect(reply, text).toContain('&lt;!channel&gt; otel &lt;@U123&gt;');
+        expect(reply, text).not.toMatch(/<!channel>|<!here>|<@U123>/);
+      }
+      const why = textOf(await finalReply(`why ${loud.id}`));
+      expect(why).toContain('&lt;!channel&gt; otel &lt;@U123&gt;');
+      expect(why).not.toMatch(/<!channel>|<!here>|<@U123>/);
+    } finally {
+      h.sim.org.healthEvents.resolve(raised);
+      h.sim.org.otCollectors.delete(loud.id);
+    }
+  });
+});
+
 describe('deleting OT collectors from Slack', () => {
   it('deletes one OT collector by name after Confirm, exactly once', async () => {
     const target = h.sim.org.otCollectors.byName('otel-dev-batch-01');
