@@ -150,6 +150,8 @@ describe('parseCommand', () => {
     expect(why.input).toEqual({ collector: 'web prod 01' });
     expect(why.reading).toBe('Read `web prod 01` as one collector name.');
     expect(invoke('why 0000000005F5E10E').input).toEqual({ collector: '0000000005F5E10E' });
+    // An OT id whose hex digits happen to be decimal ones is still that id, not a number.
+    expect(invoke('health 0000000005123456').input).toMatchObject({ collector: '0000000005123456' });
     expect(invoke('list-ot-collectors offline').input).toMatchObject({ alive: false });
     expect(invoke('list-ot-collectors alive').input).toMatchObject({ alive: true });
     expect(invoke('list-ot-collectors').input).not.toHaveProperty('alive');
