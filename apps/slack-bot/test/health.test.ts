@@ -109,6 +109,10 @@ describe('/sumo health', () => {
       const { reply } = await h.ask('health limit=1000');
       expect(textOf(reply)).toContain('left out to fit a Slack message');
       expect(textOf(reply)).not.toContain('<!channel>');
+      // The diagnosis of that collector holds them all too: it is shortened the same way.
+      const diagnosis = textOf(await finalReply(`why ${collector?.id}`));
+      expect(diagnosis).toContain('*Likely causes, most likely first*');
+      expect(diagnosis).not.toContain('<!channel>');
     } finally {
       for (const eventId of raised) h.sim.org.healthEvents.resolve(eventId);
     }
