@@ -92,7 +92,12 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const sim = await startSimulator({ rateLimit: { ...REAL_RATE_LIMIT }, org: { collectors: 60 } });
+  // The org's own collectors send logs (fleetLogs), so "did data arrive" has real answers.
+  const sim = await startSimulator({
+    rateLimit: { ...REAL_RATE_LIMIT },
+    org: { collectors: 60 },
+    search: { fleetLogs: true },
+  });
   sim.setFaults({ latencyMs: LATENCY_MS });
   const ours = newClient(sim.apiUrl);
   const hand = newClient(sim.apiUrl);
@@ -107,11 +112,17 @@ async function main(): Promise<void> {
       .find((event) => event.eventName === 'AwsS3AccessDenied');
     const s3Owner = sim.org.collectors().find((c) => c.name === s3Event?.resourceIdentity.collectorName);
     if (!capped || !s3Owner) throw new Error('the seeded org lacks the budget-capped or the S3 collector');
-    // A hosted collector named like one of the log corpus's, so data arrives and is counted by source.
-    const prodWeb = sim.org.createHostedCollector({
-      collector: { collectorType: 'Hosted', name: 'prod-web' },
-    });
-    sim.org.createSource(prodWeb.collector.id, { source: { name: 'nginx-access', sourceType: 'HTTP' } });
+    const healthy = sim.org
+      .collectors()
+      .find(
+        (c) =>
+          c.alive &&
+          c.collectorType === 'Installable' &&
+          c.id !== capped.id &&
+          (sim.org.sources(c.id)?.length ?? 0) > 0 &&
+          !sim.org.healthEvents.unresolved().some((event) => event.resourceIdentity.collectorName === c.name),
+      );
+    if (!healthy) throw new Error('the seeded org lacks a healthy installed collector');
     const subjects: Subject[] = [
       { label: 'installed, budget Exceeded', ref: capped.id, kind: 'installed' },
       {
@@ -119,7 +130,7 @@ async function main(): Promise<void> {
         ref: s3Owner.id,
         kind: s3Owner.collectorType === 'Hosted' ? 'hosted' : 'installed',
       },
-      { label: 'hosted, data arriving', ref: 'prod-web', kind: 'hosted' },
+      { label: 'installed, healthy, data arriving', ref: healthy.name, kind: 'installed' },
       { label: 'OT, exporter failing', ref: 'otel-staging-api-01', kind: 'ot' },
     ];
     const rows: Row[] = [];

@@ -304,6 +304,69 @@ describe('diagnose_collector', () => {
     expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(2);
   });
 
+  it('keeps to 12 API calls when the data search is slow, saying the data was not checked, and deletes the job', async () => {
+    await sumo.close();
+    sumo = await startSimulatedSumo({
+      org: { collectors: 10 },
+      conformance: true,
+      search: { startDelayMs: 600_000 },
+    });
+    const { run } = catalogOn(sumo);
+    const diagnosis = await run('diagnose_collector', { collector: 'otel-prod-web-02' });
+    // Polls stop while the records page and the delete still fit; the page is not needed after all.
+    expect(diagnosis.apiCalls).toBeLessThanOrEqual(12);
+    expect(diagnosis.apiCalls).toBe(sumo.sim.counters.total);
+    expect(callsTo(sumo.sim, 'GET /v1/search/jobs/:id')).toBeGreaterThan(1);
+    expect(diagnosis.data).toEqual({ checked: false, window: '15m' });
+    expect(diagnosis.notes.join(' ')).toMatch(/did not finish/);
+    expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(1);
+    // What is known is still answered: the warning Sumo raised for it.
+    expect(diagnosis.causes[0].cause).toMatch(/OtCollectorDataInactivity/);
+  });
+
+  it("follows the org's own logs: a healthy collector's sources all sent data, the capped one's none", async () => {
+    await sumo.close();
+    sumo = await startSimulatedSumo({
+      org: { collectors: 40 },
+      conformance: true,
+      search: { fleetLogs: true },
+    });
+    const { run } = catalogOn(sumo);
+    const capped = collectorWhere(
+      sumo.sim,
+      (collector) =>
+        collector.collectorType === 'Installable' && collector.alive && collector.osName === 'Linux',
+    );
+    const cappedDiagnosis = await run('diagnose_collector', { collector: capped.id });
+    expect(cappedDiagnosis.data).toMatchObject({ checked: true, messages: 0 });
+    expect(cappedDiagnosis.causes.map((cause: { cause: string }) => cause.cause).slice(0, 2)).toEqual([
+      'Ingest budget "Prod hosts daily cap" is Exceeded and set to stopCollecting',
+      'No data arrived in the last 15 minutes although the collector is alive',
+    ]);
+
+    const healthy = collectorWhere(
+      sumo.sim,
+      (collector) =>
+        collector.alive &&
+        collector.id !== capped.id &&
+        (sumo.sim.org.sources(collector.id)?.length ?? 0) > 0 &&
+        !sumo.sim.org.healthEvents
+          .unresolved()
+          .some((event) => event.resourceIdentity.collectorName === collector.name),
+    );
+    const diagnosis = await run('diagnose_collector', { collector: healthy.name });
+    const sources = sumo.sim.org.sources(healthy.id) ?? [];
+    expect(diagnosis.data.checked).toBe(true);
+    expect(diagnosis.data.messages).toBeGreaterThan(0);
+    expect(diagnosis.data.bySource.map((row: { source: string }) => row.source).sort()).toEqual(
+      sources.map((source) => source.name).sort(),
+    );
+    expect(diagnosis.data.silentSources).toEqual([]);
+    expect(
+      diagnosis.causes.some((cause: { cause: string }) => /No data|sent nothing/.test(cause.cause)),
+    ).toBe(false);
+  });
+
   it('says plainly when no collector of any kind has the name', async () => {
     const { run } = catalogOn(sumo);
     const error = await caught(run('diagnose_collector', { collector: 'nobody-here' }));

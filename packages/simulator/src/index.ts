@@ -13,6 +13,7 @@ export type {
   OpenApiOperation,
 } from './openapi/contract.js';
 export { BUNDLED_OPENAPI_DOCUMENT, OpenApiContract } from './openapi/contract.js';
+export type { DataOrigin, Span } from './org/data-origins.js';
 export type {
   HealthSeverity,
   OtCollectorInit,
@@ -56,6 +57,7 @@ export { Router } from './router.js';
 export type { FieldDescriptor, MessageMap } from './search/corpus.js';
 export { LogCorpus } from './search/corpus.js';
 export type { RecordMap, SearchRange } from './search/execution.js';
+export { FleetLogs } from './search/fleet-logs.js';
 export type { CompiledQuery } from './search/query.js';
 export { compileQuery } from './search/query.js';
 export { SearchQueryError } from './search/query-error.js';

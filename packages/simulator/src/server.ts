@@ -109,7 +109,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const shutdown = new AbortController();
 
-  const search = new SearchService(clock, options.search, { seed });
+  const search = new SearchService(clock, options.search, { seed, org });
   const environment: FeatureEnvironment = { clock, org, seed, search };
   const apiRouter = new Router();
   for (const registerFeature of FEATURES) registerFeature(apiRouter, environment);

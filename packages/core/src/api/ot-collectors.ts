@@ -6,8 +6,7 @@ import {
   OtCollectorPageSchema,
   OtCollectorSchema,
 } from '../schemas/ot-collector.js';
-import type { CallOptions } from './collectors.js';
-import { unpairedSurrogateProblem } from './collectors.js';
+import { type CallOptions, unpairedSurrogateProblem } from './collectors.js';
 import { type DeleteOutcome, deleteOnce, parseResponse } from './response.js';
 import { type CollectedPages, collectByToken, nextToken, type TokenPage } from './token-paging.js';
 

@@ -15,7 +15,7 @@ import type { IngestBudget } from '../schemas/ingest-budget.js';
 import type { OtCollector } from '../schemas/ot-collector.js';
 import type { Source } from '../schemas/source.js';
 import { startSearchJob } from '../search/search-job.js';
-import { defineOperation, type OperationContext } from './define.js';
+import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
 import { OperationError } from './errors.js';
 import { explainApiError } from './explain.js';
 import {
@@ -188,12 +188,17 @@ export const diagnoseCollectorOperation = defineOperation({
       events = foundEvents.items.sort(byUrgency);
       if (!foundEvents.complete) notes.push('Only the first 1000 health events were read.');
 
-      let snapshot = search.snapshot();
-      for (let wait = POLL_FIRST_MS; ; wait = Math.min(wait * 2, POLL_MAX_MS)) {
-        snapshot = await search.refresh(call.signal);
-        const allowance = DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS;
-        if (snapshot.done || allowance <= 0 || Date.now() + wait > deadline) break;
+      // Polls stop where the next one would leave no room for the page and the delete, or pass the deadline.
+      const mayPollAgain = (wait: number) =>
+        DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS > 0 && Date.now() + wait <= deadline;
+      let snapshot = await search.refresh(call.signal);
+      for (
+        let wait = POLL_FIRST_MS;
+        !snapshot.done && mayPollAgain(wait);
+        wait = Math.min(wait * 2, POLL_MAX_MS)
+      ) {
         await sleep(wait, call.signal);
+        snapshot = await search.refresh(call.signal);
       }
       if (!snapshot.done) {
         notes.push(
@@ -253,7 +258,11 @@ async function findSubject(ctx: OperationContext, ref: number | string): Promise
         if (installed) return installedSubject(installed);
       }
     } else if (number !== undefined) {
-      const installed = await findInstalled(() => getCollector(ctx.client, Number(number), options));
+      const decimal = toDecimalId(text);
+      const installed =
+        decimal === undefined
+          ? undefined
+          : await findInstalled(() => getCollector(ctx.client, decimal, options));
       if (installed) return installedSubject(installed);
       const ot = await findOtCollector(ctx.client, toHexId(number), options);
       if (ot) return otSubject(ot);
@@ -384,7 +393,7 @@ interface Findings {
  * stops collection, a dead collector, an error Sumo raised) before what only suggests trouble
  * (silence, warnings, an old version).
  */
-export function rankCauses(subject: Subject, findings: Findings, now = Date.now()): Cause[] {
+function rankCauses(subject: Subject, findings: Findings, now = Date.now()): Cause[] {
   const causes: Cause[] = [];
   for (const budget of findings.budgets) {
     const stops = budget.action === 'stopCollecting';
@@ -493,4 +502,7 @@ function durationText(ms: number): string {
   return `${Math.max(1, Math.floor(ms / 60_000))} minutes`;
 }
 
-export const diagnoseOperations = [diagnoseCollectorOperation];
+/** The answer front ends render (`/sumo why`, `sumo-ops why`). */
+export type Diagnosis = z.output<typeof diagnoseCollectorOperation.output>;
+
+export const diagnoseOperations: AnyOperation[] = [diagnoseCollectorOperation];

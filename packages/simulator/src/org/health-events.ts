@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
+import type { DataHalt } from './data-origins.js';
 import type {
   HealthSeverity,
   SimHealthEvent,
@@ -28,6 +29,11 @@ export interface HealthIncident {
   subsystem: string;
   /** Simulated epoch ms; defaults to when it was raised. */
   eventTime?: number;
+  /**
+   * Whether the resource sends no data while the incident lasts (its log messages stop reaching
+   * search). Default: when the severity is `Error`.
+   */
+  haltsData?: boolean;
 }
 
 /** Incidents worth reusing, worded after the examples in Sumo's OpenAPI document and health-events page. */
@@ -63,6 +69,7 @@ export const HEALTH_INCIDENTS = {
     description: 'The alive OpenTelemetry collector has ingested no logs, metrics or traces for 30 minutes.',
     severityLevel: 'Warning',
     subsystem: 'Collection',
+    haltsData: true,
   },
 } as const satisfies Record<string, HealthIncident>;
 
@@ -94,6 +101,8 @@ export class SimHealthEvents {
   readonly #clock: SimClock;
   readonly #org: HealthSources;
   readonly #raised = new Map<string, RaisedIncident>();
+  /** Halts of resolved incidents: the data they stopped stays missing from the past. */
+  readonly #endedHalts: DataHalt<HealthResource>[] = [];
   #raisedCount = 0;
 
   constructor(clock: SimClock, org: HealthSources) {
@@ -116,7 +125,19 @@ export class SimHealthEvents {
 
   /** Resolves a raised incident (derived events resolve when their cause does). */
   resolve(eventId: string): void {
-    if (!this.#raised.delete(eventId)) throw new Error(`no raised health event ${eventId}`);
+    const raised = this.#raised.get(eventId);
+    if (!raised) throw new Error(`no raised health event ${eventId}`);
+    this.#raised.delete(eventId);
+    if (haltsData(raised.incident))
+      this.#endedHalts.push({ cause: raised.resource, from: raised.eventTime, to: this.#clock.now() });
+  }
+
+  /** The spans in which raised incidents stopped their resources' data, resolved ones included. */
+  dataHalts(): DataHalt<HealthResource>[] {
+    const open = [...this.#raised.values()]
+      .filter(({ incident }) => haltsData(incident))
+      .map(({ resource, eventTime }) => ({ cause: resource, from: eventTime, to: Number.POSITIVE_INFINITY }));
+    return [...this.#endedHalts, ...open];
   }
 
   /** Every unresolved event, newest first. */
@@ -247,6 +268,10 @@ export class SimHealthEvents {
       }
     }
   }
+}
+
+function haltsData(incident: HealthIncident): boolean {
+  return incident.haltsData ?? incident.severityLevel === 'Error';
 }
 
 function collectorIdentity(collector: SimCollector): SimResourceIdentity {

@@ -1,4 +1,5 @@
 import type { SimClock } from '../clock.js';
+import type { DataHalt } from './data-origins.js';
 import { fleetErrors } from './fleet-errors.js';
 import type { SimIngestBudget, UsageStatus } from './fleet-model.js';
 import { hexId } from './hex-id.js';
@@ -27,6 +28,8 @@ interface BudgetRecord {
   usageBytes: number | undefined;
   /** Simulated epoch ms of the last usage change: when an `Exceeded` budget's health event began. */
   usageChangedAt: number;
+  /** Since when collection in the scope is stopped (`Exceeded` with `stopCollecting`), if it is. */
+  stoppedSince: number | undefined;
 }
 
 /**
@@ -38,6 +41,8 @@ interface BudgetRecord {
 export class SimIngestBudgets {
   readonly #clock: SimClock;
   readonly #records = new Map<string, BudgetRecord>();
+  /** Stops that have ended: data not collected then stays missing from the past. */
+  readonly #endedStops: DataHalt<string>[] = [];
   #nextId = FIRST_BUDGET_ID;
 
   constructor(clock: SimClock) {
@@ -59,13 +64,31 @@ export class SimIngestBudgets {
     return this.all().find((budget) => budget.name === name);
   }
 
-  /** Usage since the last reset, in bytes; `'unknown'` makes the status `Unknown`. */
-  setUsage(id: string, usageBytes: number | 'unknown'): void {
+  /**
+   * Usage since the last reset, in bytes; `'unknown'` makes the status `Unknown`. `at` is when
+   * the usage reached it (default now, never later), e.g. to seed a budget exceeded hours ago.
+   */
+  setUsage(id: string, usageBytes: number | 'unknown', at = this.#clock.now()): void {
     if (usageBytes !== 'unknown' && !(Number.isSafeInteger(usageBytes) && usageBytes >= 0))
       throw new RangeError('usageBytes must be a whole number of bytes, 0 or more');
+    if (!(at <= this.#clock.now())) throw new RangeError('setUsage: `at` cannot be in the future');
     const record = this.#require(id);
     record.usageBytes = usageBytes === 'unknown' ? undefined : usageBytes;
-    record.usageChangedAt = this.#clock.now();
+    record.usageChangedAt = at;
+    this.#trackStop(record, at);
+  }
+
+  /**
+   * The spans in which budgets stopped collection, each with its scope (as it was then): while a
+   * budget is `Exceeded` with `stopCollecting`, no data in its scope is collected.
+   */
+  collectionStops(): DataHalt<string>[] {
+    const open: DataHalt<string>[] = [];
+    for (const { budget, stoppedSince } of this.#records.values()) {
+      if (stoppedSince !== undefined)
+        open.push({ cause: budget.scope, from: stoppedSince, to: Number.POSITIVE_INFINITY });
+    }
+    return [...this.#endedStops, ...open];
   }
 
   /** When the budget's usage last changed (set, reset or created), in simulated epoch ms. */
@@ -100,6 +123,7 @@ export class SimIngestBudgets {
       },
       usageBytes: 0,
       usageChangedAt: this.#clock.now(),
+      stoppedSince: undefined,
     };
     this.#records.set(id, record);
     return toWire(record);
@@ -109,6 +133,8 @@ export class SimIngestBudgets {
   update(id: string, definition: IngestBudgetDefinition): SimIngestBudget {
     const record = this.#require(id);
     const { createdAt, createdBy, version, budgetVersion } = record.budget;
+    // A new scope or action ends a stop under the old definition; the new one may start another.
+    this.#endStop(record, this.#clock.now());
     record.budget = {
       id,
       ...this.#validDefinition(definition, id),
@@ -119,11 +145,12 @@ export class SimIngestBudgets {
       version: version + 1,
       budgetVersion,
     };
+    this.#trackStop(record, this.#clock.now());
     return toWire(record);
   }
 
   delete(id: string): void {
-    this.#require(id);
+    this.#endStop(this.#require(id), this.#clock.now());
     this.#records.delete(id);
   }
 
@@ -131,6 +158,22 @@ export class SimIngestBudgets {
     const record = this.#require(id);
     record.usageBytes = 0;
     record.usageChangedAt = this.#clock.now();
+    this.#trackStop(record, record.usageChangedAt);
+  }
+
+  #trackStop(record: BudgetRecord, at: number): void {
+    const stops =
+      record.budget.action === 'stopCollecting' &&
+      usageStatus(record.budget, record.usageBytes) === 'Exceeded';
+    if (!stops) this.#endStop(record, at);
+    else record.stoppedSince ??= at;
+  }
+
+  #endStop(record: BudgetRecord, at: number): void {
+    if (record.stoppedSince === undefined) return;
+    if (at > record.stoppedSince)
+      this.#endedStops.push({ cause: record.budget.scope, from: record.stoppedSince, to: at });
+    record.stoppedSince = undefined;
   }
 
   #require(id: string): BudgetRecord {

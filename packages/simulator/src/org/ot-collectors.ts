@@ -27,6 +27,8 @@ const SYSTEM_USER_ID = hexId(0x6a5c7a2);
 
 interface OtCollectorRecord {
   collector: Omit<SimOtCollector, 'healthIncidentsTracker'>;
+  /** Spans it was not alive (sending no data); the last is open while it still is not. */
+  offline: Array<[from: number, to: number]>;
 }
 
 /**
@@ -89,13 +91,29 @@ export class SimOtCollectors {
       modifiedBy: SYSTEM_USER_ID,
       sourceTemplateLinkedCount: init.isRemotelyManaged ? 1 : 0,
     };
-    this.#records.set(id, { collector });
-    return this.#toWire({ collector });
+    // One registered offline has sent nothing since it was added.
+    const record: OtCollectorRecord = {
+      collector,
+      offline: collector.alive ? [] : [[createdAt, Number.POSITIVE_INFINITY]],
+    };
+    this.#records.set(id, record);
+    return this.#toWire(record);
   }
 
-  /** The collector stops (or resumes) heartbeating. */
+  /** The collector stops (or resumes) heartbeating, and with it sending data. */
   setAlive(id: string, alive: boolean): void {
-    this.#require(id).collector.alive = alive;
+    const record = this.#require(id);
+    if (record.collector.alive === alive) return;
+    record.collector.alive = alive;
+    const now = this.#clock.now();
+    const current = record.offline.at(-1);
+    if (alive && current) current[1] = now;
+    else if (!alive) record.offline.push([now, Number.POSITIVE_INFINITY]);
+  }
+
+  /** The spans in which the collector was offline, sending no data. */
+  offlineSpans(id: string): Array<readonly [number, number]> {
+    return (this.#records.get(id)?.offline ?? []).map(([from, to]) => [from, to] as const);
   }
 
   // ---- OT Collector API ----

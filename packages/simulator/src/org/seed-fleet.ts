@@ -123,6 +123,8 @@ export function seedFleet(
         auditThreshold: 85,
       },
       usage: 10 * GB + 312 * 1024 ** 2,
+      // Capped since mid-morning: the capped collector is alive but has sent nothing for hours.
+      since: now - 3 * HOUR_MS,
     },
     {
       definition: {
@@ -155,9 +157,9 @@ export function seedFleet(
       usage: 'unknown' as const,
     },
   ];
-  for (const { definition, usage } of budgets) {
+  for (const { definition, usage, since } of budgets) {
     const budget = stores.ingestBudgets.create(definition);
-    stores.ingestBudgets.setUsage(budget.id, usage);
+    stores.ingestBudgets.setUsage(budget.id, usage, since);
   }
 
   for (const { collector, sources } of installed) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../durations.js';
+import { type DataOrigin, otCollectorOrigin, type Span, sourceOrigin } from './data-origins.js';
 import { SimHealthEvents } from './health-events.js';
 import { SimIngestBudgets } from './ingest-budgets.js';
 import { SimInstallationTokens } from './installation-tokens.js';
@@ -55,6 +56,8 @@ const MODIFIABLE_COLLECTOR_FIELDS = [
 interface SourceRecord {
   source: SimSource;
   revision: number;
+  /** Simulated epoch ms it was created over the API; seeded sources have always been there. */
+  createdAt?: number;
 }
 
 interface CollectorRecord {
@@ -64,6 +67,8 @@ interface CollectorRecord {
   sources: Map<number, SourceRecord>;
   upgradeOutcome: UpgradeOutcome;
   activeUpgradeTaskId: number | undefined;
+  /** Past offline spans (the current one starts at `lastSeenAlive`): its sources sent nothing then. */
+  offlineSpans: Span[];
 }
 
 interface UpgradeTaskRecord {
@@ -201,6 +206,34 @@ export class SimOrg {
     return counts;
   }
 
+  /**
+   * The log streams the org sends to search: every source of every collector and every OT
+   * collector, each with the spans it sent nothing — before it was created, while its collector
+   * was offline, while a health incident on it or its collector stopped data (the S3
+   * access-denied error), while an ingest budget over its scope was `Exceeded` with
+   * `stopCollecting`. What it sent before still stands; deleted collectors and sources are gone.
+   */
+  dataOrigins(): DataOrigin[] {
+    this.#settle();
+    const stoppers = {
+      healthHalts: this.healthEvents.dataHalts(),
+      budgetStops: this.ingestBudgets.collectionStops(),
+    };
+    const origins: DataOrigin[] = [];
+    for (const { collector, sources, offlineSpans } of this.#collectors.values()) {
+      const silences: Span[] = [...offlineSpans];
+      if (!collector.alive) silences.push([collector.lastSeenAlive ?? 0, Number.POSITIVE_INFINITY]);
+      for (const { source, createdAt } of sources.values()) {
+        const before: Span[] = createdAt === undefined ? [] : [[Number.NEGATIVE_INFINITY, createdAt]];
+        origins.push(sourceOrigin(collector, source, [...before, ...silences], stoppers));
+      }
+    }
+    for (const collector of this.otCollectors.all()) {
+      origins.push(otCollectorOrigin(collector, this.otCollectors.offlineSpans(collector.id), stoppers));
+    }
+    return origins;
+  }
+
   // ---- Controls for tests ----
 
   /** Brings a collector online, or takes it offline (last heartbeat now, or at `lastSeenAlive`). */
@@ -208,9 +241,12 @@ export class SimOrg {
     this.#settle();
     const record = this.#requireCollector(collectorId);
     const { collector } = record;
+    const now = this.#clock.now();
+    if (alive && !collector.alive && collector.lastSeenAlive !== undefined)
+      record.offlineSpans.push([collector.lastSeenAlive, now]);
     collector.alive = alive;
     if (alive) delete collector.lastSeenAlive;
-    else collector.lastSeenAlive = lastSeenAlive ?? this.#clock.now();
+    else collector.lastSeenAlive = lastSeenAlive ?? now;
     for (const { source } of record.sources.values()) source.alive = alive;
     if (!alive && collector.ephemeral) this.#offlineEphemeralIds.add(collectorId);
     else this.#offlineEphemeralIds.delete(collectorId);
@@ -382,7 +418,7 @@ export class SimOrg {
     const id = this.#nextSourceId;
     this.#nextSourceId += 1;
     const source = storedSource(input, { id, name, sourceType, alive: record.collector.alive });
-    const sourceRecord = { source, revision: 1 };
+    const sourceRecord = { source, revision: 1, createdAt: this.#clock.now() };
     record.sources.set(id, sourceRecord);
     return { source: structuredClone(source), etag: sourceEtag(sourceRecord) };
   }
@@ -486,6 +522,7 @@ export class SimOrg {
       sources: new Map(),
       upgradeOutcome,
       activeUpgradeTaskId: undefined,
+      offlineSpans: [],
     };
     this.#collectors.set(collector.id, record);
     this.#idsByName.set(collector.name, collector.id);

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS } from '../durations.js';
+import type { SimOrg } from '../org/sim-org.js';
 import { type FieldDescriptor, LogCorpus, type MessageMap } from './corpus.js';
 import type { HistogramBucket, RecordMap, SearchExecution } from './execution.js';
+import { FleetLogs } from './fleet-logs.js';
 import { type CompiledQuery, compileQuery } from './query.js';
 import { SearchQueryError } from './query-error.js';
 import { searchErrors } from './search-errors.js';
@@ -30,10 +32,18 @@ export interface SearchOptions {
   maxActiveJobs?: number;
   /** A job with no status or result request for this many simulated ms is cancelled. Default 30,000. */
   keepAliveMs?: number;
+  /**
+   * Search the org's own logs beside the corpus: every source of every collector sends messages
+   * with its `_collector`, `_collectorId`, `_source`, `_sourceId`, `_sourceCategory` and
+   * `_sourceHost`, except while its collector is offline, a health error on it stops it, or an
+   * ingest budget over it is `Exceeded` with `stopCollecting`. Default false: the corpus alone,
+   * so its counts are exactly `corpusSize`.
+   */
+  fleetLogs?: boolean;
 }
 
 export type ResolvedSearchOptions = Required<
-  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize'>
+  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize' | 'fleetLogs'>
 >;
 
 export type SearchJobState =
@@ -212,11 +222,13 @@ export class SearchService {
   readonly corpus: LogCorpus;
   readonly options: ResolvedSearchOptions;
   private readonly jobs = new Map<string, SearchJob>();
+  private readonly org: Pick<SimOrg, 'dataOrigins'> | undefined;
 
+  /** `org.dataOrigins` sends the org's logs when `options.fleetLogs` asks for them. */
   constructor(
     private readonly clock: SimClock,
     options: SearchOptions = {},
-    defaults: { seed: number } = { seed: 1 },
+    defaults: { seed: number; org?: Pick<SimOrg, 'dataOrigins'> } = { seed: 1 },
   ) {
     const to = options.corpusTo ?? clock.now();
     this.corpus = new LogCorpus({
@@ -232,6 +244,12 @@ export class SearchService {
       maxActiveJobs: options.maxActiveJobs ?? DEFAULTS.maxActiveJobs,
       keepAliveMs: options.keepAliveMs ?? DEFAULTS.keepAliveMs,
     };
+    this.org = options.fleetLogs ? defaults.org : undefined;
+  }
+
+  /** The org's logs as of now (what a job created now searches), or undefined when they are off. */
+  fleetLogs(): FleetLogs | undefined {
+    return this.org && new FleetLogs(this.corpus.seed, this.org.dataOrigins(), this.clock.now());
   }
 
   /** Starts a job; throws the documented 400 for a query the engine cannot run, 429 over the job limit. */
@@ -247,11 +265,12 @@ export class SearchService {
       if (error instanceof SearchQueryError) throw searchErrors.parseError(error.message);
       throw error;
     }
-    const execution = query.execute(this.corpus, {
-      from: request.from,
-      to: request.to,
-      byReceiptTime: request.byReceiptTime,
-    });
+    const fleet = this.fleetLogs();
+    const execution = query.execute(
+      this.corpus,
+      { from: request.from, to: request.to, byReceiptTime: request.byReceiptTime },
+      { retainPositions: true, ...(fleet && { fleet }) },
+    );
     const job = new SearchJob(accessId, query, now, execution, this.options);
     this.jobs.set(job.id, job);
     return job;
