@@ -1,10 +1,7 @@
-import { DIAGNOSE_MAX_CALLS, type diagnoseCollectorOperation, type IngestBudgetItem } from '@sumo-ops/core';
-import type { z } from 'zod';
+import { DIAGNOSE_MAX_CALLS, type Diagnosis, type IngestBudgetItem } from '@sumo-ops/core';
 import { type Block, clip, fitBlocks, LIMITS, RESERVED_TEXT } from '../blocks/limits.js';
 import { code, context, escapeMrkdwn, fieldsSection, header, section, slackTime } from '../blocks/text.js';
 import { eventSubject, groupEvents, plural, SEVERITY_ICONS, severityLine } from './events-blocks.js';
-
-export type Diagnosis = z.output<typeof diagnoseCollectorOperation.output>;
 
 const KIND_NAMES = {
   installed: 'Installed collector',

@@ -1,5 +1,6 @@
 import {
   type AnyOperation,
+  type Diagnosis,
   isSumoApiError,
   type Logger,
   type OperationCatalog,
@@ -10,7 +11,7 @@ import type { Reply } from '../blocks/help.js';
 import { fitBlocks, LIMITS, RESERVED_TEXT } from '../blocks/limits.js';
 import { resultBlocks } from '../blocks/result.js';
 import { operationContext } from '../context.js';
-import { type Diagnosis, diagnosingMessage, diagnosisBlocks, diagnosisText } from './diagnosis-blocks.js';
+import { diagnosingMessage, diagnosisBlocks, diagnosisText } from './diagnosis-blocks.js';
 import { type HealthEventsAnswer, healthEventsBlocks, severityLine } from './events-blocks.js';
 import {
   type OfflineAnswer,
