@@ -1,5 +1,5 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { type AnyOperation, freshnessNote, isSharedStateUnavailable } from '@sumo-ops/core';
+import { type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
 import {
   confirmationMessage,
   confirmationsUnavailableMessage,
@@ -7,9 +7,9 @@ import {
 } from '../blocks/confirm.js';
 import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
 import { helpMessage, type Reply, topicHelp, usageMessage } from '../blocks/help.js';
-import { resultBlocks } from '../blocks/result.js';
 import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
+import { readAnswer } from '../health/read-answers.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
 import { handleDigestCommand, isDigestCommand } from './digest.js';
@@ -84,18 +84,14 @@ export async function handleCommand(
       await runSearchInThread(bot, conversation, commandText, input, spec);
       return;
     }
-    const { result, freshness } = await bot.catalog.answer(
-      operation.name,
-      operationContext(bot, operation.name),
-      input,
-    );
-    const age = freshnessNote(freshness);
-    await respond(
-      ephemeral({
-        text: `${operation.title}: done`,
-        blocks: [...resultBlocks(operation, result), ...noteBlock(age ? [age, ...notes] : notes)],
+    const answer = await readAnswer(bot, operation, input, { interim: (reply) => respond(ephemeral(reply)) });
+    await respond({
+      ...ephemeral({
+        text: answer.text,
+        blocks: [...answer.blocks, ...noteBlock(answer.age ? [answer.age, ...notes] : notes)],
       }),
-    );
+      ...(answer.replacesInterim ? { replace_original: true } : {}),
+    });
     return;
   }
 
