@@ -235,6 +235,7 @@ describe('names Slack would read as markup', () => {
         subsystem: 'Collection',
       },
     );
+    await h.forgetRecentReads();
     try {
       for (const text of ['collectors dead', 'offline 1', 'list-ot-collectors offline', 'health']) {
         const reply = textOf(await finalReply(text));
