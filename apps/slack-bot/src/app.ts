@@ -3,11 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import {
-  createHttpDispatcher,
   createLogger,
   createOpsEndpoints,
   createStores,
-  fetchThrough,
   type Logger,
   loadStateConfig,
   OPS_PATHS,
@@ -18,6 +16,7 @@ import {
   type SumoClient,
   startOpsServer,
 } from '@sumo-ops/core';
+import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';

@@ -3,14 +3,13 @@ import {
   type CheckResult,
   checkRedis,
   checkSumo,
-  createHttpDispatcher,
   createLogger,
   createStores,
-  fetchThrough,
   formatCheckReport,
   redactText,
   SumoClient,
 } from '@sumo-ops/core';
+import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { startSimulator } from '@sumo-ops/simulator';
 import { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';
 

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createClient, ErrorReply } from '@redis/client';
 import type { Logger } from '../logger.js';
 import type { StateBackend } from './backend.js';
 import { SharedStateUnavailableError } from './errors.js';
@@ -29,6 +28,8 @@ const DEFAULT_HEARTBEAT_MS = 2_000;
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 type Reply = string | number | null | Reply[];
+type RedisModule = typeof import('./node-redis.js');
+type RedisClient = ReturnType<typeof openClient>;
 
 /**
  * Error replies that mean this Redis cannot serve us right now (a replica after a failover, a full
@@ -52,7 +53,8 @@ export class RedisBackend implements StateBackend {
   readonly description: string;
   /** Identifies this process among the replicas (heartbeats, lease holders). */
   readonly processId = randomUUID();
-  readonly #client: ReturnType<typeof createClient>;
+  /** Loaded by the constructor, so only a process configured for Redis loads node-redis. */
+  #redis: { module: RedisModule; client: RedisClient } | undefined;
   readonly #prefix: string;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
@@ -69,27 +71,31 @@ export class RedisBackend implements StateBackend {
     this.#prefix = options.keyPrefix;
     this.#logger = options.logger.child({ component: 'shared-state' });
     this.#timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    this.#client = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.#timeoutMs },
-      socket: {
-        connectTimeout: 2_000,
-        // Jittered, capped backoff: replicas that lost Redis together do not reconnect in lockstep.
-        reconnectStrategy: (retries) =>
-          Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2),
-      },
-    });
-    this.#client.on('ready', () => this.#up());
-    this.#client.on('error', (error: unknown) => this.#down(error));
-    this.#client.on('end', () => {
-      this.#available = false;
-    });
     // Not awaited: a Redis that is down at start must not stop the process from serving reads.
-    this.#client.connect().catch((error: unknown) => this.#down(error));
+    import('./node-redis.js').then(
+      (module) => this.#connect(module, options.url),
+      (error: unknown) => this.#down(error),
+    );
     const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeatMs);
     this.#heartbeat.unref();
+  }
+
+  #connect(module: RedisModule, url: string): void {
+    if (this.#closed) return;
+    const client = openClient(module, url, this.#timeoutMs);
+    this.#redis = { module, client };
+    client.on('ready', () => this.#up());
+    client.on('error', (error: unknown) => this.#down(error));
+    client.on('end', () => {
+      this.#available = false;
+    });
+    client.connect().catch((error: unknown) => this.#down(error));
+  }
+
+  /** A reply Redis sent (a script error, NOSCRIPT), as opposed to no answer at all. */
+  #isErrorReply(error: unknown): error is Error {
+    return this.#redis !== undefined && error instanceof this.#redis.module.ErrorReply;
   }
 
   get available(): boolean {
@@ -198,16 +204,18 @@ export class RedisBackend implements StateBackend {
   async command(args: string[]): Promise<Reply> {
     if (this.#closed) throw new SharedStateUnavailableError(`${this.description}, closed`);
     // Each waiting command holds a place in the client's pipeline; a hung Redis must not collect them.
-    if (!this.#available && !this.#client.isReady) throw new SharedStateUnavailableError(this.description);
+    const client = this.#redis?.client;
+    if (!client || (!this.#available && !client.isReady))
+      throw new SharedStateUnavailableError(this.description);
     try {
       const reply = await withDeadline(
-        this.#client.sendCommand(args, { timeout: this.#timeoutMs }) as Promise<Reply>,
+        client.sendCommand(args, { timeout: this.#timeoutMs }) as Promise<Reply>,
         this.#timeoutMs,
       );
       if (!this.#available) this.#up();
       return reply;
     } catch (error) {
-      if (error instanceof ErrorReply && !UNUSABLE_REPLY.test(error.message)) throw error;
+      if (this.#isErrorReply(error) && !UNUSABLE_REPLY.test(error.message)) throw error;
       this.#down(error);
       throw new SharedStateUnavailableError(this.description, error);
     }
@@ -219,7 +227,7 @@ export class RedisBackend implements StateBackend {
     try {
       return await this.command(['EVALSHA', createHash('sha1').update(script).digest('hex'), ...tail]);
     } catch (error) {
-      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (!this.#isErrorReply(error) || !error.message.startsWith('NOSCRIPT')) throw error;
       return this.command(['EVAL', script, ...tail]);
     }
   }
@@ -237,12 +245,14 @@ export class RedisBackend implements StateBackend {
     }
     const wasAvailable = this.#available;
     this.#available = false;
+    const client = this.#redis?.client;
+    if (!client) return;
     try {
       // A graceful close waits for every reply still owed; a hung Redis owes them forever.
-      if (wasAvailable && this.#client.isReady) await withDeadline(this.#client.close(), this.#timeoutMs);
-      else this.#client.destroy();
+      if (wasAvailable && client.isReady) await withDeadline(client.close(), this.#timeoutMs);
+      else client.destroy();
     } catch {
-      this.#client.destroy();
+      client.destroy();
     }
   }
 
@@ -250,7 +260,7 @@ export class RedisBackend implements StateBackend {
     // While the socket is down the client reconnects by itself; while it is up but Redis stopped
     // answering (hung, partitioned), only a command can tell when it answers again: the heartbeat
     // is that command, and its success ends the outage.
-    if (!this.#available && !this.#client.isReady) return;
+    if (!this.#available && !this.#redis?.client.isReady) return;
     try {
       const count = await this.eval(
         HEARTBEAT,
@@ -299,6 +309,20 @@ export class RedisBackend implements StateBackend {
       },
     );
   }
+}
+
+function openClient(module: RedisModule, url: string, timeoutMs: number) {
+  return module.createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: timeoutMs },
+    socket: {
+      connectTimeout: 2_000,
+      // Jittered, capped backoff: replicas that lost Redis together do not reconnect in lockstep.
+      reconnectStrategy: (retries) =>
+        Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(retries, 6)) * (0.5 + Math.random() / 2),
+    },
+  });
 }
 
 /**
