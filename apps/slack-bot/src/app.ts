@@ -8,6 +8,7 @@ import {
   createStores,
   type Logger,
   loadStateConfig,
+  metrics,
   OPS_PATHS,
   type OperationCatalog,
   type RunningOpsServer,
@@ -221,6 +222,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     app,
     context,
     async start() {
+      // Counting from the first request on, where /metrics is served (Socket Mode: on HEALTH_PORT).
+      if (!socketMode || options.healthPort !== undefined) await metrics.enable();
       try {
         await app.init();
       } catch (error) {

@@ -10,7 +10,6 @@ import {
   SumoClient,
 } from '@sumo-ops/core';
 import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
-import { startSimulator } from '@sumo-ops/simulator';
 import { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';
 
 /**
@@ -57,7 +56,9 @@ export async function runSlackCheck(options: {
 
 async function checkSumoFor(settings: SlackSettings): Promise<CheckResult> {
   const logger = createLogger({ level: 'silent' });
-  const simulator = settings.demo ? await startSimulator({}) : undefined;
+  const simulator = settings.demo
+    ? await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}))
+    : undefined;
   const client = simulator
     ? new SumoClient({
         accessId: 'sim-access-id',
