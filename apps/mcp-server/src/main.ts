@@ -84,12 +84,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // A wrong key or deployment shows in the log now, not at the first user's first call; nothing
   // waits for it: `initialize` and `tools/list` need nothing from Sumo, and a tool call goes to
   // Sumo on its own (a slow or unreachable API answered it no sooner for the check having waited).
-  const checkSumo = () => void warnIfSumoUnreachable(connection.client, logger);
+  // A session that ends first stops it: a Sumo that never answers must not hold up the exit.
+  const startUpCheck = new AbortController();
+  const checkSumo = () => void warnIfSumoUnreachable(connection.client, logger, startUpCheck.signal);
 
   if (options.transport === 'stdio') {
     const stdio = await startStdio(mcp.createServer());
     checkSumo();
     const reason = await Promise.race([stdio.ended.then(() => 'stdin closed'), stopRequested]);
+    startUpCheck.abort();
     await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
       reason,
       mcp,
@@ -125,8 +128,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   process.stderr.write(`sumo-ops-mcp listening on ${http.url}${MCP_PATH}\n`);
   checkSumo();
+  const reason = await stopRequested;
+  startUpCheck.abort();
   await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
-    reason: await stopRequested,
+    reason,
     mcp,
     connection,
     logger,
