@@ -13,6 +13,7 @@ import { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from '.
 import { connectSumo, createSumoOpsMcp, SERVER_VERSION, type SumoConnection } from './runtime.js';
 import { SHUTDOWN_DEADLINE_MS, type ShutdownSteps, shutDown } from './shutdown.js';
 import { startStdio } from './stdio.js';
+import { readToolSchemas } from './tool-schemas.js';
 
 /**
  * stdout is the MCP channel on stdio, so everything meant for a person — refusals included —
@@ -65,6 +66,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     readOnly: options.readOnly,
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: connection.sourceNote,
+    toolSchemas: readToolSchemas(),
     tokens: await createConfirmationTokens(connection.stores, logger),
   });
   if (mcp.tools.length === 0) {
