@@ -89,17 +89,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // A session that ends first stops it: a Sumo that never answers must not hold up the exit.
   const startUpCheck = new AbortController();
   const checkSumo = () => void warnIfSumoUnreachable(connection.client, logger, startUpCheck.signal);
+  const shutDownWhen = async (
+    stop: Promise<string>,
+    transport: Pick<ShutdownSteps, 'stopAccepting' | 'closeTransport'>,
+  ) => {
+    const reason = await stop;
+    startUpCheck.abort();
+    await shutDownWithin(SHUTDOWN_DEADLINE_MS, { reason, mcp, connection, logger, ...transport });
+  };
 
   if (options.transport === 'stdio') {
     const stdio = await startStdio(mcp.createServer());
     checkSumo();
-    const reason = await Promise.race([stdio.ended.then(() => 'stdin closed'), stopRequested]);
-    startUpCheck.abort();
-    await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
-      reason,
-      mcp,
-      connection,
-      logger,
+    await shutDownWhen(Promise.race([stdio.ended.then(() => 'stdin closed'), stopRequested]), {
       // New calls are refused by the drain; answers to calls in flight still go out on stdout.
       stopAccepting: () => undefined,
       closeTransport: () => stdio.close(),
@@ -130,13 +132,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
   process.stderr.write(`sumo-ops-mcp listening on ${http.url}${MCP_PATH}\n`);
   checkSumo();
-  const reason = await stopRequested;
-  startUpCheck.abort();
-  await shutDownWithin(SHUTDOWN_DEADLINE_MS, {
-    reason,
-    mcp,
-    connection,
-    logger,
+  await shutDownWhen(stopRequested, {
     stopAccepting: () => http.stopListening(),
     closeTransport: () => http.close(),
   });
