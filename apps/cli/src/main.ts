@@ -42,7 +42,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2), {
-  stdin: process.stdin,
+  // Read only to ask [y/N]: opening stdin costs a command that never asks a good part of its start.
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
