@@ -152,7 +152,7 @@ export async function startSearchJob(
   options: SearchJobOptions & { signal?: AbortSignal | undefined } = {},
 ): Promise<SearchJob> {
   const request = 'resolved' in input ? input : resolveSearchRequest(input);
-  const affinity = new SearchJobAffinity();
+  const affinity = await SearchJobAffinity.create();
   let id: string;
   try {
     id = await createSearchJob(client, createJobBody(request), { affinity, signal: options.signal });
