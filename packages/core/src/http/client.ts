@@ -66,14 +66,15 @@ export interface SumoClientOptions extends SumoConfigInput {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Methods that change nothing: their lost answers leave no doubt about what happened. */
+const SAFE_METHODS = new Set<HttpMethod>(['GET']);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+/** undici's `request` and the dispatcher it sends through, loaded together (`SumoClient.transport`). */
 interface Transport {
   request: typeof import('undici').request;
   dispatcher: Dispatcher;
 }
-/** Methods that change nothing: their lost answers leave no doubt about what happened. */
-const SAFE_METHODS = new Set<HttpMethod>(['GET']);
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * The one door to the Sumo Logic API: Basic auth on every request, a shared rate limiter per
