@@ -58,7 +58,7 @@ function newClient(apiUrl: string): SumoClient {
 
 /** What peers' scripts do: create, poll every second until done, read the summary's page, delete. */
 async function peerSearch(client: SumoClient, query: string, from: number, to: number): Promise<number> {
-  const affinity = new SearchJobAffinity();
+  const affinity = await SearchJobAffinity.create();
   const started = performance.now();
   const id = await createSearchJob(
     client,

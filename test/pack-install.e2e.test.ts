@@ -168,9 +168,15 @@ describe('every workspace package is publishable', () => {
         if (versions.has(name)) expect(range, `${manifest.name} → ${name}`).toBe(versions.get(name));
       }
       // The @sumo-ops/source condition points into src/, which is not in the tarball.
-      expect(packedManifest.exports, manifest.name).toEqual({
-        '.': { types: './dist/index.d.ts', default: './dist/index.js' },
+      expect(packedManifest.exports?.['.'], manifest.name).toEqual({
+        types: './dist/index.d.ts',
+        default: './dist/index.js',
       });
+      for (const [entry, target] of Object.entries(packedManifest.exports ?? {})) {
+        expect(Object.keys(target), `${manifest.name} ${entry}`).toEqual(['types', 'default']);
+        for (const file of Object.values(target))
+          expect(file, `${manifest.name} ${entry}`).toMatch(/^\.\/dist\//);
+      }
     }
   });
 });

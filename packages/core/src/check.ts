@@ -195,10 +195,15 @@ export async function checkSumoAtStart(client: SumoClient, logger: Logger, waitM
 
 /**
  * At start-up: one Sumo call whose failure is logged as a warning saying what
- * to fix, so a wrong key shows in the logs before the first user meets it.
+ * to fix, so a wrong key shows in the logs before the first user meets it. `signal` ends it
+ * unlogged (a process that stops before Sumo answered).
  */
-export function warnIfSumoUnreachable(client: SumoClient, logger: Logger): Promise<CheckResult> {
-  return checkSumo(client).then(
+export function warnIfSumoUnreachable(
+  client: SumoClient,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  return checkSumo(client, signal).then(
     (result) => {
       if (result.status === 'ok') logger.info('Sumo Logic connection checked', { detail: result.detail });
       else
@@ -209,7 +214,7 @@ export function warnIfSumoUnreachable(client: SumoClient, logger: Logger): Promi
       return result;
     },
     (error: unknown) => {
-      logger.warn('Sumo Logic connection check failed', { error: String(error) });
+      if (!signal?.aborted) logger.warn('Sumo Logic connection check failed', { error: String(error) });
       return { name: 'sumo', status: 'fail', detail: String(error) };
     },
   );

@@ -1,10 +1,10 @@
 import type { CookieJar } from 'tough-cookie';
-import { type Dispatcher, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { metrics, routeTemplate } from '../metrics.js';
 import { SumoApiError } from './errors.js';
-import { createHttpDispatcher, describeProxy, proxySettings } from './proxy.js';
+import { checkProxySettings, describeProxy, proxySettings } from './proxy.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
 import { DEFAULT_RETRY, mayHaveActed, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
@@ -75,6 +75,12 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const SAFE_METHODS = new Set<HttpMethod>(['GET']);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+/** undici's `request` and the dispatcher it sends through, loaded together (`SumoClient.transport`). */
+interface Transport {
+  request: typeof import('undici').request;
+  dispatcher: Dispatcher;
+}
+
 /**
  * The one door to the Sumo Logic API: Basic auth on every request, a shared rate limiter per
  * access id, bounded retries that never replay an unsafe request, and typed errors with the
@@ -85,8 +91,9 @@ export class SumoClient {
   readonly logger: Logger;
   readonly rateLimiter: RateLimiter;
   readonly rateKey: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly env: Record<string, string | undefined>;
+  private readonly injectedDispatcher: Dispatcher | undefined;
+  #transport: Promise<Transport> | undefined;
   private readonly authorization: string;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
@@ -105,13 +112,14 @@ export class SumoClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'sumo-ops';
-    this.ownsDispatcher = options.dispatcher === undefined;
-    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply below the limiter and the retry policy.
-    const env = options.env ?? process.env;
-    this.dispatcher =
-      options.dispatcher ?? createHttpDispatcher(env, { keepAliveTimeout: 30_000, connections: 32 });
-    const proxy = this.ownsDispatcher ? describeProxy(proxySettings(env)) : undefined;
-    if (proxy) this.logger.info('calls to Sumo Logic go through a proxy', { proxy });
+    this.injectedDispatcher = options.dispatcher;
+    this.env = options.env ?? process.env;
+    if (!options.dispatcher) {
+      const settings = proxySettings(this.env);
+      checkProxySettings(settings);
+      const proxy = describeProxy(settings);
+      if (proxy) this.logger.info('calls to Sumo Logic go through a proxy', { proxy });
+    }
   }
 
   get apiUrl(): string {
@@ -193,7 +201,25 @@ export class SumoClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.injectedDispatcher || !this.#transport) return;
+    const transport = await this.#transport.catch(() => undefined);
+    await transport?.dispatcher.close();
+  }
+
+  /**
+   * undici and the dispatcher, loaded at the first request rather than with the package: a
+   * process that never calls Sumo (an MCP server answering `tools/list`, `--help`) never pays
+   * for them (bench/cold-start). HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply below the limiter
+   * and the retry policy.
+   */
+  private transport(): Promise<Transport> {
+    this.#transport ??= import('./dispatcher.js').then((http) => ({
+      request: http.request,
+      dispatcher:
+        this.injectedDispatcher ??
+        http.createHttpDispatcher(this.env, { keepAliveTimeout: 30_000, connections: 32 }),
+    }));
+    return this.#transport;
   }
 
   private async attempt<T>(
@@ -215,10 +241,13 @@ export class SumoClient {
     }
 
     const route = routeTemplate(req.path);
+    const transport = await this.transport();
     const waited = metrics.rateLimiterWait.startTimer();
     const release = await this.rateLimiter.acquire(this.rateKey, req.signal);
     waited();
-    metrics.inFlight.inc();
+    // The gauge counted up is the one counted down, should metrics be enabled in between.
+    const inFlight = metrics.inFlight;
+    inFlight.inc();
     let status = 0;
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
@@ -226,11 +255,11 @@ export class SumoClient {
     try {
       let response: Dispatcher.ResponseData;
       try {
-        response = await undiciRequest(url, {
+        response = await transport.request(url, {
           method: req.method,
           headers,
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
-          dispatcher: this.dispatcher,
+          dispatcher: transport.dispatcher,
           signal,
         });
       } catch (error) {
@@ -292,7 +321,7 @@ export class SumoClient {
       };
     } finally {
       release();
-      metrics.inFlight.dec();
+      inFlight.dec();
       metrics.apiRequests.inc({ method: req.method, route, status: String(status) });
     }
   }

@@ -372,23 +372,18 @@ export class SearchJobRegistry {
 
   async #rebuild(shared: Shared, client: SumoClient, member: string, record: KeptJobRecord): Promise<Held> {
     const entries = await shared.backend.list(statusKey(member));
+    const affinity = await SearchJobAffinity.deserialize(record.cookies);
     const key = keyOf(client, record.id);
     const existing = this.#jobs.get(key);
     if (existing) return existing;
-    const job = new SearchJob(
-      client,
-      record.id,
-      record.request,
-      SearchJobAffinity.deserialize(record.cookies),
-      {
-        ...record.settings,
-        logger: shared.logger,
-        createdAt: record.createdAt,
-        timers: 'none',
-        onClosed: (closed, reason) => this.closed(closed, reason),
-        onStatus: (observed, status) => this.observed(observed, status),
-      },
-    );
+    const job = new SearchJob(client, record.id, record.request, affinity, {
+      ...record.settings,
+      logger: shared.logger,
+      createdAt: record.createdAt,
+      timers: 'none',
+      onClosed: (closed, reason) => this.closed(closed, reason),
+      onStatus: (observed, status) => this.observed(observed, status),
+    });
     for (const text of entries) job.absorb(parseDelta(text));
     const held: Held = { job, shared: newHandle(member, entries.length, Date.now()) };
     this.#jobs.set(key, held);
@@ -469,7 +464,7 @@ export class SearchJobRegistry {
     await this.#noteClosed(shared, member, 'idle');
     const job =
       held?.job ??
-      new SearchJob(client, record.id, record.request, SearchJobAffinity.deserialize(record.cookies), {
+      new SearchJob(client, record.id, record.request, await SearchJobAffinity.deserialize(record.cookies), {
         ...record.settings,
         logger: shared.logger,
         timers: 'none',

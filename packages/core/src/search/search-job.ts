@@ -152,7 +152,7 @@ export async function startSearchJob(
   options: SearchJobOptions & { signal?: AbortSignal | undefined } = {},
 ): Promise<SearchJob> {
   const request = 'resolved' in input ? input : resolveSearchRequest(input);
-  const affinity = new SearchJobAffinity();
+  const affinity = await SearchJobAffinity.create();
   let id: string;
   try {
     id = await createSearchJob(client, createJobBody(request), { affinity, signal: options.signal });
@@ -203,6 +203,8 @@ export class SearchJob implements AsyncDisposable {
   readonly #onStatus: SearchJobOptions['onStatus'];
   readonly #createdAt: number;
   readonly #histogram = new HistogramAccumulator();
+  /** The gauge this job counted itself in, counted down on it even if metrics were enabled since. */
+  readonly #counted = metrics.searchJobs;
   readonly #errors: string[] = [];
   readonly #warnings: string[] = [];
   #droppedNotes = 0;
@@ -242,7 +244,7 @@ export class SearchJob implements AsyncDisposable {
     this.#createdAt = options.createdAt ?? Date.now();
     this.#timers = options.timers ?? 'all';
     this.#armKeepAlive();
-    metrics.searchJobs.inc();
+    this.#counted.inc();
   }
 
   get closed(): boolean {
@@ -425,7 +427,7 @@ export class SearchJob implements AsyncDisposable {
           });
           return false;
         } finally {
-          metrics.searchJobs.dec();
+          this.#counted.dec();
           this.#onClosed?.(this, reason);
         }
       })();

@@ -1,11 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  ClientClosedError,
-  ClientOfflineError,
-  createClient,
-  createSentinel,
-  ErrorReply,
-} from '@redis/client';
 import type { RedisSentinelConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { StateBackend } from './backend.js';
@@ -47,6 +40,7 @@ const CONNECT_TIMEOUT_MS = 2_000;
 const SENTINEL_SCAN_MS = 2_000;
 
 type Reply = string | number | null | Reply[];
+type RedisModule = typeof import('./node-redis.js');
 
 /** Jittered, capped backoff: replicas that lost Redis together do not reconnect in lockstep. */
 const reconnectDelay = (retries: number) =>
@@ -88,7 +82,11 @@ export class RedisBackend implements StateBackend {
   readonly processId = randomUUID();
   /** What to do when it cannot be reached, for refusals (SharedStateUnavailableError). */
   readonly unavailableHint: string;
-  readonly #connection: Connection;
+  /**
+   * Made once node-redis is loaded (by the constructor, with `import()`): only a process
+   * configured for Redis loads it (start-up time, bench/cold-start).
+   */
+  #redis: { module: RedisModule; connection: Connection } | undefined;
   readonly #sentinel: boolean;
   readonly #prefix: string;
   readonly #logger: Logger;
@@ -110,16 +108,26 @@ export class RedisBackend implements StateBackend {
       const { masterName, sentinels } = options.sentinel;
       this.description = `Redis primary "${masterName}" through Sentinel at ${sentinels.map(hostPort).join(',')}`;
       this.unavailableHint = `If Redis Sentinel is failing over to a new primary, this lasts seconds: try again shortly. If it goes on, check that the sentinels in SUMO_OPS_REDIS_SENTINELS are reachable and monitor "${masterName}" (SUMO_OPS_REDIS_MASTER), and the password, database and TLS settings.`;
-      this.#connection = this.#connectSentinel(options.sentinel);
     } else if (options.url) {
       const url = new URL(options.url);
       this.description = `Redis at ${url.protocol}//${url.host}${url.pathname.length > 1 ? url.pathname : ''}`;
       this.unavailableHint =
         'Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again.';
-      this.#connection = this.#connectClient(options.url);
     } else {
       throw new Error('RedisBackend needs a url or a sentinel configuration');
     }
+    const { sentinel, url } = options;
+    // Not awaited: a Redis that is down at start must not stop the process from serving reads.
+    import('./node-redis.js').then(
+      (module) => {
+        if (this.#closed) return;
+        const connection = sentinel
+          ? this.#connectSentinel(module, sentinel)
+          : this.#connectClient(module, url as string);
+        this.#redis = { module, connection };
+      },
+      (error: unknown) => this.#down(error),
+    );
     const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#heartbeat = setInterval(() => void this.#beat(), heartbeatMs);
     this.#heartbeat.unref();
@@ -136,7 +144,7 @@ export class RedisBackend implements StateBackend {
 
   /** With Sentinel, the primary it named and this process is connected to (host:port). */
   get primary(): string | undefined {
-    return this.#connection.primary;
+    return this.#redis?.connection.primary;
   }
 
   /**
@@ -260,27 +268,30 @@ export class RedisBackend implements StateBackend {
     if (this.#closed)
       throw this.#unavailable(undefined, { where: `${this.description}, closed`, mayHaveApplied: false });
     // Each waiting command holds a place in the client's pipeline; a hung Redis must not collect them.
-    if (!this.#available && !this.#connection.ready)
+    const connection = this.#redis?.connection;
+    if (!connection || (!this.#available && !connection.ready))
       throw this.#unavailable(undefined, { mayHaveApplied: false });
     // Past its deadline a command must never be sent: the caller has been told it was refused.
     const abort = new AbortController();
     try {
       const reply = await withDeadline(
-        this.#connection.send(args, { timeout: this.#timeoutMs, abortSignal: abort.signal }),
+        connection.send(args, { timeout: this.#timeoutMs, abortSignal: abort.signal }),
         this.#timeoutMs,
         abort,
       );
       if (!this.#available) this.#up();
       return reply;
     } catch (error) {
-      if (error instanceof ErrorReply && !UNUSABLE_REPLY.test(error.message)) throw error;
+      const redis = this.#redis?.module;
+      if (redis && error instanceof redis.ErrorReply && !UNUSABLE_REPLY.test(error.message)) throw error;
       this.#down(error);
       // An error reply was an answer: Redis refused the command. Offline or closed: never written.
       // Anything else (no answer in time, a connection lost) may have been applied.
       const refused =
-        error instanceof ErrorReply ||
-        error instanceof ClientOfflineError ||
-        error instanceof ClientClosedError;
+        redis !== undefined &&
+        (error instanceof redis.ErrorReply ||
+          error instanceof redis.ClientOfflineError ||
+          error instanceof redis.ClientClosedError);
       throw this.#unavailable(error, { mayHaveApplied: !refused });
     }
   }
@@ -291,7 +302,9 @@ export class RedisBackend implements StateBackend {
     try {
       return await this.command(['EVALSHA', createHash('sha1').update(script).digest('hex'), ...tail]);
     } catch (error) {
-      if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
+      const redis = this.#redis?.module;
+      if (!redis || !(error instanceof redis.ErrorReply) || !error.message.startsWith('NOSCRIPT'))
+        throw error;
       return this.command(['EVAL', script, ...tail]);
     }
   }
@@ -309,18 +322,19 @@ export class RedisBackend implements StateBackend {
     }
     const wasAvailable = this.#available;
     this.#available = false;
+    const connection = this.#redis?.connection;
+    if (!connection) return;
     try {
       // A graceful close waits for every reply still owed; a hung Redis owes them forever.
-      if (wasAvailable && this.#connection.ready)
-        await withDeadline(this.#connection.close(), this.#timeoutMs);
-      else this.#connection.destroy();
+      if (wasAvailable && connection.ready) await withDeadline(connection.close(), this.#timeoutMs);
+      else connection.destroy();
     } catch {
-      this.#connection.destroy();
+      connection.destroy();
     }
   }
 
-  #connectClient(url: string): Connection {
-    const client = createClient({
+  #connectClient(module: RedisModule, url: string): Connection {
+    const client = module.createClient({
       url,
       disableOfflineQueue: true,
       commandOptions: { timeout: this.#timeoutMs },
@@ -353,9 +367,9 @@ export class RedisBackend implements StateBackend {
    * be an offline queue. A first connection that fails (no sentinel reachable, no primary yet) is
    * retried here with the same backoff, for as long as the process runs.
    */
-  #connectSentinel(config: RedisSentinelConfig): Connection {
+  #connectSentinel(module: RedisModule, config: RedisSentinelConfig): Connection {
     const socket = { connectTimeout: CONNECT_TIMEOUT_MS, ...(config.tls ? { tls: true as const } : {}) };
-    const sentinel = createSentinel({
+    const sentinel = module.createSentinel({
       name: config.masterName,
       sentinelRootNodes: config.sentinels,
       maxCommandRediscovers: 0,
@@ -432,7 +446,7 @@ export class RedisBackend implements StateBackend {
     // While the socket is down the client reconnects by itself; while it is up but Redis stopped
     // answering (hung, partitioned), only a command can tell when it answers again: the heartbeat
     // is that command, and its success ends the outage.
-    if (!this.#available && !this.#connection.ready) return;
+    if (!this.#available && !this.#redis?.connection.ready) return;
     try {
       const count = await this.eval(
         HEARTBEAT,
