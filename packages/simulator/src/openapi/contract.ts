@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
@@ -6,12 +6,16 @@ import { parse as parseYaml } from 'yaml';
 /**
  * Sumo Logic's published OpenAPI document (sumologic-api.yaml, 2025-02-19 copy), cut down to the
  * fleet APIs and otherwise unchanged; see openapi/README.md. Two levels up from both src/openapi
- * and dist/openapi is the package root.
+ * and dist/openapi is the package root. A bin that bundles the simulator (the MCP server's and the
+ * CLI's `--demo`) runs this code from its own dist/, so there the package's export is resolved.
  */
-export const BUNDLED_OPENAPI_DOCUMENT = new URL(
-  '../../openapi/sumologic-openapi-subset.yaml',
-  import.meta.url,
-);
+export const BUNDLED_OPENAPI_DOCUMENT = locateDocument();
+
+function locateDocument(): URL {
+  const beside = new URL('../../openapi/sumologic-openapi-subset.yaml', import.meta.url);
+  if (existsSync(beside)) return beside;
+  return new URL(import.meta.resolve('@sumo-ops/simulator/openapi/sumologic-openapi-subset.yaml'));
+}
 
 /** One operation of the document: what a request was matched to. */
 export interface OpenApiOperation {
