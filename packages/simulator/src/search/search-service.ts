@@ -30,10 +30,17 @@ export interface SearchOptions {
   maxActiveJobs?: number;
   /** A job with no status or result request for this many simulated ms is cancelled. Default 30,000. */
   keepAliveMs?: number;
+  /**
+   * When set, every job is DONE this many simulated ms after its creation, however much its range
+   * holds: it stays NOT STARTED for `startDelayMs` (at most this long), then scans its range at
+   * the even pace that ends it on time. Benchmarks use it to run jobs of chosen lengths; change it
+   * between jobs with `SearchService.setJobDurationMs`.
+   */
+  jobDurationMs?: number;
 }
 
 export type ResolvedSearchOptions = Required<
-  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize'>
+  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize' | 'jobDurationMs'>
 >;
 
 export type SearchJobState =
@@ -90,15 +97,24 @@ export class SearchJob {
   private paused = false;
   private final: { messageCount: number; recordCount: number } | undefined;
 
+  /** Simulated ms the job stays NOT STARTED. */
+  private readonly startDelayMs: number;
+  /** Simulated ms from the start to the end of the scan, when the job runs for a set time. */
+  private readonly scanMs: number | undefined;
+
   constructor(
     readonly accessId: string,
     readonly query: CompiledQuery,
     readonly createdAt: number,
     private execution: SearchExecution | undefined,
     private readonly options: ResolvedSearchOptions,
+    durationMs?: number,
   ) {
     this.lastRequestAt = createdAt;
     this.syncedAt = createdAt;
+    this.startDelayMs =
+      durationMs === undefined ? options.startDelayMs : Math.min(options.startDelayMs, durationMs);
+    this.scanMs = durationMs === undefined ? undefined : durationMs - this.startDelayMs;
   }
 
   get isActive(): boolean {
@@ -121,12 +137,15 @@ export class SearchJob {
   private gatherUntil(time: number): void {
     const execution = this.execution;
     if (execution === undefined || execution.done || this.paused) return;
-    const elapsed = time - this.createdAt - this.options.startDelayMs;
-    if (elapsed <= 0) return;
-    const target = Math.min(
-      execution.totalPositions,
-      Math.floor((elapsed / 1000) * this.options.gatheringSpeed),
-    );
+    const elapsed = time - this.createdAt - this.startDelayMs;
+    if (elapsed < 0 || (elapsed === 0 && this.scanMs !== 0)) return;
+    const total = execution.totalPositions;
+    const target =
+      this.scanMs === undefined
+        ? Math.min(total, Math.floor((elapsed / 1000) * this.options.gatheringSpeed))
+        : elapsed >= this.scanMs
+          ? total
+          : Math.floor((total * elapsed) / this.scanMs);
     const threshold = this.query.isAggregate ? Number.POSITIVE_INFINITY : this.options.forcePauseThreshold;
     execution.advance(target - execution.scannedPositions, threshold);
     if (!execution.done && execution.messageCount >= threshold) {
@@ -155,7 +174,7 @@ export class SearchJob {
 
   get state(): SearchJobState {
     if (this.cancelledAt !== undefined) return 'CANCELLED';
-    if (this.syncedAt - this.createdAt < this.options.startDelayMs) return 'NOT STARTED';
+    if (this.syncedAt - this.createdAt < this.startDelayMs) return 'NOT STARTED';
     if ((this.execution as SearchExecution).done) return 'DONE GATHERING RESULTS';
     return this.paused ? 'FORCE PAUSED' : 'GATHERING RESULTS';
   }
@@ -212,6 +231,7 @@ export class SearchService {
   readonly corpus: LogCorpus;
   readonly options: ResolvedSearchOptions;
   private readonly jobs = new Map<string, SearchJob>();
+  private jobDurationMs: number | undefined;
 
   constructor(
     private readonly clock: SimClock,
@@ -232,6 +252,15 @@ export class SearchService {
       maxActiveJobs: options.maxActiveJobs ?? DEFAULTS.maxActiveJobs,
       keepAliveMs: options.keepAliveMs ?? DEFAULTS.keepAliveMs,
     };
+    this.setJobDurationMs(options.jobDurationMs);
+  }
+
+  /** Jobs created from now on are DONE this long after creation (see `SearchOptions.jobDurationMs`); undefined: as their range takes. */
+  setJobDurationMs(durationMs: number | undefined): void {
+    if (durationMs !== undefined && !(Number.isFinite(durationMs) && durationMs >= 0)) {
+      throw new RangeError('jobDurationMs must be a non-negative number of simulated milliseconds');
+    }
+    this.jobDurationMs = durationMs;
   }
 
   /** Starts a job; throws the documented 400 for a query the engine cannot run, 429 over the job limit. */
@@ -252,7 +281,7 @@ export class SearchService {
       to: request.to,
       byReceiptTime: request.byReceiptTime,
     });
-    const job = new SearchJob(accessId, query, now, execution, this.options);
+    const job = new SearchJob(accessId, query, now, execution, this.options, this.jobDurationMs);
     this.jobs.set(job.id, job);
     return job;
   }
