@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, type Dispatcher } from 'undici';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   createCatalog,
@@ -10,6 +11,7 @@ import {
   OperationError,
   OperationInputError,
   SearchJobRegistry,
+  type SumoClientOptions,
   searchOperations,
 } from '../src/index.js';
 import { caught } from './helpers.js';
@@ -17,19 +19,52 @@ import { HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 let registry: SearchJobRegistry;
+let held: HeldDeletes | undefined;
 afterEach(async () => {
+  held?.open();
   await registry?.closeAll();
   await sumo?.close();
+  await held?.dispatcher.close();
   sumo = undefined;
+  held = undefined;
 });
+
+interface HeldDeletes {
+  dispatcher: Dispatcher;
+  /** What happened, in order: the test adds its own events beside `DELETE sent`. */
+  events: string[];
+  /** Lets the held DELETEs (and every later one) go to the simulator. */
+  open(): void;
+}
+
+/** A dispatcher that holds every DELETE until `open()`, noting when each was sent. */
+function holdDeletes(): HeldDeletes {
+  const events: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const dispatcher = new Agent().compose(
+    (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
+      (options, handler) => {
+        if (options.method !== 'DELETE') return dispatch(options, handler);
+        events.push('DELETE sent');
+        void gate.then(() => dispatch(options, handler));
+        return true;
+      },
+  );
+  held = { dispatcher, events, open };
+  return held;
+}
 
 async function setUp(
   search: Record<string, number> = {},
-  options: { idleTimeoutMs?: number; clockSpeed?: number } = {},
+  options: { idleTimeoutMs?: number; clockSpeed?: number; client?: Partial<SumoClientOptions> } = {},
 ) {
   const corpusTo = Date.now() - HOUR;
   sumo = await startSimulatedSumo({
     clockSpeed: options.clockSpeed ?? 1,
+    ...(options.client ? { client: options.client } : {}),
     search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, startDelayMs: 0, ...search },
   });
   registry = new SearchJobRegistry();
@@ -53,6 +88,7 @@ async function setUp(
 }
 
 const active = () => sumo?.sim.search.activeJobCount() ?? -1;
+const deletes = () => sumo?.sim.counters.byRoute['DELETE /v1/search/jobs/:id'] ?? {};
 
 describe('search operations', () => {
   it('run_search answers a raw search with a small summary and the first messages, and deletes the job', async () => {
@@ -91,6 +127,7 @@ describe('search operations', () => {
     expect(summary.samples[0]).toHaveProperty('truncated');
     expect(summary.histogram.counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(100_000);
     expect(progress.length).toBeGreaterThan(0);
+    await registry.settled();
     expect(active()).toBe(0);
   });
 
@@ -102,6 +139,7 @@ describe('search operations', () => {
     const counts = result.summary.records.top.map((record: Record<string, string>) => Number(record._count));
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(20_000);
+    await registry.settled();
     expect(active()).toBe(0);
   });
 
@@ -212,18 +250,82 @@ describe('search operations', () => {
     expect((error as Error).message).toContain('unused');
   });
 
-  it('run_search deletes its job when cancelled through the signal, and when the search fails', async () => {
-    const { run, sumo, range } = await setUp({ gatheringSpeed: 10 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('stopped by user')), 200);
-    const aborted = await caught(run('run_search', { query: '*', ...range }, { signal: controller.signal }));
-    expect(aborted).toMatchObject({ message: 'stopped by user' });
+  it('run_search answers before it deletes its job, then deletes it exactly once', async () => {
+    const { events, open } = holdDeletes();
+    const { run, range } = await setUp({}, { client: { dispatcher: held?.dispatcher } });
+    const result = await run('run_search', { query: '* | count by _sourceCategory', ...range });
+    events.push('answered');
+    expect(result).toMatchObject({ done: true, jobKept: false, itemsKind: 'records' });
+    // The DELETE goes out right after the answer and is held there: the answer did not wait for it.
+    await vi.waitFor(() => expect(events).toEqual(['answered', 'DELETE sent']));
+    expect(active()).toBe(1);
+    expect(deletes()).toEqual({});
+    open();
+    await registry.settled();
     expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
+  });
+
+  it('run_search deletes its job after the error when the search fails, and after an abort', async () => {
+    const { events, open } = holdDeletes();
+    const { run, sumo, range } = await setUp(
+      { gatheringSpeed: 10 },
+      { client: { dispatcher: held?.dispatcher } },
+    );
+    const controller = new AbortController();
+    const aborted = await caught(
+      run(
+        'run_search',
+        { query: '*', ...range },
+        {
+          signal: controller.signal,
+          // Stopped once the job is known to be running.
+          onProgress: () => controller.abort(new Error('stopped by user')),
+        },
+      ),
+    );
+    events.push('aborted');
+    expect(aborted).toMatchObject({ message: 'stopped by user' });
 
     sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/search/jobs/:id'] });
     const failed = await caught(run('run_search', { query: '*', ...range }));
+    events.push('failed');
     expect(failed).toMatchObject({ status: 500 });
+    await vi.waitFor(() => expect(events).toEqual(['aborted', 'DELETE sent', 'failed', 'DELETE sent']));
+    expect(active()).toBe(2);
+    open();
+    await registry.settled();
     expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 2 });
+  });
+
+  it('shutdown waits for the deletion run_search started after answering, and deletes nothing twice', async () => {
+    const { events, open } = holdDeletes();
+    const { run, range } = await setUp({}, { client: { dispatcher: held?.dispatcher } });
+    await run('run_search', { query: 'error', ...range });
+    await vi.waitFor(() => expect(events).toEqual(['DELETE sent']));
+    let shutDown = false;
+    const shutdown = registry.shutdown().then((outcome) => {
+      shutDown = true;
+      return outcome;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shutDown).toBe(false);
+    open();
+    expect(await shutdown).toEqual({ deleted: 1, leftForReplicas: 0 });
+    expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
+  });
+
+  it('shutdown deletes the job of a run_search still polling, once, and the call ends', async () => {
+    const { run, range } = await setUp({ gatheringSpeed: 10 });
+    const call = caught(run('run_search', { query: '*', ...range }));
+    await vi.waitFor(() => expect(active()).toBe(1));
+    expect(await registry.shutdown()).toEqual({ deleted: 1, leftForReplicas: 0 });
+    expect(await call).toMatchObject({ code: 'search.job.unknown' });
+    await registry.settled();
+    expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
   });
 
   it('refuses bad input before any API call, naming the fields', async () => {

@@ -30,6 +30,7 @@ export const SEARCH_MAX_RUNTIME_MS = 8 * 3_600_000;
 /** Errors and warnings kept per job; a runaway query can emit one per status call. */
 const MAX_NOTES = 50;
 const DELETE_TIMEOUT_MS = 15_000;
+const SECOND_MS = 1_000;
 
 export interface SearchJobOptions {
   logger?: Logger | undefined;
@@ -106,13 +107,17 @@ export interface WaitOptions {
   deadline?: number | undefined;
   onProgress?: ((snapshot: SearchJobSnapshot, polls: number) => void) | undefined;
   /**
-   * Wait between polls as this fraction of the job's age (within the poll settings' bounds)
-   * instead of doubling it, so a job is seen done within that fraction of its run time. Doubling
-   * can see a job done only when it has run twice as long; a fraction costs a few more polls.
+   * Poll on a grid of the job's age instead of doubling the wait: every second of its age is
+   * split into the fewest equal steps that keep a step within this fraction of the age, so a job
+   * is seen done within about that fraction of its run time (early on, as often as the rate
+   * budget leaves room for: `perSecond - reserve` polls a second, steps of at least the poll
+   * settings' `initialMs`). A poll falls on every whole second of the age and none is more than a
+   * second after the previous one, so the job is never seen done later than by a poller that asks
+   * every second.
    */
   pollGrowth?: number | undefined;
   /**
-   * Requests the caller makes as soon as the job is done (a page, the delete): polls leave that
+   * Requests the caller makes as soon as the job is done (the summary's page): polls leave that
    * many of the rate budget's window to them, so they go out at once instead of queueing behind
    * this job's own polls. Read before every poll.
    */
@@ -345,14 +350,30 @@ export class SearchJob implements AsyncDisposable {
       const now = Date.now();
       const remaining = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now;
       if (remaining <= 0) return snapshot;
-      if (options.pollGrowth !== undefined) {
-        const age = now - this.#createdAt;
-        delay = Math.min(Math.max(this.#pollInitialMs, age * options.pollGrowth), this.#pollMaxMs);
-      }
-      const wait = Math.max(delay, this.#budgetFreeAt(options.reserve?.() ?? 0) - now);
+      const reserve = options.reserve?.() ?? 0;
+      const wait =
+        options.pollGrowth === undefined
+          ? Math.max(delay, this.#budgetFreeAt(reserve) - now)
+          : this.#nextGridPoll(now, options.pollGrowth, reserve) - now;
       await sleep(Math.min(wait, remaining), options.signal);
-      if (options.pollGrowth === undefined) delay = Math.min(delay * 2, this.#pollMaxMs);
+      delay = Math.min(delay * 2, this.#pollMaxMs);
     }
+  }
+
+  /** The next poll on the grid `WaitOptions.pollGrowth` describes. */
+  #nextGridPoll(now: number, growth: number, reserve: number): number {
+    const age = Math.max(0, now - this.#createdAt);
+    const mostPerSecond = Math.max(
+      1,
+      Math.min(
+        this.client.rateLimiter.limits.perSecond - reserve,
+        Math.floor(SECOND_MS / this.#pollInitialMs),
+      ),
+    );
+    const fewestPerSecond = Math.ceil(SECOND_MS / this.#pollMaxMs);
+    const wanted = age * growth > 0 ? Math.ceil(SECOND_MS / (age * growth)) : mostPerSecond;
+    const step = SECOND_MS / Math.min(mostPerSecond, Math.max(fewestPerSecond, wanted));
+    return this.#createdAt + (Math.floor(age / step) + 1) * step;
   }
 
   /**
