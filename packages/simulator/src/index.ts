@@ -17,6 +17,7 @@ export type {
 } from './org/model.js';
 export { SimOrg } from './org/sim-org.js';
 export { COLLECTOR_VERSIONS } from './org/versions.js';
+export { createRandom, type Random } from './prng.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { REAL_RATE_LIMIT } from './rate-limiter.js';
 export type { LocalRedis } from './redis-server.js';

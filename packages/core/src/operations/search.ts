@@ -22,8 +22,8 @@ const SUMMARY_SAMPLE_ROWS = 1_000;
 /**
  * Polls come within this fraction of the job's age (see `WaitOptions.pollGrowth`): three a second
  * for the first 3.3 s of a job, two a second to 6.7 s, then one a second while someone waits, so a
- * job is seen done within about 15% of its run time and never later than by a poller that asks
- * every second.
+ * job is seen done within about 15% of its run time, and never later than by a poller that asks
+ * again a second after each answer.
  */
 const POLL_GROWTH = 0.15;
 /**

@@ -107,13 +107,14 @@ export interface WaitOptions {
   deadline?: number | undefined;
   onProgress?: ((snapshot: SearchJobSnapshot, polls: number) => void) | undefined;
   /**
-   * Poll on a grid of the job's age instead of doubling the wait: every second of its age is
-   * split into the fewest equal steps that keep a step within this fraction of the age, so a job
-   * is seen done within about that fraction of its run time (early on, as often as the rate
-   * budget leaves room for: `perSecond - reserve` polls a second, steps of at least the poll
-   * settings' `initialMs`). A poll falls on every whole second of the age and none is more than a
-   * second after the previous one, so the job is never seen done later than by a poller that asks
-   * every second.
+   * Poll like a poller that asks again one second after each answer, with polls evenly in between
+   * while the job is young, instead of doubling the wait: each second after a "beat" poll's answer
+   * is split into the fewest equal steps that keep a step within this fraction of the job's age,
+   * so a job is seen done within about that fraction of its run time. Early on that is as often as
+   * the rate budget leaves room for (`perSecond - reserve` polls a second; steps of at least the
+   * poll settings' `initialMs`). The beat polls fall where such a one-second poller's polls fall,
+   * so the job is never seen done later than by it, and no answer waits more than a second for
+   * the next poll.
    */
   pollGrowth?: number | undefined;
   /**
@@ -342,6 +343,7 @@ export class SearchJob implements AsyncDisposable {
    */
   async waitUntilDone(options: WaitOptions = {}): Promise<SearchJobSnapshot> {
     let delay = this.#pollInitialMs;
+    const beat = { from: 0, steps: 0, step: 0 };
     for (let polls = 1; ; polls += 1) {
       const snapshot = await this.refresh(options.signal);
       options.onProgress?.(snapshot, polls);
@@ -351,29 +353,37 @@ export class SearchJob implements AsyncDisposable {
       const remaining = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now;
       if (remaining <= 0) return snapshot;
       const reserve = options.reserve?.() ?? 0;
-      const wait =
-        options.pollGrowth === undefined
-          ? Math.max(delay, this.#budgetFreeAt(reserve) - now)
-          : this.#nextGridPoll(now, options.pollGrowth, reserve) - now;
+      let wait: number;
+      if (options.pollGrowth === undefined) {
+        wait = Math.max(delay, this.#budgetFreeAt(reserve) - now);
+        delay = Math.min(delay * 2, this.#pollMaxMs);
+      } else {
+        // This poll was the beat's last step, or the first poll: a new beat starts at its answer.
+        if (beat.step === beat.steps) {
+          beat.from = now;
+          beat.steps = this.#stepsPerSecond(now, options.pollGrowth, reserve);
+          beat.step = 0;
+        }
+        beat.step += 1;
+        wait = beat.from + (beat.step * SECOND_MS) / beat.steps - now;
+      }
       await sleep(Math.min(wait, remaining), options.signal);
-      delay = Math.min(delay * 2, this.#pollMaxMs);
     }
   }
 
-  /** The next poll on the grid `WaitOptions.pollGrowth` describes. */
-  #nextGridPoll(now: number, growth: number, reserve: number): number {
-    const age = Math.max(0, now - this.#createdAt);
-    const mostPerSecond = Math.max(
+  /** How many polls the next second gets under `WaitOptions.pollGrowth`. */
+  #stepsPerSecond(now: number, growth: number, reserve: number): number {
+    const most = Math.max(
       1,
       Math.min(
         this.client.rateLimiter.limits.perSecond - reserve,
         Math.floor(SECOND_MS / this.#pollInitialMs),
       ),
     );
-    const fewestPerSecond = Math.ceil(SECOND_MS / this.#pollMaxMs);
-    const wanted = age * growth > 0 ? Math.ceil(SECOND_MS / (age * growth)) : mostPerSecond;
-    const step = SECOND_MS / Math.min(mostPerSecond, Math.max(fewestPerSecond, wanted));
-    return this.#createdAt + (Math.floor(age / step) + 1) * step;
+    const fewest = Math.ceil(SECOND_MS / this.#pollMaxMs);
+    const sinceCreated = Math.max(0, now - this.#createdAt) * growth;
+    const wanted = sinceCreated > 0 ? Math.ceil(SECOND_MS / sinceCreated) : most;
+    return Math.min(most, Math.max(fewest, wanted));
   }
 
   /**
