@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, type Dispatcher } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
@@ -19,42 +18,48 @@ import { HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 let registry: SearchJobRegistry;
-let held: HeldDeletes | undefined;
+let watched: WatchedRequests | undefined;
 afterEach(async () => {
-  held?.open();
+  watched?.open();
   await registry?.closeAll();
   await sumo?.close();
-  await held?.dispatcher.close();
+  await watched?.dispatcher.close();
   sumo = undefined;
-  held = undefined;
+  watched = undefined;
 });
 
-interface HeldDeletes {
+interface WatchedRequests {
   dispatcher: Dispatcher;
-  /** What happened, in order: the test adds its own events beside `DELETE sent`. */
+  /** Result pages asked for so far (sent, answered or not). */
+  pagesSent: { messages: number; records: number };
+  /** What happened, in order: `DELETE sent`, beside the test's own events. */
   events: string[];
-  /** Lets the held DELETEs (and every later one) go to the simulator. */
+  /** Lets held DELETEs (and every later one) go to the simulator. */
   open(): void;
 }
 
-/** A dispatcher that holds every DELETE until `open()`, noting when each was sent. */
-function holdDeletes(): HeldDeletes {
+/** A dispatcher that counts the result pages asked for and, with `holdDeletes`, holds every DELETE until `open()`. */
+function watchRequests(options: { holdDeletes?: boolean } = {}): WatchedRequests {
   const events: string[] = [];
+  const pagesSent = { messages: 0, records: 0 };
   let open!: () => void;
   const gate = new Promise<void>((resolve) => {
     open = resolve;
   });
+  if (!options.holdDeletes) open();
   const dispatcher = new Agent().compose(
     (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
-      (options, handler) => {
-        if (options.method !== 'DELETE') return dispatch(options, handler);
+      (request, handler) => {
+        const page = /\/(messages|records)\?/.exec(request.path)?.[1] as 'messages' | 'records' | undefined;
+        if (page) pagesSent[page] += 1;
+        if (request.method !== 'DELETE') return dispatch(request, handler);
         events.push('DELETE sent');
-        void gate.then(() => dispatch(options, handler));
+        void gate.then(() => dispatch(request, handler));
         return true;
       },
   );
-  held = { dispatcher, events, open };
-  return held;
+  watched = { dispatcher, pagesSent, events, open };
+  return watched;
 }
 
 async function setUp(
@@ -144,52 +149,48 @@ describe('search operations', () => {
   });
 
   it('run_search reads the page its summary needs while a plain search still gathers, and only once', async () => {
-    // 100,000 messages at 100,000 a second: the job gathers for a second.
-    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
-    const pages = (kind: 'messages' | 'records') =>
-      Object.values(sumo.sim.counters.byRoute[`GET /v1/search/jobs/:id/${kind}`] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      );
+    // 100,000 messages at 100,000 a second; simulated time moves 100 ms with every poll.
+    const { pagesSent, dispatcher } = watchRequests();
+    const { run, sumo, range } = await setUp(
+      { corpusSize: 100_000, gatheringSpeed: 100_000 },
+      { clockSpeed: 0, client: { dispatcher } },
+    );
     const pagesWhenDone: number[] = [];
     const result = await run(
       'run_search',
       { query: '_sourceCategory=* | where _raw matches "*" | fields _raw', ...range },
       {
         onProgress: (update: { message?: string }) => {
-          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages('messages'));
+          sumo.sim.clock.advance(100);
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pagesSent.messages);
         },
       },
     );
     expect(result.summary).toMatchObject({ complete: true, messageCount: 100_000, sampledMessages: 1_000 });
     expect(pagesWhenDone).toEqual([1]);
-    expect(pages('messages')).toBe(1);
+    expect(pagesSent).toEqual({ messages: 1, records: 0 });
   });
 
   it('run_search reads records only once an aggregate search is done: they change until then', async () => {
-    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
-    const pages = () =>
-      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/records'] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      ) +
-      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/messages'] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      );
+    const { pagesSent, dispatcher } = watchRequests();
+    const { run, sumo, range } = await setUp(
+      { corpusSize: 100_000, gatheringSpeed: 100_000 },
+      { clockSpeed: 0, client: { dispatcher } },
+    );
     const pagesWhenDone: number[] = [];
     const result = await run(
       'run_search',
       { query: '* | count by _sourceCategory', ...range },
       {
         onProgress: (update: { message?: string }) => {
-          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages());
+          sumo.sim.clock.advance(100);
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pagesSent.messages + pagesSent.records);
         },
       },
     );
     expect(result.itemsKind).toBe('records');
     expect(pagesWhenDone).toEqual([0]);
-    expect(pages()).toBe(1);
+    expect(pagesSent).toEqual({ messages: 0, records: 1 });
   });
 
   it.each([
@@ -205,7 +206,8 @@ describe('search operations', () => {
   });
 
   it('hands back a job that outruns the budget, which the caller follows up and cancels', async () => {
-    const { run, sumo, range } = await setUp({ gatheringSpeed: 10_000 });
+    // Simulated time stands still until the test moves it: the job cannot end within the budget.
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10_000 }, { clockSpeed: 0 });
     const first = await run('run_search', { query: 'error', ...range, timeBudgetSeconds: 1 });
     expect(first).toMatchObject({ jobKept: true, done: false, items: [] });
     expect(first.next).toContain('get_search_status');
@@ -213,6 +215,7 @@ describe('search operations', () => {
 
     const partial = await run('get_search_messages', { jobId: first.jobId, limit: 5 });
     expect(partial.done).toBe(false);
+    sumo.sim.clock.advance(3_000);
     const status = await run('get_search_status', { jobId: first.jobId, waitSeconds: 20 });
     expect(status).toMatchObject({ done: true, state: 'DONE GATHERING RESULTS' });
     expect(status.summary.messageCount).toBe(status.messageCount);
@@ -244,15 +247,14 @@ describe('search operations', () => {
     const { run, range } = await setUp({ gatheringSpeed: 10 }, { idleTimeoutMs: 300 });
     const started = await run('start_search', { query: '*', ...range });
     expect(active()).toBe(1);
-    await delay(700);
-    expect(active()).toBe(0);
+    await vi.waitFor(() => expect(active()).toBe(0), { timeout: 10_000 });
     const error = await caught(run('get_search_messages', { jobId: started.jobId }));
     expect((error as Error).message).toContain('unused');
   });
 
   it('run_search answers before it deletes its job, then deletes it exactly once', async () => {
-    const { events, open } = holdDeletes();
-    const { run, range } = await setUp({}, { client: { dispatcher: held?.dispatcher } });
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, range } = await setUp({}, { client: { dispatcher } });
     const result = await run('run_search', { query: '* | count by _sourceCategory', ...range });
     events.push('answered');
     expect(result).toMatchObject({ done: true, jobKept: false, itemsKind: 'records' });
@@ -267,11 +269,8 @@ describe('search operations', () => {
   });
 
   it('run_search deletes its job after the error when the search fails, and after an abort', async () => {
-    const { events, open } = holdDeletes();
-    const { run, sumo, range } = await setUp(
-      { gatheringSpeed: 10 },
-      { client: { dispatcher: held?.dispatcher } },
-    );
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10 }, { client: { dispatcher } });
     const controller = new AbortController();
     const aborted = await caught(
       run(
@@ -300,8 +299,8 @@ describe('search operations', () => {
   });
 
   it('shutdown waits for the deletion run_search started after answering, and deletes nothing twice', async () => {
-    const { events, open } = holdDeletes();
-    const { run, range } = await setUp({}, { client: { dispatcher: held?.dispatcher } });
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, range } = await setUp({}, { client: { dispatcher } });
     await run('run_search', { query: 'error', ...range });
     await vi.waitFor(() => expect(events).toEqual(['DELETE sent']));
     let shutDown = false;

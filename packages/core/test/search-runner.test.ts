@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
@@ -32,12 +31,18 @@ const active = () => sumo?.sim.search.activeJobCount() ?? -1;
 
 describe('search job runner against the simulator', () => {
   it('runs a search to the end, merging histogram buckets and keeping warnings across status calls', async () => {
-    const { sumo, range } = await simulator({ gatheringSpeed: 4_000 }, 10);
+    // Simulated time stands still but for a second after every poll: 20,000 messages at 4,000 a second take 5 polls.
+    const { sumo, range } = await simulator({ gatheringSpeed: 4_000 }, 0);
     const job = await startSearchJob(sumo.client, { query: '* | json "level" nodrop', ...range }, FAST);
     try {
       let polls = 0;
-      const done = await job.waitUntilDone({ onProgress: (_, n) => (polls = n) });
-      expect(polls).toBeGreaterThan(2);
+      const done = await job.waitUntilDone({
+        onProgress: (_, n) => {
+          polls = n;
+          sumo.sim.clock.advance(1_000);
+        },
+      });
+      expect(polls).toBe(6);
       expect(done).toMatchObject({ state: 'DONE GATHERING RESULTS', done: true, messageCount: 20_000 });
       // Buckets arrive a few per call; only their sum over every call adds up to the count.
       expect(done.histogram.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(20_000);
@@ -78,22 +83,30 @@ describe('search job runner against the simulator', () => {
     expect(active()).toBe(0);
   });
 
-  it('keeps a slow job alive under a fast simulated clock, and the job dies without it', async () => {
-    // 50× clock: Sumo's 30 s keep-alive window is 0.6 s of real time; the job needs ~1 s.
-    const { sumo, range } = await simulator({ corpusSize: 5_000, gatheringSpeed: 100 }, 50);
+  it('keeps a job alive while its pages are read slowly, and the job dies without it', async () => {
+    // Simulated time moves only when the test moves it.
+    const { sumo, range } = await simulator({ corpusSize: 5_000 }, 0);
+    const statusCalls = () =>
+      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id'] ?? {}).reduce((a, b) => a + b, 0);
     const job = await startSearchJob(
       sumo.client,
       { query: '*', ...range },
       { poll: { initialMs: 20, maxMs: 150 }, keepAliveMs: 150 },
     );
     try {
+      sumo.sim.clock.advance(1_000);
       const done = await job.waitUntilDone();
       expect(done.state).toBe('DONE GATHERING RESULTS');
-      // Only paged, with a consumer slower than the window between pages: the runner touches it.
+      // Only paged, with a consumer that lets 40 simulated seconds pass between pages (Sumo
+      // cancels after 30 without a request): the runner's keep-alive touches the job meanwhile.
       let pages = 0;
       for await (const _ of job.messagePages({ pageSize: 2_500 })) {
         pages += 1;
-        await delay(800);
+        for (const _half of [1, 2]) {
+          const before = statusCalls();
+          await vi.waitFor(() => expect(statusCalls()).toBeGreaterThan(before), { timeout: 10_000 });
+          sumo.sim.clock.advance(20_000);
+        }
       }
       expect(pages).toBe(2);
     } finally {
@@ -102,7 +115,7 @@ describe('search job runner against the simulator', () => {
 
     const neglected = await startSearchJob(sumo.client, { query: '*', ...range }, { keepAliveMs: 20_000 });
     try {
-      await delay(900);
+      sumo.sim.clock.advance(31_000);
       const error = await caught(neglected.refresh());
       expect(error).toBeInstanceOf(SearchJobError);
       expect((error as SearchJobError).code).toBe('search.job.cancelled');
@@ -189,7 +202,8 @@ describe('search job runner against the simulator', () => {
   });
 
   it('pages messages while the job is still gathering, newest first and without gaps', async () => {
-    const { sumo, range } = await simulator({ gatheringSpeed: 8_000 }, 2);
+    // Simulated time moves a quarter of a second (2,000 messages) with every page read.
+    const { sumo, range } = await simulator({ gatheringSpeed: 8_000 }, 0);
     await withSearchJob(
       sumo.client,
       { query: '*', ...range },
@@ -197,7 +211,9 @@ describe('search job runner against the simulator', () => {
         const states = new Set<string>();
         const times: number[] = [];
         const ids = new Set<string>();
+        sumo.sim.clock.advance(250);
         for await (const page of job.messagePages({ pageSize: 1_000 })) {
+          sumo.sim.clock.advance(250);
           states.add(job.snapshot().state);
           for (const row of page.rows) {
             times.push(Number(row._messagetime));
@@ -271,12 +287,16 @@ describe('search job runner against the simulator', () => {
     expect(active()).toBe(0);
 
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('user pressed stop')), 150);
     const aborted = await caught(
       withSearchJob(
         sumo.client,
         { query: '*', ...range },
-        (job) => job.waitUntilDone({ signal: controller.signal }),
+        (job) =>
+          job.waitUntilDone({
+            signal: controller.signal,
+            // Stopped once the job is known to be running.
+            onProgress: () => controller.abort(new Error('user pressed stop')),
+          }),
         { ...FAST, signal: controller.signal },
       ),
     );
