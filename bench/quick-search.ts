@@ -1,7 +1,9 @@
 /**
  * How soon `run_search` answers a quick search: its time to answer ÷ the job's own run time, side
  * by side with a peer-style poller (status every 1 s, then the summary's page, then the delete),
- * for jobs whose run times are drawn at random (seeded) between 1 and 6 s. Against the simulator
+ * for jobs whose run times are drawn at random (seeded) between 1 and 6 s: one in each half second
+ * of that span, so short jobs (the hardest to answer in proportion to their run time) are always
+ * among them. Against the simulator
  * with Sumo's real limits (4 requests/s, 10 in flight per access id) and 20 ms of latency on every
  * API call; `run_search` goes through a real MCP client and server in this process, with the
  * product's default rate limiter.
@@ -9,9 +11,10 @@
  * Each simulated job is DONE exactly its drawn time after its creation (`jobDurationMs`), so
  * where a job ends between two polls differs from case to case as it does against Sumo. Every
  * case runs a plain query (its summary page can be read while the job gathers) and an aggregate
- * one (records are final only when it is done), `RUNS` times each. The two pollers run at the same
- * time on two access ids (each its own rate budget, as two users), and a pause between runs lets
- * the rate windows drain. Run: `pnpm bench:quick-search`.
+ * one (records are final only when it is done), `RUNS` times each. The two pollers take turns on
+ * two access ids (each its own rate budget, as two users; one at a time, so neither's CPU work in
+ * this process slows the other's), with a pause that lets the rate windows drain. Run:
+ * `pnpm bench:quick-search`.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -33,7 +36,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { median } from './stats.js';
 
 const SEED = 21;
-const CASES = 8;
+const CASES = 10;
 const RUNS = 3;
 const SHORTEST_JOB_MS = 1_000;
 const LONGEST_JOB_MS = 6_000;
@@ -115,8 +118,9 @@ interface Case {
 
 async function main(): Promise<void> {
   const random = createRandom(SEED);
-  const durations = Array.from({ length: CASES }, () =>
-    Math.round(SHORTEST_JOB_MS + random() * (LONGEST_JOB_MS - SHORTEST_JOB_MS)),
+  const band = (LONGEST_JOB_MS - SHORTEST_JOB_MS) / CASES;
+  const durations = Array.from({ length: CASES }, (_, index) =>
+    Math.round(SHORTEST_JOB_MS + (index + random()) * band),
   );
   const to = Date.now() - 60_000;
   const from = to - 3_600_000;
@@ -156,12 +160,9 @@ async function main(): Promise<void> {
         const row: Case = { jobMs, kind, ours: [], peer: [], ourPolls: 0, peerPolls: 0 };
         const polls = { ours: ours.statusCalls.count, peer: peer.statusCalls.count };
         for (let run = 0; run < RUNS; run += 1) {
-          const [ourMs, peerMs] = await Promise.all([
-            runSearch(query),
-            peerSearch(peer.client, query, from, to),
-          ]);
-          row.ours.push(ourMs / jobMs);
-          row.peer.push(peerMs / jobMs);
+          row.ours.push((await runSearch(query)) / jobMs);
+          await pause(PAUSE_MS);
+          row.peer.push((await peerSearch(peer.client, query, from, to)) / jobMs);
           await pause(PAUSE_MS);
         }
         row.ourPolls = (ours.statusCalls.count - polls.ours) / RUNS;
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
 
 function report(cases: Case[]): void {
   console.log(
-    `\nquick search: time to answer ÷ the job's own run time; ${CASES} job lengths drawn from ${SHORTEST_JOB_MS / 1000}–${LONGEST_JOB_MS / 1000} s (seed ${SEED}) × plain and aggregate query × ${RUNS} runs; simulator at Sumo's limits (${REAL_RATE_LIMIT.perSecond}/s, ${REAL_RATE_LIMIT.concurrent} in flight per access id) and ${LATENCY_MS} ms API latency; run_search over MCP beside a 1 s poller, at the same time on two access ids (Node ${process.version})\n`,
+    `\nquick search: time to answer ÷ the job's own run time; ${CASES} job lengths drawn at random, one in each ${(LONGEST_JOB_MS - SHORTEST_JOB_MS) / CASES / 1000} s of ${SHORTEST_JOB_MS / 1000}–${LONGEST_JOB_MS / 1000} s (seed ${SEED}) × plain and aggregate query × ${RUNS} runs; simulator at Sumo's limits (${REAL_RATE_LIMIT.perSecond}/s, ${REAL_RATE_LIMIT.concurrent} in flight per access id) and ${LATENCY_MS} ms API latency; run_search over MCP and a 1 s poller taking turns on two access ids (Node ${process.version})\n`,
   );
   const header = [
     'job s',

@@ -106,12 +106,18 @@ describe('SumoClient transport', () => {
   });
 
   it('passes the caller’s AbortSignal through and does not retry a cancelled request', async () => {
+    // Fake timers: the answer is due at 500 ms, the abort comes at 20 ms, whatever the machine's load.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const { pool, client } = mockedClient();
     pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(200, {}).delay(500);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user cancelled')), 20);
-    const error = await caught(client.get('/v1/collectors', undefined, { signal: controller.signal }));
-    expect((error as Error).message).toBe('user cancelled');
+    const failed = caught(client.get('/v1/collectors', undefined, { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(((await failed) as Error).message).toBe('user cancelled');
   });
 
   it('times out an attempt that gets no answer', async () => {

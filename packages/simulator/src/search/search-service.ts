@@ -138,6 +138,7 @@ export class SearchJob {
     const execution = this.execution;
     if (execution === undefined || execution.done || this.paused) return;
     const elapsed = time - this.createdAt - this.startDelayMs;
+    // A job set to scan in no time at all is done the moment it starts.
     if (elapsed < 0 || (elapsed === 0 && this.scanMs !== 0)) return;
     const total = execution.totalPositions;
     const target =
