@@ -3,10 +3,10 @@
  * by side with a peer-style poller (status every 1 s, then the summary's page, then the delete),
  * for jobs whose run times are drawn at random (seeded) between 1 and 6 s: one in each half second
  * of that span, so short jobs (the hardest to answer in proportion to their run time) are always
- * among them. Against the simulator
- * with Sumo's real limits (4 requests/s, 10 in flight per access id) and 20 ms of latency on every
- * API call; `run_search` goes through a real MCP client and server in this process, with the
- * product's default rate limiter.
+ * among them. Against the simulator in a process of its own (bench/quick-search-sumo.ts) with
+ * Sumo's real limits (4 requests/s, 10 in flight per access id) and 20 ms of latency on every API
+ * call; `run_search` goes through a real MCP client and server in this process, with the product's
+ * default rate limiter.
  *
  * Each simulated job is DONE exactly its drawn time after its creation (`jobDurationMs`), so
  * where a job ends between two polls differs from case to case as it does against Sumo. Every
@@ -16,6 +16,10 @@
  * this process slows the other's), with a pause that lets the rate windows drain. Run:
  * `pnpm bench:quick-search`.
  */
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -31,7 +35,7 @@ import {
   silentLogger,
 } from '@sumo-ops/core';
 import { createSumoOpsMcp } from '@sumo-ops/mcp-server';
-import { createRandom, REAL_RATE_LIMIT, startSimulator } from '@sumo-ops/simulator';
+import { createRandom, REAL_RATE_LIMIT } from '@sumo-ops/simulator';
 import { Agent, type Dispatcher } from 'undici';
 import { median } from './stats.js';
 
@@ -54,7 +58,17 @@ const QUERIES = { plain: '*', aggregate: '* | count by _sourceCategory' } as con
 const OURS = { accessId: 'sim-access-id', accessKey: 'sim-access-key' };
 const PEER = { accessId: 'peer-access-id', accessKey: 'peer-access-key' };
 
+const SUMO = fileURLToPath(new URL('./quick-search-sumo.js', import.meta.url));
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The next message from the stand-in of the given type. */
+async function reply<T>(sumo: ChildProcess, type: string): Promise<T> {
+  for (;;) {
+    const [message] = (await once(sumo, 'message')) as [{ type: string } & T];
+    if (message.type === type) return message;
+  }
+}
 
 interface Side {
   client: SumoClient;
@@ -124,14 +138,21 @@ async function main(): Promise<void> {
   );
   const to = Date.now() - 60_000;
   const from = to - 3_600_000;
-  const sim = await startSimulator({
-    credentials: [OURS, PEER],
-    rateLimit: { ...REAL_RATE_LIMIT },
-    search: { corpusSize: MESSAGES, corpusFrom: from, corpusTo: to, startDelayMs: START_DELAY_MS },
+  const sumo = fork(SUMO, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      QUICK_SEARCH_SUMO: JSON.stringify({
+        credentials: [OURS, PEER],
+        corpus: { size: MESSAGES, from, to },
+        latencyMs: LATENCY_MS,
+        startDelayMs: START_DELAY_MS,
+      }),
+    },
   });
-  sim.setFaults({ latencyMs: LATENCY_MS });
-  const ours = newSide(sim.apiUrl, OURS);
-  const peer = newSide(sim.apiUrl, PEER);
+  const { apiUrl } = await reply<{ apiUrl: string }>(sumo, 'ready');
+  const ours = newSide(apiUrl, OURS);
+  const peer = newSide(apiUrl, PEER);
   const server = createSumoOpsMcp({ client: ours.client, logger: silentLogger }).createServer();
   const client = new Client({ name: 'quick-search-bench', version: '0.0.0' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -155,7 +176,8 @@ async function main(): Promise<void> {
   const cases: Case[] = [];
   try {
     for (const jobMs of durations) {
-      sim.search.setJobDurationMs(jobMs);
+      sumo.send({ jobDurationMs: jobMs });
+      await reply(sumo, 'set');
       for (const [kind, query] of Object.entries(QUERIES) as [keyof typeof QUERIES, string][]) {
         const row: Case = { jobMs, kind, ours: [], peer: [], ourPolls: 0, peerPolls: 0 };
         const polls = { ours: ours.statusCalls.count, peer: peer.statusCalls.count };
@@ -179,7 +201,8 @@ async function main(): Promise<void> {
       await side.client.close();
       await side.dispatcher.close();
     }
-    await sim.close();
+    sumo.disconnect();
+    await once(sumo, 'exit');
   }
   report(cases);
 }
