@@ -48,6 +48,7 @@ export { type OtCollectorFilters, type OtCollectorQuery, SimOtCollectors } from 
 export { LATEST_OT_VERSION, SEEDED_BUDGETS, SEEDED_OT_COLLECTORS } from './org/seed-fleet.js';
 export { SimOrg } from './org/sim-org.js';
 export { COLLECTOR_VERSIONS } from './org/versions.js';
+export { createRandom, type Random } from './prng.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { REAL_RATE_LIMIT } from './rate-limiter.js';
 export type { LocalRedis, LocalSentinels, RedisServerOptions } from './redis-server.js';

@@ -104,8 +104,13 @@ interface Shared {
 export class SearchJobRegistry {
   readonly #jobs = new Map<string, Held>();
   readonly #closed = new Map<string, SearchJobCloseReason>();
-  /** Jobs an operation call is using and has not kept: only this process can continue them. */
+  /**
+   * Jobs an operation call is using and has not kept, and jobs whose call has answered and whose
+   * deletion is under way (`release`): only this process can continue or delete them.
+   */
   readonly #inFlight = new Set<SearchJob>();
+  /** Deletions `release` started and that have not finished. */
+  readonly #releasing = new Set<Promise<boolean>>();
   readonly #clients = new Map<string, SumoClient>();
   #shared: Shared | undefined;
 
@@ -138,6 +143,23 @@ export class SearchJobRegistry {
   track(job: SearchJob): void {
     this.#remember(job.client);
     this.#inFlight.add(job);
+  }
+
+  /**
+   * The call that used `job` has its answer (or its error): deletes the job on the next turn of
+   * the event loop, once the answer is on its way, so nobody waits for the DELETE nor for a free
+   * slot in the rate window for it. The job stays tracked until it is deleted: `shutdown()` waits
+   * for the deletion (and `close()` keeps it to one DELETE), `settled()` too.
+   */
+  release(job: SearchJob): void {
+    const deleting = new Promise<boolean>((resolve) => setImmediate(() => resolve(job.close())));
+    this.#releasing.add(deleting);
+    void deleting.then(() => this.#releasing.delete(deleting));
+  }
+
+  /** Resolves once every deletion `release` started has finished. */
+  async settled(): Promise<void> {
+    while (this.#releasing.size > 0) await Promise.all(this.#releasing);
   }
 
   /**
