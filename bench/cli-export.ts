@@ -9,9 +9,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ACCESS_ID,
@@ -27,10 +25,9 @@ import {
   sideProcess,
   viaBareUndici,
 } from './bare-search.js';
+import { CLI_BIN as CLI, FirstRequestServer, msToExit, userEnv } from './start-up.js';
 import { median } from './stats.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = join(HERE, '..', '..', 'apps', 'cli', 'dist', 'bin.js');
 /** Sumo's documented limits, which the simulator enforces by default. */
 const PER_SECOND = 4;
 const ROUNDS = 2;
@@ -145,65 +142,32 @@ interface StartUp {
   nodeMs: number;
 }
 
-/**
- * Spawn → the first request reaching a loopback server (answered 401, so the CLI stops there),
- * against spawn → exit of `node -e 0`; alternated, so both see the same machine load.
- */
+/** Spawn → the CLI's first request, against spawn → exit of `node -e 0`; alternated, so both see the same machine load. */
 async function measureStartUp(): Promise<StartUp> {
-  let arrived: (() => void) | undefined;
-  const server = createServer((req, res) => {
-    arrived?.();
-    req.resume();
-    res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ status: 401, code: 'unauthorized', message: 'Credential could not be verified.' }),
-    );
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  const server = await FirstRequestServer.start();
   const cli: number[] = [];
   const node: number[] = [];
   try {
     // One of each first, uncounted: the files are read from disk once.
     for (let run = 0; run <= START_UP_RUNS; run += 1) {
-      const first = new Promise<void>((resolve) => {
-        arrived = resolve;
-      });
-      let started = performance.now();
-      const proc = spawn(
-        process.execPath,
+      const cliMs = await server.msToFirstRequest(
         [CLI, 'search', '*', '--from', '-1h', '--messages', '--output', 'ndjson'],
-        {
-          stdio: 'ignore',
-          env: cliEnv(apiUrl),
-        },
+        cliEnv(server.apiUrl),
       );
-      await first;
-      const cliMs = performance.now() - started;
-      await once(proc, 'exit');
-      started = performance.now();
-      await once(spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }), 'exit');
-      const nodeMs = performance.now() - started;
+      const nodeMs = await msToExit(['-e', '0']);
       if (run > 0) {
         cli.push(cliMs);
         node.push(nodeMs);
       }
     }
   } finally {
-    server.close();
+    await server.close();
   }
   return { cliMs: median(cli), nodeMs: median(node) };
 }
 
 function cliEnv(apiUrl: string): NodeJS.ProcessEnv {
-  // Only what a user's shell would set: the settings, PATH; no NODE_OPTIONS.
-  return {
-    PATH: process.env.PATH,
-    SUMO_API_URL: apiUrl,
-    SUMO_ACCESS_ID: ACCESS_ID,
-    SUMO_ACCESS_KEY: ACCESS_KEY,
-  };
+  return userEnv({ SUMO_API_URL: apiUrl, SUMO_ACCESS_ID: ACCESS_ID, SUMO_ACCESS_KEY: ACCESS_KEY });
 }
 
 function iso(ms: number): string {

@@ -7,7 +7,10 @@
  *   without Redis   every process keeps its own 4/s — today's behaviour, the simulator's 429s counted;
  *   with Redis      one budget for all three (RedisRateLimitStore);
  *   Redis outage    the same, with Redis killed after a third of the run and restarted after two
- *                   thirds: the replicas fall back to a local share and resume.
+ *                   thirds: the replicas fall back to a local share and resume;
+ *   Sentinel        a primary, a replica and three sentinels (SUMO_OPS_REDIS_SENTINELS), the
+ *                   primary killed after a third of the run: the sentinels promote the replica and
+ *                   the replicas follow them there.
  * Plus the store's own cost: the median time from acquire to grant, uncontended, Redis store vs
  * the in-memory store.
  *
@@ -26,9 +29,9 @@ import {
   silentLogger,
 } from '@sumo-ops/core';
 import {
-  type LocalRedis,
   REAL_RATE_LIMIT,
   type Simulator,
+  startRedisSentinels,
   startRedisServer,
   startSimulator,
 } from '@sumo-ops/simulator';
@@ -55,18 +58,19 @@ interface Row {
   errors: string[];
 }
 
-interface Outage {
-  redis: LocalRedis;
-  /** Filled in as it happens: seconds after go. */
-  stoppedAt?: number;
-  startedAt?: number;
+/** Something done to Redis at a fraction of the run's expected length; `at` is filled in, seconds after go. */
+interface Disruption {
+  fraction: number;
+  what: string;
+  act: () => Promise<void>;
+  at?: number;
 }
 
 async function runReplicas(
   variant: string,
   sim: Simulator,
-  redisUrl: string | undefined,
-  outage?: Outage,
+  state: Record<string, string | undefined>,
+  disruptions: Disruption[] = [],
 ): Promise<Row> {
   // The previous variant's admissions must not count against this one.
   await sleep(1100);
@@ -82,7 +86,10 @@ async function runReplicas(
       SUMO_ACCESS_KEY: ACCESS_KEY,
       SUMO_API_URL: sim.apiUrl,
       SUMO_OPS_KEY_PREFIX: prefix,
-      SUMO_OPS_REDIS_URL: redisUrl,
+      SUMO_OPS_REDIS_URL: undefined,
+      SUMO_OPS_REDIS_SENTINELS: undefined,
+      SUMO_OPS_REDIS_MASTER: undefined,
+      ...state,
       SUMO_OPS_RATE_KEY: undefined,
       BENCH_CALLS: String(CALLS),
       BENCH_COLLECTOR_ID: String(sim.org.collectors()[0]?.id),
@@ -126,21 +133,17 @@ async function runReplicas(
     sim.counters.reset();
     const began = performance.now();
     for (const child of children) child.send({ type: 'go' });
-    let outageDone: Promise<void> = Promise.resolve();
-    if (outage) {
-      const expectedMs = ((REPLICAS * CALLS) / REAL_RATE_LIMIT.perSecond) * 1000;
-      outageDone = (async () => {
-        await sleep(expectedMs / 3);
-        await outage.redis.stop();
-        outage.stoppedAt = (performance.now() - began) / 1000;
-        await sleep(expectedMs / 3);
-        await outage.redis.start();
-        outage.startedAt = (performance.now() - began) / 1000;
-      })();
-    }
+    const expectedMs = ((REPLICAS * CALLS) / REAL_RATE_LIMIT.perSecond) * 1000;
+    const disrupted = (async () => {
+      for (const disruption of disruptions) {
+        await sleep(began + expectedMs * disruption.fraction - performance.now());
+        await disruption.act();
+        disruption.at = (performance.now() - began) / 1000;
+      }
+    })();
     const done = await Promise.all(results);
     const seconds = (performance.now() - began) / 1000;
-    await outageDone;
+    await disrupted;
     const starts = done.flatMap((result) => result.starts);
     const ok = done.reduce((sum, result) => sum + result.ok, 0);
     const span = (Math.max(...starts) - Math.min(...starts)) / 1000 + 1;
@@ -157,6 +160,44 @@ async function runReplicas(
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * One primary, one replica and three sentinels of their own; the primary is killed a third into
+ * the run. `events` gets when it fell and when every sentinel named the replica instead.
+ */
+async function sentinelFailover(sim: Simulator, events: Disruption[]): Promise<Row> {
+  const primary = await startRedisServer();
+  const replica = await startRedisServer({ replicaOf: primary.port });
+  const sentinels = await startRedisSentinels({ primaryPort: primary.port, downAfterMs: 1_000 });
+  try {
+    await sentinels.waitUntilWatching({ replicas: 1, timeoutMs: 60_000 });
+    let promoted: Promise<void> = Promise.resolve();
+    const promotion: Disruption = { fraction: 1 / 3, what: 'replica promoted', act: async () => {} };
+    const kill: Disruption = {
+      fraction: 1 / 3,
+      what: 'primary killed',
+      act: async () => {
+        await primary.stop();
+        const fell = performance.now();
+        promoted = sentinels.waitForFailover(primary.port, 60_000).then(() => {
+          promotion.at = (kill.at ?? 0) + (performance.now() - fell) / 1000;
+        });
+      },
+    };
+    events.push(kill, promotion);
+    const row = await runReplicas(
+      'with Redis Sentinel, primary killed ⅓ into the run',
+      sim,
+      { SUMO_OPS_REDIS_SENTINELS: sentinels.setting, SUMO_OPS_REDIS_MASTER: sentinels.masterName },
+      [kill],
+    );
+    await promoted;
+    return row;
+  } finally {
+    await sentinels.stop();
+    await Promise.all([primary.stop(), replica.stop()]);
   }
 }
 
@@ -186,13 +227,25 @@ async function main() {
   });
   const redis = await startRedisServer();
   const rows: Row[] = [];
-  const outage: Outage = { redis };
+  const outage: Disruption[] = [
+    { fraction: 1 / 3, what: 'Redis killed', act: () => redis.stop() },
+    { fraction: 2 / 3, what: 'Redis restarted', act: () => redis.start() },
+  ];
+  const failover: Disruption[] = [];
   let memory: number[] = [];
   let shared: number[] = [];
   try {
-    rows.push(await runReplicas('without Redis (per-process limiter)', sim, undefined));
-    rows.push(await runReplicas('with Redis (shared budget)', sim, redis.url));
-    rows.push(await runReplicas('with Redis, stopped ⅓ → ⅔ of the run', sim, redis.url, outage));
+    rows.push(await runReplicas('without Redis (per-process limiter)', sim, {}));
+    rows.push(await runReplicas('with Redis (shared budget)', sim, { SUMO_OPS_REDIS_URL: redis.url }));
+    rows.push(
+      await runReplicas(
+        'with Redis, stopped ⅓ → ⅔ of the run',
+        sim,
+        { SUMO_OPS_REDIS_URL: redis.url },
+        outage,
+      ),
+    );
+    rows.push(await sentinelFailover(sim, failover));
 
     const backend = new RedisBackend({ url: redis.url, keyPrefix: 'bench-latency:', logger: silentLogger });
     if (!(await backend.ready(5_000))) throw new Error('Redis did not come back after the outage run');
@@ -230,10 +283,12 @@ async function main() {
     console.log(`${row.variant} — replicas logged: ${logged || 'nothing'}`);
     for (const error of new Set(row.errors)) console.log(`  failed: ${error}`);
   }
-  if (outage.stoppedAt !== undefined) {
-    console.log(
-      `outage: Redis killed at ${outage.stoppedAt.toFixed(1)} s, restarted at ${outage.startedAt?.toFixed(1)} s`,
-    );
+  for (const [name, disruptions] of [
+    ['outage', outage],
+    ['Sentinel failover', failover],
+  ] as const) {
+    const told = disruptions.map((d) => `${d.what} at ${d.at?.toFixed(1)} s`).join(', ');
+    console.log(`${name}: ${told} after go`);
   }
 
   const memoryMedian = quantile(memory, 0.5);
@@ -250,7 +305,7 @@ async function main() {
     `Redis ÷ in-memory median: ${(redisMedian / memoryMedian).toFixed(1)}; added per request ${addedMs.toFixed(3)} ms = ${((addedMs / LATENCY_MS) * 100).toFixed(1)}% of the ${LATENCY_MS} ms API latency`,
   );
 
-  const [without, withRedis, withOutage] = rows;
+  const [without, withRedis, withOutage, withFailover] = rows;
   const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
   console.log(
     `\nwithout Redis (today): ${without?.rateLimited} 429s, ${without?.failed} failed calls, achieved ÷ allowed ${without?.ratio.toFixed(3)}`,
@@ -260,6 +315,9 @@ async function main() {
   );
   console.log(
     `Redis stopped mid-run: failed calls ${withOutage?.failed} (target 0: ${verdict(withOutage?.failed === 0)}), 429s ${withOutage?.rateLimited}, achieved ÷ allowed ${withOutage?.ratio.toFixed(3)}`,
+  );
+  console.log(
+    `Sentinel failover mid-run: failed calls ${withFailover?.failed} (target 0: ${verdict(withFailover?.failed === 0)}), 429s ${withFailover?.rateLimited} (target 0: ${verdict(withFailover?.rateLimited === 0)}), achieved ÷ allowed ${withFailover?.ratio.toFixed(3)}`,
   );
 }
 

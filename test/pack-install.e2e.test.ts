@@ -30,7 +30,7 @@ interface PackageJson {
   files?: string[];
   engines?: Record<string, string>;
   repository?: { url?: string; directory?: string };
-  exports?: Record<string, Record<string, string>>;
+  exports?: Record<string, Record<string, string> | string>;
   dependencies?: Record<string, string>;
 }
 
@@ -168,13 +168,20 @@ describe('every workspace package is publishable', () => {
         if (versions.has(name)) expect(range, `${manifest.name} → ${name}`).toBe(versions.get(name));
       }
       // The @sumo-ops/source condition points into src/, which is not in the tarball.
-      expect(packedManifest.exports, manifest.name).toEqual({
-        '.': { types: './dist/index.d.ts', default: './dist/index.js' },
-        // The OAuth resource server has an entry of its own, so the main one does not load jose.
-        ...(manifest.name === '@sumo-ops/mcp-server'
-          ? { './auth': { types: './dist/auth/index.d.ts', default: './dist/auth/index.js' } }
-          : {}),
+      expect(packedManifest.exports?.['.'], manifest.name).toEqual({
+        types: './dist/index.d.ts',
+        default: './dist/index.js',
       });
+      for (const [entry, target] of Object.entries(packedManifest.exports ?? {})) {
+        // Data shipped as is (the simulator's copy of Sumo's OpenAPI document) is exported by path.
+        if (typeof target === 'string') {
+          expect(target, `${manifest.name} ${entry}`).toMatch(/^\.\/openapi\//);
+          continue;
+        }
+        expect(Object.keys(target), `${manifest.name} ${entry}`).toEqual(['types', 'default']);
+        for (const file of Object.values(target))
+          expect(file, `${manifest.name} ${entry}`).toMatch(/^\.\/dist\//);
+      }
     }
   });
 });

@@ -1,64 +1,17 @@
 #!/usr/bin/env node
-import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
-import { redactText } from '@sumo-ops/core';
-import { EXIT } from './exit.js';
-import { main } from './run.js';
-
-/** After the first signal, this long to delete search jobs and close; a second signal exits at once. */
-const CLEANUP_DEADLINE_MS = 8_000;
+import module, { createRequire } from 'node:module';
 
 /**
- * An export of 1,000,000 messages keeps about 30 MB live, but by default V8 lets the old
- * generation grow to several times what survived its last full collection before collecting
- * again: ~130 MB of parsed and serialised pages piled up as garbage and peak RSS reached 300 MB.
- * Growing it by at most 20% (with core decoding each page as it arrives and the export letting each
- * row go once written) keeps the peak near 150–170 MB at the same messages/s (bench/cli-export);
- * a full collection of 30 MB live costs ~10 ms and the rate limit leaves idle time between pages.
- * Unlike --max-old-space-size this sets no ceiling, so a page of very long messages still fits.
- * It is set here, at run time, because a bin cannot take node flags without re-executing itself
- * (a second node start-up) and NODE_OPTIONS does not accept it; V8 reads it each time it sizes
- * the heap after a full collection, so setting it now takes effect.
+ * The `sumo-ops` executable, kept to what must happen before anything else is loaded, because a
+ * person waits for it at every command (bench/cold-start): V8's compile cache, so later runs skip
+ * compiling the command line (Node ≥ 22.1; Node 20 has none and runs without), and `--version`
+ * answered from package.json alone, as run.ts answers it. Everything else is main.ts.
  */
-setFlagsFromString('--heap-growing-percent=20');
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-const stop = new AbortController();
-let stoppedBy: 'signal' | 'pipe' | undefined;
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stoppedBy === 'signal') process.exit(EXIT.interrupted);
-    stoppedBy = 'signal';
-    stop.abort(new Error(`stopped by ${signal}`));
-    setTimeout(() => process.exit(EXIT.interrupted), CLEANUP_DEADLINE_MS).unref();
-  });
+if (process.argv[2] === '--version') {
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+  process.stdout.write(`${version}\n`);
+} else {
+  await import('./main.js');
 }
-// The reader went away (`| head`): stop the work and clean up as for Ctrl-C, without a word on
-// stdout; the reader has what it wanted.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (stoppedBy === undefined) stoppedBy = 'pipe';
-  stop.abort(error);
-});
-
-main(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  signal: stop.signal,
-  version,
-}).then(
-  (code) => {
-    const final = stoppedBy === 'pipe' ? EXIT.ok : stoppedBy === 'signal' ? EXIT.interrupted : code;
-    // Exit explicitly (a demo simulator's sockets would keep the process up), once stdout drains.
-    if (stoppedBy === 'pipe') process.exit(final);
-    process.stdout.write('', () => process.exit(final));
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `sumo-ops failed: ${redactText(error instanceof Error ? error.message : String(error))}\n`,
-    );
-    process.exit(EXIT.failed);
-  },
-);

@@ -10,6 +10,8 @@ export interface CommandSpec {
   verb: string;
   /** More `[toolset, verb]` pairs from the alias table: `collectors offline`. */
   aliases: string[];
+  /** One-word commands from the shortcut table: `why`. */
+  shortcuts: string[];
   /** Input fields that may be given as positional words, in order. */
   positional: string[];
 }
@@ -29,6 +31,22 @@ export const VERB_ALIASES: Readonly<Record<string, readonly string[]>> = {
   get_search_status: ['status'],
   get_search_messages: ['messages'],
   get_search_records: ['records'],
+  list_ot_collectors: ['list'],
+  get_ot_collector: ['get'],
+  delete_ot_collector: ['delete'],
+  delete_offline_ot_collectors: ['delete-offline'],
+  list_health_events: ['events'],
+  list_ingest_budgets: ['budgets'],
+  diagnose_collector: ['diagnose'],
+};
+
+/**
+ * One-word commands for the questions asked most on call: `sumo-ops health`, `sumo-ops why
+ * web-01`. A toolset's own verbs still win (`sumo-ops health list-events`).
+ */
+export const COMMAND_SHORTCUTS: Readonly<Record<string, string>> = {
+  health: 'list_health_events',
+  why: 'diagnose_collector',
 };
 
 /**
@@ -82,8 +100,8 @@ export function inputShape(operation: AnyOperation): Record<string, import('zod'
 /** Every operation of the catalog, each reachable by its kebab-case name and `toolset verb`. */
 export function buildCommands(catalog: OperationCatalog): CommandSpec[] {
   const operations = catalog.list();
-  for (const name of Object.keys(VERB_ALIASES)) {
-    if (!catalog.get(name)) throw new Error(`VERB_ALIASES names ${name}, which is not in the catalog.`);
+  for (const name of [...Object.keys(VERB_ALIASES), ...Object.values(COMMAND_SHORTCUTS)]) {
+    if (!catalog.get(name)) throw new Error(`The command tables name ${name}, which is not in the catalog.`);
   }
   const specs = operations.map((operation) => ({
     operation,
@@ -91,6 +109,7 @@ export function buildCommands(catalog: OperationCatalog): CommandSpec[] {
     toolset: operation.toolset,
     verb: verbFor(operation),
     aliases: [...(VERB_ALIASES[operation.name] ?? [])],
+    shortcuts: Object.keys(COMMAND_SHORTCUTS).filter((word) => COMMAND_SHORTCUTS[word] === operation.name),
     positional: positionalFields(operation),
   }));
   const taken = new Map<string, string>();
@@ -114,9 +133,13 @@ export function findCommand(
   if (first === undefined) return undefined;
   const byName = commands.find((spec) => spec.name === first || spec.operation.name === first);
   if (byName) return { spec: byName, used: 1 };
-  if (second === undefined) return undefined;
-  const byVerb = commands.find(
-    (spec) => spec.toolset === first && (spec.verb === second || spec.aliases.includes(second)),
-  );
-  return byVerb ? { spec: byVerb, used: 2 } : undefined;
+  const byVerb =
+    second === undefined
+      ? undefined
+      : commands.find(
+          (spec) => spec.toolset === first && (spec.verb === second || spec.aliases.includes(second)),
+        );
+  if (byVerb) return { spec: byVerb, used: 2 };
+  const byShortcut = commands.find((spec) => spec.shortcuts.includes(first));
+  return byShortcut ? { spec: byShortcut, used: 1 } : undefined;
 }

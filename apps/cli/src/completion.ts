@@ -37,7 +37,14 @@ const words = (list: Iterable<string>) => [...list].join(' ');
 /** A bash completion function for every command, verb and flag of the catalog. */
 export function bashCompletion(commands: readonly CommandSpec[]): string {
   const toolsets = [...new Set(commands.map((spec) => spec.toolset))];
-  const top = [...toolsets, ...commands.map((spec) => spec.name), 'completion', 'help'];
+  const top = [
+    ...new Set([
+      ...toolsets,
+      ...commands.flatMap((spec) => [spec.name, ...spec.shortcuts]),
+      'completion',
+      'help',
+    ]),
+  ];
   const runSearch = commands.find((spec) => spec.operation.name === 'run_search');
   // `sumo-ops search "<query>"` takes run_search's flags and its own.
   const searchFlags = runSearch
@@ -59,7 +66,10 @@ export function bashCompletion(commands: readonly CommandSpec[]): string {
 ${verbCases.join('\n')}
 ${query ? `        *) flags="${searchFlags}" ;;\n` : ''}      esac ;;`;
   });
-  const nameCases = commands.map((spec) => `    ${spec.name}) flags="${words(flagsOf(spec))}" ;;`);
+  const nameCases = commands.map(
+    (spec) =>
+      `    ${[spec.name, ...spec.shortcuts.filter((word) => !toolsets.includes(word))].join('|')}) flags="${words(flagsOf(spec))}" ;;`,
+  );
   const valueCases = [...choicesByFlag(commands)].map(
     ([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${words(values)}" -- "$cur")); return ;;`,
   );

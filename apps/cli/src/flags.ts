@@ -87,10 +87,23 @@ export const GLOBAL_FLAGS: readonly GlobalFlag[] = [
 ];
 
 /** A list operation: it takes limit and offset and answers with nextOffset. */
-export function isPaged(operation: AnyOperation): boolean {
+/** Where a paged operation takes its position and where its answer says the next one: offsets, or tokens. */
+export interface PageCursor {
+  input: 'offset' | 'next';
+  output: 'nextOffset' | 'next';
+}
+
+export function pageCursor(operation: AnyOperation): PageCursor | undefined {
   const shape = inputShape(operation);
   const output = (operation.output as unknown as { shape?: Record<string, unknown> }).shape ?? {};
-  return 'limit' in shape && 'offset' in shape && 'nextOffset' in output && 'items' in output;
+  if (!('limit' in shape) || !('items' in output)) return undefined;
+  if ('offset' in shape && 'nextOffset' in output) return { input: 'offset', output: 'nextOffset' };
+  if ('next' in shape && 'next' in output) return { input: 'next', output: 'next' };
+  return undefined;
+}
+
+export function isPaged(operation: AnyOperation): boolean {
+  return pageCursor(operation) !== undefined;
 }
 
 /** Peels defaults, optionals and nullables to the type the value must have. */

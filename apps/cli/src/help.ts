@@ -13,6 +13,7 @@ const SETTINGS_TEXT = `Settings (environment):
   SUMO_ACCESS_ID, SUMO_ACCESS_KEY   an access key of the organisation
   SUMO_DEPLOYMENT or SUMO_API_URL   e.g. us2, or https://api.us2.sumologic.com/api (default us1)
   SUMO_OPS_REDIS_URL                share the team's rate budget with the other sumo-ops processes
+  SUMO_OPS_REDIS_SENTINELS          or find Redis through Sentinel (host:port,…; with SUMO_OPS_REDIS_MASTER)
   LOG_LEVEL                         JSON logs on stderr (default warn)
 `;
 
@@ -56,7 +57,7 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
       .map((spec) => {
         const verbs = [...spec.aliases, spec.verb].join(', ');
         const kind = spec.operation.kind === 'read' ? '' : ` [${spec.operation.kind}]`;
-        const what = `${spec.operation.title}${kind}; also: sumo-ops ${spec.name}`;
+        const what = `${spec.operation.title}${kind}; also: ${[...spec.shortcuts, spec.name].map((name) => `sumo-ops ${name}`).join(', ')}`;
         return verbs.length < VERB_COLUMN
           ? `    ${verbs.padEnd(VERB_COLUMN)}${what}`
           : `    ${verbs}\n    ${''.padEnd(VERB_COLUMN)}${what}`;
@@ -69,6 +70,8 @@ Usage:
   sumo-ops <toolset> <verb> [word] [--flags]     sumo-ops collectors offline --days 30
   sumo-ops <operation-name> [--flags]            sumo-ops list-offline-collectors --alive-before-days 30
   sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--messages|--records] [--out FILE]
+  sumo-ops why <collector>                       why a collector is unwell: causes ranked, next steps
+  sumo-ops health [--severity Error]             Sumo's unresolved health events, errors first
   sumo-ops check [--demo]                        check the settings, the key with Sumo Logic and Redis
   sumo-ops completion bash|zsh
   sumo-ops <command> --help                      every flag of a command, its type and default
@@ -107,6 +110,7 @@ ${commandHelp(spec, SEARCH_FLAGS)}`;
 export function commandHelp(spec: CommandSpec, extra: readonly GlobalFlag[] = []): string {
   const { operation } = spec;
   const names = [
+    ...spec.shortcuts.map((shortcut) => `sumo-ops ${shortcut}`),
     ...spec.aliases.map((alias) => `sumo-ops ${spec.toolset} ${alias}`),
     `sumo-ops ${spec.name}`,
   ];

@@ -4,11 +4,13 @@ import {
   createCatalog,
   createLogger,
   explainApiError,
+  freshnessNote,
   isOutcomeUnknown,
   type Logger,
   type OperationCatalog,
   type OperationContext,
   OperationInputError,
+  PreviewChangedError,
   redactText,
   SumoConfigError,
   searchJobRegistry,
@@ -23,6 +25,8 @@ import {
   isPaged,
   OUTPUT_FORMATS,
   type OutputFormat,
+  type PageCursor,
+  pageCursor,
   parseCommandArgs,
   UsageError,
   validateInput,
@@ -182,6 +186,7 @@ function contextFor(run: CommandRun, connection: Connection, operation: string):
     client: connection.client,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
+    reads: connection.stores.reads,
     onProgress: run.chatty
       ? (update) =>
           run.io.stderr.write(
@@ -203,7 +208,9 @@ async function runOperation(
   const ctx = contextFor(run, connection, operation.name);
   if (operation.kind === 'read') {
     if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
-    const result = await catalog.run(operation.name, ctx, input);
+    const { result, freshness } = await catalog.answer(operation.name, ctx, input);
+    const age = freshnessNote(freshness);
+    if (age && run.chatty) io.stderr.write(`sumo-ops: ${age}\n`);
     await writeOut(io.stdout, renderAny(result, format, isPaged(operation)));
     return EXIT.ok;
   }
@@ -231,9 +238,19 @@ async function runOperation(
       return EXIT.usage;
     }
   } else if (!run.quiet) io.stderr.write(previewText(preview));
-  const result = await catalog.run(operation.name, contextFor(run, connection, operation.name), input, {
-    confirmed: true,
-  });
+  let result: unknown;
+  try {
+    result = await catalog.run(operation.name, contextFor(run, connection, operation.name), input, {
+      confirmed: true,
+      confirmedPreview: preview,
+    });
+  } catch (error) {
+    if (!(error instanceof PreviewChangedError)) throw error;
+    io.stderr.write(
+      `sumo-ops: ${error.message}\n${previewText(error.preview)}Run the command again to confirm this.\n`,
+    );
+    return EXIT.usage;
+  }
   if (run.chatty) io.stderr.write('\n');
   await writeOut(io.stdout, renderResult(result, format));
   return partial(result) ? EXIT.partial : EXIT.ok;
@@ -261,28 +278,55 @@ async function ask(io: Io, question: string): Promise<boolean> {
 /** The preview for a person: what would happen, warnings, and the affected objects. */
 export function previewText(preview: { summary: string; warnings?: string[]; details?: unknown }): string {
   const lines = [preview.summary, ...(preview.warnings ?? []).map((warning) => `warning: ${warning}`)];
-  let details = '';
   const { details: shown } = preview;
-  if (Array.isArray(shown))
-    details =
-      renderTable(shown.slice(0, 20)) + (shown.length > 20 ? `… and ${shown.length - 20} more\n` : '');
-  else if (shown && typeof shown === 'object') {
-    // Lists inside the details (the collectors that would go) read best as tables of their own.
-    const entries = Object.entries(shown as Record<string, unknown>);
-    const lists = entries.filter(([, value]) => Array.isArray(value) && value.length > 0);
-    details = renderObject(Object.fromEntries(entries.filter(([, value]) => !Array.isArray(value))));
-    for (const [key, value] of lists) {
-      const items = value as unknown[];
-      details += `${key}:\n${renderTable(items.slice(0, 20))}${items.length > 20 ? `… and ${items.length - 20} more\n` : ''}`;
-    }
-  }
+  const details = Array.isArray(shown)
+    ? listTable(shown)
+    : shown && typeof shown === 'object'
+      ? objectText(shown)
+      : '';
   return `${lines.join('\n')}\n${details}`;
 }
 
-/** A page answer shows its items in row formats; JSON keeps the whole page (nextOffset included). */
+function listTable(items: readonly unknown[]): string {
+  return renderTable(items.slice(0, 20)) + (items.length > 20 ? `… and ${items.length - 20} more\n` : '');
+}
+
+/**
+ * An object for a person: its plain fields, then each object inside it as an indented block and
+ * each list as a table of its own (a list of words as lines).
+ */
+function objectText(object: object): string {
+  const entries = Object.entries(object as Record<string, unknown>);
+  const nested = (value: unknown) => typeof value === 'object' && value !== null;
+  const plain = entries.filter(([, value]) => !nested(value));
+  let text = plain.length > 0 ? renderObject(Object.fromEntries(plain)) : '';
+  for (const [key, value] of entries) {
+    if (Array.isArray(value) && value.length > 0)
+      text += value.every(nested)
+        ? `${key}:\n${listTable(value)}`
+        : `${key}:\n${value.map((item) => `  - ${String(item)}\n`).join('')}`;
+    else if (nested(value) && !Array.isArray(value))
+      text += `${key}:\n${renderObject(value).replace(/^/gm, '  ').trimEnd()}\n`;
+  }
+  return text;
+}
+
+const PAGE_FIELDS = new Set(['items', 'offset', 'limit', 'total', 'nextOffset', 'next']);
+
+/**
+ * A page answer shows its items in row formats; JSON keeps the whole page (nextOffset included).
+ * A table also shows what the page says beside its items (offline OT collectors beside installed ones).
+ */
 function renderAny(result: unknown, format: OutputFormat, paged: boolean): string {
+  if (!paged && format === 'table' && result && typeof result === 'object') return objectText(result);
   if (!paged || format === 'json') return renderResult(result, format);
-  return renderItems((result as { items: unknown[] }).items, format);
+  const page = result as { items: unknown[] } & Record<string, unknown>;
+  const table = renderItems(page.items, format);
+  if (format !== 'table') return table;
+  const beside = Object.entries(page).filter(
+    ([key, value]) => !PAGE_FIELDS.has(key) && typeof value === 'object' && value !== null,
+  );
+  return table + beside.map(([key, value]) => `\n${key}:\n${objectText(value as object)}`).join('');
 }
 
 /** Every page, written as it arrives: memory holds one page. */
@@ -292,19 +336,23 @@ async function pageAll(
   run: CommandRun,
   ctx: OperationContext,
 ): Promise<number> {
+  const cursor = pageCursor(spec.operation) as PageCursor;
   const writer = new ItemWriter(run.io.stdout, run.format);
-  let offset: number | null = 0;
+  let position: number | string | null | undefined = (input as Record<string, unknown>)[cursor.input] as
+    | number
+    | string
+    | undefined;
   let count = 0;
-  while (offset !== null) {
+  do {
     const page = (await run.catalog.run(spec.operation.name, ctx, {
       ...(input as Record<string, unknown>),
-      offset,
-    })) as { items: unknown[]; nextOffset: number | null; total?: number };
+      [cursor.input]: position ?? undefined,
+    })) as { items: unknown[]; total?: number } & Record<string, unknown>;
     await writer.page(page.items);
     count += page.items.length;
     if (run.chatty) run.io.stderr.write(`\r\x1b[2K${count}${page.total ? `/${page.total}` : ''} items`);
-    offset = page.nextOffset;
-  }
+    position = page[cursor.output] as number | string | null;
+  } while (position !== null && position !== undefined);
   if (run.chatty) run.io.stderr.write('\n');
   await writer.end();
   return EXIT.ok;

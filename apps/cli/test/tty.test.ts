@@ -3,9 +3,9 @@
  * stdout and stderr are all TTYs, as for a person at a shell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { type Simulator, startSimulator } from '@sumo-ops/simulator';
+import { type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, type CliResult, calls, envFor, requireBuiltBin } from './support/cli.js';
+import { BIN, type CliResult, calls, envFor, requireBuiltBin, runCli } from './support/cli.js';
 
 let sim: Simulator;
 
@@ -25,10 +25,14 @@ const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
  * Runs the bin on a pseudo-terminal; when `answer` is given, types it once the output shows
  * `prompt`. Everything the bin writes (stdout and stderr alike) comes back as `stdout`.
  */
-function onTerminal(args: readonly string[], answer?: { prompt: string; type: string }): Promise<CliResult> {
+function onTerminal(
+  args: readonly string[],
+  answer?: { prompt: string; type: string },
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
   const command = [process.execPath, BIN, ...args].map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: { ...envFor(sim), TERM: 'dumb' },
+    env: { ...envFor(sim, extraEnv), TERM: 'dumb' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -56,6 +60,24 @@ function offlineCollector() {
 }
 
 describe('sumo-ops on a terminal', () => {
+  it("answers from another run's list of moments before, shared through Redis, and says how old it is", async () => {
+    const redis = await startRedisServer();
+    try {
+      const shared = { SUMO_OPS_REDIS_URL: redis.url };
+      // The builds list is reused for 30 s: time enough for two runs on a busy machine.
+      const first = await runCli(['list-upgrade-targets'], envFor(sim, shared));
+      expect(first.code, first.stderr).toBe(0);
+      const second = await onTerminal(['list-upgrade-targets'], undefined, shared);
+      expect(second.code, second.stdout).toBe(0);
+      expect(second.stdout).toMatch(
+        /As of (\d+ s|less than a second) ago: the answer to an identical request/,
+      );
+      expect(calls(sim, 'GET /v1/collectors/upgrades/targets')).toBe(1);
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('prints a table, not JSON', async () => {
     const result = await onTerminal(['collectors', 'list', '--limit', '3']);
     expect(result.code, result.stdout).toBe(0);

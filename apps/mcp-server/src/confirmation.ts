@@ -36,10 +36,21 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-export type RedeemResult = { ok: true } | { ok: false; reason: RefusalReason };
+/** `stateDigest`: what the preview that issued the token was bound to, when it was. */
+export type RedeemResult =
+  | { ok: true; stateDigest?: string | undefined }
+  | { ok: false; reason: RefusalReason };
 
 /** `other_person`: a good token, previewed by someone other than the caller redeeming it. */
 export type RefusalReason = 'malformed' | 'mismatch' | 'other_person' | 'expired' | 'used';
+
+/** What a token is issued for besides the tool and its arguments. */
+export interface TokenBinding {
+  /** Who previewed (the OAuth subject): only they may redeem it. */
+  subject?: string | undefined;
+  /** The preview's fingerprint of the objects it showed, for an operation that binds its preview. */
+  stateDigest?: string | undefined;
+}
 
 export interface ConfirmationTokensOptions {
   /** Injected in tests to expire tokens without waiting. */
@@ -99,14 +110,19 @@ export class ConfirmationTokens {
    * Throws `SharedStateUnavailableError` while shared state is unreachable: the token could be
    * neither verified nor redeemed by the other replicas.
    */
-  async issue(tool: string, args: unknown, subject?: string): Promise<IssuedToken> {
+  async issue(
+    tool: string,
+    args: unknown,
+    { subject, stateDigest }: TokenBinding = {},
+  ): Promise<IssuedToken> {
     const key = await this.#signingKey();
     const expiresAt = this.#now() + this.#ttlMs;
     const nonce = randomBytes(12).toString('base64url');
     // What is recorded is the token that may still be redeemed, not the ones used: if Redis loses
     // its data (a restart without persistence, eviction), a token can only be refused, never
     // accepted twice — even when SUMO_OPS_CONFIRMATION_SECRET keeps the signing key the same.
-    await this.#backend.set(`${OPEN_KEY}${nonce}`, '1', { ttlMs: this.#ttlMs });
+    // The record also keeps the preview's digest, so a preview-bound run checks the objects it showed.
+    await this.#backend.set(`${OPEN_KEY}${nonce}`, JSON.stringify({ stateDigest }), { ttlMs: this.#ttlMs });
     metrics.confirmations.inc({ front_end: 'mcp', event: 'issued' });
     const who = whoDigest(key, subject);
     return {
@@ -146,9 +162,10 @@ export class ConfirmationTokens {
       return { ok: false, reason: 'expired' };
     }
     // Take-once: of racing redeems, here or on another replica, exactly one gets the record.
-    if ((await this.#backend.take(`${OPEN_KEY}${nonce}`)) === undefined) return { ok: false, reason: 'used' };
+    const record = await this.#backend.take(`${OPEN_KEY}${nonce}`);
+    if (record === undefined) return { ok: false, reason: 'used' };
     metrics.confirmations.inc({ front_end: 'mcp', event: 'redeemed' });
-    return { ok: true };
+    return { ok: true, stateDigest: recordedDigest(record) };
   }
 
   /**
@@ -158,6 +175,16 @@ export class ConfirmationTokens {
   async #signingKey(): Promise<Buffer> {
     if (this.#loadKey) this.#key = Buffer.from(await this.#loadKey());
     return this.#key as Buffer;
+  }
+}
+
+/** Records written before digests were kept hold `1`: such a token confirmed no particular objects. */
+function recordedDigest(record: string): string | undefined {
+  try {
+    const parsed = JSON.parse(record) as { stateDigest?: unknown } | null;
+    return typeof parsed?.stateDigest === 'string' ? parsed.stateDigest : undefined;
+  } catch {
+    return undefined;
   }
 }
 

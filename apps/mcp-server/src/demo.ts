@@ -175,6 +175,17 @@ async function tour(client: Client): Promise<void> {
     dim(`The whole answer is ${bytes.toLocaleString('en')} bytes; the job was deleted when the call ended.`),
   );
 
+  heading('6. Why is a collector unwell? One call, causes ranked (diagnose_collector)');
+  const health = await call(client, 'list_health_events', { severity: 'Error', limit: 3 });
+  say(`Sumo's unresolved health events: ${JSON.stringify((health.counts as Data).bySeverity)}`);
+  table(health.items as Data[], ['eventName', 'resourceName', 'collectorName', 'error']);
+  const s3 = (health.items as Data[]).find((event) => event.resourceType === 'Source');
+  const subject = s3?.collectorId ?? 'otel-staging-api-01';
+  const diagnosis = await call(client, 'diagnose_collector', { collector: subject });
+  const who = diagnosis.collector as Data;
+  say(`${bold(String(who.name))} (${who.kind}), ${diagnosis.apiCalls} API calls:`);
+  table(diagnosis.causes as Data[], ['cause', 'nextStep']);
+
   heading('Done');
   say('Add the server to your MCP client: see apps/mcp-server/README.md.');
 }

@@ -18,6 +18,7 @@ export {
 export { HELP_TEXT, parseServerOptions, type ServerOptions, UsageError } from './options.js';
 export {
   META_ERROR,
+  META_FRESHNESS,
   META_SOURCE,
   META_TRUNCATED,
   renderError,

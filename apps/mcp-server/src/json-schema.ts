@@ -29,6 +29,7 @@ export const SHARED_PARAMETERS = [
   'sourceId',
   'limit',
   'offset',
+  'next',
   'query',
   'from',
   'to',
@@ -42,8 +43,8 @@ export const SHARED_PARAMETERS = [
 
 export const SHARED_PARAMETERS_TEXT = `Parameters that mean the same in every tool that has them:
 - confirmationToken: tools that change things never act on their first call: it returns a preview and this token (or, in clients that support it, asks the user in a form). Show the preview to the user and, only if they agree, repeat the call with the same arguments plus the token (single use, valid ${CONFIRMATION_TTL_TEXT}).
-- collector: a collector's numeric id or its exact, case-sensitive name (a string of digits is an id). sourceId: from list_sources.
-- limit, offset: how many items, and how many to skip; pass the answer's nextOffset for the next page (null: no more).
+- collector: a collector's numeric id (16 hex digits for OpenTelemetry ones) or its exact, case-sensitive name (a string of digits is an id). sourceId: from list_sources.
+- limit, offset: how many items, and how many to skip; pass the answer's nextOffset for the next page (null: no more). next: the answer's next, for the following page.
 - query: Sumo Logic search query, e.g. "_sourceCategory=prod/web error" or "error | count by _sourceHost".
 - from, to: relative (-15m, -2h, -7d), ISO 8601 (2026-11-23T14:00:00, optionally with Z or +01:00) or epoch ms; to may be "now".
 - byReceiptTime: select messages by receipt time instead of message time. autoParsingMode: AutoParse extracts JSON fields, Manual (default) does not.

@@ -87,6 +87,12 @@ this process, as one process needs):
   SUMO_OPS_REDIS_URL        redis://[user:password@]host[:port][/db] (rediss:// for TLS). Replicas
                             then share the rate budget, accept a confirmation token once across all
                             of them, and serve HTTP without sessions (any replica answers any request).
+  SUMO_OPS_REDIS_SENTINELS  Instead of the URL, with Redis Sentinel: host:port,host:port,… of the
+  SUMO_OPS_REDIS_MASTER     sentinels, and the name they monitor the primary by. With them:
+                            SUMO_OPS_REDIS_USERNAME, SUMO_OPS_REDIS_PASSWORD, SUMO_OPS_REDIS_DB,
+                            SUMO_OPS_REDIS_TLS=true, and SUMO_OPS_REDIS_SENTINEL_USERNAME and
+                            SUMO_OPS_REDIS_SENTINEL_PASSWORD for sentinels that require AUTH. A
+                            failover is followed automatically.
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default: sumo-ops:), for several installs on
                             one Redis.
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id); set it alike
@@ -95,6 +101,8 @@ this process, as one process needs):
                             Signs confirmation tokens, the same on every replica (32+ characters).
                             Default with Redis: one generated once and kept there. Ignored without
                             Redis: tokens then stop working when the process stops.
+  SUMO_OPS_SHARED_READS     on (default): identical reads in flight share one Sumo call (across
+                            replicas with Redis) and lists are reused for seconds; off: never.
 
 SIGTERM, SIGINT or the client closing stdin: new calls are refused, calls in flight get 5 s to
 finish, search jobs only this process can continue are deleted, and the process exits.

@@ -1,4 +1,4 @@
-import { redactText, truncateText } from '@sumo-ops/core';
+import { type Freshness, freshnessNote, redactText, truncateText } from '@sumo-ops/core';
 import type { ExplainedError } from './errors.js';
 import type { ToolOutcome } from './tool-types.js';
 
@@ -12,11 +12,15 @@ export const TEXT_BUDGET = 24_000;
 export const META_SOURCE = 'sumo-ops/source';
 export const META_ERROR = 'sumo-ops/error';
 export const META_TRUNCATED = 'sumo-ops/truncated';
+/** On shared reads: `{ source: own|joined|reused, readAt (ISO), ageSeconds }`, outside the output schema. */
+export const META_FRESHNESS = 'sumo-ops/freshness';
 
 export interface RenderOptions {
   /** Said on every result when the server is not talking to a real Sumo Logic org (demo mode). */
   sourceNote?: string | undefined;
   textBudget?: number | undefined;
+  /** How a shared read's answer came; a reused one is said in the text too. */
+  freshness?: Freshness | undefined;
 }
 
 /** A successful result: the structured answer, and the same answer as compact JSON text. */
@@ -27,7 +31,8 @@ export function renderSuccess(structured: Record<string, unknown>, options: Rend
   const json = redactText(raw);
   const safe = json === raw ? structured : (JSON.parse(json) as Record<string, unknown>);
   const { text, truncated } = truncateText(json, options.textBudget ?? TEXT_BUDGET);
-  const lines = [...sourceLine(options), text];
+  const note = freshnessNote(options.freshness);
+  const lines = [...sourceLine(options), ...(note ? [`[${note}]`] : []), text];
   if (truncated) {
     lines.push(
       `[truncated: the answer is ${json.length} characters and only the first ${text.length} are shown here. Ask for a smaller page (limit/offset) or a narrower query to see the rest.]`,
@@ -36,6 +41,7 @@ export function renderSuccess(structured: Record<string, unknown>, options: Rend
   const meta = {
     ...sourceMeta(options),
     ...(truncated ? { [META_TRUNCATED]: true } : {}),
+    ...(options.freshness ? { [META_FRESHNESS]: freshnessMeta(options.freshness) } : {}),
   };
   return { structuredContent: safe, text: lines.join('\n'), ...(Object.keys(meta).length ? { meta } : {}) };
 }
@@ -49,6 +55,10 @@ export function renderError(error: ExplainedError, options: RenderOptions = {}):
       [META_ERROR]: { code: error.code, ...(error.details ? { details: redactStrings(error.details) } : {}) },
     },
   };
+}
+
+function freshnessMeta({ source, readAt, ageMs }: Freshness): Record<string, unknown> {
+  return { source, readAt: new Date(readAt).toISOString(), ageSeconds: Math.round(ageMs / 100) / 10 };
 }
 
 function sourceLine(options: RenderOptions): string[] {

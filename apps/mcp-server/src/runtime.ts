@@ -4,6 +4,7 @@ import {
   createCatalog,
   type Logger,
   type OperationCatalog,
+  type SharedReads,
   type SumoClient,
   type SumoConnection,
   type Toolset,
@@ -15,7 +16,8 @@ import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
-import { createSdkServer, type SdkServer } from './sdk-adapter.js';
+import { createSdkServer, type SdkServer, useMadeSchemas } from './sdk-adapter.js';
+import type { MadeToolSchemas } from './tool-schemas.js';
 import { selectTools, type ToolSelection } from './tool-selection.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
 import { buildTools } from './tools.js';
@@ -31,6 +33,8 @@ ${SHARED_PARAMETERS_TEXT}`;
 export interface SumoOpsMcpOptions {
   client: SumoClient;
   logger: Logger;
+  /** The stores' `reads`: with Redis, identical reads are shared with other replicas too. */
+  reads?: SharedReads | undefined;
   /** Defaults to the product's whole catalog. */
   catalog?: OperationCatalog | undefined;
   toolsets?: readonly Toolset[] | undefined;
@@ -40,6 +44,11 @@ export interface SumoOpsMcpOptions {
   timeBudgetMs?: number | undefined;
   /** Said on every result, e.g. "simulator (demo)". */
   sourceNote?: string | undefined;
+  /**
+   * The tools' JSON schemas made at build from the product's catalog (`readToolSchemas()`), so
+   * the first `tools/list` converts none; ignored with another `catalog`.
+   */
+  toolSchemas?: MadeToolSchemas | undefined;
   /** Shared by every session of the process; injected in tests with a fake clock. */
   tokens?: ConfirmationTokens | undefined;
   now?: (() => number) | undefined;
@@ -79,6 +88,7 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     catalog,
     client: options.client,
     logger: options.logger,
+    reads: options.reads,
     tokens: options.tokens ?? new ConfirmationTokens(options.now ? { now: options.now } : {}),
     toolsets: options.toolsets,
     tools: options.tools,
@@ -91,6 +101,7 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   });
   const calls = new CallTracker(options.sourceNote);
   const tools = built.map((tool) => ({ ...tool, run: calls.wrap(tool.run) }));
+  if (options.toolSchemas && !options.catalog) useMadeSchemas(tools, options.toolSchemas);
   const instructions = options.sourceNote
     ? `${INSTRUCTIONS}\nThis server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`
     : INSTRUCTIONS;

@@ -12,6 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller } from './auth/caller.js';
 import { inputJsonSchema, outputJsonSchema } from './json-schema.js';
+import type { MadeToolSchemas } from './tool-schemas.js';
 import type { ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
 
 /**
@@ -38,16 +39,27 @@ export type SdkServer = Server;
 
 /** Made once per tool and shared by every session that lists it. */
 const definitions = new WeakMap<ToolSpec, Tool>();
+/** JSON schemas made ahead of time (at build, tool-schemas.ts), taken instead of converting. */
+const madeSchemas = new WeakMap<ToolSpec, MadeToolSchemas[string]>();
+
+/** For tools of the catalog `made` was made from: their definitions then convert no schema. */
+export function useMadeSchemas(tools: readonly ToolSpec[], made: MadeToolSchemas): void {
+  for (const tool of tools) {
+    const schemas = made[tool.name];
+    if (schemas) madeSchemas.set(tool, schemas);
+  }
+}
 
 export function toolDefinition(tool: ToolSpec): Tool {
   let definition = definitions.get(tool);
   if (!definition) {
+    const made = madeSchemas.get(tool);
     definition = {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: inputJsonSchema(tool.inputSchema) as Tool['inputSchema'],
-      outputSchema: outputJsonSchema(tool.outputSchema) as Tool['outputSchema'],
+      inputSchema: (made?.inputSchema ?? inputJsonSchema(tool.inputSchema)) as Tool['inputSchema'],
+      outputSchema: (made?.outputSchema ?? outputJsonSchema(tool.outputSchema)) as Tool['outputSchema'],
       annotations: tool.annotations,
     };
     definitions.set(tool, definition);

@@ -6,7 +6,9 @@ import {
   type OperationCatalog,
   type OperationContext,
   OperationInputError,
+  PreviewChangedError,
   PreviewSchema,
+  type SharedReads,
   type SumoClient,
   type Toolset,
 } from '@sumo-ops/core';
@@ -37,6 +39,8 @@ export interface ToolFactoryOptions {
   catalog: OperationCatalog;
   client: SumoClient;
   logger: Logger;
+  /** The stores' `reads`: identical reads meet other replicas' (with Redis); absent, within this process. */
+  reads?: SharedReads | undefined;
   tokens: ConfirmationTokens;
   toolsets?: readonly Toolset[] | undefined;
   /** Only these tools (exact names), within `toolsets` and `readOnly`. */
@@ -145,6 +149,7 @@ async function callTool(
     onProgress: call.progress,
     // Taken when the work starts, so time a person spends confirming does not eat the budget.
     deadline: (options.now ?? Date.now)() + (options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS),
+    reads: options.reads,
   });
   let outcome: ToolOutcome;
   try {
@@ -153,8 +158,11 @@ async function callTool(
     if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error, inputSchema);
     const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = parsed.data as Record<string, unknown>;
     if (operation.kind === 'read') {
-      const result = await options.catalog.run(operation.name, context(), input);
-      outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), render);
+      const { result, freshness } = await options.catalog.answer(operation.name, context(), input);
+      outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), {
+        ...render,
+        freshness,
+      });
     } else {
       outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, options);
     }
@@ -197,11 +205,16 @@ async function confirmThenRun(
       input,
       ...entry,
     });
-  const run = async () => {
+  const run = async (confirmedPreview: { stateDigest?: string | undefined }) => {
     let result: unknown;
     try {
-      result = await catalog.run(operation.name, context(), input, { confirmed: true });
+      result = await catalog.run(operation.name, context(), input, { confirmed: true, confirmedPreview });
     } catch (error) {
+      // What the preview showed changed before the run: nothing ran; the new preview is confirmed anew.
+      if (error instanceof PreviewChangedError) {
+        audit({ outcome: 'refused', reason: error.code });
+        return offerConfirmation(error.preview, error.message);
+      }
       audit({
         outcome: isOutcomeUnknown(error) ? 'unknown' : 'failed',
         reason: error instanceof Error ? error.message : String(error),
@@ -211,32 +224,14 @@ async function confirmThenRun(
     audit({ outcome: 'succeeded', result });
     return answer({ status: 'completed', message: `${operation.title}: done.`, result });
   };
-
-  if (call.elicit) {
-    const preview = await catalog.preview(operation.name, context(), input);
-    if (!preview.willChange) return answer(noChange(preview));
-    const reply = await call.elicit({
-      message: confirmationMessage(operation, preview),
-      requestedSchema: confirmForm(operation),
-    });
-    if (reply.action === 'accept' && reply.content?.confirm === true) return run();
-    audit({
-      outcome: 'declined',
-      reason: reply.action === 'accept' ? 'confirm left unchecked' : reply.action,
-    });
-    return answer({
-      status: 'declined',
-      message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
-      preview,
-    });
-  }
-
-  if (token === undefined) {
-    const preview = await catalog.preview(operation.name, context(), input);
+  const offerConfirmation = async (preview: z.output<typeof PreviewSchema>, why?: string) => {
     if (!preview.willChange) return answer(noChange(preview));
     let issued: IssuedToken;
     try {
-      issued = await options.tokens.issue(operation.name, input, subject);
+      issued = await options.tokens.issue(operation.name, input, {
+        subject,
+        stateDigest: preview.stateDigest,
+      });
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
       return renderError(
@@ -249,12 +244,33 @@ async function confirmThenRun(
     }
     return answer({
       status: 'confirmation_required',
-      message: `Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
+      message: `${why ? `${why}\n` : ''}Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
       preview,
       confirmationToken: issued.token,
       expiresAt: new Date(issued.expiresAt).toISOString(),
     });
+  };
+
+  if (call.elicit) {
+    const preview = await catalog.preview(operation.name, context(), input);
+    if (!preview.willChange) return answer(noChange(preview));
+    const reply = await call.elicit({
+      message: confirmationMessage(operation, preview),
+      requestedSchema: confirmForm(operation),
+    });
+    if (reply.action === 'accept' && reply.content?.confirm === true) return run(preview);
+    audit({
+      outcome: 'declined',
+      reason: reply.action === 'accept' ? 'confirm left unchecked' : reply.action,
+    });
+    return answer({
+      status: 'declined',
+      message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
+      preview,
+    });
   }
+
+  if (token === undefined) return offerConfirmation(await catalog.preview(operation.name, context(), input));
 
   const redeemed = await options.tokens.redeem(operation.name, input, token, subject);
   if (!redeemed.ok) {
@@ -264,7 +280,7 @@ async function confirmThenRun(
       render,
     );
   }
-  return run();
+  return run({ stateDigest: redeemed.stateDigest });
 }
 
 function noChange(preview: z.output<typeof PreviewSchema>): Record<string, unknown> {

@@ -125,7 +125,7 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
 
   it("refuses Alice's token to Bob, saying so, and still lets Alice redeem it", async () => {
     const [onA, onB] = await replicas();
-    const { token } = await onA.issue('delete_collector', { id: 7 }, 'alice');
+    const { token } = await onA.issue('delete_collector', { id: 7 }, { subject: 'alice' });
     expect(token).not.toContain('alice');
     expect(await onB.redeem('delete_collector', { id: 7 }, token, 'bob')).toEqual({
       ok: false,
@@ -140,8 +140,8 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
 
   it('refuses a token whose previewer was swapped for another, since who previewed is signed', async () => {
     const [tokens] = await replicas();
-    const alice = (await tokens.issue('delete_collector', { id: 7 }, 'alice')).token.split('.');
-    const bob = (await tokens.issue('delete_collector', { id: 7 }, 'bob')).token.split('.');
+    const alice = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'alice' })).token.split('.');
+    const bob = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'bob' })).token.split('.');
     const swapped = [...alice.slice(0, 3), bob[3], alice[4]].join('.');
     expect(await tokens.redeem('delete_collector', { id: 7 }, swapped, 'bob')).toEqual({
       ok: false,

@@ -33,6 +33,8 @@ let alice: Client;
 let bob: Client;
 
 beforeAll(async () => {
+  // Failures are counted only once metrics are on, as the HTTP bin turns them on before serving.
+  await metrics.enable();
   server = await startOAuthMcp();
   alice = await clientCredentialsClient(server, 'alice');
   bob = await clientCredentialsClient(server, 'bob');
@@ -66,7 +68,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 /** What the auth-failure metric says for one reason now. */
 async function failures(reason: string): Promise<number> {
   const match = new RegExp(`sumo_ops_auth_failures_total\\{reason="${reason}"\\} (\\d+)`).exec(
-    await metrics.text(),
+    (await metrics.exposition()).text,
   );
   return Number(match?.[1] ?? 0);
 }

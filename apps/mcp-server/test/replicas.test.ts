@@ -3,6 +3,7 @@
  * one simulator: what a team gets behind a load balancer without sticky sessions.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { META_FRESHNESS } from '@sumo-ops/mcp-server';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -57,6 +58,28 @@ async function preview(client: Client, name: string): Promise<string> {
 }
 
 describe('sumo-ops-mcp replicas sharing Redis', () => {
+  it('answers identical reads on both replicas at once with one Sumo call, and says when it reuses one', async () => {
+    const route = 'GET /v1/collectors';
+    const before = callsTo(sim, route);
+    // Slow enough that every call arrives while the first read is still in flight.
+    sim.setFaults({ latencyMs: 300, routes: [route] });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, index) =>
+          callTool(index % 2 === 0 ? clientA : clientB, 'list_collectors', { limit: 7 }),
+        ),
+      );
+      for (const result of results) expect(result.structuredContent).toEqual(results[0]?.structuredContent);
+      expect(callsTo(sim, route)).toBe(before + 1);
+    } finally {
+      sim.setFaults({});
+    }
+    const later = await callTool(clientB, 'list_collectors', { limit: 7 });
+    expect(textOf(later)).toMatch(/As of (\d+ s|less than a second) ago/);
+    expect(later._meta?.[META_FRESHNESS]).toMatchObject({ source: 'reused' });
+    expect(callsTo(sim, route)).toBe(before + 1);
+  });
+
   it('redeems a token issued by replica A on replica B once, and refuses it on A afterwards', async () => {
     const name = 'made-across-replicas';
     const token = await preview(clientA, name);

@@ -131,7 +131,7 @@ describe.each([
     const unknownToolset = await postMcp(url, { 'x-mcp-toolsets': 'search,logs' }, initializeRequest);
     expect(unknownToolset.status).toBe(400);
     expect(unknownToolset.body).toContain(
-      'Unknown toolset \\"logs\\"; the toolsets are: collectors, sources, upgrades, search.',
+      'Unknown toolset \\"logs\\"; the toolsets are: collectors, sources, upgrades, search, fleet, health.',
     );
 
     const badFlag = await postMcp(url, { 'x-mcp-readonly': 'yes please' }, initializeRequest);

@@ -123,6 +123,53 @@ const readCases: Record<string, ReadCase> = {
   },
 };
 
+const otByName = (sim: Simulator, name: string) => {
+  const collector = sim.org.otCollectors.byName(name);
+  if (!collector) throw new Error(`seeded OT collector ${name} missing`);
+  return collector;
+};
+
+/** The fleet and health tools: OT collectors, Sumo's health events, ingest budgets, the diagnosis. */
+Object.assign(readCases, {
+  list_ot_collectors: {
+    args: () => ({ alive: false, limit: 1 }),
+    check: (result, sim) => {
+      const offline = sim.org.otCollectors.all().filter((collector) => !collector.alive);
+      expect(items(result)).toHaveLength(1);
+      expect(result).toMatchObject({ total: offline.length, next: expect.any(String) });
+    },
+  },
+  get_ot_collector: {
+    args: () => ({ collector: 'otel-prod-web-01' }),
+    check: (result, sim) =>
+      expect(result).toMatchObject({ id: otByName(sim, 'otel-prod-web-01').id, kind: 'ot' }),
+  },
+  list_health_events: {
+    args: () => ({ severity: 'Error' }),
+    check: (result, sim) => {
+      const errors = sim.org.healthEvents.unresolved().filter((event) => event.severityLevel === 'Error');
+      expect(result).toMatchObject({
+        total: errors.length,
+        counts: { bySeverity: { Error: errors.length } },
+      });
+    },
+  },
+  list_ingest_budgets: {
+    args: () => ({ status: 'Exceeded' }),
+    check: (result) =>
+      expect(items(result)).toMatchObject([{ usageStatus: 'Exceeded', action: 'stopCollecting' }]),
+  },
+  diagnose_collector: {
+    args: () => ({ collector: 'otel-staging-api-01' }),
+    check: (result) => {
+      expect(result).toMatchObject({ collector: { kind: 'ot', name: 'otel-staging-api-01' } });
+      const causes = result.causes as Array<{ cause: string }>;
+      expect(causes[0]?.cause).toMatch(/OtCollectorExporterFailing/);
+      expect(result.apiCalls).toBeLessThanOrEqual(12);
+    },
+  },
+} satisfies Record<string, ReadCase>);
+
 interface WriteCase {
   args(sim: Simulator): Args;
   /** Whether the simulator shows the change. */
@@ -191,6 +238,14 @@ const writeCases: Record<string, WriteCase> = {
   upgrade_collector: {
     args: (sim) => ({ collector: workhorse(sim).id }),
     applied: (sim, args) => sim.org.upgradeTasks().some((task) => task.collectorId === args.collector),
+  },
+  delete_ot_collector: {
+    args: (sim) => ({ collector: otByName(sim, 'otel-dev-batch-01').id }),
+    applied: (sim, args) => sim.org.otCollectors.byId(args.collector as string) === undefined,
+  },
+  delete_offline_ot_collectors: {
+    args: () => ({}),
+    applied: (sim) => sim.org.otCollectors.all().every((collector) => collector.alive),
   },
   upgrade_collectors: {
     args: (sim) => ({ collectors: [workhorse(sim).id], wait: false }),

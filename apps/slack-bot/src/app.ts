@@ -3,13 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import {
-  createHttpDispatcher,
   createLogger,
   createOpsEndpoints,
   createStores,
-  fetchThrough,
   type Logger,
   loadStateConfig,
+  metrics,
   OPS_PATHS,
   type OperationCatalog,
   type RunningOpsServer,
@@ -18,6 +17,7 @@ import {
   type SumoClient,
   startOpsServer,
 } from '@sumo-ops/core';
+import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { AccessPolicy, type AccessSettings } from './access.js';
 import { AuditLog } from './audit.js';
 import { boltLogger } from './bolt-logger.js';
@@ -171,6 +171,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     catalog,
     specs: subcommandsFor(catalog),
     sumo: options.sumo,
+    reads: stores.reads,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
     followUps: new UpgradeFollowUps(
@@ -179,7 +180,11 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       app.client,
     ),
     upgradeLog,
-    fleet: new FleetOverview({ catalog, sumo: options.sumo, logger }, stores.backend, now),
+    fleet: new FleetOverview(
+      { catalog, sumo: options.sumo, logger, reads: stores.reads },
+      stores.backend,
+      now,
+    ),
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,
@@ -232,6 +237,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     app,
     context,
     async start() {
+      // Counting from the first request on, where /metrics is served (Socket Mode: on HEALTH_PORT).
+      if (!socketMode || options.healthPort !== undefined) await metrics.enable();
       try {
         await app.init();
       } catch (error) {

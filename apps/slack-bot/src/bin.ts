@@ -7,7 +7,6 @@ import {
   createLogger,
   searchJobRegistry,
 } from '@sumo-ops/core';
-import { startDemoSumo } from '@sumo-ops/simulator';
 import { createSlackBot } from './app.js';
 import { runSlackCheck } from './check.js';
 import { parseSlackFlags, SLACK_HELP_TEXT, SlackUsageError } from './flags.js';
@@ -54,7 +53,10 @@ async function main(): Promise<void> {
   const connection = await connectSumo({
     env: process.env,
     logger,
-    demo: settings.demo ? startDemoSumo : undefined,
+    // Loaded only for --demo: a real bot neither starts nor carries the simulator.
+    demo: settings.demo
+      ? () => import('@sumo-ops/simulator').then(({ startDemoSumo }) => startDemoSumo())
+      : undefined,
     shareSearchJobs: true,
   });
   const { client: sumo, stores } = connection;

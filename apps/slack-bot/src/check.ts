@@ -3,15 +3,13 @@ import {
   type CheckResult,
   checkRedis,
   checkSumo,
-  createHttpDispatcher,
   createLogger,
   createStores,
-  fetchThrough,
   formatCheckReport,
   redactText,
   SumoClient,
 } from '@sumo-ops/core';
-import { startSimulator } from '@sumo-ops/simulator';
+import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { DIGEST_BUDGET_VARIABLE, formatShare } from './digest-budget.js';
 import { loadSlackSettings, type SlackSettings, SlackSettingsError } from './settings.js';
 
@@ -64,7 +62,9 @@ export async function runSlackCheck(options: {
 
 async function checkSumoFor(settings: SlackSettings): Promise<CheckResult> {
   const logger = createLogger({ level: 'silent' });
-  const simulator = settings.demo ? await startSimulator({}) : undefined;
+  const simulator = settings.demo
+    ? await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}))
+    : undefined;
   const client = simulator
     ? new SumoClient({
         accessId: 'sim-access-id',

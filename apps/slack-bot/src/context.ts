@@ -1,5 +1,5 @@
 import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
-import type { Logger, OperationCatalog, OperationContext, SumoClient } from '@sumo-ops/core';
+import type { Logger, OperationCatalog, OperationContext, SharedReads, SumoClient } from '@sumo-ops/core';
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
@@ -36,6 +36,8 @@ export interface BotContext {
   catalog: OperationCatalog;
   specs: readonly SubcommandSpec[];
   sumo: SumoClient;
+  /** The stores' `reads`: identical reads meet other replicas' (with Redis), and changes say so. */
+  reads: SharedReads;
   access: AccessPolicy;
   pending: PendingActions;
   followUps: UpgradeFollowUps;
@@ -65,11 +67,16 @@ export interface Conversation {
 }
 
 export function operationContext(
-  bot: Pick<BotContext, 'sumo' | 'logger'>,
+  bot: Pick<BotContext, 'sumo' | 'logger'> & Partial<Pick<BotContext, 'reads'>>,
   operation: string,
   extra: Partial<OperationContext> = {},
 ): OperationContext {
-  return { client: bot.sumo, logger: bot.logger.child({ operation }), ...extra };
+  return {
+    client: bot.sumo,
+    logger: bot.logger.child({ operation }),
+    reads: bot.reads,
+    ...extra,
+  };
 }
 
 export function ephemeral(reply: Reply): RespondArguments {

@@ -40,8 +40,14 @@ Environment:
   SUMO_OPS_CHANNELS         Channel ids where /sumo answers (default: everywhere).
   SUMO_OPS_DIGEST_BUDGET_SHARE  Percent of the rate budget all digests may spend (default 20).
   SUMO_OPS_REDIS_URL        redis://… to share state with other replicas (default: in memory).
+  SUMO_OPS_REDIS_SENTINELS  Or Redis through Sentinel: host:port,… with SUMO_OPS_REDIS_MASTER
+                            and as needed SUMO_OPS_REDIS_USERNAME, SUMO_OPS_REDIS_PASSWORD,
+                            SUMO_OPS_REDIS_DB, SUMO_OPS_REDIS_TLS=true, and
+                            SUMO_OPS_REDIS_SENTINEL_USERNAME / SUMO_OPS_REDIS_SENTINEL_PASSWORD
+                            for sentinels that require AUTH.
   SUMO_OPS_KEY_PREFIX       Prefix of every Redis key (default sumo-ops:).
   SUMO_OPS_RATE_KEY         Name of the shared rate budget (default: the access id).
+  SUMO_OPS_SHARED_READS     on (default): identical reads share one Sumo call; off: never.
   HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic and Slack; NO_PROXY lists hosts to
   NO_PROXY                  reach directly.
   LOG_LEVEL                 debug, info (default), warn, error or silent. Logs go to stderr.

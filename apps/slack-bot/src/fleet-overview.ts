@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, OperationCatalog, StateBackend, SumoClient } from '@sumo-ops/core';
+import type {
+  Logger,
+  OfflineOtCollectors,
+  OperationCatalog,
+  SharedReads,
+  StateBackend,
+  SumoClient,
+} from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import { operationContext } from './context.js';
+import { type FleetHealth, readFleetHealth } from './health/home-health.js';
 
 /** The fleet at a glance, as the App Home tab shows it. */
 export interface FleetSnapshot {
@@ -15,11 +23,19 @@ export interface FleetSnapshot {
   partial: boolean;
   /** Set when Sumo Logic could not be read; the counts are then absent (zero). */
   error?: string | undefined;
+  /** OT collectors and health events; absent from snapshots kept before they were read. */
+  fleetHealth?: FleetHealth | undefined;
 }
 
 export const OFFLINE_DAYS = 30;
-/** One page per list: four API calls in all, whatever the fleet's size (the view says if it was cut). */
+/** One page per list, whatever the fleet's size (the view says if it was cut). */
 const PAGE = 1_000;
+/**
+ * What one refresh costs: list_collectors, list_offline_collectors (installed, and OT ones
+ * counted), list_upgrade_targets, list_upgradable_collectors, list_ot_collectors (the total)
+ * and list_health_events (one call per 1,000 unresolved events; more only past that).
+ */
+export const HOME_SUMO_CALLS = 7;
 export const FLEET_CACHE_MS = 60_000;
 /** Kept long after it is fresh, so a replica that lost the race to refresh still has something to show. */
 const KEEP_MS = 24 * 3_600_000;
@@ -41,9 +57,10 @@ interface CollectorItem {
 }
 
 /**
- * Reads the fleet with four catalog operations at most once a minute across all replicas: the
- * right to refresh is a key set-if-absent for a minute in the state backend, so however often
- * and wherever the tab is opened, Sumo Logic sees at most four calls a minute from it. The
+ * Reads the fleet with six catalog operations (`HOME_SUMO_CALLS` API calls) at most once a
+ * minute across all replicas: the right to refresh is a key set-if-absent for a minute in the
+ * state backend, so however often and wherever the tab is opened, Sumo Logic sees at most that
+ * many calls a minute from it. The
  * snapshot is shared through the backend; a replica that did not win the refresh waits briefly
  * for the winner's snapshot, then shows the one it has.
  */
@@ -51,7 +68,8 @@ export class FleetOverview {
   #inFlight: Promise<FleetSnapshot> | undefined;
 
   constructor(
-    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger },
+    /** `reads`: its lists meet identical ones (e.g. `/sumo collectors`'s). */
+    private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger; reads: SharedReads },
     private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
   ) {}
@@ -105,10 +123,14 @@ export class FleetOverview {
     try {
       const [all, offline, targets, upgradable] = await Promise.all([
         run<Page<CollectorItem>>('list_collectors', { limit: PAGE }),
-        run<Page<CollectorItem>>('list_offline_collectors', { aliveBeforeDays: OFFLINE_DAYS, limit: PAGE }),
+        run<Page<CollectorItem> & { otCollectors?: OfflineOtCollectors }>('list_offline_collectors', {
+          aliveBeforeDays: OFFLINE_DAYS,
+          limit: PAGE,
+        }),
         run<{ latest: string | null }>('list_upgrade_targets', {}),
         run<Page<CollectorItem>>('list_upgradable_collectors', { limit: PAGE }),
       ]);
+      const fleetHealth = await readFleetHealth(run, offline.otCollectors);
       const hosted = all.items.filter((collector) => collector.collectorType === 'Hosted').length;
       const alive = all.items.filter((collector) => collector.alive).length;
       return {
@@ -129,6 +151,7 @@ export class FleetOverview {
         },
         upgrades: { latest: targets.latest, upgradable: upgradable.items.length },
         partial: [all, offline, upgradable].some((page) => page.nextOffset !== null),
+        fleetHealth,
       };
     } catch (error) {
       this.bot.logger.warn('could not read the fleet for App Home', { error: describeError(error) });

@@ -1,4 +1,4 @@
-import type { AnyOperation, OperationCatalog } from '@sumo-ops/core';
+import { type AnyOperation, type OperationCatalog, USAGE_STATUSES } from '@sumo-ops/core';
 
 /** One positional word of a subcommand and the operation input field it fills. */
 export interface ArgumentSpec {
@@ -72,6 +72,59 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
     example: '/sumo sources 108',
   },
   { name: 'targets', operation: 'list_upgrade_targets', args: [], example: '/sumo targets' },
+  {
+    name: 'health',
+    operation: 'list_health_events',
+    args: [{ label: 'collector', field: 'collector', optional: true, name: true }],
+    example: '/sumo health web prod 01',
+  },
+  {
+    name: 'why',
+    operation: 'diagnose_collector',
+    args: [{ label: 'collector', field: 'collector', name: true }],
+    example: '/sumo why web prod 01',
+  },
+  // OpenTelemetry collectors keep their operations' kebab-case names, with the collector (or the
+  // liveness) as a positional word like the installed ones.
+  {
+    name: 'list-ot-collectors',
+    operation: 'list_ot_collectors',
+    args: [
+      {
+        label: 'alive|offline',
+        field: 'alive',
+        optional: true,
+        choices: ['alive', 'offline'],
+        words: { alive: { alive: true }, offline: { alive: false } },
+      },
+    ],
+    example: '/sumo list-ot-collectors offline',
+  },
+  {
+    name: 'get-ot-collector',
+    operation: 'get_ot_collector',
+    args: [{ label: 'id|name', field: 'collector', name: true }],
+    example: '/sumo get-ot-collector otel prod web 01',
+  },
+  {
+    name: 'delete-ot-collector',
+    operation: 'delete_ot_collector',
+    args: [{ label: 'collector', field: 'collector', name: true }],
+    example: '/sumo delete-ot-collector otel prod db 01',
+  },
+  {
+    name: 'delete-offline-ot-collectors',
+    operation: 'delete_offline_ot_collectors',
+    args: [],
+    example: '/sumo delete-offline-ot-collectors',
+  },
+  {
+    name: 'list-ingest-budgets',
+    operation: 'list_ingest_budgets',
+    args: [{ label: 'status', field: 'status', optional: true, choices: USAGE_STATUSES }],
+    example: '/sumo list-ingest-budgets Exceeded',
+  },
+
   {
     name: 'upgrade',
     operation: 'upgrade_collector',

@@ -2,6 +2,7 @@ export { AccessPolicy, type AccessSettings, HOW_TO_ALLOW_WRITES } from './access
 export { createSlackBot, EVENTS_PATH, type SlackBot, type SlackBotOptions } from './app.js';
 export { type AuditEntry, AuditLog } from './audit.js';
 export { blockKitProblems, LIMITS, type SlackMessage } from './blocks/limits.js';
+export { HOME_SUMO_CALLS } from './fleet-overview.js';
 export { GRAMMAR, type SubcommandSpec, subcommandsFor, usageLine } from './grammar.js';
 export { COMMAND } from './listeners/command.js';
 export { ChannelPacer } from './pacer.js';

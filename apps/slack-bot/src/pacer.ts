@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@sumo-ops/core';
 
 /**
  * Slack allows about one message per second per channel. Posts to the same channel run one

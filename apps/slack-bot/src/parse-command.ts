@@ -6,7 +6,7 @@ import {
   OperationInputError,
 } from '@sumo-ops/core';
 import type { z } from 'zod';
-import { type ArgumentSpec, inputFields, type SubcommandSpec, subcommandsFor } from './grammar.js';
+import { type ArgumentSpec, inputFields, kebabCase, type SubcommandSpec, subcommandsFor } from './grammar.js';
 
 export type ParsedCommand =
   | { kind: 'help'; topic?: SubcommandSpec | undefined }
@@ -124,12 +124,12 @@ export function parseCommand(rawText: string, catalog: OperationCatalog): Parsed
   if (!first || /^(help|-h|--help|\?)$/i.test(first.value)) {
     const topicName = rest[0]?.value.toLowerCase();
     if (topicName === undefined) return { kind: 'help' };
-    const topic = specs.find((spec) => spec.name === topicName);
+    const topic = specs.find((spec) => answersTo(spec, topicName));
     if (!topic) return { kind: 'usage', message: `There is no subcommand \`${topicName}\`.` };
     return { kind: 'help', topic };
   }
   const name = first.value.toLowerCase();
-  const spec = specs.find((candidate) => candidate.name === name || candidate.operation === name);
+  const spec = specs.find((candidate) => answersTo(candidate, name));
   if (!spec) return { kind: 'usage', message: `There is no subcommand \`${first.value}\`.` };
   const operation = catalog.require(spec.operation);
   try {
@@ -146,6 +146,14 @@ export function parseCommand(rawText: string, catalog: OperationCatalog): Parsed
     }
     throw error;
   }
+}
+
+/**
+ * A subcommand answers to its own word and to its operation's name, snake or kebab case, so
+ * `/sumo list-health-events` still works where the grammar also offers `/sumo health`.
+ */
+function answersTo(spec: SubcommandSpec, word: string): boolean {
+  return spec.name === word || spec.operation === word || kebabCase(spec.operation) === word;
 }
 
 function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: string, tokens: Token[]) {

@@ -27,10 +27,13 @@ function note(text: string): void {
   exercised.add(parsed.operation.name);
 }
 
-/** A read command: the answer on the response_url. */
+/** A read command: the answer on the response_url (a diagnosis replaces its "running" note). */
 async function read(text: string): Promise<string> {
   note(text);
-  const { reply } = await h.ask(text);
+  const { responseUrl } = await h.command(text);
+  const reply = await h.slack.waitFor(() =>
+    h.slack.responsesTo(responseUrl).find((answer) => !textOf(answer).includes('Diagnosing')),
+  );
   const answer = textOf(reply);
   expect(answer, text).not.toContain(':x:');
   return answer;
@@ -66,6 +69,20 @@ it('reaches every operation of the catalog from /sumo, end to end', async () => 
   await read(`sources ${first?.id}`);
   await read('targets');
   await read('list-upgradable-collectors limit=3');
+  // The fleet words people type; the kebab-case operation names are exercised further down.
+  expect(await read('health')).toContain('Health events');
+  // At 600× a search not polled within 50 ms of real time is cancelled (Sumo's 30 s), so the
+  // diagnoses' data searches run on real time.
+  h.sim.clock.setSpeed(1);
+  expect(await read(`why ${first?.name}`)).toContain(`Diagnosis of ${first?.name}`);
+  expect(await read('diagnose-collector collector=otel-staging-api-01')).toContain(
+    'OtCollectorExporterFailing',
+  );
+  h.sim.clock.setSpeed(600);
+  const [ot] = org.otCollectors.all().filter((collector) => collector.alive);
+  if (!ot) throw new Error('the seeded org has no alive OT collector');
+  expect(await read('list-ot-collectors alive')).toContain(ot.name);
+  expect(await read(`get-ot-collector ${ot.name}`)).toContain(ot.id);
 
   await confirmed('create-hosted-collector name="ops hosted" category=ops/hosted');
   const hosted = org.collectorByName('ops hosted');
@@ -98,6 +115,15 @@ it('reaches every operation of the catalog from /sumo, end to end', async () => 
   expect(await read(`upgrade-status ${taskId}`)).toContain(String(taskId));
   await confirmed(`upgrade-many ${two.id}`);
   await confirmed('delete-offline 1');
+
+  expect(await read('list-ot-collectors alive=false')).toContain('otel-prod-db-01');
+  expect(await read('get-ot-collector collector=otel-prod-web-01')).toContain('otel-prod-web-01');
+  expect(await read('list-health-events severity=Error')).toContain('AwsS3AccessDenied');
+  expect(await read('list-ingest-budgets status=Exceeded')).toContain('stopCollecting');
+  await confirmed('delete-ot-collector collector=otel-dev-batch-01');
+  expect(org.otCollectors.byName('otel-dev-batch-01')).toBeUndefined();
+  await confirmed('delete-offline-ot-collectors');
+  expect(org.otCollectors.all().every((c) => c.alive)).toBe(true);
 
   note('search error from=-24h');
   const { ack } = await h.command('search error from=-24h', { channelId: 'CEVERY' });

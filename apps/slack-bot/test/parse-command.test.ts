@@ -135,6 +135,36 @@ describe('parseCommand', () => {
     expect(invoke('upgrade-status 4012').input).toMatchObject({ taskId: 4012 });
   });
 
+  it('reads the fleet health words: a collector named as typed, liveness and status words', () => {
+    expect(invoke('health').input).toMatchObject({ offset: 0 });
+    expect(invoke('health').input).not.toHaveProperty('collector');
+    const named = invoke('health Cloud Syslog dev 1');
+    expect(named.operation.name).toBe('list_health_events');
+    expect(named.input).toMatchObject({ collector: 'Cloud Syslog dev 1' });
+    expect(invoke('health 100000006 severity=Error').input).toMatchObject({
+      collector: 100000006,
+      severity: 'Error',
+    });
+    const why = invoke('why web prod 01');
+    expect(why.operation.name).toBe('diagnose_collector');
+    expect(why.input).toEqual({ collector: 'web prod 01' });
+    expect(why.reading).toBe('Read `web prod 01` as one collector name.');
+    expect(invoke('why 0000000005F5E10E').input).toEqual({ collector: '0000000005F5E10E' });
+    // An OT id whose hex digits happen to be decimal ones is still that id, not a number.
+    expect(invoke('health 0000000005123456').input).toMatchObject({ collector: '0000000005123456' });
+    expect(invoke('list-ot-collectors offline').input).toMatchObject({ alive: false });
+    expect(invoke('list-ot-collectors alive').input).toMatchObject({ alive: true });
+    expect(invoke('list-ot-collectors').input).not.toHaveProperty('alive');
+    expect(invoke('delete-ot-collector otel prod db 01').input).toEqual({ collector: 'otel prod db 01' });
+    expect(invoke('list-ingest-budgets Exceeded').input).toEqual({ status: 'Exceeded' });
+    // The operations' own names keep working beside the short words.
+    expect(invoke('list-health-events severity=Error').operation.name).toBe('list_health_events');
+    expect(invoke('diagnose-collector collector=web-01').input).toEqual({ collector: 'web-01' });
+    expect(invoke('diagnose_collector web prod 01').input).toEqual({ collector: 'web prod 01' });
+    expect(usage('why').message).toContain('`collector` is missing');
+    expect(usage('list-ingest-budgets Huge').message).toContain('status');
+  });
+
   it('keeps a search query as typed, quotes and = included, and takes only known options out of it', () => {
     const parsed = invoke(
       'search _sourceCategory=prod/web "connection refused" | count by _sourceHost from=-1h tz=Europe/Berlin',

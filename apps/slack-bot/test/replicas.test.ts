@@ -98,6 +98,27 @@ function logged(r: Replica, message: string, count = 1) {
 }
 
 describe('two bot replicas sharing one Redis', () => {
+  it("answer a list on B from A's answer of moments before, and read afresh after a change confirmed on B", async () => {
+    const a = await replica();
+    const b = await replica();
+    const spare = spareCollector();
+    const lists = () =>
+      Object.values(sim.counters.byRoute['GET /v1/collectors'] ?? {}).reduce((x, y) => x + y, 0);
+    const before = lists();
+    expect(textOf((await a.h.ask('collectors hosted')).reply)).toContain(spare.name);
+    const onB = textOf((await b.h.ask('collectors hosted')).reply);
+    expect(onB).toContain(spare.name);
+    expect(onB).toContain('the answer to an identical request moments before');
+    expect(lists()).toBe(before + 1);
+
+    const id = await confirmationOn(b, `delete-collector ${spare.id}`);
+    await doneOn((await confirmClick(b, id)).responseUrl);
+    const afterOnA = textOf((await a.h.ask('collectors hosted')).reply);
+    expect(afterOnA).not.toContain(spare.name);
+    expect(afterOnA).not.toContain('identical request');
+    expect(lists()).toBe(before + 2);
+  });
+
   it('run a command acknowledged by replica A and confirmed on replica B once; the click replayed to A is ignored', async () => {
     const a = await replica();
     const b = await replica();

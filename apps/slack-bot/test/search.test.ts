@@ -122,15 +122,11 @@ describe('/sumo search', () => {
     expect(h.sim.counters.total).toBe(before);
   });
 
-  it('kept every message within Block Kit limits, posts to one channel paced, and no secret anywhere', () => {
+  it('kept every message within Block Kit limits, and no secret anywhere', () => {
+    // How posts to one channel are spaced is ChannelPacer's (pacer.test.ts, on fake timers):
+    // arrival times at the fake Slack API would measure this machine's load as much as the pacing.
     expectMessagesWithinLimits(h.slack);
     expectNoSecrets(h.everythingSent());
-    const posts = h.slack.calls.filter(
-      (call) => call.method === 'chat.postMessage' && call.args.channel === 'CSEARCH1',
-    );
-    for (let index = 1; index < posts.length; index += 1) {
-      expect((posts[index]?.at ?? 0) - (posts[index - 1]?.at ?? 0)).toBeGreaterThanOrEqual(15);
-    }
   });
 });
 

@@ -151,13 +151,16 @@ export async function checkRedis(stores: Stores): Promise<CheckResult | undefine
   await backend.settled();
   try {
     await backend.ping();
-    return { name: 'redis', status: 'ok', detail: `${backend.description} answered PING` };
+    const primary = backend.primary ? ` (primary now ${backend.primary})` : '';
+    return { name: 'redis', status: 'ok', detail: `${backend.description} answered PING${primary}` };
   } catch {
     return {
       name: 'redis',
       status: 'fail',
       detail: `${backend.description} did not answer PING`,
-      fix: 'Check that Redis is running and reachable from here, and SUMO_OPS_REDIS_URL (host, port, password, database).',
+      fix: stores.config.redisSentinel
+        ? 'Check that the sentinels in SUMO_OPS_REDIS_SENTINELS are reachable from here and monitor SUMO_OPS_REDIS_MASTER, that the primary they name is reachable, and SUMO_OPS_REDIS_PASSWORD (SUMO_OPS_REDIS_USERNAME), SUMO_OPS_REDIS_DB and SUMO_OPS_REDIS_TLS.'
+        : 'Check that Redis is running and reachable from here, and SUMO_OPS_REDIS_URL (host, port, password, database).',
     };
   }
 }
@@ -192,10 +195,15 @@ export async function checkSumoAtStart(client: SumoClient, logger: Logger, waitM
 
 /**
  * At start-up: one Sumo call whose failure is logged as a warning saying what
- * to fix, so a wrong key shows in the logs before the first user meets it.
+ * to fix, so a wrong key shows in the logs before the first user meets it. `signal` ends it
+ * unlogged (a process that stops before Sumo answered).
  */
-export function warnIfSumoUnreachable(client: SumoClient, logger: Logger): Promise<CheckResult> {
-  return checkSumo(client).then(
+export function warnIfSumoUnreachable(
+  client: SumoClient,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
+  return checkSumo(client, signal).then(
     (result) => {
       if (result.status === 'ok') logger.info('Sumo Logic connection checked', { detail: result.detail });
       else
@@ -206,7 +214,7 @@ export function warnIfSumoUnreachable(client: SumoClient, logger: Logger): Promi
       return result;
     },
     (error: unknown) => {
-      logger.warn('Sumo Logic connection check failed', { error: String(error) });
+      if (!signal?.aborted) logger.warn('Sumo Logic connection check failed', { error: String(error) });
       return { name: 'sumo', status: 'fail', detail: String(error) };
     },
   );

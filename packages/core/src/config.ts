@@ -129,23 +129,56 @@ export function loadConfig(
 
 /** Settings of the shared-state layer; everything is optional, and absent means in memory. */
 export interface SharedStateConfig {
-  /** `redis://` or `rediss://` URL; undefined keeps all state in this process. */
+  /** `redis://` or `rediss://` URL; undefined keeps all state in this process (or in `redisSentinel`). */
   redisUrl: string | undefined;
+  /** A primary found through Redis Sentinel, instead of `redisUrl`. */
+  redisSentinel: RedisSentinelConfig | undefined;
   /** Prepended to every Redis key, so one Redis can serve several installs. */
   keyPrefix: string;
   /** The rate budget's name; undefined means the access id. */
   rateKey: string | undefined;
   /** Signs MCP confirmation tokens; with Redis and without it, one is generated once and kept there. */
   confirmationSecret: string | undefined;
+  /** SUMO_OPS_SHARED_READS: false (`off`) makes every read its own Sumo call; default on. */
+  sharedReads?: boolean | undefined;
+}
+
+/**
+ * SUMO_OPS_REDIS_SENTINELS and friends: the sentinels to ask, the name they monitor the primary
+ * by, and what a URL would otherwise carry (user, password, database, TLS) as separate settings.
+ */
+export interface RedisSentinelConfig {
+  sentinels: Array<{ host: string; port: number }>;
+  /** SUMO_OPS_REDIS_MASTER: the name in the sentinels' `sentinel monitor <name> …`. */
+  masterName: string;
+  username: string | undefined;
+  password: string | undefined;
+  database: number;
+  /** TLS to the sentinels and to the primary alike. */
+  tls: boolean;
+  /** For sentinels that require their own AUTH (`requirepass` in sentinel.conf). */
+  sentinelUsername: string | undefined;
+  sentinelPassword: string | undefined;
 }
 
 export const DEFAULT_KEY_PREFIX = 'sumo-ops:';
+const DEFAULT_SENTINEL_PORT = 26379;
+/** Settings that only mean something with SUMO_OPS_REDIS_SENTINELS; a URL carries its own. */
+const SENTINEL_ONLY_SETTINGS = [
+  'SUMO_OPS_REDIS_MASTER',
+  'SUMO_OPS_REDIS_USERNAME',
+  'SUMO_OPS_REDIS_PASSWORD',
+  'SUMO_OPS_REDIS_DB',
+  'SUMO_OPS_REDIS_TLS',
+  'SUMO_OPS_REDIS_SENTINEL_USERNAME',
+  'SUMO_OPS_REDIS_SENTINEL_PASSWORD',
+] as const;
 const MIN_CONFIRMATION_SECRET_LENGTH = 32;
 
 /**
- * Reads SUMO_OPS_REDIS_URL, SUMO_OPS_KEY_PREFIX, SUMO_OPS_RATE_KEY and
- * SUMO_OPS_CONFIRMATION_SECRET. Every problem is reported at once with its fix; a password in the
- * URL is registered as a secret before anything could print it.
+ * Reads SUMO_OPS_REDIS_URL (or SUMO_OPS_REDIS_SENTINELS with its settings), SUMO_OPS_KEY_PREFIX,
+ * SUMO_OPS_RATE_KEY, SUMO_OPS_CONFIRMATION_SECRET and SUMO_OPS_SHARED_READS. Every problem is reported at once with its
+ * fix; every password is registered as a secret before anything could print it.
  */
 export function loadStateConfig(env: Record<string, string | undefined> = process.env): SharedStateConfig {
   const pick = (name: string) => {
@@ -180,6 +213,24 @@ export function loadStateConfig(env: Record<string, string | undefined> = proces
     }
   }
 
+  let redisSentinel: RedisSentinelConfig | undefined;
+  if (pick('SUMO_OPS_REDIS_SENTINELS') !== undefined) {
+    if (redisUrl !== undefined) {
+      problems.push(
+        'SUMO_OPS_REDIS_URL and SUMO_OPS_REDIS_SENTINELS are both set: set SUMO_OPS_REDIS_URL for one Redis, or SUMO_OPS_REDIS_SENTINELS with SUMO_OPS_REDIS_MASTER for a primary found through Redis Sentinel, not both.',
+      );
+    }
+    redisSentinel = loadSentinelConfig(pick, problems);
+  } else {
+    for (const name of SENTINEL_ONLY_SETTINGS) {
+      if (pick(name) === undefined) continue;
+      if (name.endsWith('PASSWORD')) registerSecret(pick(name) as string);
+      problems.push(
+        `${name} is set without SUMO_OPS_REDIS_SENTINELS: it only applies to Redis Sentinel; ${redisUrl === undefined ? 'set SUMO_OPS_REDIS_SENTINELS=host:port,host:port with it, or remove it.' : 'with SUMO_OPS_REDIS_URL put the user, password and database in the URL (rediss:// for TLS) and remove it.'}`,
+      );
+    }
+  }
+
   const keyPrefix = pick('SUMO_OPS_KEY_PREFIX') ?? DEFAULT_KEY_PREFIX;
   if (/\s/.test(keyPrefix) || keyPrefix.length > 64) {
     problems.push(
@@ -204,6 +255,98 @@ export function loadStateConfig(env: Record<string, string | undefined> = proces
     }
   }
 
+  const sharedReads = pick('SUMO_OPS_SHARED_READS')?.toLowerCase() ?? 'on';
+  if (sharedReads !== 'on' && sharedReads !== 'off') {
+    problems.push(
+      'SUMO_OPS_SHARED_READS must be "on" (the default: identical reads share one call, lists are reused for seconds) or "off" (every read is its own call).',
+    );
+  }
+
   if (problems.length > 0) throw new SumoConfigError(problems, 'Shared state is not configured');
-  return { redisUrl, keyPrefix, rateKey, confirmationSecret };
+  return {
+    redisUrl,
+    redisSentinel,
+    keyPrefix,
+    rateKey,
+    confirmationSecret,
+    sharedReads: sharedReads !== 'off',
+  };
+}
+
+/** SUMO_OPS_REDIS_SENTINELS and the settings that go with it; problems are pushed, one line each. */
+function loadSentinelConfig(
+  pick: (name: string) => string | undefined,
+  problems: string[],
+): RedisSentinelConfig | undefined {
+  const before = problems.length;
+  // Passwords first: nothing below may quote one before it is known to the redactor.
+  const password = pick('SUMO_OPS_REDIS_PASSWORD');
+  const sentinelPassword = pick('SUMO_OPS_REDIS_SENTINEL_PASSWORD');
+  for (const secret of [password, sentinelPassword]) if (secret) registerSecret(secret);
+
+  const sentinels: RedisSentinelConfig['sentinels'] = [];
+  for (const entry of (pick('SUMO_OPS_REDIS_SENTINELS') ?? '').split(',').map((part) => part.trim())) {
+    const node = parseHostPort(entry);
+    if (node) sentinels.push(node);
+    else if (entry.includes('@'))
+      // Never quoted: it may carry a password.
+      problems.push(
+        'SUMO_OPS_REDIS_SENTINELS has an entry with credentials in it: list host:port only, and set SUMO_OPS_REDIS_SENTINEL_PASSWORD (and SUMO_OPS_REDIS_SENTINEL_USERNAME) for sentinels that require AUTH.',
+      );
+    else
+      problems.push(
+        `SUMO_OPS_REDIS_SENTINELS has "${entry}": list the sentinels as host:port separated by commas, e.g. sentinel-1:26379,sentinel-2:26379,sentinel-3:26379 (port ${DEFAULT_SENTINEL_PORT} when left out).`,
+      );
+  }
+
+  const masterName = pick('SUMO_OPS_REDIS_MASTER');
+  if (masterName === undefined) {
+    problems.push(
+      'SUMO_OPS_REDIS_MASTER is not set: set it to the name the sentinels monitor the primary by (the <name> in "sentinel monitor <name> host port quorum"), e.g. mymaster.',
+    );
+  } else if (/\s/.test(masterName)) {
+    problems.push(
+      `SUMO_OPS_REDIS_MASTER is "${masterName}": a sentinel master name has no spaces (the <name> in "sentinel monitor <name> host port quorum").`,
+    );
+  }
+
+  const rawDatabase = pick('SUMO_OPS_REDIS_DB');
+  const database = rawDatabase === undefined ? 0 : Number(rawDatabase);
+  if (rawDatabase !== undefined && !/^\d{1,2}$/.test(rawDatabase)) {
+    problems.push(`SUMO_OPS_REDIS_DB is "${rawDatabase}": use a database number such as 0.`);
+  }
+
+  const rawTls = pick('SUMO_OPS_REDIS_TLS')?.toLowerCase();
+  const tls = rawTls === 'true' || rawTls === '1' || rawTls === 'yes';
+  if (rawTls !== undefined && !tls && !['false', '0', 'no'].includes(rawTls)) {
+    problems.push(
+      `SUMO_OPS_REDIS_TLS is "${rawTls}": use true (TLS to the sentinels and the primary, like rediss://) or false.`,
+    );
+  }
+
+  if (problems.length > before || masterName === undefined) return undefined;
+  return {
+    sentinels,
+    masterName,
+    username: pick('SUMO_OPS_REDIS_USERNAME'),
+    password,
+    database,
+    tls,
+    sentinelUsername: pick('SUMO_OPS_REDIS_SENTINEL_USERNAME'),
+    sentinelPassword,
+  };
+}
+
+/** `host:port`, `host` (the sentinel port) or `[ipv6]:port`; undefined when it is none of these. */
+function parseHostPort(entry: string): { host: string; port: number } | undefined {
+  if (!entry || /[\s/@?#]/.test(entry)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(`redis://${entry}`);
+  } catch {
+    return undefined;
+  }
+  const port = url.port ? Number(url.port) : DEFAULT_SENTINEL_PORT;
+  if (!url.hostname || port < 1) return undefined;
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -39,7 +39,8 @@ const DEFAULT_READINESS_CACHE_MS = 30_000;
 
 export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
   const registry = options.metrics ?? metrics;
-  registry.collectProcessMetrics();
+  // The front end awaits `metrics.enable()` before taking work; this covers one that did not.
+  registry.enable().catch(() => undefined);
   const cacheMs = options.cacheMs ?? DEFAULT_READINESS_CACHE_MS;
   let cached: { at: number; answer: Promise<Readiness> } | undefined;
 
@@ -83,9 +84,9 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
         return true;
       }
       if (path === '/metrics') {
-        registry.text().then(
-          (text) => {
-            response.writeHead(200, { 'content-type': registry.contentType });
+        registry.exposition().then(
+          ({ contentType, text }) => {
+            response.writeHead(200, { 'content-type': contentType });
             response.end(text);
           },
           () => json(response, 500, { status: 'error' }),

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CookieJar } from 'tough-cookie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RateLimiter, SumoApiError, SumoClient, silentLogger } from '../src/index.js';
 import { ACCESS_ID, ACCESS_KEY, caught, mockedClient } from './helpers.js';
 
@@ -106,12 +106,18 @@ describe('SumoClient transport', () => {
   });
 
   it('passes the caller’s AbortSignal through and does not retry a cancelled request', async () => {
+    // Fake timers: the answer is due at 500 ms, the abort comes at 20 ms, whatever the machine's load.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const { pool, client } = mockedClient();
     pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(200, {}).delay(500);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user cancelled')), 20);
-    const error = await caught(client.get('/v1/collectors', undefined, { signal: controller.signal }));
-    expect((error as Error).message).toBe('user cancelled');
+    const failed = caught(client.get('/v1/collectors', undefined, { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(((await failed) as Error).message).toBe('user cancelled');
   });
 
   it('times out an attempt that gets no answer', async () => {
@@ -124,6 +130,10 @@ describe('SumoClient transport', () => {
 
 describe('SumoClient retry policy', () => {
   it('retries a 429 after the Retry-After it was given', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const { pool, client, logLines } = mockedClient();
     pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(
       429,
@@ -133,10 +143,14 @@ describe('SumoClient retry policy', () => {
       },
     );
     pool.intercept({ path: '/api/v1/collectors', method: 'GET' }).reply(200, { collectors: [] });
-    const started = Date.now();
-    const response = await client.get('/v1/collectors');
-    expect(response.attempts).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    let answered = false;
+    const response = client.get('/v1/collectors').finally(() => {
+      answered = true;
+    });
+    await vi.advanceTimersByTimeAsync(199);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await response).attempts).toBe(2);
     const retryLog = logLines
       .map((line) => JSON.parse(line))
       .find((entry) => entry.msg === 'retrying Sumo Logic request');

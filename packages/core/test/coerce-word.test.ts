@@ -14,6 +14,14 @@ describe('coerceWord', () => {
     expect(coerceWord(z.union([z.string(), z.number()]), '42')).toBe(42);
   });
 
+  it('keeps a 16-hex-digit id as written where the field takes text, even when its digits are all decimal', () => {
+    const collector = z.union([z.number().int().positive(), z.string()]);
+    expect(coerceWord(collector, '0000000005123456')).toBe('0000000005123456');
+    expect(coerceWord(collector, '0000000005F5E10E')).toBe('0000000005F5E10E');
+    expect(coerceWord(collector, '100000010')).toBe(100000010);
+    expect(coerceWord(z.number(), '0000000005123456')).toBe(5123456);
+  });
+
   it('reads null as null only when asked, and only for a field that takes it', () => {
     const nullable = z.string().nullable();
     expect(coerceWord(nullable, 'null', { null: true })).toBeNull();

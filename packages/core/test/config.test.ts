@@ -4,6 +4,7 @@ import {
   deploymentForUrl,
   loadConfig,
   loadStateConfig,
+  redactText,
   SumoConfigError,
 } from '../src/index.js';
 
@@ -96,9 +97,11 @@ describe('loadStateConfig', () => {
   it('keeps state in memory when nothing is set', () => {
     expect(loadStateConfig({})).toEqual({
       redisUrl: undefined,
+      redisSentinel: undefined,
       keyPrefix: 'sumo-ops:',
       rateKey: undefined,
       confirmationSecret: undefined,
+      sharedReads: true,
     });
   });
 
@@ -110,12 +113,15 @@ describe('loadStateConfig', () => {
         SUMO_OPS_KEY_PREFIX: 'team-a:',
         SUMO_OPS_RATE_KEY: 'sre-user',
         SUMO_OPS_CONFIRMATION_SECRET: secret,
+        SUMO_OPS_SHARED_READS: 'off',
       }),
     ).toEqual({
       redisUrl: 'rediss://ops:pw-hunter22@redis.internal:6380/2',
+      redisSentinel: undefined,
       keyPrefix: 'team-a:',
       rateKey: 'sre-user',
       confirmationSecret: secret,
+      sharedReads: false,
     });
   });
 
@@ -143,4 +149,78 @@ describe('loadStateConfig', () => {
       /names database "cache": the path is a database number/,
     );
   });
+
+  it('reads a primary found through Redis Sentinel, with the settings a URL would carry', () => {
+    expect(
+      loadStateConfig({
+        SUMO_OPS_REDIS_SENTINELS: ' sentinel-1:26380, sentinel-2 ,[::1]:26381',
+        SUMO_OPS_REDIS_MASTER: 'ops-primary',
+        SUMO_OPS_REDIS_USERNAME: 'ops',
+        SUMO_OPS_REDIS_PASSWORD: 'pw-sentinel-data-1',
+        SUMO_OPS_REDIS_DB: '3',
+        SUMO_OPS_REDIS_TLS: 'true',
+        SUMO_OPS_REDIS_SENTINEL_PASSWORD: 'pw-sentinel-auth-2',
+      }).redisSentinel,
+    ).toEqual({
+      sentinels: [
+        { host: 'sentinel-1', port: 26380 },
+        { host: 'sentinel-2', port: 26379 },
+        { host: '::1', port: 26381 },
+      ],
+      masterName: 'ops-primary',
+      username: 'ops',
+      password: 'pw-sentinel-data-1',
+      database: 3,
+      tls: true,
+      sentinelUsername: undefined,
+      sentinelPassword: 'pw-sentinel-auth-2',
+    });
+    expect(redactText('pw-sentinel-data-1 pw-sentinel-auth-2')).not.toMatch(/pw-sentinel/);
+  });
+
+  it('names every bad Sentinel setting on its own line with its fix, quoting no password', () => {
+    const problems = problemsOf({
+      SUMO_OPS_REDIS_URL: 'redis://127.0.0.1:6379',
+      SUMO_OPS_REDIS_SENTINELS: 'good:26379,host:99999,ops:pw-in-entry-3@sentinel:26379',
+      SUMO_OPS_REDIS_DB: 'zero',
+      SUMO_OPS_REDIS_TLS: 'maybe',
+      SUMO_OPS_REDIS_PASSWORD: 'pw-never-echoed-4',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^SUMO_OPS_REDIS_URL and SUMO_OPS_REDIS_SENTINELS are both set: /),
+      expect.stringMatching(/^SUMO_OPS_REDIS_SENTINELS has "host:99999": list the sentinels as host:port/),
+      expect.stringMatching(
+        /^SUMO_OPS_REDIS_SENTINELS has an entry with credentials in it: list host:port only/,
+      ),
+      expect.stringMatching(/^SUMO_OPS_REDIS_MASTER is not set: set it to the name the sentinels monitor/),
+      expect.stringMatching(/^SUMO_OPS_REDIS_DB is "zero": use a database number/),
+      expect.stringMatching(/^SUMO_OPS_REDIS_TLS is "maybe": use true/),
+    ]);
+    expect(problems.join('\n')).not.toMatch(/pw-in-entry-3|pw-never-echoed-4/);
+  });
+
+  it('refuses Sentinel-only settings without SUMO_OPS_REDIS_SENTINELS, saying where they belong', () => {
+    expect(
+      problemsOf({ SUMO_OPS_REDIS_URL: 'redis://127.0.0.1:6379', SUMO_OPS_REDIS_PASSWORD: 'x' }),
+    ).toEqual([
+      expect.stringMatching(
+        /^SUMO_OPS_REDIS_PASSWORD is set without SUMO_OPS_REDIS_SENTINELS: .*put the user, password and database in the URL/,
+      ),
+    ]);
+    expect(problemsOf({ SUMO_OPS_REDIS_MASTER: 'mymaster' })).toEqual([
+      expect.stringMatching(
+        /^SUMO_OPS_REDIS_MASTER is set without SUMO_OPS_REDIS_SENTINELS: .*set SUMO_OPS_REDIS_SENTINELS=host:port/,
+      ),
+    ]);
+  });
 });
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadStateConfig(env);
+  } catch (error) {
+    if (error instanceof SumoConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}

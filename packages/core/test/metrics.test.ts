@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   createCatalog,
   createOpsEndpoints,
+  type MetricInstruments,
   metrics,
   RateLimiter,
   type RunningOpsServer,
@@ -15,6 +16,11 @@ import {
 import { FAST, HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
+let instruments: MetricInstruments;
+// As a front end that serves /metrics does before it takes work.
+beforeAll(async () => {
+  instruments = await metrics.enable();
+});
 let server: RunningOpsServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -50,26 +56,26 @@ describe('what the client and the catalog report', () => {
     sumo = await startSimulatedSumo({ org: { collectors: 5 } });
     const route = { method: 'GET', route: '/v1/collectors/:id', status: '429' };
     const before = {
-      429: await value(metrics.apiRequests, route),
-      200: await value(metrics.apiRequests, { ...route, status: '200' }),
-      limited: await value(metrics.rateLimited),
-      retries: await value(metrics.retries, { status: '429' }),
-      waits: (await metrics.rateLimiterWait.get()).values.find((entry) =>
+      429: await value(instruments.apiRequests, route),
+      200: await value(instruments.apiRequests, { ...route, status: '200' }),
+      limited: await value(instruments.rateLimited),
+      retries: await value(instruments.retries, { status: '429' }),
+      waits: (await instruments.rateLimiterWait.get()).values.find((entry) =>
         entry.metricName?.endsWith('_count'),
       )?.value,
     };
     const [first] = sumo.sim.org.collectors();
     sumo.sim.setFaults({ rate429: 1, limit: 1 });
     await sumo.client.get(`/v1/collectors/${first?.id}`);
-    expect(await value(metrics.apiRequests, route)).toBe(before[429] + 1);
-    expect(await value(metrics.apiRequests, { ...route, status: '200' })).toBe(before[200] + 1);
-    expect(await value(metrics.rateLimited)).toBe(before.limited + 1);
-    expect(await value(metrics.retries, { status: '429' })).toBe(before.retries + 1);
-    const waits = (await metrics.rateLimiterWait.get()).values.find((entry) =>
+    expect(await value(instruments.apiRequests, route)).toBe(before[429] + 1);
+    expect(await value(instruments.apiRequests, { ...route, status: '200' })).toBe(before[200] + 1);
+    expect(await value(instruments.rateLimited)).toBe(before.limited + 1);
+    expect(await value(instruments.retries, { status: '429' })).toBe(before.retries + 1);
+    const waits = (await instruments.rateLimiterWait.get()).values.find((entry) =>
       entry.metricName?.endsWith('_count'),
     )?.value;
     expect(waits).toBe((before.waits ?? 0) + 2);
-    expect(await value(metrics.inFlight)).toBe(0);
+    expect(await value(instruments.inFlight)).toBe(0);
   });
 
   it('counts operations by name and outcome, and never puts a collector name in a label', async () => {
@@ -78,7 +84,7 @@ describe('what the client and the catalog report', () => {
     const ctx = { client: sumo.client, logger: silentLogger };
     const ok = { operation: 'list_collectors', outcome: 'ok' };
     const failed = { operation: 'get_collector', outcome: 'error' };
-    const before = [await value(metrics.operations, ok), await value(metrics.operations, failed)];
+    const before = [await value(instruments.operations, ok), await value(instruments.operations, failed)];
     await catalog.run('list_collectors', ctx, catalog.parseInput('list_collectors', {}));
     await expect(
       catalog.run(
@@ -87,9 +93,9 @@ describe('what the client and the catalog report', () => {
         catalog.parseInput('get_collector', { collector: 'no-such-host-7x' }),
       ),
     ).rejects.toThrow();
-    expect(await value(metrics.operations, ok)).toBe((before[0] ?? 0) + 1);
-    expect(await value(metrics.operations, failed)).toBe((before[1] ?? 0) + 1);
-    const text = await metrics.text();
+    expect(await value(instruments.operations, ok)).toBe((before[0] ?? 0) + 1);
+    expect(await value(instruments.operations, failed)).toBe((before[1] ?? 0) + 1);
+    const { text } = await metrics.exposition();
     expect(text).not.toContain('no-such-host-7x');
     expect(text).toMatch(/sumo_ops_operation_duration_seconds_count\{operation="list_collectors"\} [1-9]/);
   });
@@ -99,12 +105,12 @@ describe('what the client and the catalog report', () => {
     sumo = await startSimulatedSumo({
       search: { corpusSize: 2_000, corpusTo, corpusFrom: corpusTo - HOUR, startDelayMs: 0 },
     });
-    const before = await value(metrics.searchJobs);
+    const before = await value(instruments.searchJobs);
     const job = await startSearchJob(sumo.client, { query: '*', from: corpusTo - HOUR, to: corpusTo }, FAST);
-    expect(await value(metrics.searchJobs)).toBe(before + 1);
+    expect(await value(instruments.searchJobs)).toBe(before + 1);
     await job.close();
     await job.close();
-    expect(await value(metrics.searchJobs)).toBe(before);
+    expect(await value(instruments.searchJobs)).toBe(before);
   });
 });
 

@@ -1,13 +1,13 @@
 import { type LocalHttpProxy, type Simulator, startHttpProxy, startSimulator } from '@sumo-ops/simulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpDispatcher, fetchThrough } from '../src/http/dispatcher.js';
 import {
-  createHttpDispatcher,
   createLogger,
-  fetchThrough,
   proxySettings,
   RateLimiter,
   SumoClient,
   type SumoClientOptions,
+  SumoConfigError,
 } from '../src/index.js';
 
 let sim: Simulator;
@@ -144,6 +144,20 @@ describe('fetchThrough', () => {
     expect(received).toContain('filename="rows.csv"');
     expect(received).toContain('a,b\n1,2\n');
     expect(proxy.requests.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a proxy variable that is not a URL when the client is made, naming it and not its value', () => {
+    const made = () =>
+      new SumoClient({
+        accessId: 'sim-access-id',
+        accessKey: 'sim-access-key',
+        apiUrl: sim.apiUrl,
+        env: { HTTPS_PROXY: '//user:s3cret@proxy:3128' },
+        logger: createLogger({ level: 'silent' }),
+      });
+    expect(made).toThrow(SumoConfigError);
+    expect(made).toThrow(/HTTPS_PROXY is not a URL: set it to the proxy's URL/);
+    expect(made).not.toThrow(/s3cret/);
   });
 
   it('proxySettings: HTTPS_PROXY falls back to nothing, not to the process environment', () => {

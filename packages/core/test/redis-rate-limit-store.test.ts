@@ -39,7 +39,7 @@ const uniquePrefix = () => `t${Math.random().toString(36).slice(2)}:`;
 
 async function replica(
   prefix: string,
-  options: { url?: string; leaseMs?: number; heartbeatMs?: number } = {},
+  options: { url?: string; leaseMs?: number; heartbeatMs?: number; returnSpreadMs?: number } = {},
 ): Promise<Replica> {
   const backend = new RedisBackend({
     url: options.url ?? redis.url,
@@ -51,6 +51,7 @@ async function replica(
   const store = new RedisRateLimitStore(backend, {
     logger: silentLogger,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    ...(options.returnSpreadMs ? { returnSpreadMs: options.returnSpreadMs } : {}),
   });
   cleanups.push(async () => {
     store.close();
@@ -365,7 +366,7 @@ describe('Redis rate budget shared by several processes', () => {
     cleanups.push(() => own.stop());
     const prefix = uniquePrefix();
     const replicas = await Promise.all(
-      [0, 1, 2].map(() => replica(prefix, { url: own.url, heartbeatMs: 50 })),
+      [0, 1, 2].map(() => replica(prefix, { url: own.url, heartbeatMs: 50, returnSpreadMs: 300 })),
     );
     await until(() => replicas.every((r) => r.backend.replicasSeen === 3));
     const [a, b, c] = replicas as [Replica, Replica, Replica];
@@ -402,7 +403,16 @@ describe('Redis rate budget shared by several processes', () => {
 
     await own.start();
     for (const r of replicas) expect(await r.backend.ready(10_000)).toBe(true);
-    // Shared again: two replicas' grants fill the one window and the third is refused.
+    // Shared again, but the others may not have noticed yet and still start on their local share
+    // (1 a window each, invisible to Redis): right after the recovery Redis hands out 4 − 2 × 1.
+    for (const r of [a, b]) {
+      expect(leaseOf(await r.store.tryAcquire('recovering', rateOnly, Date.now()))).not.toMatch(/^local:/);
+    }
+    expect((await c.store.tryAcquire('recovering', rateOnly, Date.now())).granted).toBe(false);
+    // Once every replica has surely noticed, the whole budget: two replicas' grants fill the one
+    // window and the third is refused.
+    const recovering = rateOnly.windowMs + 50 + 300;
+    await until(() => replicas.every((r) => Date.now() > (r.backend.recoveredAt ?? Date.now()) + recovering));
     for (const r of [a, b, a, b]) {
       expect(leaseOf(await r.store.tryAcquire('shared', rateOnly, Date.now()))).not.toMatch(/^local:/);
     }

@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, type Dispatcher } from 'undici';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
   createCatalog,
@@ -10,6 +10,7 @@ import {
   OperationError,
   OperationInputError,
   SearchJobRegistry,
+  type SumoClientOptions,
   searchOperations,
 } from '../src/index.js';
 import { caught } from './helpers.js';
@@ -17,19 +18,58 @@ import { HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
 let registry: SearchJobRegistry;
+let watched: WatchedRequests | undefined;
 afterEach(async () => {
+  watched?.open();
   await registry?.closeAll();
   await sumo?.close();
+  await watched?.dispatcher.close();
   sumo = undefined;
+  watched = undefined;
 });
+
+interface WatchedRequests {
+  dispatcher: Dispatcher;
+  /** Result pages asked for so far (sent, answered or not). */
+  pagesSent: { messages: number; records: number };
+  /** What happened, in order: `DELETE sent`, beside the test's own events. */
+  events: string[];
+  /** Lets held DELETEs (and every later one) go to the simulator. */
+  open(): void;
+}
+
+/** A dispatcher that counts the result pages asked for and, with `holdDeletes`, holds every DELETE until `open()`. */
+function watchRequests(options: { holdDeletes?: boolean } = {}): WatchedRequests {
+  const events: string[] = [];
+  const pagesSent = { messages: 0, records: 0 };
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  if (!options.holdDeletes) open();
+  const dispatcher = new Agent().compose(
+    (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
+      (request, handler) => {
+        const page = /\/(messages|records)\?/.exec(request.path)?.[1] as 'messages' | 'records' | undefined;
+        if (page) pagesSent[page] += 1;
+        if (request.method !== 'DELETE') return dispatch(request, handler);
+        events.push('DELETE sent');
+        void gate.then(() => dispatch(request, handler));
+        return true;
+      },
+  );
+  watched = { dispatcher, pagesSent, events, open };
+  return watched;
+}
 
 async function setUp(
   search: Record<string, number> = {},
-  options: { idleTimeoutMs?: number; clockSpeed?: number } = {},
+  options: { idleTimeoutMs?: number; clockSpeed?: number; client?: Partial<SumoClientOptions> } = {},
 ) {
   const corpusTo = Date.now() - HOUR;
   sumo = await startSimulatedSumo({
     clockSpeed: options.clockSpeed ?? 1,
+    ...(options.client ? { client: options.client } : {}),
     search: { corpusSize: 20_000, corpusTo, corpusFrom: corpusTo - 24 * HOUR, startDelayMs: 0, ...search },
   });
   registry = new SearchJobRegistry();
@@ -53,6 +93,7 @@ async function setUp(
 }
 
 const active = () => sumo?.sim.search.activeJobCount() ?? -1;
+const deletes = () => sumo?.sim.counters.byRoute['DELETE /v1/search/jobs/:id'] ?? {};
 
 describe('search operations', () => {
   it('run_search answers a raw search with a small summary and the first messages, and deletes the job', async () => {
@@ -91,6 +132,7 @@ describe('search operations', () => {
     expect(summary.samples[0]).toHaveProperty('truncated');
     expect(summary.histogram.counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(100_000);
     expect(progress.length).toBeGreaterThan(0);
+    await registry.settled();
     expect(active()).toBe(0);
   });
 
@@ -102,56 +144,53 @@ describe('search operations', () => {
     const counts = result.summary.records.top.map((record: Record<string, string>) => Number(record._count));
     expect(counts).toEqual([...counts].sort((a, b) => b - a));
     expect(counts.reduce((sum: number, count: number) => sum + count, 0)).toBe(20_000);
+    await registry.settled();
     expect(active()).toBe(0);
   });
 
   it('run_search reads the page its summary needs while a plain search still gathers, and only once', async () => {
-    // 100,000 messages at 100,000 a second: the job gathers for a second.
-    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
-    const pages = (kind: 'messages' | 'records') =>
-      Object.values(sumo.sim.counters.byRoute[`GET /v1/search/jobs/:id/${kind}`] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      );
+    // 100,000 messages at 100,000 a second; simulated time moves 100 ms with every poll.
+    const { pagesSent, dispatcher } = watchRequests();
+    const { run, sumo, range } = await setUp(
+      { corpusSize: 100_000, gatheringSpeed: 100_000 },
+      { clockSpeed: 0, client: { dispatcher } },
+    );
     const pagesWhenDone: number[] = [];
     const result = await run(
       'run_search',
       { query: '_sourceCategory=* | where _raw matches "*" | fields _raw', ...range },
       {
         onProgress: (update: { message?: string }) => {
-          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages('messages'));
+          sumo.sim.clock.advance(100);
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pagesSent.messages);
         },
       },
     );
     expect(result.summary).toMatchObject({ complete: true, messageCount: 100_000, sampledMessages: 1_000 });
     expect(pagesWhenDone).toEqual([1]);
-    expect(pages('messages')).toBe(1);
+    expect(pagesSent).toEqual({ messages: 1, records: 0 });
   });
 
   it('run_search reads records only once an aggregate search is done: they change until then', async () => {
-    const { run, sumo, range } = await setUp({ corpusSize: 100_000, gatheringSpeed: 100_000 });
-    const pages = () =>
-      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/records'] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      ) +
-      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id/messages'] ?? {}).reduce(
-        (a, b) => a + b,
-        0,
-      );
+    const { pagesSent, dispatcher } = watchRequests();
+    const { run, sumo, range } = await setUp(
+      { corpusSize: 100_000, gatheringSpeed: 100_000 },
+      { clockSpeed: 0, client: { dispatcher } },
+    );
     const pagesWhenDone: number[] = [];
     const result = await run(
       'run_search',
       { query: '* | count by _sourceCategory', ...range },
       {
         onProgress: (update: { message?: string }) => {
-          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pages());
+          sumo.sim.clock.advance(100);
+          if (update.message?.startsWith('DONE')) pagesWhenDone.push(pagesSent.messages + pagesSent.records);
         },
       },
     );
     expect(result.itemsKind).toBe('records');
     expect(pagesWhenDone).toEqual([0]);
-    expect(pages()).toBe(1);
+    expect(pagesSent).toEqual({ messages: 0, records: 1 });
   });
 
   it.each([
@@ -167,7 +206,8 @@ describe('search operations', () => {
   });
 
   it('hands back a job that outruns the budget, which the caller follows up and cancels', async () => {
-    const { run, sumo, range } = await setUp({ gatheringSpeed: 10_000 });
+    // Simulated time stands still until the test moves it: the job cannot end within the budget.
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10_000 }, { clockSpeed: 0 });
     const first = await run('run_search', { query: 'error', ...range, timeBudgetSeconds: 1 });
     expect(first).toMatchObject({ jobKept: true, done: false, items: [] });
     expect(first.next).toContain('get_search_status');
@@ -175,6 +215,7 @@ describe('search operations', () => {
 
     const partial = await run('get_search_messages', { jobId: first.jobId, limit: 5 });
     expect(partial.done).toBe(false);
+    sumo.sim.clock.advance(3_000);
     const status = await run('get_search_status', { jobId: first.jobId, waitSeconds: 20 });
     expect(status).toMatchObject({ done: true, state: 'DONE GATHERING RESULTS' });
     expect(status.summary.messageCount).toBe(status.messageCount);
@@ -206,24 +247,84 @@ describe('search operations', () => {
     const { run, range } = await setUp({ gatheringSpeed: 10 }, { idleTimeoutMs: 300 });
     const started = await run('start_search', { query: '*', ...range });
     expect(active()).toBe(1);
-    await delay(700);
-    expect(active()).toBe(0);
+    await vi.waitFor(() => expect(active()).toBe(0), { timeout: 10_000 });
     const error = await caught(run('get_search_messages', { jobId: started.jobId }));
     expect((error as Error).message).toContain('unused');
   });
 
-  it('run_search deletes its job when cancelled through the signal, and when the search fails', async () => {
-    const { run, sumo, range } = await setUp({ gatheringSpeed: 10 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('stopped by user')), 200);
-    const aborted = await caught(run('run_search', { query: '*', ...range }, { signal: controller.signal }));
-    expect(aborted).toMatchObject({ message: 'stopped by user' });
+  it('run_search answers before it deletes its job, then deletes it exactly once', async () => {
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, range } = await setUp({}, { client: { dispatcher } });
+    const result = await run('run_search', { query: '* | count by _sourceCategory', ...range });
+    events.push('answered');
+    expect(result).toMatchObject({ done: true, jobKept: false, itemsKind: 'records' });
+    // The DELETE goes out right after the answer and is held there: the answer did not wait for it.
+    await vi.waitFor(() => expect(events).toEqual(['answered', 'DELETE sent']));
+    expect(active()).toBe(1);
+    expect(deletes()).toEqual({});
+    open();
+    await registry.settled();
     expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
+  });
+
+  it('run_search deletes its job after the error when the search fails, and after an abort', async () => {
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, sumo, range } = await setUp({ gatheringSpeed: 10 }, { client: { dispatcher } });
+    const controller = new AbortController();
+    const aborted = await caught(
+      run(
+        'run_search',
+        { query: '*', ...range },
+        {
+          signal: controller.signal,
+          // Stopped once the job is known to be running.
+          onProgress: () => controller.abort(new Error('stopped by user')),
+        },
+      ),
+    );
+    events.push('aborted');
+    expect(aborted).toMatchObject({ message: 'stopped by user' });
 
     sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/search/jobs/:id'] });
     const failed = await caught(run('run_search', { query: '*', ...range }));
+    events.push('failed');
     expect(failed).toMatchObject({ status: 500 });
+    await vi.waitFor(() => expect(events).toEqual(['aborted', 'DELETE sent', 'failed', 'DELETE sent']));
+    expect(active()).toBe(2);
+    open();
+    await registry.settled();
     expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 2 });
+  });
+
+  it('shutdown waits for the deletion run_search started after answering, and deletes nothing twice', async () => {
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, range } = await setUp({}, { client: { dispatcher } });
+    await run('run_search', { query: 'error', ...range });
+    await vi.waitFor(() => expect(events).toEqual(['DELETE sent']));
+    let shutDown = false;
+    const shutdown = registry.shutdown().then((outcome) => {
+      shutDown = true;
+      return outcome;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(shutDown).toBe(false);
+    open();
+    expect(await shutdown).toEqual({ deleted: 1, leftForReplicas: 0 });
+    expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
+  });
+
+  it('shutdown deletes the job of a run_search still polling, once, and the call ends', async () => {
+    const { run, range } = await setUp({ gatheringSpeed: 10 });
+    const call = caught(run('run_search', { query: '*', ...range }));
+    await vi.waitFor(() => expect(active()).toBe(1));
+    expect(await registry.shutdown()).toEqual({ deleted: 1, leftForReplicas: 0 });
+    expect(await call).toMatchObject({ code: 'search.job.unknown' });
+    await registry.settled();
+    expect(active()).toBe(0);
+    expect(deletes()).toEqual({ 200: 1 });
   });
 
   it('refuses bad input before any API call, naming the fields', async () => {

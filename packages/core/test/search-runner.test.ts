@@ -1,15 +1,14 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
 import {
+  RateLimiter,
   SearchJobError,
   SearchRequestError,
   type SearchRow,
   startSearchJob,
   withSearchJob,
 } from '../src/index.js';
-import { caught } from './helpers.js';
+import { caught, mockedClient } from './helpers.js';
 import { FAST, HOUR } from './support/search.js';
 
 let sumo: SimulatedSumo | undefined;
@@ -32,12 +31,18 @@ const active = () => sumo?.sim.search.activeJobCount() ?? -1;
 
 describe('search job runner against the simulator', () => {
   it('runs a search to the end, merging histogram buckets and keeping warnings across status calls', async () => {
-    const { sumo, range } = await simulator({ gatheringSpeed: 4_000 }, 10);
+    // Simulated time stands still but for a second after every poll: 20,000 messages at 4,000 a second take 5 polls.
+    const { sumo, range } = await simulator({ gatheringSpeed: 4_000 }, 0);
     const job = await startSearchJob(sumo.client, { query: '* | json "level" nodrop', ...range }, FAST);
     try {
       let polls = 0;
-      const done = await job.waitUntilDone({ onProgress: (_, n) => (polls = n) });
-      expect(polls).toBeGreaterThan(2);
+      const done = await job.waitUntilDone({
+        onProgress: (_, n) => {
+          polls = n;
+          sumo.sim.clock.advance(1_000);
+        },
+      });
+      expect(polls).toBe(6);
       expect(done).toMatchObject({ state: 'DONE GATHERING RESULTS', done: true, messageCount: 20_000 });
       // Buckets arrive a few per call; only their sum over every call adds up to the count.
       expect(done.histogram.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(20_000);
@@ -78,22 +83,30 @@ describe('search job runner against the simulator', () => {
     expect(active()).toBe(0);
   });
 
-  it('keeps a slow job alive under a fast simulated clock, and the job dies without it', async () => {
-    // 50× clock: Sumo's 30 s keep-alive window is 0.6 s of real time; the job needs ~1 s.
-    const { sumo, range } = await simulator({ corpusSize: 5_000, gatheringSpeed: 100 }, 50);
+  it('keeps a job alive while its pages are read slowly, and the job dies without it', async () => {
+    // Simulated time moves only when the test moves it.
+    const { sumo, range } = await simulator({ corpusSize: 5_000 }, 0);
+    const statusCalls = () =>
+      Object.values(sumo.sim.counters.byRoute['GET /v1/search/jobs/:id'] ?? {}).reduce((a, b) => a + b, 0);
     const job = await startSearchJob(
       sumo.client,
       { query: '*', ...range },
       { poll: { initialMs: 20, maxMs: 150 }, keepAliveMs: 150 },
     );
     try {
+      sumo.sim.clock.advance(1_000);
       const done = await job.waitUntilDone();
       expect(done.state).toBe('DONE GATHERING RESULTS');
-      // Only paged, with a consumer slower than the window between pages: the runner touches it.
+      // Only paged, with a consumer that lets 40 simulated seconds pass between pages (Sumo
+      // cancels after 30 without a request): the runner's keep-alive touches the job meanwhile.
       let pages = 0;
       for await (const _ of job.messagePages({ pageSize: 2_500 })) {
         pages += 1;
-        await delay(800);
+        for (const _half of [1, 2]) {
+          const before = statusCalls();
+          await vi.waitFor(() => expect(statusCalls()).toBeGreaterThan(before), { timeout: 10_000 });
+          sumo.sim.clock.advance(20_000);
+        }
       }
       expect(pages).toBe(2);
     } finally {
@@ -102,7 +115,7 @@ describe('search job runner against the simulator', () => {
 
     const neglected = await startSearchJob(sumo.client, { query: '*', ...range }, { keepAliveMs: 20_000 });
     try {
-      await delay(900);
+      sumo.sim.clock.advance(31_000);
       const error = await caught(neglected.refresh());
       expect(error).toBeInstanceOf(SearchJobError);
       expect((error as SearchJobError).code).toBe('search.job.cancelled');
@@ -189,7 +202,8 @@ describe('search job runner against the simulator', () => {
   });
 
   it('pages messages while the job is still gathering, newest first and without gaps', async () => {
-    const { sumo, range } = await simulator({ gatheringSpeed: 8_000 }, 2);
+    // Simulated time moves a quarter of a second (2,000 messages) with every page read.
+    const { sumo, range } = await simulator({ gatheringSpeed: 8_000 }, 0);
     await withSearchJob(
       sumo.client,
       { query: '*', ...range },
@@ -197,7 +211,9 @@ describe('search job runner against the simulator', () => {
         const states = new Set<string>();
         const times: number[] = [];
         const ids = new Set<string>();
+        sumo.sim.clock.advance(250);
         for await (const page of job.messagePages({ pageSize: 1_000 })) {
+          sumo.sim.clock.advance(250);
           states.add(job.snapshot().state);
           for (const row of page.rows) {
             times.push(Number(row._messagetime));
@@ -271,12 +287,16 @@ describe('search job runner against the simulator', () => {
     expect(active()).toBe(0);
 
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('user pressed stop')), 150);
     const aborted = await caught(
       withSearchJob(
         sumo.client,
         { query: '*', ...range },
-        (job) => job.waitUntilDone({ signal: controller.signal }),
+        (job) =>
+          job.waitUntilDone({
+            signal: controller.signal,
+            // Stopped once the job is known to be running.
+            onProgress: () => controller.abort(new Error('user pressed stop')),
+          }),
         { ...FAST, signal: controller.signal },
       ),
     );
@@ -304,42 +324,118 @@ describe('search job runner against the simulator', () => {
     }
     expect(active()).toBe(0);
   });
+});
 
-  it('spaces its polls at the rate limit so the page and the delete after DONE find room in the window', async () => {
-    // Sumo's 4 requests a second; 20,000 messages at 8,000 a second gather for 2.5 s.
-    const statusCalls: number[] = [];
-    const dispatcher = new Agent().compose(
-      (dispatch: Dispatcher['dispatch']): Dispatcher['dispatch'] =>
-        (options, handler) => {
-          if (options.method === 'GET' && /\/v1\/search\/jobs\/[^/]+$/.test(options.path))
-            statusCalls.push(Date.now());
-          return dispatch(options, handler);
-        },
-    );
-    const corpusTo = Date.now() - HOUR;
-    sumo = await startSimulatedSumo({
-      limits: { perSecond: 4, concurrent: 10 },
-      client: { dispatcher },
-      search: {
-        corpusSize: 20_000,
-        corpusTo,
-        corpusFrom: corpusTo - 24 * HOUR,
-        startDelayMs: 0,
-        gatheringSpeed: 8_000,
-      },
+describe('the poll schedule run_search and get_search_status wait with (fake timers)', () => {
+  const ID = '4E5F6A7B8C9D0E1F';
+  const JOB = `/api/v1/search/jobs/${ID}`;
+  /** Every answer of the mocked Sumo takes this long. */
+  const ANSWER_MS = 20;
+  const GROWTH = 0.15;
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /**
+   * Waits as run_search does for a job that is DONE `jobMs` after its creation, on a mocked Sumo
+   * at Sumo's 4 requests/s, with time faked: returns when each status call was made (ms after the
+   * job's creation) and when the job was seen done.
+   */
+  async function waitFor(jobMs: number, deadlineMs = 60_000) {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { agent, pool, client } = mockedClient({
+      rateLimiter: new RateLimiter({ limits: { perSecond: 4, concurrent: 10 } }),
     });
-    const job = await startSearchJob(sumo.client, { query: '*', from: corpusTo - 24 * HOUR, to: corpusTo });
-    try {
-      const done = await job.waitUntilDone({ pollGrowth: 0.15, reserve: () => 2 });
-      expect(done.done).toBe(true);
-      const windowMs = sumo.client.rateLimiter.windowFor(sumo.client.rateKey);
-      const gaps = statusCalls.slice(1).map((at, index) => at - (statusCalls[index] as number));
-      expect(gaps.length).toBeGreaterThan(2);
-      // Two of the four requests a window are left for what follows DONE.
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(windowMs / 2 - 2);
-    } finally {
-      await job.close();
-      await dispatcher.close();
+    let createdAt = 0;
+    const polls: number[] = [];
+    pool
+      .intercept({ path: '/api/v1/search/jobs', method: 'POST' })
+      .reply(() => {
+        createdAt = Date.now();
+        return {
+          statusCode: 202,
+          data: { id: ID },
+          responseOptions: { headers: { 'set-cookie': 'JSESSIONID=JOBCOOKIE; Path=/api' } },
+        };
+      })
+      .delay(ANSWER_MS);
+    pool
+      .intercept({ path: JOB, method: 'GET' })
+      .reply(() => {
+        const age = Date.now() - createdAt;
+        polls.push(age);
+        const done = age >= jobMs;
+        return {
+          statusCode: 200,
+          data: {
+            state: done ? 'DONE GATHERING RESULTS' : 'GATHERING RESULTS',
+            messageCount: done ? 100 : 0,
+            recordCount: 0,
+            histogramBuckets: [],
+            pendingErrors: [],
+            pendingWarnings: [],
+          },
+        };
+      })
+      .delay(ANSWER_MS)
+      .persist();
+    pool.intercept({ path: JOB, method: 'DELETE' }).reply(200, {}).persist();
+    const waited = (async () => {
+      // No keep-alive timer: the schedule alone decides every status call.
+      const job = await startSearchJob(
+        client,
+        { query: 'error', from: 1_700_000_000_000, to: 1_700_000_060_000 },
+        { timers: 'none' },
+      );
+      try {
+        return await job.waitUntilDone({
+          pollGrowth: GROWTH,
+          reserve: () => 1,
+          deadline: Date.now() + deadlineMs,
+        });
+      } finally {
+        await job.close();
+      }
+    })();
+    let settled = false;
+    void waited.finally(() => {
+      settled = true;
+    });
+    while (!settled) await vi.advanceTimersToNextTimerAsync();
+    const snapshot = await waited;
+    await agent.close();
+    return { polls, snapshot, seenAt: polls.at(-1) ?? Number.NaN };
+  }
+
+  /** When a poller that asks again one second after each answer sees a job of `jobMs` done. */
+  function oneSecondPollerSeesDone(jobMs: number): number {
+    let at = ANSWER_MS;
+    while (at < jobMs) at += ANSWER_MS + 1_000;
+    return at;
+  }
+
+  it('polls three times a second while the job is young, then twice, then once, never more than a second after an answer', async () => {
+    const { polls, snapshot } = await waitFor(Number.POSITIVE_INFINITY, 12_000);
+    expect(snapshot.done).toBe(false);
+    const gaps = polls.slice(1).map((at, index) => at - (polls[index] as number));
+    // No answer waits more than a second for the next question.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1_000 + ANSWER_MS);
+    const inSecond = (from: number) => polls.filter((at) => at >= from && at < from + 1_000).length;
+    expect(inSecond(1_000)).toBe(3);
+    expect(inSecond(5_000)).toBe(2);
+    expect(inSecond(9_000)).toBe(1);
+    // One request in every second stays free for the summary's page once the job is done.
+    for (const at of polls) expect(inSecond(at)).toBeLessThanOrEqual(3);
+  });
+
+  it('sees a job done within 15% of its run time (a third of a second early on), never later than a one-second poller', async () => {
+    for (let jobMs = 1_000; jobMs <= 6_000; jobMs += 125) {
+      const { seenAt, snapshot } = await waitFor(jobMs);
+      expect(snapshot.done).toBe(true);
+      expect(seenAt - jobMs, `a job of ${jobMs} ms`).toBeLessThanOrEqual(
+        Math.max(1_000 / 3, GROWTH * jobMs) + ANSWER_MS,
+      );
+      expect(seenAt, `a job of ${jobMs} ms`).toBeLessThanOrEqual(oneSecondPollerSeesDone(jobMs));
     }
   });
 });

@@ -116,6 +116,21 @@ describe.each(backends)('%s state backend', (_name, make) => {
   });
 });
 
+it('memory backend: sweeping expired keys nobody reads again keeps every live one', async () => {
+  let now = 0;
+  const backend = new MemoryBackend(() => now);
+  await backend.set('kept', 'yes', { ttlMs: 60_000 });
+  await backend.append('kept-list', 'a', 60_000);
+  for (let index = 0; index < 2_000; index += 1) {
+    await backend.set(`once-${index}`, 'answer', { ttlMs: 10 });
+    now += 1;
+  }
+  expect(await backend.get('kept')).toBe('yes');
+  expect(await backend.list('kept-list')).toEqual(['a']);
+  expect(await backend.get('once-1999')).toBe('answer');
+  expect(await backend.get('once-0')).toBeUndefined();
+});
+
 describe('redis state backend', () => {
   it('namespaces keys so two installs on one Redis do not see each other', async () => {
     const a = await redis.open({ prefix: 'install-a:' });

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
       `Org: ${counts.collectors} collectors (${counts.installed} installed, ${counts.hosted} hosted; ` +
         `${counts.alive} alive, ${counts.dead} offline; ${counts.jsonManaged} JSON-managed), ` +
         `${counts.sources} sources, seed ${command.options.seed ?? 1}`,
-      `Logs: ${simulator.search.corpus.size.toLocaleString('en-US')} messages to search`,
+      `Logs: ${simulator.search.corpus.size.toLocaleString('en-US')} messages to search` +
+        (command.options.search?.fleetLogs ? ", and what the org's collectors send" : ''),
       '',
     ].join('\n'),
   );

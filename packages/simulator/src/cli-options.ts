@@ -11,6 +11,7 @@ Options:
   --seed N            seed for the org and injected faults (default 1)
   --collectors N      number of seeded collectors (default 40)
   --messages N        size of the searchable log corpus, generated lazily (default 1000000)
+  --corpus-only       search that corpus alone, without the logs the org's own collectors send
   --rate-limit N/s    requests per second per access id (default 4/s; "off" disables limiting)
   --concurrency C     requests in flight per access id (default 10)
   --clock-speed X     simulated time runs X times faster than real time (default 1)
@@ -31,6 +32,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       seed: { type: 'string' },
       collectors: { type: 'string' },
       messages: { type: 'string' },
+      'corpus-only': { type: 'boolean' },
       'rate-limit': { type: 'string' },
       concurrency: { type: 'string' },
       'clock-speed': { type: 'string' },
@@ -46,8 +48,10 @@ export function parseCliArgs(argv: string[]): CliCommand {
   if (values.collectors !== undefined) {
     options.org = { collectors: integer('--collectors', values.collectors, 0, 1_000_000) };
   }
+  // Searches find what the org's collectors send unless asked not to: diagnosing them needs it.
+  options.search = { fleetLogs: values['corpus-only'] !== true };
   if (values.messages !== undefined) {
-    options.search = { corpusSize: integer('--messages', values.messages, 0, 2 ** 31 - 1) };
+    options.search.corpusSize = integer('--messages', values.messages, 0, 2 ** 31 - 1);
   }
   const rateLimit: NonNullable<SimulatorOptions['rateLimit']> = {};
   const perSecond = values['rate-limit'];

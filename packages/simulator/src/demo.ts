@@ -24,6 +24,8 @@ export async function startDemoSumo(): Promise<DemoSumo> {
     clockSpeed: DEMO_CLOCK_SPEED,
     rateLimit: DEMO_LIMITS,
     org: { collectors: 40 },
+    // Searches follow the org, so a diagnosis finds which collectors send data.
+    search: { fleetLogs: true },
   });
   const [credentials] = DEFAULT_CREDENTIALS as [(typeof DEFAULT_CREDENTIALS)[number]];
   return {

@@ -4,14 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimClock } from './clock.js';
 import { SimulatorCounters } from './counters.js';
-import { FaultInjector, type FaultOptions } from './faults.js';
+import { type FaultDecision, FaultInjector, type FaultOptions } from './faults.js';
 import type { FeatureEnvironment, FeatureRegistration } from './feature.js';
+import { ConformanceLog } from './openapi/conformance-log.js';
+import { type ContractViolation, OpenApiContract } from './openapi/contract.js';
+import { fleetErrors } from './org/fleet-errors.js';
 import type { OrgOptions } from './org/model.js';
 import { SimOrg } from './org/sim-org.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { isRouteMatch, type RouteContext, type RouteResult, Router } from './router.js';
 import { registerCollectorRoutes } from './routes/collectors.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthEventRoutes } from './routes/health-events.js';
+import { registerIngestBudgetRoutes } from './routes/ingest-budgets.js';
+import { registerInstallationTokenRoutes } from './routes/installation-tokens.js';
+import { registerOtCollectorRoutes } from './routes/ot-collectors.js';
 import { registerSearchJobRoutes } from './routes/search-jobs.js';
 import { registerSourceRoutes } from './routes/sources.js';
 import { registerUpgradeRoutes } from './routes/upgrades.js';
@@ -24,6 +31,10 @@ const FEATURES: readonly FeatureRegistration[] = [
   registerSourceRoutes,
   registerUpgradeRoutes,
   registerSearchJobRoutes,
+  registerOtCollectorRoutes,
+  registerHealthEventRoutes,
+  registerIngestBudgetRoutes,
+  registerInstallationTokenRoutes,
 ];
 
 const API_PREFIX = '/api';
@@ -56,6 +67,12 @@ export interface SimulatorOptions {
   org?: OrgOptions;
   /** The log corpus and search-job lifecycle (sizes, speeds, limits). */
   search?: SearchOptions;
+  /**
+   * Record every exchange on the paths of Sumo's OpenAPI document (OT collectors, health
+   * events, ingest budgets v2, tokens) with its violations of the document, in
+   * `simulator.conformance`. Default false; tests turn it on.
+   */
+  conformance?: boolean;
 }
 
 export interface Simulator {
@@ -69,6 +86,8 @@ export interface Simulator {
   org: SimOrg;
   /** Search jobs and the log corpus they search. */
   search: SearchService;
+  /** Exchanges on the OpenAPI document's paths and their violations, while enabled. */
+  conformance: ConformanceLog;
   setFaults(faults: FaultOptions): void;
   /** Changes only the given settings. */
   setRateLimit(rateLimit: RateLimitOptions): void;
@@ -82,18 +101,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const counters = new SimulatorCounters();
   const rateLimiter = new RateLimiter(options.rateLimit);
   const faults = new FaultInjector(options.faults, seed);
-  const org = new SimOrg(clock, { seed, collectors: options.org?.collectors ?? DEFAULT_ORG_SIZE });
+  const org = new SimOrg(clock, {
+    seed,
+    collectors: options.org?.collectors ?? DEFAULT_ORG_SIZE,
+    ...(options.org?.fleet === undefined ? {} : { fleet: options.org.fleet }),
+  });
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const shutdown = new AbortController();
 
-  const search = new SearchService(clock, options.search, { seed });
+  const search = new SearchService(clock, options.search, { seed, org });
   const environment: FeatureEnvironment = { clock, org, seed, search };
   const apiRouter = new Router();
   for (const registerFeature of FEATURES) registerFeature(apiRouter, environment);
   const rootRouter = new Router();
   registerHealthRoutes(rootRouter);
 
+  const conformance = new ConformanceLog(options.conformance ?? false);
   const pipeline: Pipeline = {
+    contract: OpenApiContract.bundled(),
+    conformance,
     apiRouter,
     rootRouter,
     clock,
@@ -131,6 +157,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     counters,
     org,
     search,
+    conformance,
     setFaults: (next) => faults.set(next),
     setRateLimit: (next) => rateLimiter.configure(next),
     close: () => {
@@ -145,6 +172,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 }
 
 interface Pipeline {
+  /** Sumo's OpenAPI document: its paths answer with `ErrorResponse` and are checked against it. */
+  contract: OpenApiContract;
+  conformance: ConformanceLog;
   apiRouter: Router;
   rootRouter: Router;
   clock: SimClock;
@@ -158,7 +188,8 @@ interface Pipeline {
 /**
  * The order mirrors the service: authentication, then the rate limiter (which needs the access
  * id), then injected latency and faults (inside the in-flight slot, so slow requests count
- * against the concurrency limit), then routing, content-type and body checks, then the handler.
+ * against the concurrency limit), then routing, content-type and body checks (on the OpenAPI
+ * document's paths: the request against the document), then the handler.
  */
 async function handleRequest(
   pipeline: Pipeline,
@@ -182,15 +213,25 @@ async function handleRequest(
   const path = url.pathname.slice(API_PREFIX.length);
   const match = pipeline.apiRouter.match(method, path);
   const { counters } = pipeline;
+  const contract = pipeline.contract.covers(path)
+    ? new ContractCheck(pipeline, { method, path, url, rawBody })
+    : undefined;
   // The in-flight slot ends when the answer is handed over, not on the socket's later 'close':
   // on loopback the client can read the answer and send its next request before 'close' fires,
   // which a real service (whose network adds latency after it finishes) would never count.
   let releaseSlot: (() => void) | undefined;
-  const respond = (result: RouteResult | SimError) => {
+  const respond = (result: RouteResult | SimError, fault?: FaultDecision) => {
     releaseSlot?.();
     counters.recordResponse(match.routeName, result.status);
-    if (result instanceof SimError) sendError(response, requestId, result);
-    else sendResult(response, requestId, result);
+    const answer =
+      result instanceof SimError ? errorResult(result, requestId, contract !== undefined) : result;
+    contract?.record(answer, fault);
+    sendResult(response, requestId, answer);
+  };
+  const dropConnection = (fault: FaultDecision) => {
+    counters.recordResponse(match.routeName, 0);
+    contract?.record({ status: 0 }, fault);
+    request.socket.destroy();
   };
 
   const accessId = authenticate(request, pipeline.credentials);
@@ -219,13 +260,9 @@ async function handleRequest(
     const fault = pipeline.faults.decide();
     if (fault !== 'none') {
       counters.faultsInjected += 1;
-      if (fault === 'reset') {
-        counters.recordResponse(match.routeName, 0);
-        request.socket.destroy();
-        return;
-      }
+      if (fault === 'reset') return dropConnection(fault);
       if (fault === 'lost-answer' || fault === 'truncate' || fault === 'act-then-500') afterwards = fault;
-      else return respond(faultError(fault, pipeline.faults));
+      else return respond(faultError(fault, pipeline.faults), fault);
     }
   }
 
@@ -235,6 +272,7 @@ async function handleRequest(
   if (!isRouteMatch(match)) return respond(match.error);
   try {
     const body = parseBody(method, request, rawBody);
+    contract?.rejectInvalidRequest();
     const context = routeContext(pipeline, request, {
       url,
       path,
@@ -248,24 +286,94 @@ async function handleRequest(
     // The handler has acted (created, deleted, started an upgrade); only the answer goes wrong.
     if (afterwards === 'lost-answer') {
       releaseSlot?.();
-      counters.recordResponse(match.routeName, 0);
-      request.socket.destroy();
-      return;
+      return dropConnection(afterwards);
     }
-    if (afterwards === 'act-then-500') return respond(genericErrors.internalError());
+    if (afterwards === 'act-then-500') return respond(genericErrors.internalError(), afterwards);
     if (afterwards === 'truncate' && result.status < 300 && typeof result.body === 'object') {
       const text = JSON.stringify(result.body);
-      return respond({
-        ...result,
-        headers: { ...result.headers, 'content-type': 'application/json' },
-        body: text.slice(0, Math.floor(text.length / 2)),
-      });
+      return respond(
+        {
+          ...result,
+          headers: { ...result.headers, 'content-type': 'application/json' },
+          body: text.slice(0, Math.floor(text.length / 2)),
+        },
+        afterwards,
+      );
     }
     respond(result);
   } catch (error) {
     if (error instanceof SimError) return respond(error);
     throw error;
   }
+}
+
+/**
+ * One request on a path of the OpenAPI document: checked against it once, refused with the
+ * documented 400 when it breaks the schema as written (undeclared fields are only recorded:
+ * the service ignores them), and recorded with the answer while conformance recording is on.
+ */
+class ContractCheck {
+  readonly #pipeline: Pipeline;
+  readonly #request: { method: string; path: string; query: string; body: unknown };
+  readonly #violations: ContractViolation[];
+
+  constructor(pipeline: Pipeline, request: { method: string; path: string; url: URL; rawBody: string }) {
+    this.#pipeline = pipeline;
+    const body = request.rawBody === '' ? undefined : (tryParseJson(request.rawBody) ?? request.rawBody);
+    this.#request = { method: request.method, path: request.path, query: request.url.search.slice(1), body };
+    this.#violations = pipeline.contract.validateRequest({
+      method: request.method,
+      path: request.path,
+      query: request.url.searchParams,
+      body,
+    });
+  }
+
+  rejectInvalidRequest(): void {
+    const breaking = this.#violations.filter(
+      (violation) => !violation.undeclared && violation.location !== 'operation',
+    );
+    const [first] = breaking;
+    if (first) {
+      throw fleetErrors.invalidRequest(
+        first.message,
+        breaking.map((violation) => `${violation.location} ${violation.message}`).join('; '),
+      );
+    }
+  }
+
+  record(answer: RouteResult, fault?: FaultDecision): void {
+    const { conformance, contract } = this.#pipeline;
+    if (!conformance.enabled) return;
+    const { method, path, query, body } = this.#request;
+    const operation = contract.findOperation(method, path);
+    // A request for an operation the document lacks is the request's violation; its answer has no schema.
+    const responseViolations =
+      answer.status === 0 || fault === 'truncate' || !operation
+        ? []
+        : contract.validateResponse(method, path, { status: answer.status, body: answer.body });
+    conformance.record({
+      method,
+      path,
+      query,
+      ...(operation ? { operationId: operation.operationId } : {}),
+      ...(body === undefined ? {} : { requestBody: body }),
+      status: answer.status,
+      ...(answer.body === undefined ? {} : { responseBody: structuredClone(answer.body) }),
+      ...(fault === undefined ? {} : { fault }),
+      requestViolations: this.#violations,
+      responseViolations,
+    });
+  }
+}
+
+/** The Collector Management and Search Job APIs answer `{status, id, code, message}`; the OpenAPI ones `ErrorResponse`. */
+function errorResult(error: SimError, requestId: string, openApiPath: boolean): RouteResult {
+  return {
+    status: error.status,
+    body: openApiPath ? error.toErrorResponse(requestId) : error.toBody(requestId),
+    headers: error.headers,
+  };
 }
 
 function routeContext(
@@ -320,6 +428,8 @@ function authenticate(request: IncomingMessage, credentials: readonly Credential
 
 function parseBody(method: string, request: IncomingMessage, rawBody: string): unknown {
   if (method !== 'POST' && method !== 'PUT') return rawBody === '' ? undefined : tryParseJson(rawBody);
+  // A POST without a body (resetting a budget's usage) has no content to type.
+  if (rawBody === '' && request.headers['content-type'] === undefined) return undefined;
   const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') throw genericErrors.contentTypeInvalid();
   if (rawBody.trim() === '') return undefined;
@@ -364,11 +474,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 function sendError(response: ServerResponse, requestId: string, error: SimError): void {
-  sendResult(response, requestId, {
-    status: error.status,
-    body: error.toBody(requestId),
-    headers: error.headers,
-  });
+  sendResult(response, requestId, errorResult(error, requestId, false));
 }
 
 function sendResult(response: ServerResponse, requestId: string, result: RouteResult): void {

@@ -1,11 +1,17 @@
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 
-/** The error body every Sumo Logic API answers with: `{ status, id, code, message }`. */
+/** The error body of the Collector Management and Search Job APIs: `{ status, id, code, message }`. */
 export interface SumoErrorBody {
   status: number;
   id: string;
   code: string;
   message: string;
+}
+
+/** The `ErrorResponse` of the APIs in Sumo's OpenAPI document: `{ id, errors: [{ code, message, detail? }] }`. */
+export interface SumoErrorResponse {
+  id: string;
+  errors: Array<{ code: string; message: string; detail?: string }>;
 }
 
 /**
@@ -16,17 +22,31 @@ export class SimError extends Error {
   readonly status: number;
   readonly code: string;
   readonly headers: Record<string, string>;
+  /** The fuller explanation `ErrorResponse` carries; the older error body has no place for it. */
+  readonly detail: string | undefined;
 
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+    detail?: string,
+  ) {
     super(message);
     this.name = 'SimError';
     this.status = status;
     this.code = code;
     this.headers = headers;
+    this.detail = detail;
   }
 
   toBody(requestId: string): SumoErrorBody {
     return { status: this.status, id: requestId, code: this.code, message: this.message };
+  }
+
+  toErrorResponse(requestId: string): SumoErrorResponse {
+    const error = { code: this.code, message: this.message };
+    return { id: requestId, errors: [this.detail === undefined ? error : { ...error, detail: this.detail }] };
   }
 }
 

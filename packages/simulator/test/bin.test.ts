@@ -53,12 +53,12 @@ describe('parseCliArgs', () => {
         org: { collectors: 2500 },
         rateLimit: { perSecond: 8, concurrent: 3 },
         clockSpeed: 60,
-        search: { corpusSize: 5000 },
+        search: { fleetLogs: true, corpusSize: 5000 },
       },
     });
-    expect(parseCliArgs(['--rate-limit', 'off'])).toEqual({
+    expect(parseCliArgs(['--rate-limit', 'off', '--corpus-only'])).toEqual({
       kind: 'start',
-      options: { rateLimit: { enabled: false } },
+      options: { rateLimit: { enabled: false }, search: { fleetLogs: false } },
     });
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
   });

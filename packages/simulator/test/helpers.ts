@@ -83,3 +83,50 @@ export function collectorWhere(
   if (!collector) throw new Error('no such collector in the seeded org');
   return collector;
 }
+
+export interface FinishedSearch {
+  messageCount: number;
+  messages: Record<string, string>[];
+  records: Record<string, string>[];
+}
+
+/**
+ * Runs one search job over HTTP to the end, as a client does: create, poll with the job's
+ * cookie until done, page every message (and record), delete. Moves the simulated clock by a
+ * second per poll, so the simulator's search settings decide how many polls that takes.
+ */
+export async function runSearch(
+  sim: Simulator,
+  query: string,
+  range: { from: number; to: number },
+): Promise<FinishedSearch> {
+  const created = await api(sim, 'POST', '/v1/search/jobs', {
+    body: { query, from: String(range.from), to: String(range.to), timeZone: 'UTC' },
+  });
+  expect(created.status, created.text).toBe(202);
+  const cookie = created.headers
+    .getSetCookie()
+    .map((header) => header.split(';')[0])
+    .join('; ');
+  const job = `/v1/search/jobs/${created.json.id}`;
+  const get = (path: string) => api(sim, 'GET', `${job}${path}`, { headers: { cookie } });
+  let status = (await get('')).json;
+  for (let polls = 0; status.state !== 'DONE GATHERING RESULTS'; polls++) {
+    if (polls === 30) throw new Error(`search still ${status.state} after 30 polls`);
+    sim.clock.advance(1_000);
+    status = (await get('')).json;
+  }
+  const messages: Record<string, string>[] = [];
+  for (let offset = 0; offset < status.messageCount; offset += 10_000) {
+    const page = (await get(`/messages?offset=${offset}&limit=10000`)).json;
+    messages.push(...page.messages.map(({ map }: { map: Record<string, string> }) => map));
+  }
+  const records =
+    status.recordCount > 0
+      ? (await get(`/records?offset=0&limit=10000`)).json.records.map(
+          ({ map }: { map: Record<string, string> }) => map,
+        )
+      : [];
+  expect((await api(sim, 'DELETE', job, { headers: { cookie } })).status).toBe(200);
+  return { messageCount: status.messageCount, messages, records };
+}

@@ -180,6 +180,37 @@ describe('job lifecycle', () => {
     });
   });
 
+  it('ends every job at its set duration, whatever its range holds, once jobDurationMs is given', async () => {
+    const sim = await startSearchSimulator({ jobDurationMs: 2_500, startDelayMs: 500 });
+    const whole = await createJob(sim);
+    const aggregate = await createJob(sim, { query: '* | count by _sourceCategory' });
+    const hour = await createJob(sim, { from: String(START - 3_600_000) });
+    sim.search.setJobDurationMs(4_000);
+    const longer = await createJob(sim);
+    const all = [whole, aggregate, hour, longer];
+    const states = async () => Promise.all(all.map(async (job) => (await status(sim, job)).json.state));
+    expect(await states()).toEqual(Array(4).fill('NOT STARTED'));
+    sim.clock.advance(1_500);
+    const halfway = (await status(sim, whole)).json;
+    expect(halfway).toMatchObject({ state: 'GATHERING RESULTS', messageCount: CORPUS / 2 });
+    sim.clock.advance(999);
+    expect(await states()).toEqual(Array(4).fill('GATHERING RESULTS'));
+    sim.clock.advance(1);
+    expect(await states()).toEqual([
+      'DONE GATHERING RESULTS',
+      'DONE GATHERING RESULTS',
+      'DONE GATHERING RESULTS',
+      'GATHERING RESULTS',
+    ]);
+    expect((await status(sim, whole)).json.messageCount).toBe(CORPUS);
+    sim.clock.advance(1_500);
+    expect((await status(sim, longer)).json).toMatchObject({
+      state: 'DONE GATHERING RESULTS',
+      messageCount: CORPUS,
+    });
+    expect(() => sim.search.setJobDurationMs(-1)).toThrow(RangeError);
+  });
+
   it('returns histogram buckets and warnings only once: each status call brings what is new', async () => {
     const sim = await startSearchSimulator();
     const job = await createJob(sim, { query: '| json "level" as level' });

@@ -139,9 +139,8 @@ describe('wire behaviour shared by every API route', () => {
     });
     const slow = api(sim, 'GET', '/v1/collectors').catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
     await sim.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // A close that waited for the slow request would have let it succeed.
     expect(await slow).toBeInstanceOf(Error);
     agent.destroy();
   });

@@ -31,7 +31,9 @@ export function previewBlocks(
     section(escapeMrkdwn(preview.summary)),
   ];
   const { details } = preview;
+  const listed = listedDetails(details);
   if (Array.isArray(details) && details.length > 0) blocks.push(itemsTable(details));
+  else if (listed) blocks.push(...listed);
   else if (details !== undefined && details !== null) {
     blocks.push(codeBlock(JSON.stringify(details, null, 2).split('\n'), 1500));
   }
@@ -44,6 +46,26 @@ export function previewBlocks(
     );
   }
   return fitBlocks(blocks, PREVIEW_BUDGET, 30);
+}
+
+/**
+ * Details that hold the objects affected as a list (`{count, collectors: […]}`) read best as
+ * that list's table under a line of the other values; anything else is shown as JSON.
+ */
+function listedDetails(details: unknown): Block[] | undefined {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return undefined;
+  const entries = Object.entries(details);
+  const lists = entries.filter(
+    (entry): entry is [string, unknown[]] => Array.isArray(entry[1]) && entry[1].length > 0,
+  );
+  if (lists.length === 0) return undefined;
+  const plain = entries
+    .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value))
+    .map(([key, value]) => `${escapeMrkdwn(key)}: ${escapeMrkdwn(String(value))}`);
+  const blocks: Block[] = plain.length > 0 ? [section(plain.join(' · '))] : [];
+  for (const [key, items] of lists)
+    blocks.push(section(`*${escapeMrkdwn(key)}* (${items.length})`), itemsTable(items));
+  return blocks;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { OperationCatalog } from '@sumo-ops/core';
-import { HELP_EXAMPLE, inputFields, type SubcommandSpec, usageLine } from '../grammar.js';
+import { GRAMMAR, HELP_EXAMPLE, inputFields, type SubcommandSpec, usageLine } from '../grammar.js';
 import type { Block } from './limits.js';
 import { code, codeBlock, context, escapeMrkdwn, header, section } from './text.js';
 
@@ -23,17 +23,23 @@ export function helpMessage(
   catalog: OperationCatalog,
   notes: string[] = [],
 ): Reply {
-  const lines = specs.map((spec) => {
+  const line = (spec: SubcommandSpec) => {
     const operation = catalog.require(spec.operation);
     return `${usageLine(spec)}${KIND_MARK[operation.kind]}\n    ${operation.title}`;
-  });
+  };
+  // Two blocks, so the grammar can grow without a section's 3,000 characters cutting it short.
+  const named = specs.filter((spec) => GRAMMAR.some((entry) => entry.name === spec.name));
+  const byName = specs.filter((spec) => !named.includes(spec));
   const blocks: Block[] = [
     header('/sumo — Sumo Logic from Slack'),
     codeBlock([
       '/sumo help [subcommand]',
-      ...lines,
-      ...DIGEST_USAGE.map((line) => `${line}\n    Scheduled search digests`),
+      ...named.map(line),
+      ...DIGEST_USAGE.map((usage) => `${usage}\n    Scheduled search digests`),
     ]),
+    ...(byName.length > 0
+      ? [section('*Every other operation*, by its name with `key=value` words:'), codeBlock(byName.map(line))]
+      : []),
     section(
       `*Example:* ${code(specs[0]?.example ?? HELP_EXAMPLE)}   *More:* ${code(HELP_EXAMPLE)}\n` +
         'Collectors by id or name, typed as you see them. ✎ and ⚠ commands ask for confirmation and need SUMO_OPS_ADMINS.',

@@ -1,7 +1,8 @@
-import { FLEET_CACHE_MS, type FleetSnapshot, OFFLINE_DAYS } from '../fleet-overview.js';
+import { FLEET_CACHE_MS, type FleetSnapshot, HOME_SUMO_CALLS, OFFLINE_DAYS } from '../fleet-overview.js';
+import { fleetHealthBlocks } from '../health/home-health.js';
 import type { UpgradeLogEntry } from '../upgrade-log.js';
 import { type Block, clip } from './limits.js';
-import { code, context, escapeMrkdwn, fieldsSection, header, section } from './text.js';
+import { code, context, escapeMrkdwn, fieldsSection, header, section, slackTime } from './text.js';
 
 export const HOME_ACTION_ID = 'sumo_home_action';
 /** What a home button asks for: the same subcommands people type, so the same preview → Confirm. */
@@ -24,10 +25,6 @@ const STATUS_ICONS: Readonly<Record<string, string>> = {
 };
 
 const count = (value: number) => value.toLocaleString('en-US');
-
-function slackTime(epochMs: number): string {
-  return `<!date^${Math.floor(epochMs / 1000)}^{date_short_pretty} {time}|${new Date(epochMs).toISOString()}>`;
-}
 
 /**
  * The App Home tab: collectors by state, long-offline installed collectors, what can be upgraded
@@ -60,6 +57,7 @@ export function homeView(
         ],
       ]),
     );
+    if (fleet.fleetHealth) blocks.push(...fleetHealthBlocks(fleet.fleetHealth));
     if (offline.longest.length > 0) {
       const lines = offline.longest.map(
         (item) =>
@@ -89,7 +87,8 @@ export function homeView(
     const cut = fleet.partial ? ' Counts are of the first 1,000 of each list.' : '';
     blocks.push(
       context(
-        `Read at ${slackTime(fleet.at)}; refreshed at most once every ${FLEET_CACHE_MS / 1000} s.${cut}`,
+        `Read at ${slackTime(fleet.at)} with ${HOME_SUMO_CALLS} Sumo Logic API calls (one more per further 1,000 health events); ` +
+          `refreshed at most once every ${FLEET_CACHE_MS / 1000} s for everyone, so opening the tab in between costs none.${cut}`,
       ),
     );
   }

@@ -4,6 +4,7 @@ import { codeBlock, displayValue, escapeMrkdwn, fieldsSection, section, table } 
 
 /** Columns people look for first; the rest of an item's plain fields follow, up to `MAX_COLUMNS`. */
 const PREFERRED_COLUMNS = [
+  'kind',
   'id',
   'name',
   'version',
@@ -88,7 +89,7 @@ export function resultBlocks(operation: AnyOperation, result: unknown): Block[] 
 
 const PAGING_KEYS = new Set(['offset', 'limit', 'total', 'nextOffset']);
 
-function pagingNote(result: Record<string, unknown>): string {
+export function pagingNote(result: Record<string, unknown>): string {
   const { offset, total, nextOffset, items } = result;
   if (!Array.isArray(items) || typeof offset !== 'number') return '';
   const shown = items.length === 0 ? 'none' : `${offset + 1}–${offset + items.length}`;

@@ -76,3 +76,8 @@ export function displayValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }
+
+/** A time every reader sees in their own zone (Slack's date token), with ISO 8601 as the fallback. */
+export function slackTime(epochMs: number): string {
+  return `<!date^${Math.floor(epochMs / 1000)}^{date_short_pretty} {time}|${new Date(epochMs).toISOString()}>`;
+}

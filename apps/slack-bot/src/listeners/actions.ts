@@ -1,10 +1,19 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { isOutcomeUnknown, isSharedStateUnavailable } from '@sumo-ops/core';
+import { isOutcomeUnknown, isSharedStateUnavailable, PreviewChangedError } from '@sumo-ops/core';
 import type { AuditOutcome } from '../audit.js';
-import { CANCEL_ACTION_ID, CONFIRM_ACTION_ID, type Outcome, outcomeMessage } from '../blocks/confirm.js';
+import {
+  CANCEL_ACTION_ID,
+  CONFIRM_ACTION_ID,
+  confirmationMessage,
+  confirmationsUnavailableMessage,
+  nothingToDoMessage,
+  type Outcome,
+  outcomeMessage,
+} from '../blocks/confirm.js';
 import { describeError } from '../blocks/errors.js';
+import type { Reply } from '../blocks/help.js';
 import { resultBlocks } from '../blocks/result.js';
-import { escapeMrkdwn } from '../blocks/text.js';
+import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from '../context.js';
 import { followUpInThread } from '../follow-up.js';
 import type { PendingAction } from '../pending-actions.js';
@@ -132,8 +141,13 @@ export async function handleDecision(
   try {
     result = await bot.catalog.run(action.operation, operationContext(bot, action.operation), action.input, {
       confirmed: true,
+      confirmedPreview: action.preview,
     });
   } catch (error) {
+    if (error instanceof PreviewChangedError) {
+      await offerChangedPreview(bot, action, error, conversation);
+      return;
+    }
     const reason = describeError(error);
     const status = isOutcomeUnknown(error) ? 'unknown' : 'failed';
     auditFor(bot, action, userId, status, reason);
@@ -147,6 +161,50 @@ export async function handleDecision(
     result: resultBlocks(operation, result),
   });
   if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
+}
+
+/**
+ * What the confirmed preview showed changed before the run (e.g. another collector went
+ * offline), so nothing ran: the message becomes the new preview, to confirm anew, with its own
+ * pending action. The old one is used up, so the first click can never run twice.
+ */
+async function offerChangedPreview(
+  bot: BotContext,
+  action: PendingAction,
+  error: PreviewChangedError,
+  conversation: Conversation,
+): Promise<void> {
+  const { userId, respond } = conversation;
+  const operation = bot.catalog.require(action.operation);
+  auditFor(bot, action, userId, 'refused', error.message);
+  const changed = section(
+    `:arrows_counterclockwise: *Nothing was done*: what this acts on changed since the preview <@${userId}> confirmed.`,
+  );
+  let reply: Reply;
+  if (!error.preview.willChange) {
+    reply = nothingToDoMessage(operation, action.commandText, action.userId, error.preview);
+  } else {
+    try {
+      const fresh = await bot.pending.create({ ...action, preview: error.preview });
+      reply = confirmationMessage(operation, fresh, action.commandText, bot.pending.ttlMs, [
+        'This is the new preview: confirm again to go ahead.',
+      ]);
+    } catch (createError) {
+      if (!isSharedStateUnavailable(createError)) throw createError;
+      reply = confirmationsUnavailableMessage(
+        operation,
+        action.commandText,
+        action.userId,
+        error.preview,
+        createError.message,
+      );
+    }
+  }
+  try {
+    await respond({ replace_original: true, text: reply.text, blocks: [changed, ...reply.blocks] });
+  } catch (respondError) {
+    bot.logger.warn('could not show the changed preview', { error: describeError(respondError) });
+  }
 }
 
 async function replace(

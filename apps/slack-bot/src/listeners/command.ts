@@ -7,9 +7,9 @@ import {
 } from '../blocks/confirm.js';
 import { describeError, errorMessage, noteBlock, refusalMessage } from '../blocks/errors.js';
 import { helpMessage, type Reply, topicHelp, usageMessage } from '../blocks/help.js';
-import { resultBlocks } from '../blocks/result.js';
 import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
+import { readAnswer } from '../health/read-answers.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
 import { handleDigestCommand, isDigestCommand } from './digest.js';
@@ -84,13 +84,14 @@ export async function handleCommand(
       await runSearchInThread(bot, conversation, commandText, input, spec);
       return;
     }
-    const result = await bot.catalog.run(operation.name, operationContext(bot, operation.name), input);
-    await respond(
-      ephemeral({
-        text: `${operation.title}: done`,
-        blocks: [...resultBlocks(operation, result), ...noteBlock(notes)],
+    const answer = await readAnswer(bot, operation, input, { interim: (reply) => respond(ephemeral(reply)) });
+    await respond({
+      ...ephemeral({
+        text: answer.text,
+        blocks: [...answer.blocks, ...noteBlock(answer.age ? [answer.age, ...notes] : notes)],
       }),
-    );
+      ...(answer.replacesInterim ? { replace_original: true } : {}),
+    });
     return;
   }
 

@@ -1,4 +1,14 @@
-import { createCatalog, createLogger, type OperationCatalog, RateLimiter, SumoClient } from '@sumo-ops/core';
+import {
+  createCatalog,
+  createLogger,
+  createStores,
+  loadStateConfig,
+  type OperationCatalog,
+  RateLimiter,
+  readScope,
+  type Stores,
+  SumoClient,
+} from '@sumo-ops/core';
 import { type Simulator, type SimulatorOptions, startSimulator } from '@sumo-ops/simulator';
 import { createSlackBot, type SlackBot, type SlackBotOptions } from '../../src/index.js';
 import { FakeSlack } from './fake-slack.js';
@@ -51,6 +61,9 @@ export class Harness {
   sim!: Simulator;
   sumo!: SumoClient;
   bot!: SlackBot;
+  /** The bot's stores (a test's own when it passes `bot.stores`). */
+  stores!: Stores;
+  #ownStores = false;
   eventsUrl = '';
   baseUrl = '';
 
@@ -85,7 +98,10 @@ export class Harness {
       rateLimiter: new RateLimiter({ limits: { perSecond: 500, concurrent: 20 } }),
       retry: { baseDelayMs: 10, maxDelayMs: 200 },
     });
+    this.#ownStores = options.bot?.stores === undefined;
+    this.stores = options.bot?.stores ?? createStores(loadStateConfig({}), { logger, now: this.clock.now });
     this.bot = createSlackBot({
+      stores: this.stores,
       catalog: options.catalog ?? createCatalog(),
       sumo: this.sumo,
       botToken: BOT_TOKEN,
@@ -182,8 +198,17 @@ export class Harness {
     return [...this.logLines, ...this.auditLines, ...calls].join('\n');
   }
 
+  /**
+   * Forgets the lists read in the last seconds (shared reads), as a change made through the bot
+   * would: for tests that change the simulated org behind the bot's back and ask again at once.
+   */
+  forgetRecentReads(): Promise<void> {
+    return this.stores.reads.invalidate(readScope(this.sumo));
+  }
+
   async close(): Promise<void> {
     await this.bot.stop();
+    if (this.#ownStores) await this.stores.close();
     await this.sumo.close();
     if (!this.ownsSlackAndSim) return;
     await this.sim.close();

@@ -1,17 +1,18 @@
 import type { CookieJar } from 'tough-cookie';
-import { type Dispatcher, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
 import { deploymentForUrl, loadConfig, type SumoConfig, type SumoConfigInput } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { metrics, routeTemplate } from '../metrics.js';
 import { SumoApiError } from './errors.js';
-import { createHttpDispatcher, describeProxy, proxySettings } from './proxy.js';
+import { checkProxySettings, describeProxy, proxySettings } from './proxy.js';
 import { type RateLimiter, type RateLimitStore, type RateLimits, sharedRateLimiter } from './rate-limiter.js';
 import { registerSecret } from './redact.js';
 import { DEFAULT_RETRY, mayHaveActed, parseRetryAfter, type RetryOptions, retryDelay } from './retry.js';
 import { sleep } from './sleep.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type QueryValue = string | number | boolean | undefined;
+/** An array is sent as the parameter repeated (OpenAPI's default `form` style, exploded). */
+export type QueryValue = string | number | boolean | undefined | readonly string[];
 
 export interface SumoRequest {
   method: HttpMethod;
@@ -25,6 +26,16 @@ export interface SumoRequest {
   timeoutMs?: number;
   /** Search jobs are routed by cookie: the job's own jar is read before and updated after every request. */
   cookieJar?: CookieJar | undefined;
+  /**
+   * A POST that only reads (a listing whose filters travel in the body): replayed like a GET,
+   * and a lost answer leaves no doubt about what happened.
+   */
+  readOnly?: boolean | undefined;
+  /**
+   * false: a replay could act on more than was confirmed (a DELETE of every offline OT collector
+   * deletes those that went offline since), so only refusals (429, 503) are retried.
+   */
+  replayable?: boolean | undefined;
   /** Override retry settings for this request, or `false` to make exactly one attempt. */
   retry?: Partial<RetryOptions> | false;
 }
@@ -64,6 +75,12 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const SAFE_METHODS = new Set<HttpMethod>(['GET']);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
+/** undici's `request` and the dispatcher it sends through, loaded together (`SumoClient.transport`). */
+interface Transport {
+  request: typeof import('undici').request;
+  dispatcher: Dispatcher;
+}
+
 /**
  * The one door to the Sumo Logic API: Basic auth on every request, a shared rate limiter per
  * access id, bounded retries that never replay an unsafe request, and typed errors with the
@@ -74,8 +91,9 @@ export class SumoClient {
   readonly logger: Logger;
   readonly rateLimiter: RateLimiter;
   readonly rateKey: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly env: Record<string, string | undefined>;
+  private readonly injectedDispatcher: Dispatcher | undefined;
+  #transport: Promise<Transport> | undefined;
   private readonly authorization: string;
   private readonly retry: RetryOptions;
   private readonly timeoutMs: number;
@@ -94,13 +112,14 @@ export class SumoClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? 'sumo-ops';
-    this.ownsDispatcher = options.dispatcher === undefined;
-    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply below the limiter and the retry policy.
-    const env = options.env ?? process.env;
-    this.dispatcher =
-      options.dispatcher ?? createHttpDispatcher(env, { keepAliveTimeout: 30_000, connections: 32 });
-    const proxy = this.ownsDispatcher ? describeProxy(proxySettings(env)) : undefined;
-    if (proxy) this.logger.info('calls to Sumo Logic go through a proxy', { proxy });
+    this.injectedDispatcher = options.dispatcher;
+    this.env = options.env ?? process.env;
+    if (!options.dispatcher) {
+      const settings = proxySettings(this.env);
+      checkProxySettings(settings);
+      const proxy = describeProxy(settings);
+      if (proxy) this.logger.info('calls to Sumo Logic go through a proxy', { proxy });
+    }
   }
 
   get apiUrl(): string {
@@ -111,7 +130,8 @@ export class SumoClient {
   url(path: string, query?: Record<string, QueryValue>): string {
     const url = new URL(`${this.config.apiUrl}${path.startsWith('/') ? path : `/${path}`}`);
     for (const [name, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, item);
+      else if (value !== undefined) url.searchParams.set(name, String(value));
     }
     return url.toString();
   }
@@ -120,7 +140,7 @@ export class SumoClient {
     const retry = req.retry === false ? { ...this.retry, maxAttempts: 1 } : { ...this.retry, ...req.retry };
     const headers = { ...req.headers };
     const started = Date.now();
-    const changesThings = !SAFE_METHODS.has(req.method);
+    const changesThings = !SAFE_METHODS.has(req.method) && req.readOnly !== true;
     let earlierMayHaveActed = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -141,7 +161,12 @@ export class SumoClient {
         if (error.status === 429) metrics.rateLimited.inc();
         const delay = retryDelay(
           error,
-          { method: req.method, headers, attempt, elapsedMs: Date.now() - started },
+          {
+            method: req.replayable === false ? 'POST' : changesThings ? req.method : 'GET',
+            headers,
+            attempt,
+            elapsedMs: Date.now() - started,
+          },
           retry,
         );
         if (delay === undefined) throw error.withAttempts(attempt);
@@ -176,7 +201,25 @@ export class SumoClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.injectedDispatcher || !this.#transport) return;
+    const transport = await this.#transport.catch(() => undefined);
+    await transport?.dispatcher.close();
+  }
+
+  /**
+   * undici and the dispatcher, loaded at the first request rather than with the package: a
+   * process that never calls Sumo (an MCP server answering `tools/list`, `--help`) never pays
+   * for them (bench/cold-start). HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply below the limiter
+   * and the retry policy.
+   */
+  private transport(): Promise<Transport> {
+    this.#transport ??= import('./dispatcher.js').then((http) => ({
+      request: http.request,
+      dispatcher:
+        this.injectedDispatcher ??
+        http.createHttpDispatcher(this.env, { keepAliveTimeout: 30_000, connections: 32 }),
+    }));
+    return this.#transport;
   }
 
   private async attempt<T>(
@@ -198,10 +241,13 @@ export class SumoClient {
     }
 
     const route = routeTemplate(req.path);
+    const transport = await this.transport();
     const waited = metrics.rateLimiterWait.startTimer();
     const release = await this.rateLimiter.acquire(this.rateKey, req.signal);
     waited();
-    metrics.inFlight.inc();
+    // The gauge counted up is the one counted down, should metrics be enabled in between.
+    const inFlight = metrics.inFlight;
+    inFlight.inc();
     let status = 0;
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
@@ -209,11 +255,11 @@ export class SumoClient {
     try {
       let response: Dispatcher.ResponseData;
       try {
-        response = await undiciRequest(url, {
+        response = await transport.request(url, {
           method: req.method,
           headers,
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
-          dispatcher: this.dispatcher,
+          dispatcher: transport.dispatcher,
           signal,
         });
       } catch (error) {
@@ -275,7 +321,7 @@ export class SumoClient {
       };
     } finally {
       release();
-      metrics.inFlight.dec();
+      inFlight.dec();
       metrics.apiRequests.inc({ method: req.method, route, status: String(status) });
     }
   }
@@ -353,7 +399,7 @@ function apiError(
   headers: Record<string, string | string[] | undefined>,
   body: unknown,
 ): SumoApiError {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const fields = errorFields(body);
   const code = typeof fields.code === 'string' ? fields.code : `http.${status}`;
   const serverMessage =
     typeof fields.message === 'string'
@@ -375,6 +421,25 @@ function apiError(
     retryAfterMs: parseRetryAfter(header(headers, 'retry-after')),
     body,
   });
+}
+
+/**
+ * The error's own fields: the Collector Management and Search Job APIs answer `{code, message}`,
+ * the APIs of Sumo's OpenAPI document an `ErrorResponse` `{id, errors: [{code, message, detail}]}`
+ * whose first cause is the one to report.
+ */
+function errorFields(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null) return {};
+  const fields = body as Record<string, unknown>;
+  const [first] = Array.isArray(fields.errors) ? (fields.errors as unknown[]) : [];
+  if (typeof first !== 'object' || first === null) return fields;
+  const cause = first as Record<string, unknown>;
+  const detail = typeof cause.detail === 'string' && cause.detail ? ` (${cause.detail})` : '';
+  return {
+    id: fields.id,
+    code: cause.code,
+    message: typeof cause.message === 'string' ? `${cause.message}${detail}` : undefined,
+  };
 }
 
 function wrongDeploymentError(

@@ -1,4 +1,4 @@
-import { type Dispatcher, EnvHttpProxyAgent, FormData as UndiciFormData, fetch as undiciFetch } from 'undici';
+import { SumoConfigError } from './errors.js';
 import { registerSecret } from './redact.js';
 
 /** Proxy settings as the usual variables give them; empty means "none". */
@@ -44,39 +44,15 @@ export function describeProxy(settings: ProxySettings): string | undefined {
 }
 
 /**
- * The dispatcher every outgoing call of a process goes through: a keep-alive agent that sends
- * requests through the proxy the environment names (CONNECT for https://), except to NO_PROXY
- * hosts. Without proxy variables it is a plain agent. It sits below the rate limiter and the retry
- * policy, which are the client's and see the same requests either way.
+ * Refuses proxy variables that are not URLs when a client is made, naming each one, as a missing
+ * key is refused: undici itself is loaded only at the first request, too late to say so at start.
  */
-export function createHttpDispatcher(
-  env: Record<string, string | undefined> = process.env,
-  agent: { connections?: number; keepAliveTimeout?: number } = {},
-): Dispatcher {
-  const settings = proxySettings(env);
-  return new EnvHttpProxyAgent({ ...agent, ...settings });
-}
-
-export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
-
-/**
- * A WHATWG fetch over `dispatcher`, for libraries that take a custom fetch (the Slack Web API
- * client) so that their calls honour the same proxy settings. A FormData made with Node's global
- * class (another copy of undici on Node 20) is copied into this undici's own, which would
- * otherwise send it as the text "[object FormData]" — a file upload would arrive empty.
- */
-export function fetchThrough(dispatcher: Dispatcher): FetchFunction {
-  return (input, init) => {
-    const options = { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher };
-    const body: unknown = init?.body;
-    if (body instanceof globalThis.FormData && !(body instanceof UndiciFormData)) {
-      const copy = new UndiciFormData();
-      for (const [name, value] of body) {
-        if (typeof value === 'string') copy.append(name, value);
-        else copy.append(name, value, value.name);
-      }
-      options.body = copy;
-    }
-    return undiciFetch(input, options) as unknown as Promise<Response>;
-  };
+export function checkProxySettings(settings: ProxySettings): void {
+  const problems = (['httpsProxy', 'httpProxy'] as const)
+    .filter((field) => settings[field] !== '' && !URL.canParse(settings[field]))
+    .map(
+      (field) =>
+        `${field === 'httpsProxy' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} is not a URL: set it to the proxy's URL, e.g. http://proxy.example.com:3128, or unset it`,
+    );
+  if (problems.length > 0) throw new SumoConfigError(problems, 'The proxy settings are not usable');
 }

@@ -1,5 +1,16 @@
-import { CookieJar } from 'tough-cookie';
+import type { CookieJar } from 'tough-cookie';
 import type { SumoRequest } from './client.js';
+
+/**
+ * tough-cookie (with its public-suffix list) is loaded at the first search job rather than with
+ * the package: it is a good part of what a bin would otherwise load and evaluate before its first
+ * answer (bench/cold-start), and most runs never search.
+ */
+let toughCookie: Promise<typeof import('tough-cookie')> | undefined;
+const loadToughCookie = () => {
+  toughCookie ??= import('tough-cookie');
+  return toughCookie;
+};
 
 /**
  * What routes a search job's follow-up requests to the node that runs the job. The v1 API does it
@@ -10,8 +21,14 @@ import type { SumoRequest } from './client.js';
 export class SearchJobAffinity {
   readonly #jar: CookieJar;
 
-  constructor(jar: CookieJar = new CookieJar()) {
+  private constructor(jar: CookieJar) {
     this.#jar = jar;
+  }
+
+  /** A new job's: no cookie yet. */
+  static async create(): Promise<SearchJobAffinity> {
+    const { CookieJar } = await loadToughCookie();
+    return new SearchJobAffinity(new CookieJar());
   }
 
   /**
@@ -25,7 +42,8 @@ export class SearchJobAffinity {
     return JSON.stringify(serialized);
   }
 
-  static deserialize(text: string): SearchJobAffinity {
+  static async deserialize(text: string): Promise<SearchJobAffinity> {
+    const { CookieJar } = await loadToughCookie();
     return new SearchJobAffinity(CookieJar.deserializeSync(text));
   }
 

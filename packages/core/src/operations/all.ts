@@ -1,6 +1,9 @@
 import { OperationCatalog } from './catalog.js';
 import { collectorOperations } from './collectors.js';
 import type { AnyOperation } from './define.js';
+import { diagnoseOperations } from './diagnose.js';
+import { fleetOperations } from './fleet.js';
+import { healthOperations } from './health.js';
 import { searchOperations } from './search.js';
 import { sourceOperations } from './sources.js';
 import { upgradeOperations } from './upgrades.js';
@@ -11,6 +14,9 @@ export const allOperations: AnyOperation[] = [
   ...sourceOperations,
   ...upgradeOperations,
   ...searchOperations,
+  ...fleetOperations,
+  ...healthOperations,
+  ...diagnoseOperations,
 ];
 
 export function createCatalog(operations: readonly AnyOperation[] = allOperations): OperationCatalog {

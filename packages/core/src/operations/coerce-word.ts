@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isHexId } from '../api/resource-id.js';
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
@@ -29,6 +30,9 @@ export function coerceWord(
     .map((part) => part.trim())
     .filter((part) => part !== '');
   const readings: unknown[] = [];
+  // `0000000005123456` is an OT-style hex id, not the number 5,123,456: where the field takes the
+  // word as it is, that reading comes first.
+  if (isHexId(word)) readings.push(word);
   if (NUMBER.test(word)) readings.push(Number(word));
   if (/^(true|false|yes|no)$/i.test(word)) readings.push(/^(true|yes)$/i.test(word));
   if (options.null && word === 'null') readings.push(null);

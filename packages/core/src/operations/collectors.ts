@@ -21,6 +21,7 @@ import { collectorRefInput, resolveCollectorInput } from './collector-ref.js';
 import { type AnyOperation, defineOperation, type OperationContext, refuseUnknownFields } from './define.js';
 import { conflictError, etagInput, requireEtag } from './etag.js';
 import { explainApiError } from './explain.js';
+import { OfflineOtCollectorsSchema, offlineOtCollectors } from './fleet.js';
 import { pageOutput, pagingInput, toPage } from './paging.js';
 import {
   CollectorDetailSchema,
@@ -66,6 +67,8 @@ export const listCollectorsOperation = defineOperation({
     'A page of collectors, optionally only installed, hosted, alive or dead: to find one, check versions and liveness, or survey the fleet. Key fields only (get_collector has all). 1 API call a page.',
   kind: 'read',
   idempotent: true,
+  // A list asked by many at once (an incident) is one call; a few seconds old is still the fleet now.
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     filter: z
       .enum(COLLECTOR_FILTERS)
@@ -88,6 +91,8 @@ export const getCollectorOperation = defineOperation({
     'Everything about one collector: type, version, liveness and last heartbeat, OS, source mode (UI or Json), fields, time zone. 1 API call.',
   kind: 'read',
   idempotent: true,
+  // A get is how one checks what a change did: shared only while in flight, never reused.
+  sharedRead: { reuseSeconds: 0 },
   input: z.object({ collector: collectorRefInput('The collector to read') }),
   output: CollectorDetailSchema,
   async run(ctx, input) {
@@ -97,13 +102,18 @@ export const getCollectorOperation = defineOperation({
 });
 
 const OfflineCollectorSchema = CollectorSummarySchema.extend({
+  kind: z.literal('installed'),
   offlineDays: z.number().optional().describe('Whole days since the last heartbeat.'),
 });
+
+/** Offline OT collectors named beside the installed ones on a first page. */
+const OFFLINE_OT_LIST_MAX = 20;
 
 function offlineItem(collector: Collector, now: number) {
   const lastSeen = collector.lastSeenAlive ?? undefined;
   return {
     ...toCollectorSummary(collector),
+    kind: 'installed' as const,
     ...(lastSeen === undefined ? {} : { offlineDays: Math.floor((now - lastSeen) / DAY_MS) }),
   };
 }
@@ -111,24 +121,35 @@ function offlineItem(collector: Collector, now: number) {
 export const listOfflineCollectorsOperation = defineOperation({
   name: 'list_offline_collectors',
   toolset: 'collectors',
-  title: 'List offline installed collectors',
+  title: 'List offline collectors',
   description:
-    'Installed collectors silent for aliveBeforeDays or more, with days offline: exactly what delete_offline_collectors would delete. 1 API call a page.',
+    'Installed collectors silent for aliveBeforeDays or more, with days offline (what delete_offline_collectors deletes); the first page also counts offline OT collectors. 1–2 API calls a page.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     aliveBeforeDays: aliveBeforeDaysInput,
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),
   }),
-  output: pageOutput(OfflineCollectorSchema, 'offline collectors'),
+  output: pageOutput(OfflineCollectorSchema, 'offline installed collectors').extend({
+    otCollectors: OfflineOtCollectorsSchema.optional().describe(
+      'First page only: offline OpenTelemetry collectors, which have no last-heartbeat time.',
+    ),
+  }),
   async run(ctx, input) {
-    const collectors = await listOfflineCollectors(ctx.client, input, { signal: ctx.signal });
+    const [collectors, ot] = await Promise.all([
+      listOfflineCollectors(ctx.client, input, { signal: ctx.signal }),
+      input.offset === 0 ? offlineOtCollectors(ctx, OFFLINE_OT_LIST_MAX) : undefined,
+    ]);
     const now = Date.now();
-    return toPage(
-      collectors.map((collector) => offlineItem(collector, now)),
-      input.offset,
-      input.limit,
-    );
+    return {
+      ...toPage(
+        collectors.map((collector) => offlineItem(collector, now)),
+        input.offset,
+        input.limit,
+      ),
+      ...(ot ? { otCollectors: ot } : {}),
+    };
   },
 });
 
@@ -345,7 +366,7 @@ export const deleteOfflineCollectorsOperation = defineOperation({
   toolset: 'collectors',
   title: 'Delete offline installed collectors',
   description:
-    'Deletes every installed collector offline for aliveBeforeDays or more, with its sources, shortly after the call. The preview lists them (1 API call per 1000). 1 API call.',
+    'Deletes every installed collector offline for aliveBeforeDays or more, with its sources, shortly after the call (OT ones: delete_offline_ot_collectors). The preview lists them (1 API call per 1000). 1 API call.',
   kind: 'destructive',
   input: z.object({ aliveBeforeDays: aliveBeforeDaysInput }),
   output: z.object({
@@ -387,6 +408,7 @@ export const deleteOfflineCollectorsOperation = defineOperation({
       },
       warnings: [
         'The deletion runs on the server shortly after the call and cannot be undone.',
+        'Installed collectors only: offline OpenTelemetry collectors are deleted with delete_offline_ot_collectors.',
         ...(ephemeral > 0
           ? [`${ephemeral} of them are ephemeral and would be deleted automatically anyway.`]
           : []),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SumoClient } from '../http/client.js';
 import type { Logger } from '../logger.js';
+import type { SharedReads } from '../state/shared-reads.js';
 
 /**
  * read: no side effect. write: creates or changes something recoverable. destructive: deletes,
@@ -8,7 +9,7 @@ import type { Logger } from '../logger.js';
  * Slack confirmations from this alone.
  */
 export type OperationKind = 'read' | 'write' | 'destructive';
-export const TOOLSETS = ['collectors', 'sources', 'upgrades', 'search'] as const;
+export const TOOLSETS = ['collectors', 'sources', 'upgrades', 'search', 'fleet', 'health'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 export interface ProgressUpdate {
@@ -29,6 +30,13 @@ export interface OperationContext {
    * continue with), so that clients with request timeouts still get an answer.
    */
   deadline?: number | undefined;
+  /**
+   * Where identical reads meet (the stores' `reads`: through Redis when configured, so across
+   * replicas). Absent, the catalog's own, within this process.
+   */
+  reads?: SharedReads | undefined;
+  /** For an operation that binds its preview: the preview, taken again just now, that matched the confirmed one. */
+  confirmedPreview?: OperationPreview | undefined;
   /**
    * Who asked for this call, as an audit record names them (the OAuth token's subject on the MCP
    * server). The only form in which a caller's identity reaches operations: never a credential.
@@ -51,6 +59,12 @@ export const PreviewSchema = z
     willChange: z.boolean().describe('False when running would change nothing.'),
     details: z.unknown().optional().describe('The objects that would be affected, as data.'),
     warnings: z.array(z.string()).default([]).describe('Things the person confirming should know.'),
+    stateDigest: z
+      .string()
+      .optional()
+      .describe(
+        'Fingerprint of the objects previewed: the confirmation holds only while they stay the same.',
+      ),
   })
   .passthrough();
 export type OperationPreview = z.input<typeof PreviewSchema>;
@@ -63,8 +77,21 @@ export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends 
   /** When to use it, what it returns, what it costs in API calls. */
   description: string;
   kind: OperationKind;
+  /**
+   * The confirmation covers exactly the objects its preview showed (the preview sets
+   * `stateDigest`): at run the catalog takes the preview again and runs nothing if they changed.
+   * For calls the API cannot narrow, such as deleting every offline OT collector.
+   */
+  bindsPreview?: boolean;
   /** Running twice with the same input has no further effect (MCP `idempotentHint`). */
   idempotent?: boolean;
+  /**
+   * Reads only. Identical calls in flight at the same time (same arguments, same access key; with
+   * Redis, on any replica) share one Sumo Logic call, and its answer is handed to identical calls
+   * for `reuseSeconds` more (0: only while in flight). Answers say how old they are. Writes and
+   * previews always read fresh, and a write makes every answer read before it unusable.
+   */
+  sharedRead?: { reuseSeconds: number };
   input: I;
   output: O;
   // Method syntax (not property arrows) keeps parameters bivariant, so any definition fits the
@@ -86,8 +113,14 @@ export function defineOperation<I extends z.ZodType, O extends z.ZodType>(
 ): OperationDefinition<I, O> {
   if (!SNAKE_CASE.test(definition.name))
     throw new Error(`Operation name "${definition.name}" must be snake_case.`);
+  if (definition.bindsPreview && !definition.preview) {
+    throw new Error(`Operation ${definition.name} binds its preview and needs one.`);
+  }
   if (definition.kind !== 'read' && !definition.preview) {
     throw new Error(`Operation ${definition.name} is ${definition.kind} and needs a preview.`);
+  }
+  if (definition.sharedRead && definition.kind !== 'read') {
+    throw new Error(`Operation ${definition.name} is ${definition.kind}: only reads may share answers.`);
   }
   const undocumented = undescribedFields(definition.input);
   if (undocumented.length > 0) {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PreviewSchema } from './define.js';
 import { numberRule } from './number-rule.js';
 
 export interface InputProblem {
@@ -66,4 +67,21 @@ function numberProblem(issue: z.core.$ZodIssue, input: z.ZodType | undefined): s
   const field = (input as { shape?: Record<string, z.ZodType> } | undefined)?.shape?.[String(issue.path[0])];
   const rule = field ? numberRule(field) : undefined;
   return rule ? `must be ${rule}` : undefined;
+}
+
+/**
+ * The objects a confirmed preview showed are no longer the ones the operation would act on: it
+ * ran nothing, and `preview` is what it would do now, for the person to confirm again.
+ */
+export class PreviewChangedError extends OperationError {
+  constructor(
+    readonly operation: string,
+    readonly preview: z.output<typeof PreviewSchema>,
+  ) {
+    super(
+      `Nothing was done: what ${operation} would act on changed since the preview that was confirmed. Now: ${preview.summary}`,
+      'preview.changed',
+      { preview },
+    );
+  }
 }

@@ -6,15 +6,7 @@ import { z } from 'zod';
  */
 export function pagingInput(options: { defaultLimit: number; maxLimit: number; what: string }) {
   return {
-    limit: z
-      .number()
-      .int('limit must be a whole number')
-      .min(1, 'limit must be at least 1')
-      .max(options.maxLimit, `limit can be at most ${options.maxLimit}; use offset to read further pages`)
-      .default(options.defaultLimit)
-      .describe(
-        `How many ${options.what} to return (1–${options.maxLimit}, default ${options.defaultLimit}).`,
-      ),
+    limit: limitInput(options, 'offset'),
     offset: z
       .number()
       .int('offset must be a whole number')
@@ -56,4 +48,37 @@ export function toPage<T>(items: T[], offset: number, limit: number, total?: num
 export function truncateText(text: string, maxLength: number): { text: string; truncated: boolean } {
   if (text.length <= maxLength) return { text, truncated: false };
   return { text: `${text.slice(0, Math.max(0, maxLength - 1))}…`, truncated: true };
+}
+
+/**
+ * Paging for APIs with continuation tokens (OT collectors, health events, ingest budgets): the
+ * answer's `next` goes back as `next`, the same word both ways.
+ */
+export function tokenPagingInput(options: { defaultLimit: number; maxLimit: number; what: string }) {
+  return {
+    limit: limitInput(options, 'next'),
+    next: z
+      .string()
+      .min(1, 'next must be the token from the previous answer')
+      .optional()
+      .describe("The previous answer's next, for the following page."),
+  };
+}
+
+export function tokenPageOutput<T extends z.ZodType>(item: T, what: string) {
+  return z.object({
+    items: z.array(item).describe(`The ${what} on this page.`),
+    next: z.string().nullable().describe('Pass as next for the following page; null on the last.'),
+    total: z.number().int().optional().describe('Total matching, when the API says.'),
+  });
+}
+
+function limitInput(options: { defaultLimit: number; maxLimit: number; what: string }, further: string) {
+  return z
+    .number()
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(options.maxLimit, `limit can be at most ${options.maxLimit}; use ${further} to read further pages`)
+    .default(options.defaultLimit)
+    .describe(`How many ${options.what} to return (1–${options.maxLimit}, default ${options.defaultLimit}).`);
 }

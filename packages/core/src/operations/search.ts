@@ -20,8 +20,10 @@ export const DEFAULT_SEARCH_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Rows read to build a summary: enough for meaningful top values, one request. */
 const SUMMARY_SAMPLE_ROWS = 1_000;
 /**
- * Polls wait this fraction of the job's age: a job that ran 4 s is seen done within about 0.6 s,
- * one that runs a minute costs about 30 status calls, not the 240 a fixed 250 ms would.
+ * Polls come within this fraction of the job's age (see `WaitOptions.pollGrowth`): three a second
+ * for the first 3.3 s of a job, two a second to 6.7 s, then one a second while someone waits, so a
+ * job is seen done within about 15% of its run time, and never later than by a poller that asks
+ * again a second after each answer.
  */
 const POLL_GROWTH = 0.15;
 /**
@@ -265,8 +267,9 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
           signal: ctx.signal,
           deadline: deadline - reserve,
           pollGrowth: POLL_GROWTH,
-          // Once done: the delete, and the summary's page unless it was read early.
-          reserve: () => (early ? 1 : 2),
+          // Once done: the summary's page, unless it was read early; then the slot is left for
+          // the delete and whatever else shares the budget.
+          reserve: () => 1,
           onProgress: (current, polls) => {
             readEarly(current);
             ctx.onProgress?.({
@@ -306,7 +309,9 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
       } catch (error) {
         throw translate('run_search', error);
       } finally {
-        if (!kept) await job.close();
+        // After the answer, not before it: the caller never waits for the DELETE (nor for a free
+        // slot in the rate window for it). Errors and aborts end here too.
+        if (!kept) registry.release(job);
       }
     },
   });

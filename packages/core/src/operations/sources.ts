@@ -70,6 +70,7 @@ export const listSourcesOperation = defineOperation({
     "A collector's sources (id, name, type, category, alive), or with download=true their full JSON definitions, ready to copy. Says when a local JSON file manages them (read-only here). 2 API calls.",
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     collector: collectorRefInput('The collector whose sources to list'),
     download: z.boolean().default(false).describe('Full JSON definitions instead of short items.'),
@@ -105,6 +106,7 @@ export const getSourceOperation = defineOperation({
     "One source in full, with its type's settings (path, protocol, URL, filters…); download=true gives the definition without ids and state, to create it elsewhere. 2 API calls.",
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 0 },
   input: z.object({
     collector: collectorRefInput('The collector the source belongs to'),
     sourceId: sourceIdInput,

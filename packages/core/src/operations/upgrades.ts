@@ -86,6 +86,7 @@ export const listUpgradableCollectorsOperation = defineOperation({
     'Running installed collectors that can move to a build (the latest unless toVersion): what an upgrade would touch. 1 API call a page.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     toVersion: toVersionInput,
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),
@@ -108,6 +109,8 @@ export const listUpgradeTargetsOperation = defineOperation({
   description: 'The builds collectors can be upgraded or downgraded to, and which is the latest. 1 API call.',
   kind: 'read',
   idempotent: true,
+  // Builds are published a few times a month.
+  sharedRead: { reuseSeconds: 30 },
   input: z.object({}),
   output: z.object({
     latest: z.string().nullable().describe('The latest build, or null when none is marked latest.'),

@@ -104,8 +104,13 @@ interface Shared {
 export class SearchJobRegistry {
   readonly #jobs = new Map<string, Held>();
   readonly #closed = new Map<string, SearchJobCloseReason>();
-  /** Jobs an operation call is using and has not kept: only this process can continue them. */
+  /**
+   * Jobs an operation call is using and has not kept, and jobs whose call has answered and whose
+   * deletion is under way (`release`): only this process can continue or delete them.
+   */
   readonly #inFlight = new Set<SearchJob>();
+  /** Deletions `release` started and that have not finished. */
+  readonly #releasing = new Set<Promise<boolean>>();
   readonly #clients = new Map<string, SumoClient>();
   #shared: Shared | undefined;
 
@@ -138,6 +143,23 @@ export class SearchJobRegistry {
   track(job: SearchJob): void {
     this.#remember(job.client);
     this.#inFlight.add(job);
+  }
+
+  /**
+   * The call that used `job` has its answer (or its error): deletes the job on the next turn of
+   * the event loop, once the answer is on its way, so nobody waits for the DELETE nor for a free
+   * slot in the rate window for it. The job stays tracked until it is deleted: `shutdown()` waits
+   * for the deletion (and `close()` keeps it to one DELETE), `settled()` too.
+   */
+  release(job: SearchJob): void {
+    const deleting = new Promise<boolean>((resolve) => setImmediate(() => resolve(job.close())));
+    this.#releasing.add(deleting);
+    void deleting.then(() => this.#releasing.delete(deleting));
+  }
+
+  /** Resolves once every deletion `release` started has finished. */
+  async settled(): Promise<void> {
+    while (this.#releasing.size > 0) await Promise.all(this.#releasing);
   }
 
   /**
@@ -253,7 +275,7 @@ export class SearchJobRegistry {
       if (held) return held.job;
       throw new SearchJobError(
         'search.job.unreachable',
-        `Search job ${id} is not held by this process, and shared state (${shared.backend.description}) is unreachable, so it cannot be continued from here right now. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then call again; the replica that holds the job keeps it alive meanwhile.`,
+        `Search job ${id} is not held by this process, and shared state (${shared.backend.description}) is unreachable, so it cannot be continued from here right now. ${error.hint} The replica that holds the job keeps it alive meanwhile.`,
         id,
         { cause: error },
       );
@@ -372,23 +394,18 @@ export class SearchJobRegistry {
 
   async #rebuild(shared: Shared, client: SumoClient, member: string, record: KeptJobRecord): Promise<Held> {
     const entries = await shared.backend.list(statusKey(member));
+    const affinity = await SearchJobAffinity.deserialize(record.cookies);
     const key = keyOf(client, record.id);
     const existing = this.#jobs.get(key);
     if (existing) return existing;
-    const job = new SearchJob(
-      client,
-      record.id,
-      record.request,
-      SearchJobAffinity.deserialize(record.cookies),
-      {
-        ...record.settings,
-        logger: shared.logger,
-        createdAt: record.createdAt,
-        timers: 'none',
-        onClosed: (closed, reason) => this.closed(closed, reason),
-        onStatus: (observed, status) => this.observed(observed, status),
-      },
-    );
+    const job = new SearchJob(client, record.id, record.request, affinity, {
+      ...record.settings,
+      logger: shared.logger,
+      createdAt: record.createdAt,
+      timers: 'none',
+      onClosed: (closed, reason) => this.closed(closed, reason),
+      onStatus: (observed, status) => this.observed(observed, status),
+    });
     for (const text of entries) job.absorb(parseDelta(text));
     const held: Held = { job, shared: newHandle(member, entries.length, Date.now()) };
     this.#jobs.set(key, held);
@@ -469,7 +486,7 @@ export class SearchJobRegistry {
     await this.#noteClosed(shared, member, 'idle');
     const job =
       held?.job ??
-      new SearchJob(client, record.id, record.request, SearchJobAffinity.deserialize(record.cookies), {
+      new SearchJob(client, record.id, record.request, await SearchJobAffinity.deserialize(record.cookies), {
         ...record.settings,
         logger: shared.logger,
         timers: 'none',

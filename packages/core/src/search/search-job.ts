@@ -30,6 +30,7 @@ export const SEARCH_MAX_RUNTIME_MS = 8 * 3_600_000;
 /** Errors and warnings kept per job; a runaway query can emit one per status call. */
 const MAX_NOTES = 50;
 const DELETE_TIMEOUT_MS = 15_000;
+const SECOND_MS = 1_000;
 
 export interface SearchJobOptions {
   logger?: Logger | undefined;
@@ -106,13 +107,18 @@ export interface WaitOptions {
   deadline?: number | undefined;
   onProgress?: ((snapshot: SearchJobSnapshot, polls: number) => void) | undefined;
   /**
-   * Wait between polls as this fraction of the job's age (within the poll settings' bounds)
-   * instead of doubling it, so a job is seen done within that fraction of its run time. Doubling
-   * can see a job done only when it has run twice as long; a fraction costs a few more polls.
+   * Poll like a poller that asks again one second after each answer, with polls evenly in between
+   * while the job is young, instead of doubling the wait: each second after a "beat" poll's answer
+   * is split into the fewest equal steps that keep a step within this fraction of the job's age,
+   * so a job is seen done within about that fraction of its run time. Early on that is as often as
+   * the rate budget leaves room for (`perSecond - reserve` polls a second; steps of at least the
+   * poll settings' `initialMs`). The beat polls fall where such a one-second poller's polls fall,
+   * so the job is never seen done later than by it, and no answer waits more than a second for
+   * the next poll.
    */
   pollGrowth?: number | undefined;
   /**
-   * Requests the caller makes as soon as the job is done (a page, the delete): polls leave that
+   * Requests the caller makes as soon as the job is done (the summary's page): polls leave that
    * many of the rate budget's window to them, so they go out at once instead of queueing behind
    * this job's own polls. Read before every poll.
    */
@@ -152,7 +158,7 @@ export async function startSearchJob(
   options: SearchJobOptions & { signal?: AbortSignal | undefined } = {},
 ): Promise<SearchJob> {
   const request = 'resolved' in input ? input : resolveSearchRequest(input);
-  const affinity = new SearchJobAffinity();
+  const affinity = await SearchJobAffinity.create();
   let id: string;
   try {
     id = await createSearchJob(client, createJobBody(request), { affinity, signal: options.signal });
@@ -203,6 +209,8 @@ export class SearchJob implements AsyncDisposable {
   readonly #onStatus: SearchJobOptions['onStatus'];
   readonly #createdAt: number;
   readonly #histogram = new HistogramAccumulator();
+  /** The gauge this job counted itself in, counted down on it even if metrics were enabled since. */
+  readonly #counted = metrics.searchJobs;
   readonly #errors: string[] = [];
   readonly #warnings: string[] = [];
   #droppedNotes = 0;
@@ -242,7 +250,7 @@ export class SearchJob implements AsyncDisposable {
     this.#createdAt = options.createdAt ?? Date.now();
     this.#timers = options.timers ?? 'all';
     this.#armKeepAlive();
-    metrics.searchJobs.inc();
+    this.#counted.inc();
   }
 
   get closed(): boolean {
@@ -337,6 +345,7 @@ export class SearchJob implements AsyncDisposable {
    */
   async waitUntilDone(options: WaitOptions = {}): Promise<SearchJobSnapshot> {
     let delay = this.#pollInitialMs;
+    const beat = { from: 0, steps: 0, step: 0 };
     for (let polls = 1; ; polls += 1) {
       const snapshot = await this.refresh(options.signal);
       options.onProgress?.(snapshot, polls);
@@ -345,14 +354,38 @@ export class SearchJob implements AsyncDisposable {
       const now = Date.now();
       const remaining = options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now;
       if (remaining <= 0) return snapshot;
-      if (options.pollGrowth !== undefined) {
-        const age = now - this.#createdAt;
-        delay = Math.min(Math.max(this.#pollInitialMs, age * options.pollGrowth), this.#pollMaxMs);
+      const reserve = options.reserve?.() ?? 0;
+      let wait: number;
+      if (options.pollGrowth === undefined) {
+        wait = Math.max(delay, this.#budgetFreeAt(reserve) - now);
+        delay = Math.min(delay * 2, this.#pollMaxMs);
+      } else {
+        // This poll was the beat's last step, or the first poll: a new beat starts at its answer.
+        if (beat.step === beat.steps) {
+          beat.from = now;
+          beat.steps = this.#stepsPerSecond(now, options.pollGrowth, reserve);
+          beat.step = 0;
+        }
+        beat.step += 1;
+        wait = beat.from + (beat.step * SECOND_MS) / beat.steps - now;
       }
-      const wait = Math.max(delay, this.#budgetFreeAt(options.reserve?.() ?? 0) - now);
       await sleep(Math.min(wait, remaining), options.signal);
-      if (options.pollGrowth === undefined) delay = Math.min(delay * 2, this.#pollMaxMs);
     }
+  }
+
+  /** How many polls the next second gets under `WaitOptions.pollGrowth`. */
+  #stepsPerSecond(now: number, growth: number, reserve: number): number {
+    const most = Math.max(
+      1,
+      Math.min(
+        this.client.rateLimiter.limits.perSecond - reserve,
+        Math.floor(SECOND_MS / this.#pollInitialMs),
+      ),
+    );
+    const fewest = Math.ceil(SECOND_MS / this.#pollMaxMs);
+    const sinceCreated = Math.max(0, now - this.#createdAt) * growth;
+    const wanted = sinceCreated > 0 ? Math.ceil(SECOND_MS / sinceCreated) : most;
+    return Math.min(most, Math.max(fewest, wanted));
   }
 
   /**
@@ -425,7 +458,7 @@ export class SearchJob implements AsyncDisposable {
           });
           return false;
         } finally {
-          metrics.searchJobs.dec();
+          this.#counted.dec();
           this.#onClosed?.(this, reason);
         }
       })();

@@ -34,6 +34,13 @@ export interface StateBackend {
   close(): Promise<void>;
 }
 
+/**
+ * Expired entries go when they are next read; one sweep every so many writes drops those nobody
+ * reads again (a shared read's answer for its followers, a key made from arguments seen once), so a
+ * long-running process does not keep them for ever.
+ */
+const SWEEP_EVERY_WRITES = 1_000;
+
 interface Entry<T> {
   value: T;
   expiresAt: number;
@@ -48,6 +55,7 @@ export class MemoryBackend implements StateBackend {
   readonly #lists = new Map<string, Entry<string[]>>();
   readonly #indexes = new Map<string, Map<string, number>>();
   readonly #clock: () => number;
+  #writes = 0;
 
   constructor(clock: () => number = Date.now) {
     this.#clock = clock;
@@ -64,6 +72,7 @@ export class MemoryBackend implements StateBackend {
   ): Promise<boolean> {
     if (options.onlyIfAbsent && this.#live(this.#values, key)) return false;
     this.#values.set(key, { value, expiresAt: this.#clock() + options.ttlMs });
+    this.#wrote();
     return true;
   }
 
@@ -114,6 +123,7 @@ export class MemoryBackend implements StateBackend {
     entry.value.push(value);
     entry.expiresAt = this.#clock() + ttlMs;
     this.#lists.set(key, entry);
+    this.#wrote();
   }
 
   async list(key: string): Promise<string[]> {
@@ -125,6 +135,15 @@ export class MemoryBackend implements StateBackend {
   }
 
   async close(): Promise<void> {}
+
+  #wrote(): void {
+    this.#writes += 1;
+    if (this.#writes % SWEEP_EVERY_WRITES !== 0) return;
+    const now = this.#clock();
+    for (const map of [this.#values, this.#lists] as Array<Map<string, Entry<unknown>>>) {
+      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
+    }
+  }
 
   #live<T>(map: Map<string, Entry<T>>, key: string): Entry<T> | undefined {
     const entry = map.get(key);

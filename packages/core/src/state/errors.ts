@@ -1,3 +1,5 @@
+const DEFAULT_HINT = 'Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again.';
+
 /**
  * Shared state (Redis) cannot be reached right now. Thrown by anything whose safety needs shared
  * state — redeeming a confirmation, a Confirm click — so it is refused instead of risking running
@@ -12,12 +14,22 @@ export class SharedStateUnavailableError extends Error {
    * connection lost on the way): Redis may have applied it, and a writer must act as if it had.
    */
   readonly mayHaveApplied: boolean;
-  constructor(where: string, cause?: unknown, options: { mayHaveApplied?: boolean } = {}) {
+  /** What to check or wait for, e.g. a Sentinel failover; part of the message. */
+  readonly hint: string;
+  constructor(
+    where: string,
+    cause?: unknown,
+    {
+      mayHaveApplied = true,
+      hint = DEFAULT_HINT,
+    }: { mayHaveApplied?: boolean; hint?: string | undefined } = {},
+  ) {
     super(
-      `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. Check that Redis is running and that SUMO_OPS_REDIS_URL points at it, then try again; reads keep working meanwhile.`,
+      `Shared state (${where}) is unreachable, so this was refused rather than risk doing it twice. Nothing was changed. ${hint} Reads keep working meanwhile.`,
       cause === undefined ? undefined : { cause },
     );
-    this.mayHaveApplied = options.mayHaveApplied ?? true;
+    this.mayHaveApplied = mayHaveApplied;
+    this.hint = hint;
   }
 }
 

@@ -32,9 +32,17 @@ export interface RedisRateLimitStoreOptions {
    * (measured in bench/scale-out: 1 in 4 loaded runs earned a 429 without it).
    */
   extraWindowMs?: number;
+  /** See RETURN_SPREAD_MS; tests shorten it. */
+  returnSpreadMs?: number;
 }
 
 const DEFAULT_LEASE_MS = 15_000;
+/**
+ * How far apart replicas may notice that Redis is back (a reconnection, a heartbeat, the
+ * sentinels' scan after a failover). Until then their local starts are invisible to Redis, so for
+ * this long after a recovery the shared budget leaves their local shares free.
+ */
+const RETURN_SPREAD_MS = 3_000;
 /** When the number of replicas is unknown, assume this many share the budget. */
 const UNKNOWN_REPLICAS = 4;
 
@@ -124,7 +132,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #logger: Logger;
   readonly #leaseMs: number;
   readonly #extraWindowMs: number;
+  readonly #returnSpreadMs: number;
   readonly #held = new Map<string, Set<string>>();
+  /** Leases released while Redis was unreachable: freed as soon as it answers, not at expiry. */
+  readonly #unreleased = new Map<string, Set<string>>();
   readonly #local = new InMemoryRateLimitStore();
   readonly #renewer: NodeJS.Timeout;
   #fallbackLogged = false;
@@ -139,6 +150,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.pollMs = options.pollMs ?? 25;
     this.#extraWindowMs = options.extraWindowMs ?? 50;
+    this.#returnSpreadMs = options.returnSpreadMs ?? RETURN_SPREAD_MS;
     this.#renewer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#leaseMs / 3)));
     this.#renewer.unref();
   }
@@ -153,10 +165,12 @@ export class RedisRateLimitStore implements RateLimitStore {
         this.#lastLocalStart = undefined;
       }
       const lease = randomUUID();
+      const shared = this.#sharedLimits(limits);
       try {
+        if (this.#unreleased.size > 0) await this.#releaseLeftovers();
         const reply = await this.#redis.eval(ACQUIRE, this.#keys(key), [
-          String(limits.perSecond),
-          String(limits.concurrent),
+          String(shared.perSecond),
+          String(shared.concurrent),
           String(limits.windowMs + this.#extraWindowMs),
           String(this.#leaseMs),
           lease,
@@ -191,8 +205,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   async release(key: string, lease: string): Promise<void> {
     if (lease.startsWith(LOCAL_LEASE)) return this.#local.release(key, lease);
     this.#held.get(key)?.delete(lease);
-    // Unreachable Redis: the lease expires on its own within leaseMs.
-    await this.#redis.command(['ZREM', this.#keys(key)[1] as string, lease]).catch(() => undefined);
+    // Unreachable Redis: released once it answers again (or it expires on its own within leaseMs).
+    await this.#redis.command(['ZREM', this.#keys(key)[1] as string, lease]).catch(() => {
+      const leases = this.#unreleased.get(key) ?? new Set<string>();
+      leases.add(lease);
+      this.#unreleased.set(key, leases);
+    });
   }
 
   /**
@@ -235,13 +253,42 @@ export class RedisRateLimitStore implements RateLimitStore {
     );
   }
 
-  async #acquireLocally(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
+  /** What one replica may use while Redis is unreachable: 1/N of the budget. */
+  #localShare(limits: Required<RateLimits>): Required<RateLimits> {
     const replicas = this.#redis.replicasSeen ?? UNKNOWN_REPLICAS;
-    const share = {
+    return {
       ...limits,
       perSecond: Math.max(1, Math.floor(limits.perSecond / replicas)),
       concurrent: Math.max(1, Math.floor(limits.concurrent / replicas)),
     };
+  }
+
+  /** The budget Redis hands out: all of it, but less the other replicas' local shares just after a recovery. */
+  #sharedLimits(limits: Required<RateLimits>): Required<RateLimits> {
+    const recoveredAt = this.#redis.recoveredAt;
+    if (
+      recoveredAt === undefined ||
+      Date.now() > recoveredAt + limits.windowMs + this.#extraWindowMs + this.#returnSpreadMs
+    )
+      return limits;
+    const others = (this.#redis.replicasSeen ?? UNKNOWN_REPLICAS) - 1;
+    const share = this.#localShare(limits);
+    return {
+      ...limits,
+      perSecond: Math.max(1, limits.perSecond - others * share.perSecond),
+      concurrent: Math.max(1, limits.concurrent - others * share.concurrent),
+    };
+  }
+
+  async #releaseLeftovers(): Promise<void> {
+    for (const [key, leases] of this.#unreleased) {
+      await this.#redis.command(['ZREM', this.#keys(key)[1] as string, ...leases]);
+      this.#unreleased.delete(key);
+    }
+  }
+
+  async #acquireLocally(key: string, limits: Required<RateLimits>, now: number): Promise<RateLimitDecision> {
+    const share = this.#localShare(limits);
     if (!this.#fallbackLogged) {
       this.#fallbackLogged = true;
       this.#logger.warn('shared rate budget unreachable: using a local share until Redis answers', {

@@ -6,11 +6,12 @@ import { MemoryBackend, type StateBackend } from './backend.js';
 import { SharedStateUnavailableError } from './errors.js';
 import { RedisBackend } from './redis-backend.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+import { SharedReads } from './shared-reads.js';
 
 /**
  * What a front end asks core for: the state backend every store is built on, and the rate budget
- * the Sumo client uses. Front ends never open Redis themselves; without SUMO_OPS_REDIS_URL all of
- * it lives in this process, as before.
+ * the Sumo client uses. Front ends never open Redis themselves; without SUMO_OPS_REDIS_URL (or
+ * SUMO_OPS_REDIS_SENTINELS) all of it lives in this process, as before.
  */
 export interface Stores {
   readonly backend: StateBackend;
@@ -20,6 +21,8 @@ export interface Stores {
   readonly rateLimitStore: RateLimitStore | undefined;
   /** For `SumoClient`'s `rateKey` (SUMO_OPS_RATE_KEY); undefined means the access id. */
   readonly rateKey: string | undefined;
+  /** For operation contexts' `reads`: identical reads meet here, across replicas with Redis. */
+  readonly reads: SharedReads;
   readonly config: SharedStateConfig;
   /** Throws `SharedStateUnavailableError` unless the backend can be reached now. */
   requireAvailable(): void;
@@ -38,13 +41,14 @@ export interface CreateStoresOptions {
 }
 
 export function createStores(config: SharedStateConfig, options: CreateStoresOptions): Stores {
-  if (!config.redisUrl) {
+  if (!config.redisUrl && !config.redisSentinel) {
     const backend = new MemoryBackend(options.now);
     return {
       backend,
       shared: false,
       rateLimitStore: undefined,
       rateKey: config.rateKey,
+      reads: new SharedReads({ backend, enabled: config.sharedReads }),
       config,
       requireAvailable: () => undefined,
       close: () => backend.close(),
@@ -52,6 +56,7 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
   }
   const backend = new RedisBackend({
     url: config.redisUrl,
+    sentinel: config.redisSentinel,
     keyPrefix: config.keyPrefix,
     logger: options.logger,
     ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
@@ -66,9 +71,14 @@ export function createStores(config: SharedStateConfig, options: CreateStoresOpt
     shared: true,
     rateLimitStore,
     rateKey: config.rateKey,
+    reads: new SharedReads({ backend, enabled: config.sharedReads }),
     config,
     requireAvailable() {
-      if (!backend.available) throw new SharedStateUnavailableError(backend.description);
+      if (!backend.available)
+        throw new SharedStateUnavailableError(backend.description, undefined, {
+          mayHaveApplied: false,
+          hint: backend.unavailableHint,
+        });
     },
     close() {
       closing ??= (async () => {
@@ -97,7 +107,10 @@ export async function sharedSecret(
   const ttlMs = 365 * 24 * 3_600_000;
   if (await backend.set(key, candidate, { ttlMs, onlyIfAbsent: true })) return candidate;
   const existing = await backend.get(key);
-  if (existing === undefined) throw new SharedStateUnavailableError(backend.description);
+  if (existing === undefined)
+    throw new SharedStateUnavailableError(backend.description, undefined, {
+      hint: backend instanceof RedisBackend ? backend.unavailableHint : undefined,
+    });
   return existing;
 }
 

@@ -62,6 +62,11 @@ export type UpgradeOutcome = 'succeed' | 'fail' | 'timeout';
 export interface OrgOptions {
   /** Number of seeded collectors (installed and hosted). Default 40. */
   collectors?: number;
+  /**
+   * Seed the rest of the fleet: OpenTelemetry collectors, ingest budgets (one Exceeded, one
+   * Approaching) and health incidents (an S3 source denied access). Default true.
+   */
+  fleet?: boolean;
 }
 
 export type CollectorFilter = 'all' | 'installed' | 'hosted' | 'alive' | 'dead';

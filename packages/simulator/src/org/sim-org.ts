@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../durations.js';
+import { type DataOrigin, otCollectorOrigin, type Span, sourceOrigin } from './data-origins.js';
+import { SimHealthEvents } from './health-events.js';
+import { SimIngestBudgets } from './ingest-budgets.js';
+import { SimInstallationTokens } from './installation-tokens.js';
 import type {
   CollectorFilter,
   OrgCounts,
@@ -11,6 +15,8 @@ import type {
   UpgradeStatus,
 } from './model.js';
 import { orgErrors, upgradeErrors } from './org-errors.js';
+import { SimOtCollectors } from './ot-collectors.js';
+import { seedFleet } from './seed-fleet.js';
 import { FIRST_COLLECTOR_ID, newHostedCollector, seedOrg } from './seed-org.js';
 import {
   commonSourceDefaults,
@@ -50,6 +56,8 @@ const MODIFIABLE_COLLECTOR_FIELDS = [
 interface SourceRecord {
   source: SimSource;
   revision: number;
+  /** Simulated epoch ms it was created over the API; seeded sources have always been there. */
+  createdAt?: number;
 }
 
 interface CollectorRecord {
@@ -59,6 +67,8 @@ interface CollectorRecord {
   sources: Map<number, SourceRecord>;
   upgradeOutcome: UpgradeOutcome;
   activeUpgradeTaskId: number | undefined;
+  /** Past offline spans (the current one starts at `lastSeenAlive`): its sources sent nothing then. */
+  offlineSpans: Span[];
 }
 
 interface UpgradeTaskRecord {
@@ -74,6 +84,8 @@ interface PendingOfflineDeletion {
 export interface SimOrgOptions {
   seed: number;
   collectors: number;
+  /** Seed OT collectors, ingest budgets and health incidents beside the installed org. Default true. */
+  fleet?: boolean;
 }
 
 /**
@@ -85,6 +97,14 @@ export interface SimOrgOptions {
  */
 export class SimOrg {
   readonly versions: readonly string[] = COLLECTOR_VERSIONS;
+  /** OpenTelemetry collectors (`/v1/otCollectors`). */
+  readonly otCollectors: SimOtCollectors;
+  /** Ingest budgets v2 (`/v2/ingestBudgets`). */
+  readonly ingestBudgets: SimIngestBudgets;
+  /** Unresolved health events (`/v1/healthEvents`), derived from this org and raised by tests. */
+  readonly healthEvents: SimHealthEvents;
+  /** Installation tokens (`/v1/tokens`). */
+  readonly installationTokens: SimInstallationTokens;
   readonly #clock: SimClock;
   readonly #collectors = new Map<number, CollectorRecord>();
   readonly #idsByName = new Map<string, number>();
@@ -112,6 +132,19 @@ export class SimOrg {
     }
     this.#nextCollectorId = (seeded.collectors.at(-1)?.collector.id ?? FIRST_COLLECTOR_ID) + 11;
     this.#nextSourceId = seeded.nextSourceId;
+
+    this.ingestBudgets = new SimIngestBudgets(clock);
+    this.installationTokens = new SimInstallationTokens(clock);
+    this.healthEvents = new SimHealthEvents(clock, {
+      collectors: () => this.collectors(),
+      collector: (id) => this.collectorById(id),
+      sources: (collectorId) => this.sources(collectorId),
+      otCollectorName: (id) => this.otCollectors.byId(id)?.name,
+      ingestBudgets: () => this.ingestBudgets.all(),
+      budgetUsageChangedAt: (id) => this.ingestBudgets.usageChangedAt(id),
+    });
+    this.otCollectors = new SimOtCollectors(clock, (id) => this.healthEvents.incidentsOf(id));
+    if (options.fleet !== false) seedFleet(clock.now(), seeded.collectors, this);
   }
 
   get latestVersion(): string {
@@ -173,6 +206,34 @@ export class SimOrg {
     return counts;
   }
 
+  /**
+   * The log streams the org sends to search: every source of every collector and every OT
+   * collector, each with the spans it sent nothing — before it was created, while its collector
+   * was offline, while a health incident on it or its collector stopped data (the S3
+   * access-denied error), while an ingest budget over its scope was `Exceeded` with
+   * `stopCollecting`. What it sent before still stands; deleted collectors and sources are gone.
+   */
+  dataOrigins(): DataOrigin[] {
+    this.#settle();
+    const stoppers = {
+      healthHalts: this.healthEvents.dataHalts(),
+      budgetStops: this.ingestBudgets.collectionStops(),
+    };
+    const origins: DataOrigin[] = [];
+    for (const { collector, sources, offlineSpans } of this.#collectors.values()) {
+      const silences: Span[] = [...offlineSpans];
+      if (!collector.alive) silences.push([collector.lastSeenAlive ?? 0, Number.POSITIVE_INFINITY]);
+      for (const { source, createdAt } of sources.values()) {
+        const before: Span[] = createdAt === undefined ? [] : [[Number.NEGATIVE_INFINITY, createdAt]];
+        origins.push(sourceOrigin(collector, source, [...before, ...silences], stoppers));
+      }
+    }
+    for (const collector of this.otCollectors.all()) {
+      origins.push(otCollectorOrigin(collector, this.otCollectors.offlineSpans(collector.id), stoppers));
+    }
+    return origins;
+  }
+
   // ---- Controls for tests ----
 
   /** Brings a collector online, or takes it offline (last heartbeat now, or at `lastSeenAlive`). */
@@ -180,9 +241,12 @@ export class SimOrg {
     this.#settle();
     const record = this.#requireCollector(collectorId);
     const { collector } = record;
+    const now = this.#clock.now();
+    if (alive && !collector.alive && collector.lastSeenAlive !== undefined)
+      record.offlineSpans.push([collector.lastSeenAlive, now]);
     collector.alive = alive;
     if (alive) delete collector.lastSeenAlive;
-    else collector.lastSeenAlive = lastSeenAlive ?? this.#clock.now();
+    else collector.lastSeenAlive = lastSeenAlive ?? now;
     for (const { source } of record.sources.values()) source.alive = alive;
     if (!alive && collector.ephemeral) this.#offlineEphemeralIds.add(collectorId);
     else this.#offlineEphemeralIds.delete(collectorId);
@@ -354,7 +418,7 @@ export class SimOrg {
     const id = this.#nextSourceId;
     this.#nextSourceId += 1;
     const source = storedSource(input, { id, name, sourceType, alive: record.collector.alive });
-    const sourceRecord = { source, revision: 1 };
+    const sourceRecord = { source, revision: 1, createdAt: this.#clock.now() };
     record.sources.set(id, sourceRecord);
     return { source: structuredClone(source), etag: sourceEtag(sourceRecord) };
   }
@@ -458,6 +522,7 @@ export class SimOrg {
       sources: new Map(),
       upgradeOutcome,
       activeUpgradeTaskId: undefined,
+      offlineSpans: [],
     };
     this.#collectors.set(collector.id, record);
     this.#idsByName.set(collector.name, collector.id);

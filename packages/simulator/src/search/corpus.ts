@@ -49,6 +49,44 @@ const MESSAGES_PER_BLOCK = 256;
 export const RECEIPT_DELAY_MIN_MS = 20;
 export const RECEIPT_DELAY_MAX_MS = 4_999;
 
+/**
+ * What a scan reads about the message at a position: the fixed corpus alone, or the corpus with
+ * the org's own logs beside it (`CorpusWithFleet`).
+ */
+export interface SearchCorpus {
+  readonly origins: readonly LogOrigin[];
+  originAt(position: number): number;
+  timeAt(position: number): number;
+  receiptTimeAt(position: number): number;
+  rawAt(position: number, origin?: number): string;
+  messageIdAt(position: number): string;
+  blockIdAt(position: number): string;
+  messageCountAt(position: number): string;
+}
+
+/** The message at a position with every metadata field, in the order the API documents them. */
+export function messageMap(corpus: SearchCorpus, position: number, raw = corpus.rawAt(position)): MessageMap {
+  const origin = corpus.origins[corpus.originAt(position)] as LogOrigin;
+  return {
+    _messageid: corpus.messageIdAt(position),
+    _sourceid: origin.sourceId,
+    _sourceName: origin.sourceName,
+    _sourceHost: origin.sourceHost,
+    _sourceCategory: origin.sourceCategory,
+    _format: origin.format,
+    // Generated text is ASCII, so characters are bytes.
+    _size: String(raw.length),
+    _messagetime: String(corpus.timeAt(position)),
+    _receipttime: String(corpus.receiptTimeAt(position)),
+    _messagecount: corpus.messageCountAt(position),
+    _raw: raw,
+    _source: origin.source,
+    _collectorId: origin.collectorId,
+    _collector: origin.collector,
+    _blockid: corpus.blockIdAt(position),
+  };
+}
+
 /** Half-open range of corpus positions, oldest first. */
 export interface PositionRange {
   start: number;
@@ -59,7 +97,7 @@ export interface PositionRange {
  * Positions are in time order, so a time range maps to a contiguous position range and a scan can
  * start anywhere; only what a caller asks for is ever generated.
  */
-export class LogCorpus {
+export class LogCorpus implements SearchCorpus {
   readonly seed: number;
   readonly size: number;
   readonly from: number;
@@ -112,27 +150,13 @@ export class LogCorpus {
     return longId(Math.floor(position / MESSAGES_PER_BLOCK));
   }
 
+  messageCountAt(position: number): string {
+    return String(position);
+  }
+
   /** `raw` spares generating the text again when the caller already has it. */
   message(position: number, raw = this.rawAt(position)): MessageMap {
-    const origin = this.origins[this.originAt(position)] as LogOrigin;
-    return {
-      _messageid: this.messageIdAt(position),
-      _sourceid: origin.sourceId,
-      _sourceName: origin.sourceName,
-      _sourceHost: origin.sourceHost,
-      _sourceCategory: origin.sourceCategory,
-      _format: origin.format,
-      // Generated text is ASCII, so characters are bytes.
-      _size: String(raw.length),
-      _messagetime: String(this.timeAt(position)),
-      _receipttime: String(this.receiptTimeAt(position)),
-      _messagecount: String(position),
-      _raw: raw,
-      _source: origin.source,
-      _collectorId: origin.collectorId,
-      _collector: origin.collector,
-      _blockid: this.blockIdAt(position),
-    };
+    return messageMap(this, position, raw);
   }
 
   /** Positions whose `_messagetime` lies in [from, to). */
@@ -140,7 +164,7 @@ export class LogCorpus {
     return { start: this.firstPositionAtOrAfter(from), end: this.firstPositionAtOrAfter(to) };
   }
 
-  private firstPositionAtOrAfter(time: number): number {
+  firstPositionAtOrAfter(time: number): number {
     let low = 0;
     let high = this.size;
     while (low < high) {

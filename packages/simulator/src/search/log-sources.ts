@@ -55,7 +55,7 @@ let cachedSecond = Number.NaN;
 let cachedText: SecondText = { date: '', clock: '', nginxDate: '', syslogDate: '' };
 
 /** Neighbouring messages share a second, so formatting once per second keeps generation cheap. */
-function secondText(time: number): SecondText {
+export function secondText(time: number): SecondText {
   const second = Math.floor(time / 1000);
   if (second !== cachedSecond) {
     const d = new Date(second * 1000);
@@ -72,11 +72,11 @@ function secondText(time: number): SecondText {
   return cachedText;
 }
 
-function millis(time: number): string {
+export function millis(time: number): string {
   return pad3(time - Math.floor(time / 1000) * 1000);
 }
 
-function isoTimestamp(time: number): string {
+export function isoTimestamp(time: number): string {
   const text = secondText(time);
   return `${text.date}T${text.clock}.${millis(time)}Z`;
 }
@@ -125,7 +125,7 @@ const USER_AGENTS = [
   'python-requests/2.32.3',
 ];
 
-const nginxAccess: RawGenerator = (time, draws) => {
+export const nginxAccess: RawGenerator = (time, draws) => {
   const text = secondText(time);
   const status = draws.weighted(HTTP_STATUS);
   const path = draws.pick(WEB_PATHS).replace('{id}', String(draws.between(1000, 99999)));
@@ -161,7 +161,7 @@ const APP_ERRORS = [
   ['PaymentDeclinedError', 'card declined: insufficient_funds', 'PaymentsClient.charge'],
 ] as const;
 
-function appJson(service: string, env: string): RawGenerator {
+export function appJson(service: string, env: string): RawGenerator {
   return (time, draws) => {
     const level = draws.weighted(APP_LEVELS);
     const [method, route] = draws.pick(API_ROUTES);
@@ -188,7 +188,7 @@ const PG_STATEMENTS = [
   'SELECT count(*) FROM sessions WHERE expires_at > now()',
 ];
 
-const postgres: RawGenerator = (time, draws) => {
+export const postgres: RawGenerator = (time, draws) => {
   const text = secondText(time);
   const prefix = `${text.date} ${text.clock}.${millis(time)} UTC [${draws.between(1000, 65000)}]`;
   const roll = draws.int(100);
@@ -249,7 +249,7 @@ const payments: RawGenerator = (time, draws) => {
   );
 };
 
-const sshd: RawGenerator = (time, draws, origin) => {
+export const sshd: RawGenerator = (time, draws, origin) => {
   const text = secondText(time);
   const prefix = `${text.syslogDate} ${text.clock} ${origin.sourceHost} sshd[${draws.between(1000, 60000)}]:`;
   const ip = `${draws.pick(['203.0.113', '198.51.100', '192.0.2'])}.${draws.between(1, 254)}`;
@@ -263,8 +263,8 @@ const sshd: RawGenerator = (time, draws, origin) => {
   return `${prefix} pam_unix(sshd:session): session closed for user ${draws.pick(['deploy', 'alice', 'bob'])}`;
 };
 
-const NGINX_FORMAT = 't:cache:o:13:l:26:p:dd/MMM/yyyy:HH:mm:ss ZZZZ';
-const JSON_FORMAT = 'json:o:14:l:24:p:yyyy-MM-ddTHH:mm:ss.SSSZ';
+export const NGINX_FORMAT = 't:cache:o:13:l:26:p:dd/MMM/yyyy:HH:mm:ss ZZZZ';
+export const JSON_FORMAT = 'json:o:14:l:24:p:yyyy-MM-ddTHH:mm:ss.SSSZ';
 
 const SOURCES: readonly SourceDefinition[] = [
   {

@@ -7,7 +7,9 @@ export const METADATA_FIELDS = {
   _sourcehost: 'sourceHost',
   _sourcename: 'sourceName',
   _source: 'source',
+  _sourceid: 'sourceId',
   _collector: 'collector',
+  _collectorid: 'collectorId',
 } as const;
 export type MetadataKey = (typeof METADATA_FIELDS)[keyof typeof METADATA_FIELDS];
 const METADATA_SPELLINGS = Object.values(METADATA_FIELDS)

@@ -1,5 +1,6 @@
 import type { FieldDescriptor, LogCorpus, MessageMap } from './corpus.js';
 import { type ExecutionOptions, type RecordMap, SearchExecution, type SearchRange } from './execution.js';
+import type { FleetLogs } from './fleet-logs.js';
 import { buildPlan, type Plan } from './pipeline.js';
 import { SearchQueryError } from './query-error.js';
 import { parseQuery, type SearchNode } from './query-parser.js';
@@ -18,10 +19,10 @@ export interface CompiledQuery {
   readonly recordFields: readonly FieldDescriptor[];
   /** An execution the caller advances step by step (what a search job does). */
   execute(corpus: LogCorpus, range: SearchRange, options?: ExecutionOptions): SearchExecution;
-  /** Every matching message, newest first, generated lazily in bounded memory. */
-  messages(corpus: LogCorpus, range: SearchRange): Generator<MessageMap, void, undefined>;
+  /** Every matching message, newest first, generated lazily in bounded memory; `fleet`: the org's logs too. */
+  messages(corpus: LogCorpus, range: SearchRange, fleet?: FleetLogs): Generator<MessageMap, void, undefined>;
   /** Runs the whole range and returns the records (empty for non-aggregate queries). */
-  records(corpus: LogCorpus, range: SearchRange): RecordMap[];
+  records(corpus: LogCorpus, range: SearchRange, fleet?: FleetLogs): RecordMap[];
 }
 
 /** Parses and checks a query; throws `SearchQueryError` with a position for anything unsupported. */
@@ -48,11 +49,21 @@ class Compiled implements CompiledQuery {
   }
 
   execute(corpus: LogCorpus, range: SearchRange, options?: ExecutionOptions): SearchExecution {
-    return new SearchExecution(this.plan, bindSearch(this.search, corpus), corpus, range, options);
+    return new SearchExecution(
+      this.plan,
+      (scanned) => bindSearch(this.search, scanned),
+      corpus,
+      range,
+      options,
+    );
   }
 
-  *messages(corpus: LogCorpus, range: SearchRange): Generator<MessageMap, void, undefined> {
-    const execution = this.execute(corpus, range, { retainPositions: false });
+  *messages(
+    corpus: LogCorpus,
+    range: SearchRange,
+    fleet?: FleetLogs,
+  ): Generator<MessageMap, void, undefined> {
+    const execution = this.execute(corpus, range, { retainPositions: false, ...(fleet && { fleet }) });
     const batch: number[] = [];
     const collect = (position: number) => {
       batch.push(position);
@@ -64,8 +75,8 @@ class Compiled implements CompiledQuery {
     }
   }
 
-  records(corpus: LogCorpus, range: SearchRange): RecordMap[] {
-    const execution = this.execute(corpus, range, { retainPositions: false });
+  records(corpus: LogCorpus, range: SearchRange, fleet?: FleetLogs): RecordMap[] {
+    const execution = this.execute(corpus, range, { retainPositions: false, ...(fleet && { fleet }) });
     while (!execution.done) execution.advance(1 << 20);
     return execution.records();
   }

@@ -1,4 +1,4 @@
-import type { LogCorpus } from './corpus.js';
+import type { SearchCorpus } from './corpus.js';
 import type { LogOrigin } from './log-sources.js';
 
 /**
@@ -13,7 +13,7 @@ export class ScanRow {
   private raw: string | undefined;
   private lower: string | undefined;
 
-  constructor(readonly corpus: LogCorpus) {}
+  constructor(readonly corpus: SearchCorpus) {}
 
   reset(position: number, origin: number): void {
     this.position = position;
@@ -54,7 +54,7 @@ export const BASE_FIELD_READERS: Record<string, (row: ScanRow) => string> = {
   _size: (row) => String(row.rawText().length),
   _messagetime: (row) => String(row.corpus.timeAt(row.position)),
   _receipttime: (row) => String(row.corpus.receiptTimeAt(row.position)),
-  _messagecount: (row) => String(row.position),
+  _messagecount: (row) => row.corpus.messageCountAt(row.position),
   _raw: (row) => row.rawText(),
   _source: (row) => row.source().source,
   _collectorid: (row) => row.source().collectorId,

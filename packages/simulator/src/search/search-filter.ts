@@ -1,4 +1,4 @@
-import type { LogCorpus } from './corpus.js';
+import type { SearchCorpus } from './corpus.js';
 import type { SearchNode } from './query-parser.js';
 import type { ScanRow } from './scan-row.js';
 import { termTest, wildcardRegExp } from './text-match.js';
@@ -20,7 +20,7 @@ export interface BoundSearch {
 
 type Tri = 0 | 1 | 2;
 
-export function bindSearch(node: SearchNode, corpus: LogCorpus): BoundSearch {
+export function bindSearch(node: SearchNode, corpus: Pick<SearchCorpus, 'origins'>): BoundSearch {
   const selectorCache = new Map<SearchNode, Uint8Array>();
   const selectorTable = (meta: Extract<SearchNode, { kind: 'meta' }>): Uint8Array => {
     let table = selectorCache.get(meta);

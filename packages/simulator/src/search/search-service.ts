@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS } from '../durations.js';
+import type { SimOrg } from '../org/sim-org.js';
 import { type FieldDescriptor, LogCorpus, type MessageMap } from './corpus.js';
 import type { HistogramBucket, RecordMap, SearchExecution } from './execution.js';
+import { FleetLogs } from './fleet-logs.js';
 import { type CompiledQuery, compileQuery } from './query.js';
 import { SearchQueryError } from './query-error.js';
 import { searchErrors } from './search-errors.js';
@@ -30,10 +32,25 @@ export interface SearchOptions {
   maxActiveJobs?: number;
   /** A job with no status or result request for this many simulated ms is cancelled. Default 30,000. */
   keepAliveMs?: number;
+  /**
+   * Search the org's own logs beside the corpus: every source of every collector sends messages
+   * with its `_collector`, `_collectorId`, `_source`, `_sourceId`, `_sourceCategory` and
+   * `_sourceHost`, except while its collector is offline, a health error on it stops it, or an
+   * ingest budget over it is `Exceeded` with `stopCollecting`. Default false: the corpus alone,
+   * so its counts are exactly `corpusSize`.
+   */
+  fleetLogs?: boolean;
+  /**
+   * When set, every job is DONE this many simulated ms after its creation, however much its range
+   * holds: it stays NOT STARTED for `startDelayMs` (at most this long), then scans its range at
+   * the even pace that ends it on time. Benchmarks use it to run jobs of chosen lengths; change it
+   * between jobs with `SearchService.setJobDurationMs`.
+   */
+  jobDurationMs?: number;
 }
 
 export type ResolvedSearchOptions = Required<
-  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize'>
+  Omit<SearchOptions, 'seed' | 'corpusFrom' | 'corpusTo' | 'corpusSize' | 'fleetLogs' | 'jobDurationMs'>
 >;
 
 export type SearchJobState =
@@ -90,15 +107,24 @@ export class SearchJob {
   private paused = false;
   private final: { messageCount: number; recordCount: number } | undefined;
 
+  /** Simulated ms the job stays NOT STARTED. */
+  private readonly startDelayMs: number;
+  /** Simulated ms from the start to the end of the scan, when the job runs for a set time. */
+  private readonly scanMs: number | undefined;
+
   constructor(
     readonly accessId: string,
     readonly query: CompiledQuery,
     readonly createdAt: number,
     private execution: SearchExecution | undefined,
     private readonly options: ResolvedSearchOptions,
+    durationMs?: number,
   ) {
     this.lastRequestAt = createdAt;
     this.syncedAt = createdAt;
+    this.startDelayMs =
+      durationMs === undefined ? options.startDelayMs : Math.min(options.startDelayMs, durationMs);
+    this.scanMs = durationMs === undefined ? undefined : durationMs - this.startDelayMs;
   }
 
   get isActive(): boolean {
@@ -121,12 +147,16 @@ export class SearchJob {
   private gatherUntil(time: number): void {
     const execution = this.execution;
     if (execution === undefined || execution.done || this.paused) return;
-    const elapsed = time - this.createdAt - this.options.startDelayMs;
-    if (elapsed <= 0) return;
-    const target = Math.min(
-      execution.totalPositions,
-      Math.floor((elapsed / 1000) * this.options.gatheringSpeed),
-    );
+    const elapsed = time - this.createdAt - this.startDelayMs;
+    // A job set to scan in no time at all is done the moment it starts.
+    if (elapsed < 0 || (elapsed === 0 && this.scanMs !== 0)) return;
+    const total = execution.totalPositions;
+    const target =
+      this.scanMs === undefined
+        ? Math.min(total, Math.floor((elapsed / 1000) * this.options.gatheringSpeed))
+        : elapsed >= this.scanMs
+          ? total
+          : Math.floor((total * elapsed) / this.scanMs);
     const threshold = this.query.isAggregate ? Number.POSITIVE_INFINITY : this.options.forcePauseThreshold;
     execution.advance(target - execution.scannedPositions, threshold);
     if (!execution.done && execution.messageCount >= threshold) {
@@ -155,7 +185,7 @@ export class SearchJob {
 
   get state(): SearchJobState {
     if (this.cancelledAt !== undefined) return 'CANCELLED';
-    if (this.syncedAt - this.createdAt < this.options.startDelayMs) return 'NOT STARTED';
+    if (this.syncedAt - this.createdAt < this.startDelayMs) return 'NOT STARTED';
     if ((this.execution as SearchExecution).done) return 'DONE GATHERING RESULTS';
     return this.paused ? 'FORCE PAUSED' : 'GATHERING RESULTS';
   }
@@ -212,11 +242,14 @@ export class SearchService {
   readonly corpus: LogCorpus;
   readonly options: ResolvedSearchOptions;
   private readonly jobs = new Map<string, SearchJob>();
+  private readonly org: Pick<SimOrg, 'dataOrigins'> | undefined;
+  private jobDurationMs: number | undefined;
 
+  /** `org.dataOrigins` sends the org's logs when `options.fleetLogs` asks for them. */
   constructor(
     private readonly clock: SimClock,
     options: SearchOptions = {},
-    defaults: { seed: number } = { seed: 1 },
+    defaults: { seed: number; org?: Pick<SimOrg, 'dataOrigins'> } = { seed: 1 },
   ) {
     const to = options.corpusTo ?? clock.now();
     this.corpus = new LogCorpus({
@@ -232,6 +265,21 @@ export class SearchService {
       maxActiveJobs: options.maxActiveJobs ?? DEFAULTS.maxActiveJobs,
       keepAliveMs: options.keepAliveMs ?? DEFAULTS.keepAliveMs,
     };
+    this.org = options.fleetLogs ? defaults.org : undefined;
+    this.setJobDurationMs(options.jobDurationMs);
+  }
+
+  /** The org's logs as of now (what a job created now searches), or undefined when they are off. */
+  fleetLogs(): FleetLogs | undefined {
+    return this.org && new FleetLogs(this.corpus.seed, this.org.dataOrigins(), this.clock.now());
+  }
+
+  /** Jobs created from now on are DONE this long after creation (see `SearchOptions.jobDurationMs`); undefined: as their range takes. */
+  setJobDurationMs(durationMs: number | undefined): void {
+    if (durationMs !== undefined && !(Number.isFinite(durationMs) && durationMs >= 0)) {
+      throw new RangeError('jobDurationMs must be a non-negative number of simulated milliseconds');
+    }
+    this.jobDurationMs = durationMs;
   }
 
   /** Starts a job; throws the documented 400 for a query the engine cannot run, 429 over the job limit. */
@@ -247,12 +295,13 @@ export class SearchService {
       if (error instanceof SearchQueryError) throw searchErrors.parseError(error.message);
       throw error;
     }
-    const execution = query.execute(this.corpus, {
-      from: request.from,
-      to: request.to,
-      byReceiptTime: request.byReceiptTime,
-    });
-    const job = new SearchJob(accessId, query, now, execution, this.options);
+    const fleet = this.fleetLogs();
+    const execution = query.execute(
+      this.corpus,
+      { from: request.from, to: request.to, byReceiptTime: request.byReceiptTime },
+      { retainPositions: true, ...(fleet && { fleet }) },
+    );
+    const job = new SearchJob(accessId, query, now, execution, this.options, this.jobDurationMs);
     this.jobs.set(job.id, job);
     return job;
   }
