@@ -304,6 +304,16 @@ describe('diagnose_collector', () => {
     expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(2);
   });
 
+  it('answers without the data check when Sumo fails the data search, saying so, and deletes the job', async () => {
+    const { run } = catalogOn(sumo);
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/search/jobs/:id'] });
+    const diagnosis = await run('diagnose_collector', { collector: 'otel-staging-api-01' });
+    expect(diagnosis.data.checked).toBe(false);
+    expect(diagnosis.notes.join(' ')).toMatch(/data search failed .*data arrival is not checked/);
+    expect(diagnosis.causes[0].cause).toMatch(/ExporterFailing/);
+    expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(1);
+  });
+
   it('keeps to 12 API calls when the data search is slow, saying the data was not checked, and deletes the job', async () => {
     await sumo.close();
     sumo = await startSimulatedSumo({

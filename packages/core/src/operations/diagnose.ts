@@ -191,23 +191,33 @@ export const diagnoseCollectorOperation = defineOperation({
       // Polls stop where the next one would leave no room for the page and the delete, or pass the deadline.
       const mayPollAgain = (wait: number) =>
         DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS > 0 && Date.now() + wait <= deadline;
-      let snapshot = await search.refresh(call.signal);
-      for (
-        let wait = POLL_FIRST_MS;
-        !snapshot.done && mayPollAgain(wait);
-        wait = Math.min(wait * 2, POLL_MAX_MS)
-      ) {
-        await sleep(wait, call.signal);
-        snapshot = await search.refresh(call.signal);
-      }
-      if (!snapshot.done) {
+      try {
+        let snapshot = await search.refresh(call.signal);
+        for (
+          let wait = POLL_FIRST_MS;
+          !snapshot.done && mayPollAgain(wait);
+          wait = Math.min(wait * 2, POLL_MAX_MS)
+        ) {
+          await sleep(wait, call.signal);
+          snapshot = await search.refresh(call.signal);
+        }
+        if (!snapshot.done) {
+          notes.push(
+            `The data search did not finish within the diagnosis's allowance (${DIAGNOSE_MAX_CALLS} API calls, its time budget); run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
+          );
+          data = { checked: false, window: '15m' };
+        } else {
+          const rows = snapshot.recordCount > 0 ? (await search.getRecords(0, 1000, call.signal)).rows : [];
+          data = dataArrival(rows, sources);
+        }
+      } catch (error) {
+        // The rest of the diagnosis stands without it: a search Sumo cancelled or refused leaves
+        // only the data question open, and the note says how to ask it again.
+        if (call.signal?.aborted) throw error;
         notes.push(
-          `The data search did not finish within the diagnosis's allowance (${DIAGNOSE_MAX_CALLS} API calls, its time budget); run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
+          `The data search failed (${error instanceof Error ? error.message : String(error)}), so data arrival is not checked; run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
         );
         data = { checked: false, window: '15m' };
-      } else {
-        const rows = snapshot.recordCount > 0 ? (await search.getRecords(0, 1000, call.signal)).rows : [];
-        data = dataArrival(rows, sources);
       }
     } finally {
       await search.close();
