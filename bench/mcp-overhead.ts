@@ -8,16 +8,26 @@
  * (`ToolSpec.run`: argument check, operation, rendering, no SDK), and the same server and an SDK
  * client linked in memory (the SDK's protocol handling, no process boundary).
  * Also prints the size of `tools/list`, per tool, and of a `run_search` answer over 100,000 messages.
- * Run: `pnpm bench:mcp-overhead` (compiled JavaScript, as in production).
+ * Then the OAuth case: the same tool calls over Streamable HTTP to two servers in this process, one
+ * with the static bearer token and one as the OAuth resource server of a real OpenID provider on
+ * loopback (`oidc-provider`; every request's JWT checked by its keys, the caller's fair share
+ * applied), interleaved; and how often the JWKS was fetched.
+ * Run: `pnpm bench:mcp-overhead` (compiled JavaScript, as in production); only the OAuth case:
+ * `node bench/dist/mcp-overhead.js --oauth-only` after `pnpm bench:build`.
  */
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createCatalog, RateLimiter, SumoClient, silentLogger } from '@sumo-ops/core';
-import { createSumoOpsMcp, serveStdio } from '@sumo-ops/mcp-server';
-import { startSimulator } from '@sumo-ops/simulator';
+import { createSumoOpsMcp, serveStdio, startHttpServer } from '@sumo-ops/mcp-server';
+import { createFairShare, createResourceServer, readOAuthSettings } from '@sumo-ops/mcp-server/auth';
+import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { median } from './stats.js';
 
 const HIGH_LIMITS = { perSecond: 100_000, concurrent: 64 };
@@ -27,6 +37,7 @@ const SEARCH_MESSAGES = 100_000;
 const RATIO_TARGET = 1.5;
 const LATENCY_RATIO_TARGET = 1.1;
 const SEARCH_TEXT_TARGET = 4_096;
+const OAUTH_RATIO_TARGET = 1.05;
 
 function client(apiUrl: string): SumoClient {
   return new SumoClient({
@@ -84,12 +95,7 @@ async function main(): Promise<void> {
     }),
   );
   try {
-    const collectorId = sim.org.collectors()[0]?.id;
-    const cases: Array<[string, Record<string, unknown>]> = [
-      ['list_collectors', { limit: 50 }],
-      ['get_collector', { collector: collectorId }],
-      ['list_upgrade_targets', {}],
-    ];
+    const cases = casesOf(sim);
     const rows: Row[] = [];
     for (const latency of [0, 20]) {
       sim.setFaults({ latencyMs: latency });
@@ -132,6 +138,8 @@ async function main(): Promise<void> {
       }
     }
     sim.setFaults({});
+    // Before the search below, whose 100,000 messages leave the simulator busy for a while.
+    await oauthCase(sim);
 
     const listed = await mcp.listTools();
     const toolsList = Buffer.byteLength(JSON.stringify(listed));
@@ -203,8 +211,206 @@ async function main(): Promise<void> {
   }
 }
 
+/** The tool calls every comparison makes: a page of a list, one object, a small answer. */
+function casesOf(sim: Simulator): Array<[string, Record<string, unknown>]> {
+  return [
+    ['list_collectors', { limit: 50 }],
+    ['get_collector', { collector: sim.org.collectors()[0]?.id }],
+    ['list_upgrade_targets', {}],
+  ];
+}
+
+interface OAuthRow {
+  case: string;
+  bearer: number;
+  oauth: number;
+}
+
+/**
+ * Static token vs OAuth over Streamable HTTP, the same simulator behind both, calls interleaved.
+ * The provider is a real one: the MCP client signs in with client credentials as a deployment's
+ * would, and the server finds the keys by discovery.
+ */
+async function oauthCase(sim: Simulator): Promise<void> {
+  const idp = createHttpServer();
+  const jwksFetches = { count: 0 };
+  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  // Loaded here, so the stdio child (this same file) does not load it.
+  const { default: Provider } = await import('oidc-provider');
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'bench-agent',
+        client_secret: 'bench-agent-secret-0123456789abcdef',
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        scope: 'sumo-ops:read sumo-ops:write',
+      },
+    ],
+    scopes: ['sumo-ops:read', 'sumo-ops:write'],
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => `${publicUrl}/mcp`,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => ({
+          scope: 'sumo-ops:read sumo-ops:write',
+          audience: indicator,
+          accessTokenTTL: 3_600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+  });
+  const handle = provider.callback();
+  idp.on('request', (request, response) => {
+    if ((request.url ?? '').startsWith('/jwks')) jwksFetches.count += 1;
+    handle(request, response);
+  });
+
+  const settings = readOAuthSettings({ MCP_OAUTH_ISSUER: issuer, MCP_PUBLIC_URL: publicUrl });
+  if (!settings) throw new Error('OAuth settings were not read');
+  const bearerClient = client(sim.apiUrl);
+  const oauthClient = client(sim.apiUrl);
+  const bearerMcp = createSumoOpsMcp({ client: bearerClient, logger: silentLogger, audit: () => undefined });
+  const oauthMcp = createSumoOpsMcp({
+    client: oauthClient,
+    logger: silentLogger,
+    audit: () => undefined,
+    scopes: settings.scopes,
+    clientFor: createFairShare({ maxInFlight: settings.maxInFlightPerCaller }),
+  });
+  const token = 'bench-static-token-0123456789abcdef';
+  const bearerHttp = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    bearerToken: token,
+    createServer: bearerMcp.createServer,
+    logger: silentLogger,
+  });
+  const oauthHttp = await startHttpServer({
+    host: '127.0.0.1',
+    port,
+    createServer: oauthMcp.createServer,
+    logger: silentLogger,
+    oauth: createResourceServer({
+      settings,
+      logger: silentLogger,
+      tools: oauthMcp.tools,
+    }),
+  });
+  const bearer = new Client({ name: 'mcp-overhead-bench-bearer', version: '0.0.0' });
+  await bearer.connect(
+    new StreamableHTTPClientTransport(new URL(`${bearerHttp.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  const oauth = new Client({ name: 'mcp-overhead-bench-oauth', version: '0.0.0' });
+  await oauth.connect(
+    new StreamableHTTPClientTransport(new URL(`${publicUrl}/mcp`), {
+      authProvider: new ClientCredentialsProvider({
+        clientId: 'bench-agent',
+        clientSecret: 'bench-agent-secret-0123456789abcdef',
+        scope: 'sumo-ops:read sumo-ops:write',
+        expectedIssuer: issuer,
+      }),
+    }),
+  );
+  try {
+    const cases = casesOf(sim);
+    const rows: OAuthRow[] = [];
+    for (const latency of [0, 20]) {
+      sim.setFaults({ latencyMs: latency });
+      for (const [name, args] of cases) {
+        const times = { bearer: [] as number[], oauth: [] as number[] };
+        for (let i = 0; i < WARMUP + CALLS; i += 1) {
+          // Interleaved, and the order swapped every call, so neither side always goes first.
+          const order = i % 2 === 0 ? (['bearer', 'oauth'] as const) : (['oauth', 'bearer'] as const);
+          for (const side of order) {
+            const started = performance.now();
+            const result = (await (side === 'bearer' ? bearer : oauth).callTool({
+              name,
+              arguments: args,
+            })) as CallToolResult;
+            const took = performance.now() - started;
+            if (result.isError)
+              throw new Error(`${name} failed (${side}): ${JSON.stringify(result.content)}`);
+            if (i >= WARMUP) times[side].push(took);
+          }
+        }
+        rows.push({
+          case: `${name} (+${latency} ms API latency)`,
+          bearer: median(times.bearer),
+          oauth: median(times.oauth),
+        });
+      }
+    }
+    sim.setFaults({});
+    const width = Math.max(...rows.map((row) => row.case.length));
+    console.log(
+      `\nOAuth over Streamable HTTP: ${CALLS} calls per case, medians, JWT checked on every request vs the static bearer token\n`,
+    );
+    console.log(`${'case'.padEnd(width)}  bearer ms  oauth ms  ratio  oauth − bearer ms`);
+    for (const row of rows) {
+      console.log(
+        `${row.case.padEnd(width)}  ${row.bearer.toFixed(2).padStart(9)}  ${row.oauth.toFixed(2).padStart(8)}  ${(row.oauth / row.bearer).toFixed(3).padStart(5)}  ${(row.oauth - row.bearer).toFixed(2).padStart(17)}`,
+      );
+    }
+    const ratioAt = (latency: number) =>
+      median(rows.filter((row) => row.case.includes(`+${latency} ms`)).map((row) => row.oauth / row.bearer));
+    const realistic = ratioAt(20);
+    console.log(
+      `\nmedian OAuth ÷ static-token ratio with 20 ms API latency: ${realistic.toFixed(3)} (target ≤ ${OAUTH_RATIO_TARGET}: ${realistic <= OAUTH_RATIO_TARGET ? 'within target' : 'OVER target'})`,
+    );
+    console.log(`  without API latency: ${ratioAt(0).toFixed(3)}`);
+    const calls = rows.length * (WARMUP + CALLS);
+    console.log(
+      `JWKS fetched ${jwksFetches.count} time(s) for ${calls.toLocaleString('en')} OAuth tool calls and no key rotation (target: 1)`,
+    );
+  } finally {
+    await bearer.close();
+    await oauth.close();
+    await bearerHttp.close();
+    await oauthHttp.close();
+    await bearerClient.close();
+    await oauthClient.close();
+    await new Promise<void>((resolve) => {
+      idp.close(() => resolve());
+      idp.closeAllConnections();
+    });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createHttpServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The OAuth comparison alone, against a simulator of its own (no search corpus to build). */
+async function oauthOnly(): Promise<void> {
+  const sim = await startSimulator({ rateLimit: HIGH_LIMITS, clockSpeed: 1_000, org: { collectors: 200 } });
+  try {
+    await oauthCase(sim);
+  } finally {
+    await sim.close();
+  }
+}
+
 try {
-  await main();
+  await (mode === '--oauth-only' ? oauthOnly() : main());
 } catch (error) {
   console.error(`mcp-overhead could not run: ${error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);

@@ -172,6 +172,13 @@ describe('every workspace package is publishable', () => {
         types: './dist/index.d.ts',
         default: './dist/index.js',
       });
+      // The OAuth resource server has an entry of its own, so the main one does not load jose.
+      if (manifest.name === '@sumo-ops/mcp-server') {
+        expect(packedManifest.exports?.['./auth'], manifest.name).toEqual({
+          types: './dist/auth/index.d.ts',
+          default: './dist/auth/index.js',
+        });
+      }
       for (const [entry, target] of Object.entries(packedManifest.exports ?? {})) {
         // Data shipped as is (the simulator's copy of Sumo's OpenAPI document) is exported by path.
         if (typeof target === 'string') {

@@ -1,4 +1,11 @@
-import { checkConnection, checkSumoSettings, createLogger, formatCheckReport } from '@sumo-ops/core';
+import {
+  type CheckResult,
+  checkConnection,
+  checkSumoSettings,
+  createLogger,
+  formatCheckReport,
+} from '@sumo-ops/core';
+import { OAuthSettingsError, readOAuthSettings } from './auth/settings.js';
 import { connectSumo } from './runtime.js';
 
 /**
@@ -21,7 +28,21 @@ export async function runCheck(options: {
       await connection.close();
     }
   }
+  results.push(...(await checkOAuth(env)));
   const report = formatCheckReport(results);
   options.write(report.text);
   return report.passed ? 0 : 1;
+}
+
+/** With MCP_OAUTH_ISSUER set: the OAuth settings, and that the issuer's metadata and keys can be fetched. */
+async function checkOAuth(env: Record<string, string | undefined>): Promise<CheckResult[]> {
+  try {
+    const settings = readOAuthSettings(env);
+    if (!settings) return [];
+    const { TokenVerifier } = await import('./auth/verifier.js');
+    return new TokenVerifier(settings).check();
+  } catch (error) {
+    if (!(error instanceof OAuthSettingsError)) throw error;
+    return [{ name: 'oauth', status: 'fail', detail: error.message }];
+  }
 }

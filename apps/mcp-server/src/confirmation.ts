@@ -36,10 +36,21 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
+/** `stateDigest`: what the preview that issued the token was bound to, when it was. */
 export type RedeemResult =
-  /** `stateDigest`: what the preview that issued the token was bound to, when it was. */
   | { ok: true; stateDigest?: string | undefined }
-  | { ok: false; reason: 'malformed' | 'mismatch' | 'expired' | 'used' };
+  | { ok: false; reason: RefusalReason };
+
+/** `other_person`: a good token, previewed by someone other than the caller redeeming it. */
+export type RefusalReason = 'malformed' | 'mismatch' | 'other_person' | 'expired' | 'used';
+
+/** What a token is issued for besides the tool and its arguments. */
+export interface TokenBinding {
+  /** Who previewed (the OAuth subject): only they may redeem it. */
+  subject?: string | undefined;
+  /** The preview's fingerprint of the objects it showed, for an operation that binds its preview. */
+  stateDigest?: string | undefined;
+}
 
 export interface ConfirmationTokensOptions {
   /** Injected in tests to expire tokens without waiting. */
@@ -61,8 +72,10 @@ const OPEN_KEY = 'mcp:confirmation-open:';
 
 /**
  * Tokens that let a client without elicitation confirm a previewed write: each is an HMAC over
- * the tool name, the exact (canonical) arguments, an expiry and a nonce. So a token cannot be
- * forged, cannot be moved to other arguments, stops working after the TTL, and is accepted once:
+ * the tool name, the exact (canonical) arguments, an expiry, a nonce and who previewed (a keyed
+ * digest of the caller's subject, so the token does not show it). So a token cannot be forged,
+ * cannot be moved to other arguments or to another person, stops working after the TTL, and is
+ * accepted once:
  * issuing records its nonce as redeemable and redeeming takes that record (GETDEL), so of two
  * racing redeems — in this process or on another replica sharing the backend — exactly one wins.
  */
@@ -97,7 +110,11 @@ export class ConfirmationTokens {
    * Throws `SharedStateUnavailableError` while shared state is unreachable: the token could be
    * neither verified nor redeemed by the other replicas.
    */
-  async issue(tool: string, args: unknown, stateDigest?: string): Promise<IssuedToken> {
+  async issue(
+    tool: string,
+    args: unknown,
+    { subject, stateDigest }: TokenBinding = {},
+  ): Promise<IssuedToken> {
     const key = await this.#signingKey();
     const expiresAt = this.#now() + this.#ttlMs;
     const nonce = randomBytes(12).toString('base64url');
@@ -107,7 +124,11 @@ export class ConfirmationTokens {
     // The record also keeps the preview's digest, so a preview-bound run checks the objects it showed.
     await this.#backend.set(`${OPEN_KEY}${nonce}`, JSON.stringify({ stateDigest }), { ttlMs: this.#ttlMs });
     metrics.confirmations.inc({ front_end: 'mcp', event: 'issued' });
-    return { token: `v1.${expiresAt}.${nonce}.${mac(key, tool, args, expiresAt, nonce)}`, expiresAt };
+    const who = whoDigest(key, subject);
+    return {
+      token: `v2.${expiresAt}.${nonce}.${who}.${mac(key, tool, args, expiresAt, nonce, who)}`,
+      expiresAt,
+    };
   }
 
   /**
@@ -115,25 +136,26 @@ export class ConfirmationTokens {
    * `SharedStateUnavailableError` (nothing may run then) when its record cannot be taken; a
    * record taken whose answer was lost stays used.
    */
-  async redeem(tool: string, args: unknown, token: string): Promise<RedeemResult> {
+  async redeem(tool: string, args: unknown, token: string, subject?: string): Promise<RedeemResult> {
     const parts = token.split('.');
-    const [version, rawExpiry, nonce, given] = parts;
+    const [version, rawExpiry, nonce, who, given] = parts;
     if (
-      parts.length !== 4 ||
-      version !== 'v1' ||
+      parts.length !== 5 ||
+      version !== 'v2' ||
       !rawExpiry ||
       !nonce ||
+      !who ||
       !given ||
       !/^\d+$/.test(rawExpiry)
     ) {
       return { ok: false, reason: 'malformed' };
     }
     const expiresAt = Number(rawExpiry);
-    const expected = Buffer.from(mac(await this.#signingKey(), tool, args, expiresAt, nonce));
-    const givenBytes = Buffer.from(given);
-    if (expected.length !== givenBytes.length || !timingSafeEqual(expected, givenBytes)) {
+    const key = await this.#signingKey();
+    if (!sameText(mac(key, tool, args, expiresAt, nonce, who), given))
       return { ok: false, reason: 'mismatch' };
-    }
+    // The digest is under the MAC, so a mismatch here is a genuine preview by someone else.
+    if (!sameText(whoDigest(key, subject), who)) return { ok: false, reason: 'other_person' };
     const now = this.#now();
     if (expiresAt <= now) {
       metrics.confirmations.inc({ front_end: 'mcp', event: 'expired' });
@@ -166,10 +188,29 @@ function recordedDigest(record: string): string | undefined {
   }
 }
 
-function mac(key: Buffer, tool: string, args: unknown, expiresAt: number, nonce: string): string {
+function mac(
+  key: Buffer,
+  tool: string,
+  args: unknown,
+  expiresAt: number,
+  nonce: string,
+  who: string,
+): string {
   return createHmac('sha256', key)
-    .update(`${tool}\n${expiresAt}\n${nonce}\n${canonicalJson(args)}`)
+    .update(`${tool}\n${expiresAt}\n${nonce}\n${who}\n${canonicalJson(args)}`)
     .digest('base64url');
+}
+
+/** Who previewed, keyed so the token neither shows nor lets anyone guess the subject; `-` for nobody. */
+function whoDigest(key: Buffer, subject: string | undefined): string {
+  if (subject === undefined) return '-';
+  return createHmac('sha256', key).update(`subject\n${subject}`).digest('base64url').slice(0, 22);
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /**

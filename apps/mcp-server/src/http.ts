@@ -7,10 +7,13 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger, OpsEndpoints } from '@sumo-ops/core';
+import { STATIC_TOKEN_CALLER } from './auth/caller.js';
+import type { ResourceServer } from './auth/resource-server.js';
+import { MCP_PATH } from './mcp-path.js';
 import type { SdkServer } from './sdk-adapter.js';
 import { commaList, type ToolSelection, ToolSelectionError } from './tool-selection.js';
 
-export const MCP_PATH = '/mcp';
+export { MCP_PATH };
 export const HEALTH_PATH = '/healthz';
 
 export interface HttpServerOptions {
@@ -39,6 +42,11 @@ export interface HttpServerOptions {
    * secret or changes anything.
    */
   ops?: OpsEndpoints | undefined;
+  /**
+   * OAuth instead of `bearerToken` (never both): Protected Resource Metadata served, and every
+   * request to /mcp carrying an access token the issuer signed for this server.
+   */
+  oauth?: ResourceServer | undefined;
 }
 
 export interface RunningHttpServer {
@@ -67,10 +75,15 @@ export function isLoopback(host: string): boolean {
  * stateless for replicas behind a load balancer without sticky sessions.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const { host, bearerToken, logger } = options;
-  if (!isLoopback(host) && !bearerToken) {
+  const { host, bearerToken, logger, oauth } = options;
+  if (bearerToken && oauth) {
     throw new HttpSecurityError(
-      `Refusing to listen on ${host} without a bearer token: set MCP_HTTP_TOKEN to a long random secret (clients then send "Authorization: Bearer <token>"), or bind to 127.0.0.1.`,
+      'Refusing to serve with both a static bearer token and OAuth: the static token would bypass every scope and name nobody. Use one.',
+    );
+  }
+  if (!isLoopback(host) && !bearerToken && !oauth) {
+    throw new HttpSecurityError(
+      `Refusing to listen on ${host} without a bearer token: set MCP_HTTP_TOKEN to a long random secret (clients then send "Authorization: Bearer <token>"), or MCP_OAUTH_ISSUER and MCP_PUBLIC_URL for OAuth, or bind to 127.0.0.1.`,
     );
   }
 
@@ -78,7 +91,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.get(HEALTH_PATH, (_request, response) => {
     response.json({ status: 'ok' });
   });
-  if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
+  if (oauth) oauth.mount(app);
+  else if (bearerToken) app.use(MCP_PATH, requireBearerAuth({ verifier: staticTokenVerifier(bearerToken) }));
   app.post(MCP_PATH, requireJsonContentType);
 
   // Answers still being written, so closing can let them go out first.
@@ -108,7 +122,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${bracketed(host)}:${port}`;
-  logger.info('MCP server listening', { url: `${url}${MCP_PATH}`, bearerAuth: Boolean(bearerToken) });
+  logger.info('MCP server listening', {
+    url: `${url}${MCP_PATH}`,
+    bearerAuth: Boolean(bearerToken),
+    oauth: Boolean(oauth),
+  });
 
   let stopped: Promise<void> | undefined;
   const stopListening = () => {
@@ -322,9 +340,10 @@ function staticTokenVerifier(expected: string) {
       // The verifier contract wants an expiry; a static token is valid while the server runs.
       return {
         token,
-        clientId: 'static-bearer-token',
+        clientId: STATIC_TOKEN_CALLER.subject,
         scopes: [],
         expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        extra: { caller: STATIC_TOKEN_CALLER },
       };
     },
   };

@@ -6,6 +6,7 @@ import {
   SumoConfigError,
   warnIfSumoUnreachable,
 } from '@sumo-ops/core';
+import { type OAuthSettings, OAuthSettingsError, readOAuthSettings } from './auth/settings.js';
 import { runCheck } from './check.js';
 import { createConfirmationTokens } from './confirmation.js';
 import type { RunningHttpServer } from './http.js';
@@ -43,6 +44,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const logger = createLogger().child({ component: 'mcp-server' });
   const bearerToken = env.MCP_HTTP_TOKEN?.trim() || undefined;
+  let oauthSettings: OAuthSettings | undefined;
+  try {
+    // OAuth is for HTTP; over stdio the caller is whoever started the process.
+    oauthSettings = options.transport === 'http' ? readOAuthSettings(env) : undefined;
+  } catch (error) {
+    if (!(error instanceof OAuthSettingsError)) throw error;
+    process.stderr.write(`sumo-ops-mcp cannot start. ${error.message}\n`);
+    return 1;
+  }
   let connection: SumoConnection;
   try {
     connection = await connectSumo({ demo: options.demo, env, logger });
@@ -69,6 +79,18 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     sourceNote: connection.sourceNote,
     toolSchemas: readToolSchemas(),
     tokens: await createConfirmationTokens(connection.stores, logger),
+    // On stdio, stdout is the MCP channel.
+    audit: (line) => (options.transport === 'http' ? process.stdout : process.stderr).write(line),
+    ...(oauthSettings
+      ? {
+          scopes: oauthSettings.scopes,
+          // Loaded only by a server configured for OAuth, like the token checks below.
+          clientFor: (await import('./auth/fair-share.js')).createFairShare({
+            maxInFlight: oauthSettings.maxInFlightPerCaller,
+            store: connection.stores.rateLimitStore,
+          }),
+        }
+      : {}),
   });
   if (mcp.tools.length === 0) {
     await connection.close();
@@ -113,6 +135,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Loaded only for this transport: the HTTP stack (express, the SDK's auth) and Prometheus metrics.
   const { HttpSecurityError, MCP_PATH, startHttpServer } = await import('./http.js');
   await metrics.enable();
+  // jose and the token checks are loaded only by a server configured for OAuth.
+  const oauth = oauthSettings
+    ? (await import('./auth/resource-server.js')).createResourceServer({
+        settings: oauthSettings,
+        logger,
+        tools: mcp.tools,
+      })
+    : undefined;
+  if (oauth) {
+    // Not awaited: the server serves meanwhile, and /readyz reports the same check.
+    void oauth.check().then((results) => {
+      for (const result of results.filter((check) => check.status !== 'ok')) {
+        logger.warn('OAuth issuer check failed', { detail: result.detail, fix: result.fix });
+      }
+    });
+  }
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -123,7 +161,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       createServer: mcp.createServer,
       logger,
       stateless: connection.stores.shared,
-      ops: createOpsEndpoints({ client: connection.client, stores: connection.stores }),
+      ops: createOpsEndpoints({
+        client: connection.client,
+        stores: connection.stores,
+        extraChecks: oauth ? () => oauth.check() : undefined,
+      }),
+      oauth,
     });
   } catch (error) {
     await connection.close();

@@ -38,7 +38,7 @@ Options:
   --transport <stdio|http>  How clients connect (default: stdio).
   --port <n>                HTTP port (default: ${DEFAULT_PORT}; 0 picks a free one).
   --host <addr>             HTTP bind address (default: ${DEFAULT_HOST}). Anything but loopback
-                            requires MCP_HTTP_TOKEN.
+                            requires MCP_HTTP_TOKEN or OAuth (MCP_OAUTH_ISSUER).
   --allowed-hosts <a,b>     Extra Host header names accepted over HTTP (DNS-rebinding protection),
                             e.g. the name clients use to reach a server bound to 0.0.0.0.
   --toolsets <a,b>          Only these toolsets: ${TOOLSETS.join(', ')} (default: all).
@@ -66,7 +66,18 @@ Environment:
                             (default: us1).
   SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
   MCP_HTTP_TOKEN            Bearer token HTTP clients must send. Required when --host is not
-                            loopback; enforced whenever set.
+                            loopback (unless OAuth is configured); enforced whenever set.
+
+OAuth over HTTP (instead of MCP_HTTP_TOKEN; people sign in at your identity provider):
+  MCP_OAUTH_ISSUER          The authorization server's issuer URL (exactly its tokens' "iss").
+  MCP_PUBLIC_URL            The URL clients use; tokens must be issued for <MCP_PUBLIC_URL>/mcp.
+  MCP_OAUTH_READ_SCOPE      Scope of the read tools (default: sumo-ops:read).
+  MCP_OAUTH_WRITE_SCOPE     Scope of every tool that changes something (default: sumo-ops:write).
+  MCP_OAUTH_ALGORITHMS      Accepted JWS algorithms (default: RS*, PS*, ES*, EdDSA; never none/HS*).
+  MCP_OAUTH_MAX_IN_FLIGHT_PER_CALLER
+                            Sumo requests one person may have in flight (default: 4 of 10).
+  MCP_OAUTH_INTROSPECTION_URL, MCP_OAUTH_INTROSPECTION_CLIENT_ID, MCP_OAUTH_INTROSPECTION_CLIENT_SECRET
+                            RFC 7662 introspection for opaque (non-JWT) access tokens.
   LOG_LEVEL                 debug, info, warn, error or silent (default: info). Logs go to stderr.
   HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic (https:// and http:// URLs); NO_PROXY
   NO_PROXY                  lists hosts reached directly (e.g. localhost,.internal.example.com).

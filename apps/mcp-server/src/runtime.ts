@@ -9,6 +9,9 @@ import {
   type SumoConnection,
   type Toolset,
 } from '@sumo-ops/core';
+import { AuditLog, type AuditWriter } from './audit.js';
+import { type Caller, mayUse } from './auth/caller.js';
+import type { ScopeNames } from './auth/settings.js';
 import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
@@ -49,6 +52,12 @@ export interface SumoOpsMcpOptions {
   /** Shared by every session of the process; injected in tests with a fake clock. */
   tokens?: ConfirmationTokens | undefined;
   now?: (() => number) | undefined;
+  /** Where audit lines go (default stderr: on stdio, stdout is the MCP channel). */
+  audit?: AuditWriter | undefined;
+  /** With OAuth: `tools/list` shows each caller only the tools their token's scopes allow. */
+  scopes?: ScopeNames | undefined;
+  /** With OAuth: the client a caller's calls use (a per-caller cap on requests in flight). */
+  clientFor?: ((client: SumoClient, caller: Caller | undefined) => SumoClient) | undefined;
 }
 
 export interface SumoOpsMcp {
@@ -86,6 +95,8 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     readOnly: options.readOnly,
     timeBudgetMs: options.timeBudgetMs,
     sourceNote: options.sourceNote,
+    audit: new AuditLog(options.audit ?? ((line) => process.stderr.write(line)), options.now),
+    clientFor: options.clientFor,
     ...(options.now ? { now: options.now } : {}),
   });
   const calls = new CallTracker(options.sourceNote);
@@ -96,10 +107,14 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     : INSTRUCTIONS;
   const identity = { name: SERVER_NAME, version: SERVER_VERSION, instructions };
   const known = catalog.list().map((operation) => operation.name);
+  const { scopes } = options;
+  const visibleTo = scopes
+    ? (tool: ToolSpec, caller: Caller | undefined) => mayUse(caller, catalog.require(tool.name).kind, scopes)
+    : undefined;
   return {
     tools,
     createServer: (selection) =>
-      createSdkServer(identity, selection ? selectTools(tools, known, selection) : tools),
+      createSdkServer(identity, selection ? selectTools(tools, known, selection) : tools, visibleTo),
     drain: (graceMs) => calls.drain(graceMs),
   };
 }

@@ -10,6 +10,7 @@ import {
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { Caller } from './auth/caller.js';
 import { inputJsonSchema, outputJsonSchema } from './json-schema.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
 import type { ToolCall, ToolOutcome, ToolSpec } from './tool-types.js';
@@ -66,7 +67,14 @@ export function toolDefinition(tool: ToolSpec): Tool {
   return definition;
 }
 
-export function createSdkServer(identity: ServerIdentity, tools: readonly ToolSpec[]): Server {
+/** Whether a caller may see and call a tool (their token's scopes); absent: everyone sees every tool. */
+export type ToolVisibility = (tool: ToolSpec, caller: Caller | undefined) => boolean;
+
+export function createSdkServer(
+  identity: ServerIdentity,
+  tools: readonly ToolSpec[],
+  visibleTo?: ToolVisibility,
+): Server {
   const server = new Server(
     { name: identity.name, version: identity.version },
     {
@@ -76,7 +84,12 @@ export function createSdkServer(identity: ServerIdentity, tools: readonly ToolSp
   );
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = { tools: tools.map(toolDefinition) };
-  server.setRequestHandler(ListToolsRequestSchema, () => listed);
+  // Asked per request, not per session: a token renewed with more scopes shows more at once.
+  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+    if (!visibleTo) return listed;
+    const caller = callerOf(extra);
+    return { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
@@ -93,7 +106,17 @@ export function createSdkServer(identity: ServerIdentity, tools: readonly ToolSp
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 function toolCall(server: Server, extra: Extra): ToolCall {
-  return { signal: extra.signal, progress: progressSender(extra), elicit: elicitor(server, extra) };
+  return {
+    caller: callerOf(extra),
+    signal: extra.signal,
+    progress: progressSender(extra),
+    elicit: elicitor(server, extra),
+  };
+}
+
+/** Put there by the HTTP transport's token check; the token itself goes no further. */
+function callerOf(extra: Extra): Caller | undefined {
+  return extra.authInfo?.extra?.caller as Caller | undefined;
 }
 
 function progressSender(extra: Extra): ToolCall['progress'] {

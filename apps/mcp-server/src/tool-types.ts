@@ -1,5 +1,6 @@
 import type { Toolset } from '@sumo-ops/core';
 import type { z } from 'zod';
+import type { Caller } from './auth/caller.js';
 
 export const CONFIRMATION_TOKEN_FIELD = 'confirmationToken';
 
@@ -34,6 +35,8 @@ export interface ElicitAnswer {
 
 /** What the protocol offers one tool call, translated from the SDK's request `extra`. */
 export interface ToolCall {
+  /** Who sent the call, when the transport authenticated them. */
+  caller?: Caller | undefined;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
   /** Present only when the caller sent a progress token. */

@@ -1,5 +1,6 @@
 import {
   type AnyOperation,
+  isOutcomeUnknown,
   isSharedStateUnavailable,
   type Logger,
   type OperationCatalog,
@@ -12,7 +13,14 @@ import {
   type Toolset,
 } from '@sumo-ops/core';
 import { z } from 'zod';
-import { CONFIRMATION_TTL_TEXT, type ConfirmationTokens, type IssuedToken } from './confirmation.js';
+import { type AuditEntry, type AuditLog, LOCAL_CALLER } from './audit.js';
+import { auditSubjectOf, type Caller } from './auth/caller.js';
+import {
+  CONFIRMATION_TTL_TEXT,
+  type ConfirmationTokens,
+  type IssuedToken,
+  type RefusalReason,
+} from './confirmation.js';
 import { explainError } from './errors.js';
 import { type RenderOptions, renderError, renderSuccess } from './render.js';
 import {
@@ -42,6 +50,10 @@ export interface ToolFactoryOptions {
   timeBudgetMs?: number | undefined;
   /** Set in demo mode: every result says where it came from. */
   sourceNote?: string | undefined;
+  /** Where the audit line of every attempted write goes. */
+  audit: AuditLog;
+  /** The client a caller's calls use (OAuth: one with a per-caller cap on requests in flight). */
+  clientFor?: ((client: SumoClient, caller: Caller | undefined) => SumoClient) | undefined;
   /** Injected in tests. */
   now?: () => number;
 }
@@ -126,9 +138,13 @@ async function callTool(
 ): Promise<ToolOutcome> {
   const render: RenderOptions = { sourceNote: options.sourceNote };
   const started = Date.now();
+  const auditSubject = auditSubjectOf(call.caller);
+  const who = auditSubject ? { caller: auditSubject } : {};
+  const client = options.clientFor ? options.clientFor(options.client, call.caller) : options.client;
   const context = (): OperationContext => ({
-    client: options.client,
-    logger: options.logger.child({ tool: operation.name }),
+    client,
+    logger: options.logger.child({ tool: operation.name, ...who }),
+    auditSubject,
     signal: call.signal,
     onProgress: call.progress,
     // Taken when the work starts, so time a person spends confirming does not eat the budget.
@@ -155,6 +171,7 @@ async function callTool(
   }
   options.logger.info('tool call', {
     tool: operation.name,
+    ...who,
     ms: Date.now() - started,
     isError: outcome.isError === true,
     ...(outcome.structuredContent?.status ? { status: outcome.structuredContent.status } : {}),
@@ -178,24 +195,43 @@ async function confirmThenRun(
   const render: RenderOptions = { sourceNote: options.sourceNote };
   const answer = (structured: Record<string, unknown>) => renderSuccess(structured, render);
   const { catalog } = options;
+  const subject = call.caller?.subject;
+  const audit = (entry: Pick<AuditEntry, 'outcome' | 'reason' | 'result'>) =>
+    options.audit.record({
+      caller: auditSubjectOf(call.caller) ?? LOCAL_CALLER,
+      ...(call.caller?.clientId ? { clientId: call.caller.clientId } : {}),
+      tool: operation.name,
+      kind: operation.kind,
+      input,
+      ...entry,
+    });
   const run = async (confirmedPreview: { stateDigest?: string | undefined }) => {
+    let result: unknown;
     try {
-      const result = await catalog.run(operation.name, context(), input, {
-        confirmed: true,
-        confirmedPreview,
-      });
-      return answer({ status: 'completed', message: `${operation.title}: done.`, result });
+      result = await catalog.run(operation.name, context(), input, { confirmed: true, confirmedPreview });
     } catch (error) {
       // What the preview showed changed before the run: nothing ran; the new preview is confirmed anew.
-      if (error instanceof PreviewChangedError) return offerConfirmation(error.preview, error.message);
+      if (error instanceof PreviewChangedError) {
+        audit({ outcome: 'refused', reason: error.code });
+        return offerConfirmation(error.preview, error.message);
+      }
+      audit({
+        outcome: isOutcomeUnknown(error) ? 'unknown' : 'failed',
+        reason: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
+    audit({ outcome: 'succeeded', result });
+    return answer({ status: 'completed', message: `${operation.title}: done.`, result });
   };
   const offerConfirmation = async (preview: z.output<typeof PreviewSchema>, why?: string) => {
     if (!preview.willChange) return answer(noChange(preview));
     let issued: IssuedToken;
     try {
-      issued = await options.tokens.issue(operation.name, input, preview.stateDigest);
+      issued = await options.tokens.issue(operation.name, input, {
+        subject,
+        stateDigest: preview.stateDigest,
+      });
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
       return renderError(
@@ -223,6 +259,10 @@ async function confirmThenRun(
       requestedSchema: confirmForm(operation),
     });
     if (reply.action === 'accept' && reply.content?.confirm === true) return run(preview);
+    audit({
+      outcome: 'declined',
+      reason: reply.action === 'accept' ? 'confirm left unchecked' : reply.action,
+    });
     return answer({
       status: 'declined',
       message: `The user did not confirm (${reply.action === 'accept' ? 'left confirm unchecked' : reply.action}). Nothing was changed.`,
@@ -232,8 +272,9 @@ async function confirmThenRun(
 
   if (token === undefined) return offerConfirmation(await catalog.preview(operation.name, context(), input));
 
-  const redeemed = await options.tokens.redeem(operation.name, input, token);
+  const redeemed = await options.tokens.redeem(operation.name, input, token, subject);
   if (!redeemed.ok) {
+    audit({ outcome: 'refused', reason: `confirmation.${redeemed.reason}` });
     return renderError(
       { code: `confirmation.${redeemed.reason}`, text: refusalText(operation.name, redeemed.reason) },
       render,
@@ -250,8 +291,10 @@ function noChange(preview: z.output<typeof PreviewSchema>): Record<string, unkno
   };
 }
 
-function refusalText(tool: string, reason: 'malformed' | 'mismatch' | 'expired' | 'used'): string {
+function refusalText(tool: string, reason: RefusalReason): string {
   const why = {
+    other_person:
+      'the confirmationToken belongs to a preview made by another person; a change is confirmed by the person who previewed it',
     malformed: 'the confirmationToken is not one this server issued',
     mismatch:
       'the confirmationToken was issued for different arguments (or another tool, or before the server restarted)',

@@ -115,9 +115,35 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
     const [tokens] = await replicas(time.now);
     const { token } = await tokens.issue('delete_collector', { id: 7 });
     time.advance(CONFIRMATION_TTL_MS + 1);
-    const [version, , nonce, mac] = token.split('.');
-    const extended = [version, String(time.now() + 60_000), nonce, mac].join('.');
+    const [version, , nonce, who, mac] = token.split('.');
+    const extended = [version, String(time.now() + 60_000), nonce, who, mac].join('.');
     expect(await tokens.redeem('delete_collector', { id: 7 }, extended)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+
+  it("refuses Alice's token to Bob, saying so, and still lets Alice redeem it", async () => {
+    const [onA, onB] = await replicas();
+    const { token } = await onA.issue('delete_collector', { id: 7 }, { subject: 'alice' });
+    expect(token).not.toContain('alice');
+    expect(await onB.redeem('delete_collector', { id: 7 }, token, 'bob')).toEqual({
+      ok: false,
+      reason: 'other_person',
+    });
+    expect(await onB.redeem('delete_collector', { id: 7 }, token)).toEqual({
+      ok: false,
+      reason: 'other_person',
+    });
+    expect(await onB.redeem('delete_collector', { id: 7 }, token, 'alice')).toEqual({ ok: true });
+  });
+
+  it('refuses a token whose previewer was swapped for another, since who previewed is signed', async () => {
+    const [tokens] = await replicas();
+    const alice = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'alice' })).token.split('.');
+    const bob = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'bob' })).token.split('.');
+    const swapped = [...alice.slice(0, 3), bob[3], alice[4]].join('.');
+    expect(await tokens.redeem('delete_collector', { id: 7 }, swapped, 'bob')).toEqual({
       ok: false,
       reason: 'mismatch',
     });

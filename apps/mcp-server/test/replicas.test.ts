@@ -2,8 +2,6 @@
  * Replicas of the built `sumo-ops-mcp` serving Streamable HTTP, sharing one redis-server, against
  * one simulator: what a team gets behind a load balancer without sticky sessions.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { META_FRESHNESS } from '@sumo-ops/mcp-server';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
@@ -18,6 +16,7 @@ import {
 } from './support/bin-process.js';
 import { errorCode, textOf } from './support/harness.js';
 import { callsTo } from './support/org.js';
+import { roundRobinProxy } from './support/round-robin-proxy.js';
 
 let sim: Simulator;
 let redis: LocalRedis;
@@ -233,49 +232,3 @@ describe('sumo-ops-mcp replicas sharing Redis', () => {
     expect(sim.search.activeJobCount()).toBe(0);
   });
 });
-
-/** A load balancer at its simplest: each request goes to the next replica in turn. */
-async function roundRobinProxy(targets: string[]): Promise<{
-  url: string;
-  served: number[];
-  sessionIds: string[];
-  close(): Promise<void>;
-}> {
-  const served = targets.map(() => 0);
-  const sessionIds: string[] = [];
-  let next = 0;
-  const server: Server = createServer((incoming, outgoing) => {
-    const index = next++ % targets.length;
-    served[index] = (served[index] ?? 0) + 1;
-    const target = new URL(targets[index] as string);
-    const forwarded = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: incoming.method,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (answer) => {
-        const sessionId = answer.headers['mcp-session-id'];
-        if (typeof sessionId === 'string') sessionIds.push(sessionId);
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    forwarded.on('error', () => outgoing.destroy());
-    incoming.pipe(forwarded);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    served,
-    sessionIds,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

@@ -15,6 +15,7 @@ export interface MetricInstruments {
   searchJobs: Gauge;
   sharedReads: Counter<'operation' | 'source'>;
   confirmations: Counter<'front_end' | 'event'>;
+  authFailures: Counter<'reason'>;
 }
 
 /** What core and the front ends report through: counting, timing, nothing that reads back. */
@@ -104,6 +105,12 @@ export class SumoOpsMetrics {
           labelNames: ['front_end', 'event'] as const,
           registers,
         }),
+        authFailures: new prom.Counter({
+          name: 'sumo_ops_auth_failures_total',
+          help: "Requests refused by the MCP server's OAuth resource server, by reason (missing_token, expired, wrong_audience, insufficient_scope …); never by subject.",
+          labelNames: ['reason'] as const,
+          registers,
+        }),
       };
       prom.collectDefaultMetrics({ register: registry });
       return this.#instruments;
@@ -140,6 +147,9 @@ export class SumoOpsMetrics {
   }
   get confirmations(): Counting<'front_end' | 'event'> {
     return this.#instruments?.confirmations ?? IGNORED;
+  }
+  get authFailures(): Counting<'reason'> {
+    return this.#instruments?.authFailures ?? IGNORED;
   }
 
   /** The exposition text for /metrics, and its content type. */

@@ -31,6 +31,8 @@ export interface OpsEndpointsOptions {
    */
   cacheMs?: number | undefined;
   metrics?: SumoOpsMetrics | undefined;
+  /** More dependencies readiness waits for (the MCP server's OAuth issuer), checked alongside. */
+  extraChecks?: (() => Promise<CheckResult[]>) | undefined;
 }
 
 const DEFAULT_READINESS_CACHE_MS = 30_000;
@@ -43,7 +45,11 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
   let cached: { at: number; answer: Promise<Readiness> } | undefined;
 
   const evaluate = async (): Promise<Readiness> => {
-    const checks = await checkConnection(options.client, options.stores);
+    const [connection, extra] = await Promise.all([
+      checkConnection(options.client, options.stores),
+      options.extraChecks?.() ?? [],
+    ]);
+    const checks = [...connection, ...extra];
     // A 429 says the key is busy, not wrong: still ready.
     return { ready: checks.every((check) => check.status !== 'fail'), checks };
   };

@@ -37,6 +37,18 @@ export interface OperationContext {
   reads?: SharedReads | undefined;
   /** For an operation that binds its preview: the preview, taken again just now, that matched the confirmed one. */
   confirmedPreview?: OperationPreview | undefined;
+  /**
+   * Who asked for this call, as an audit record names them (the OAuth token's subject on the MCP
+   * server). The only form in which a caller's identity reaches operations: never a credential.
+   */
+  auditSubject?: AuditSubject | undefined;
+}
+
+export interface AuditSubject {
+  /** Stable id of the person or client (a token's `sub`). */
+  subject: string;
+  email?: string | undefined;
+  username?: string | undefined;
 }
 
 /** What a write or destructive operation would do, computed without side effects. */
