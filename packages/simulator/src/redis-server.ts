@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,9 +39,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const port = await freePort();
   let child: ChildProcess | undefined;
+  // A replica writes the primary's snapshot to its working directory during a full sync: each
+  // server gets a throwaway one, so no dump.rdb lands wherever the tests were started.
+  const dir = mkdtempSync(join(tmpdir(), 'sumo-ops-redis-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const args = [
     '--port',
     String(port),
+    '--dir',
+    dir,
     '--bind',
     '127.0.0.1',
     '--save',
