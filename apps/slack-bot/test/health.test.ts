@@ -190,6 +190,7 @@ describe('OpenTelemetry collectors beside installed ones', () => {
 
   it('/sumo collectors still answers when OT collectors cannot be read, and says why they are missing', async () => {
     h.sim.setFaults({ rate500: 1, routes: ['POST /v1/otCollectors'] });
+    await h.forgetRecentReads();
     try {
       const text = await answer('collectors');
       expect(text).toContain('*List collectors*');

@@ -114,6 +114,7 @@ export const diagnoseCollectorOperation = defineOperation({
     'Why one collector (installed, hosted or OT; id or name) is unwell, in one call: liveness, version, health events of it and its sources, matching ingest budgets, data in the last 15 min; then likely causes ranked, each with the next step. 6–12 API calls.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 0 },
   input: z.object({
     collector: z
       .union([z.number().int().positive(), z.string().trim().min(1).max(255)])

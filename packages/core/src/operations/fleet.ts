@@ -109,6 +109,7 @@ export const listOtCollectorsOperation = defineOperation({
     'A page of OpenTelemetry (OT) collectors, filtered by liveness, tags, version, text or management: to survey or find them. 1 API call a page.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     alive: z.boolean().optional().describe('true: heartbeating; false: offline.'),
     tags: z
@@ -175,6 +176,7 @@ export const getOtCollectorOperation = defineOperation({
     'One OT collector by id or exact name: liveness, version, host, tags, open health errors and warnings. 1 API call.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 0 },
   input: z.object({ collector: otCollectorRefInput('The OT collector to read') }),
   output: OtCollectorDetailSchema,
   async run(ctx, input) {

@@ -108,6 +108,7 @@ export const listHealthEventsOperation = defineOperation({
     "Sumo's unresolved health events (why collectors, sources or budgets are unwell), errors first, with counts by event name and severity; filter by severity, resource type, subsystem or collector (its own and its sources'). 1 API call per 1000 events.",
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     severity: z.enum(HEALTH_SEVERITIES).optional().describe('Only this severity.'),
     resourceType: z
@@ -205,6 +206,7 @@ export const listIngestBudgetsOperation = defineOperation({
     'Ingest budgets (v2) with scope, capacity, usage, usageStatus and action; an Exceeded budget with stopCollecting is why data stops arriving. 1 API call per 1000 budgets.',
   kind: 'read',
   idempotent: true,
+  sharedRead: { reuseSeconds: 5 },
   input: z.object({
     status: z.enum(USAGE_STATUSES).optional().describe('Only budgets with this usageStatus.'),
   }),
