@@ -91,7 +91,9 @@ async function startReplica(): Promise<Replica> {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       try {
-        logs.push((JSON.parse(line) as { msg: string }).msg);
+        // Log lines carry `msg`; audit lines of writes (stderr too, on stdio) are kept whole.
+        const entry = JSON.parse(line) as { msg?: unknown };
+        logs.push(typeof entry.msg === 'string' ? entry.msg : line);
       } catch {
         logs.push(line);
       }
