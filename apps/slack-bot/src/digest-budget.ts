@@ -4,8 +4,9 @@ import type { Digest } from './digests.js';
  * Digests run unattended for ever, on the same Sumo rate budget as every person typing a command,
  * so all of them together may spend only a share of it (SUMO_OPS_DIGEST_BUDGET_SHARE). What a
  * digest spends is estimated, not measured: a run is two `run_search` calls (this period and the
- * one before), each at most 5 API calls by the catalog's own estimate (create, a status poll or
- * two, the summary page, delete). The upper end, because this is a ceiling.
+ * one before), each about 5 API calls (create, a status poll or two — a digest's search polls with
+ * a growing interval, as nobody waits for it — the summary page, delete). A ceiling for searches
+ * that finish within a few seconds, as a digest's counts over its period usually do.
  */
 export const SEARCHES_PER_RUN = 2;
 export const CALLS_PER_SEARCH = 5;

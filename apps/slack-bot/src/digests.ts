@@ -331,7 +331,10 @@ export class DigestScheduler {
       limit: 0,
       timeBudgetSeconds: SEARCH_BUDGET_SECONDS,
     });
-    const result = (await catalog.run('run_search', operationContext(this.bot, 'run_search'), input)) as {
+    // Nobody waits for a digest's search: it polls sparingly, which keeps it within the estimate
+    // its budget is counted by (digest-budget.ts).
+    const context = operationContext(this.bot, 'run_search', { background: true });
+    const result = (await catalog.run('run_search', context, input)) as {
       jobKept: boolean;
       jobId: string;
       summary: SearchSummary;

@@ -369,3 +369,37 @@ describe('search operations', () => {
     ]);
   });
 });
+
+describe('run_search for nobody waiting', () => {
+  it('polls sparingly in the background (a digest) and up to three times a second while a person waits', async () => {
+    const corpusTo = Date.now() - HOUR;
+    sumo = await startSimulatedSumo({
+      search: {
+        corpusSize: 2_000,
+        corpusTo,
+        corpusFrom: corpusTo - HOUR,
+        startDelayMs: 0,
+        jobDurationMs: 3_000,
+      },
+    });
+    const catalog = createCatalog(createSearchOperations({ registry: new SearchJobRegistry() }));
+    const statusCalls = () =>
+      Object.values(sumo?.sim.counters.byRoute['GET /v1/search/jobs/:id'] ?? {}).reduce((a, b) => a + b, 0);
+    const input = catalog.parseInput('run_search', { query: 'error', from: corpusTo - HOUR, to: corpusTo });
+    const polls = async (background: boolean) => {
+      const before = statusCalls();
+      const result = await catalog.run(
+        'run_search',
+        { client: started.client, logger: started.logger, background },
+        input,
+      );
+      expect(result).toMatchObject({ done: true });
+      return statusCalls() - before;
+    };
+    const waiting = await polls(false);
+    const unattended = await polls(true);
+    // Three seconds of job: about nine polls for a person, four on the growing interval.
+    expect(unattended).toBeLessThan(waiting);
+    expect(unattended).toBeLessThanOrEqual(5);
+  });
+});

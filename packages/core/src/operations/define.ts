@@ -31,6 +31,12 @@ export interface OperationContext {
    */
   deadline?: number | undefined;
   /**
+   * Nobody is waiting for the answer (a scheduled digest): long operations then spend the fewest
+   * API calls instead of answering soonest — run_search polls with a growing interval rather than
+   * up to three times a second.
+   */
+  background?: boolean | undefined;
+  /**
    * Where identical reads meet (the stores' `reads`: through Redis when configured, so across
    * replicas). Absent, the catalog's own, within this process.
    */

@@ -266,7 +266,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
         const snapshot = await job.waitUntilDone({
           signal: ctx.signal,
           deadline: deadline - reserve,
-          pollGrowth: POLL_GROWTH,
+          pollGrowth: ctx.background ? undefined : POLL_GROWTH,
           // Once done: the summary's page, unless it was read early; then the slot is left for
           // the delete and whatever else shares the budget.
           reserve: () => 1,
@@ -368,7 +368,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
               await job.waitUntilDone({
                 signal: ctx.signal,
                 deadline,
-                pollGrowth: POLL_GROWTH,
+                pollGrowth: ctx.background ? undefined : POLL_GROWTH,
                 reserve: () => 1,
               })
             : await job.refresh(ctx.signal);
