@@ -373,7 +373,7 @@ describe('search operations', () => {
 describe('run_search for nobody waiting', () => {
   it('polls sparingly in the background (a digest) and up to three times a second while a person waits', async () => {
     const corpusTo = Date.now() - HOUR;
-    sumo = await startSimulatedSumo({
+    const started = await startSimulatedSumo({
       search: {
         corpusSize: 2_000,
         corpusTo,
@@ -382,9 +382,10 @@ describe('run_search for nobody waiting', () => {
         jobDurationMs: 3_000,
       },
     });
+    sumo = started;
     const catalog = createCatalog(createSearchOperations({ registry: new SearchJobRegistry() }));
     const statusCalls = () =>
-      Object.values(sumo?.sim.counters.byRoute['GET /v1/search/jobs/:id'] ?? {}).reduce((a, b) => a + b, 0);
+      Object.values(started.sim.counters.byRoute['GET /v1/search/jobs/:id'] ?? {}).reduce((a, b) => a + b, 0);
     const input = catalog.parseInput('run_search', { query: 'error', from: corpusTo - HOUR, to: corpusTo });
     const polls = async (background: boolean) => {
       const before = statusCalls();
