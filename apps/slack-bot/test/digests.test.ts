@@ -202,15 +202,15 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
 });
 
 describe('the digest budget: every digest of every channel together within a share of the rate budget', () => {
-  // The harness's limiter allows 500 requests a second, 30,000 a minute: 0.1 % of it is 30 calls a
-  // minute, room for three one-minute digests (10 calls/min each: 2 searches × 5 calls a run).
+  // The harness's limiter allows 500 requests a second, 30,000 a minute: 0.14 % of it is 42 calls a
+  // minute, room for three one-minute digests (14 calls/min each: 2 searches × 7 calls a run).
   let h: Harness;
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-digest-budget-'));
     h = await Harness.start({
       simulator: searchCorpus(),
-      bot: { ...TICK, dataDir, digestBudgetShare: 0.001 },
+      bot: { ...TICK, dataDir, digestBudgetShare: 0.0014 },
     });
   });
   afterAll(async () => {
@@ -224,7 +224,7 @@ describe('the digest budget: every digest of every channel together within a sha
     ids.push(await addDigest(h, 'digest add "warn" every 1m', 'CBUD2'));
     const { reply: preview } = await h.ask('digest add "fatal" every 2m', { channelId: 'CBUD1' });
     expect(textOf(preview)).toContain(
-      '2 searches × 5 calls = 10 calls a run ÷ 2 min (every 2m) = 5 calls/min. With the 2 digests in all channels: 20 + 5 = 25 of the 30 calls/min (0.1 % of the 30,000 calls/min rate budget, SUMO_OPS_DIGEST_BUDGET_SHARE)',
+      '2 searches × 7 calls = 14 calls a run ÷ 2 min (every 2m) = 7 calls/min. With the 2 digests in all channels: 28 + 7 = 35 of the 42 calls/min (0.14 % of the 30,000 calls/min rate budget, SUMO_OPS_DIGEST_BUDGET_SHARE)',
     );
     const click = await h.click({
       actionId: 'sumo_digest_confirm',
@@ -232,15 +232,15 @@ describe('the digest budget: every digest of every channel together within a sha
       channelId: 'CBUD1',
     });
     ids.push(await confirmedId(h, click));
-    expect(textOf(h.slack.responsesTo(click.responseUrl)[0])).toContain('20 + 5 = 25 of the 30 calls/min');
+    expect(textOf(h.slack.responsesTo(click.responseUrl)[0])).toContain('28 + 7 = 35 of the 42 calls/min');
 
     const { reply: refused } = await h.ask('digest add "panic" every 1m', { channelId: 'CBUD2' });
     expect(refused.response_type).toBe('ephemeral');
     expect(textOf(refused)).toContain('Digest not added');
     expect(textOf(refused)).toContain(
-      '= 10 calls/min; with the 3 digests in all channels, 25 + 10 = 35 calls/min',
+      '= 14 calls/min; with the 3 digests in all channels, 35 + 14 = 49 calls/min',
     );
-    expect(textOf(refused)).toContain('is more than the 30 calls/min');
+    expect(textOf(refused)).toContain('is more than the 42 calls/min');
     expect(textOf(refused)).toContain('It would fit at every 2m or longer');
     expect(textOf(refused)).not.toContain('sumo_digest_confirm');
   });
@@ -265,9 +265,9 @@ describe('the digest budget: every digest of every channel together within a sha
     });
     const refusal = textOf(await h.slack.waitFor(() => h.slack.responsesTo(late.responseUrl)[0]));
     expect(refusal).toContain('Digest not added');
-    expect(refusal).toContain('30 + 5 = 35 calls/min is more than the 30 calls/min');
+    expect(refusal).toContain('42 + 7 = 49 calls/min is more than the 42 calls/min');
     const list = textOf((await h.ask('digest list', { channelId: 'CBUD2' })).reply);
-    expect(list).toContain('All digests in all channels spend 30 of the 30 calls/min');
+    expect(list).toContain('All digests in all channels spend 42 of the 42 calls/min');
     expect(list).not.toContain('paused');
     expect(list).not.toContain('oops');
   });
@@ -276,9 +276,9 @@ describe('the digest budget: every digest of every channel together within a sha
     await h.close();
     h = await Harness.start({
       simulator: searchCorpus(),
-      bot: { ...TICK, dataDir, digestBudgetShare: 0.0005 },
+      bot: { ...TICK, dataDir, digestBudgetShare: 0.0007 },
     });
-    // 15 calls/min now: oldest first, 10 (runs), 10 (paused), 5 (runs), 5 (paused).
+    // 21 calls/min now: oldest first, 14 (runs), 14 (paused), 7 (runs), 7 (paused).
     const [first, second, third, fourth] = ids as [string, string, string, string];
     const warning = await h.slack.waitFor(() =>
       h.logLines.find((line) => line.includes('digests over the digest budget are paused')),
@@ -290,7 +290,7 @@ describe('the digest budget: every digest of every channel together within a sha
     const list = textOf((await h.ask('digest list', { channelId: 'CBUD2' })).reply);
     expect(list).toMatch(new RegExp(`${second}.*paused: over the digest budget`));
     expect(list).toContain(`2 digest(s) paused, in all channels (\`${second}\`, \`${fourth}\`)`);
-    expect(list).toContain('All digests in all channels spend 15 of the 15 calls/min');
+    expect(list).toContain('All digests in all channels spend 21 of the 21 calls/min');
 
     h.clock.advance(121_000);
     await h.slack.waitFor(

@@ -304,6 +304,29 @@ describe('diagnose_collector', () => {
     expect(callsTo(sumo.sim, 'DELETE /v1/search/jobs/:id')).toBe(2);
   });
 
+  it('answers without the data check when Sumo refuses to start the data search, and without the version when upgrade targets are refused', async () => {
+    const { run } = catalogOn(sumo);
+    sumo.sim.setFaults({
+      rate500: 1,
+      routes: ['POST /v1/search/jobs', 'GET /v1/collectors/upgrades/targets'],
+    });
+    const victim = collectorWhere(sumo.sim, (collector) => collector.collectorType === 'Installable');
+    const diagnosis = await run('diagnose_collector', { collector: victim.id });
+    expect(diagnosis.collector.name).toBe(victim.name);
+    expect(diagnosis.data.checked).toBe(false);
+    expect(diagnosis.notes.join(' ')).toMatch(/data search could not start .*data arrival is not checked/);
+    expect(diagnosis.notes.join(' ')).toMatch(/Upgrade targets could not be read \(500/);
+    expect(diagnosis.apiCalls).toBeLessThanOrEqual(12);
+  });
+
+  it('refuses a name the API cannot look up, naming the fix, rather than saying nobody has it', async () => {
+    const { run } = catalogOn(sumo);
+    const error = await caught(run('diagnose_collector', { collector: 'web/prod-01' }));
+    expect(String(error)).toMatch(
+      /collector: Collector name "web\/prod-01" contains "\/".*use the collector's id instead/,
+    );
+  });
+
   it('answers without the data check when Sumo fails the data search, saying so, and deletes the job', async () => {
     const { run } = catalogOn(sumo);
     sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/search/jobs/:id'] });

@@ -16,7 +16,7 @@ import type { OtCollector } from '../schemas/ot-collector.js';
 import type { Source } from '../schemas/source.js';
 import { startSearchJob } from '../search/search-job.js';
 import { type AnyOperation, defineOperation, type OperationContext } from './define.js';
-import { OperationError } from './errors.js';
+import { OperationError, OperationInputError } from './errors.js';
 import { explainApiError } from './explain.js';
 import {
   byUrgency,
@@ -138,10 +138,15 @@ export const diagnoseCollectorOperation = defineOperation({
     const subject = await findSubject(call, input.collector);
     // Everything that needs only the collector goes out at once; the search first among them,
     // as its wait is the longest part. Health events need the sources' ids.
+    // Settled here, whatever Sumo answers: a refused search must neither go unhandled while the
+    // other reads run nor take the rest of the diagnosis with it.
     const searching = startSearchJob(
       call.client,
       { query: dataQuery(subject.name), from: DATA_WINDOW, to: 'now' },
       { signal: call.signal, logger: call.logger },
+    ).then(
+      (job) => ({ job }),
+      (error: unknown) => ({ error }),
     );
     let sources: Source[];
     let targets: Awaited<ReturnType<typeof listUpgradeTargets>>;
@@ -149,7 +154,9 @@ export const diagnoseCollectorOperation = defineOperation({
     try {
       [sources, targets, foundBudgets] = await Promise.all([
         subject.installed ? listSources(call.client, subject.installed.id, call) : Promise.resolve([]),
-        subject.kind === 'installed' ? listUpgradeTargets(call.client, call) : Promise.resolve([]),
+        subject.kind === 'installed'
+          ? orNote(listUpgradeTargets(call.client, call), notes, 'Upgrade targets', [])
+          : Promise.resolve([]),
         orNote(
           collectIngestBudgets(call.client, { signal: call.signal, maxPages: 1 }),
           notes,
@@ -163,18 +170,20 @@ export const diagnoseCollectorOperation = defineOperation({
       ]);
     } catch (error) {
       // The search job may exist by now: it is deleted, never left to Sumo's timeout.
-      await searching.then(
-        (job) => job.close(),
-        () => undefined,
-      );
+      const started = await searching;
+      if ('job' in started) await started.job.close();
       throw error;
     }
-    const search = await searching;
+    const started = await searching;
     const latest = latestTarget(targets);
     const budgets = foundBudgets.items.filter((budget) => coversCollector(budget, subject, sources));
     if (!foundBudgets.complete) notes.push('Only the first 1000 ingest budgets were checked.');
-    let data: z.infer<typeof DataOutputSchema>;
+    let data: z.infer<typeof DataOutputSchema> = { checked: false, window: '15m' };
     let events: HealthEvent[];
+    const dataNotChecked = (why: string) =>
+      notes.push(
+        `${why}, so data arrival is not checked; run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
+      );
     try {
       const resources = [
         subject.resource,
@@ -189,39 +198,45 @@ export const diagnoseCollectorOperation = defineOperation({
       events = foundEvents.items.sort(byUrgency);
       if (!foundEvents.complete) notes.push('Only the first 1000 health events were read.');
 
-      // Polls stop where the next one would leave no room for the page and the delete, or pass the deadline.
-      const mayPollAgain = (wait: number) =>
-        DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS > 0 && Date.now() + wait <= deadline;
-      try {
-        let snapshot = await search.refresh(call.signal);
-        for (
-          let wait = POLL_FIRST_MS;
-          !snapshot.done && mayPollAgain(wait);
-          wait = Math.min(wait * 2, POLL_MAX_MS)
-        ) {
-          await sleep(wait, call.signal);
-          snapshot = await search.refresh(call.signal);
+      if ('error' in started) {
+        if (call.signal?.aborted) throw started.error;
+        dataNotChecked(`The data search could not start (${describe(started.error)})`);
+      } else if (counted.spent() + 1 + SEARCH_CLOSING_CALLS > DIAGNOSE_MAX_CALLS) {
+        // Retries earlier on (429s at Sumo's limits) used the room a status call, the page and
+        // the delete need: the promise is the ceiling, not the data check.
+        dataNotChecked(`The calls before it used the diagnosis's allowance of ${DIAGNOSE_MAX_CALLS}`);
+      } else {
+        // Polls stop where the next one would leave no room for the page and the delete, or pass the deadline.
+        const mayPollAgain = (wait: number) =>
+          DIAGNOSE_MAX_CALLS - counted.spent() - SEARCH_CLOSING_CALLS > 0 && Date.now() + wait <= deadline;
+        try {
+          const search = started.job;
+          let snapshot = await search.refresh(call.signal);
+          for (
+            let wait = POLL_FIRST_MS;
+            !snapshot.done && mayPollAgain(wait);
+            wait = Math.min(wait * 2, POLL_MAX_MS)
+          ) {
+            await sleep(wait, call.signal);
+            snapshot = await search.refresh(call.signal);
+          }
+          if (!snapshot.done) {
+            notes.push(
+              `The data search did not finish within the diagnosis's allowance (${DIAGNOSE_MAX_CALLS} API calls, its time budget); run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
+            );
+          } else {
+            const rows = snapshot.recordCount > 0 ? (await search.getRecords(0, 1000, call.signal)).rows : [];
+            data = dataArrival(rows, sources);
+          }
+        } catch (error) {
+          // The rest of the diagnosis stands without it: a search Sumo cancelled or refused leaves
+          // only the data question open, and the note says how to ask it again.
+          if (call.signal?.aborted) throw error;
+          dataNotChecked(`The data search failed (${describe(error)})`);
         }
-        if (!snapshot.done) {
-          notes.push(
-            `The data search did not finish within the diagnosis's allowance (${DIAGNOSE_MAX_CALLS} API calls, its time budget); run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
-          );
-          data = { checked: false, window: '15m' };
-        } else {
-          const rows = snapshot.recordCount > 0 ? (await search.getRecords(0, 1000, call.signal)).rows : [];
-          data = dataArrival(rows, sources);
-        }
-      } catch (error) {
-        // The rest of the diagnosis stands without it: a search Sumo cancelled or refused leaves
-        // only the data question open, and the note says how to ask it again.
-        if (call.signal?.aborted) throw error;
-        notes.push(
-          `The data search failed (${error instanceof Error ? error.message : String(error)}), so data arrival is not checked; run_search "${dataQuery(subject.name)}" from ${DATA_WINDOW} answers it.`,
-        );
-        data = { checked: false, window: '15m' };
       }
     } finally {
-      await search.close();
+      if ('job' in started) await started.job.close();
     }
 
     const causes = rankCauses(subject, { sources, latest, events, budgets, data });
@@ -278,12 +293,18 @@ async function findSubject(ctx: OperationContext, ref: number | string): Promise
       const ot = await findOtCollector(ctx.client, toHexId(number), options);
       if (ot) return otSubject(ot);
     } else {
-      if (!collectorNameProblem(text)) {
+      const nameProblem = collectorNameProblem(text);
+      if (!nameProblem) {
         const installed = await findInstalled(() => getCollectorByName(ctx.client, text, options));
         if (installed) return installedSubject(installed);
       }
       const ot = await getOtCollectorsByName(ctx.client, [text], options);
       if (ot.length > 0) return otSubject(onlyOne(text, ot));
+      // An installed collector of that name may exist, but the API cannot look it up by name.
+      if (nameProblem)
+        throw new OperationInputError('diagnose_collector', [
+          { field: 'collector', message: `Collector name "${text}" ${nameProblem}` },
+        ]);
     }
   } catch (error) {
     throw explainApiError(error, { collector: `Collector ${text}` });
@@ -508,7 +529,7 @@ function eventNextStep(event: HealthEvent): string {
     return `Give the IAM role or access key of ${where} s3:GetObject and s3:ListBucket on the bucket it reads (and kms:Decrypt if the bucket is encrypted), then wait for the next scan.`;
   if (/access|denied|permission|forbidden|unauthori[sz]ed|credential/i.test(text))
     return `Fix the credentials or permissions ${where} uses, as the event says: ${event.details.error ?? event.eventName}.`;
-  if (/throttl|rate/i.test(text))
+  if (/throttl|rate.?limit/i.test(text))
     return `Ingestion of ${where} is throttled: spread its load or ask Sumo Logic support to raise the limit.`;
   if (/offline|heartbeat/i.test(text))
     return 'Restart the collector on its host and check that it reaches Sumo Logic.';
@@ -526,3 +547,7 @@ function durationText(ms: number): string {
 export type Diagnosis = z.output<typeof diagnoseCollectorOperation.output>;
 
 export const diagnoseOperations: AnyOperation[] = [diagnoseCollectorOperation];
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
