@@ -24,11 +24,18 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createCatalog, RateLimiter, SumoClient, silentLogger } from '@sumo-ops/core';
+import { createCatalog, RateLimiter, SharedReads, SumoClient, silentLogger } from '@sumo-ops/core';
 import { createSumoOpsMcp, serveStdio, startHttpServer } from '@sumo-ops/mcp-server';
 import { createFairShare, createResourceServer, readOAuthSettings } from '@sumo-ops/mcp-server/auth';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
 import { median } from './stats.js';
+
+/**
+ * Every call here reaches the simulator: this bench measures what MCP (and OAuth) add to a call,
+ * so reads are not shared or reused (SUMO_OPS_SHARED_READS=off), or most would be answers kept
+ * from the call before.
+ */
+const unshared = () => new SharedReads({ enabled: false });
 
 const HIGH_LIMITS = { perSecond: 100_000, concurrent: 64 };
 const CALLS = 300;
@@ -52,7 +59,9 @@ function client(apiUrl: string): SumoClient {
 
 const [mode, apiUrl] = process.argv.slice(2);
 if (mode === '--serve-stdio' && apiUrl) {
-  await serveStdio(createSumoOpsMcp({ client: client(apiUrl), logger: silentLogger }).createServer());
+  await serveStdio(
+    createSumoOpsMcp({ client: client(apiUrl), logger: silentLogger, reads: unshared() }).createServer(),
+  );
   process.exit(0);
 }
 
@@ -77,8 +86,9 @@ async function main(): Promise<void> {
   });
   const direct = client(sim.apiUrl);
   const catalog = createCatalog();
+  const directReads = unshared();
   const localClient = client(sim.apiUrl);
-  const local = createSumoOpsMcp({ client: localClient, logger: silentLogger });
+  const local = createSumoOpsMcp({ client: localClient, logger: silentLogger, reads: unshared() });
   const localServer = local.createServer();
   const memory = new Client({ name: 'mcp-overhead-bench-memory', version: '0.0.0' });
   const [memoryClientSide, memoryServerSide] = InMemoryTransport.createLinkedPair();
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
           // Interleaved, so every contender sees the same machine load.
           const t0 = performance.now();
           const input = catalog.parseInput(name, args);
-          await catalog.run(name, { client: direct, logger: silentLogger }, input);
+          await catalog.run(name, { client: direct, logger: silentLogger, reads: directReads }, input);
           const t1 = performance.now();
           await tool.run(args, { signal });
           const t2 = performance.now();
@@ -279,10 +289,16 @@ async function oauthCase(sim: Simulator): Promise<void> {
   if (!settings) throw new Error('OAuth settings were not read');
   const bearerClient = client(sim.apiUrl);
   const oauthClient = client(sim.apiUrl);
-  const bearerMcp = createSumoOpsMcp({ client: bearerClient, logger: silentLogger, audit: () => undefined });
+  const bearerMcp = createSumoOpsMcp({
+    client: bearerClient,
+    logger: silentLogger,
+    audit: () => undefined,
+    reads: unshared(),
+  });
   const oauthMcp = createSumoOpsMcp({
     client: oauthClient,
     logger: silentLogger,
+    reads: unshared(),
     audit: () => undefined,
     scopes: settings.scopes,
     clientFor: createFairShare({ maxInFlight: settings.maxInFlightPerCaller }),
