@@ -108,6 +108,19 @@ describe('RedisBackend through Redis Sentinel', () => {
     expect(isSharedStateUnavailable(unacknowledged), String(unacknowledged)).toBe(true);
     expect((unacknowledged as Error).message).toMatch(/Nothing was changed/);
     expect(await backend.get('unacknowledged')).toBeUndefined();
+    // A claim (set-if-absent) likewise counts once a replica has it: refused while none can say so.
+    replica.pause();
+    let unacknowledgedClaim: unknown;
+    try {
+      await backend.set('claim', 'watcher-a', { ttlMs: 60_000, onlyIfAbsent: true });
+    } catch (error) {
+      unacknowledgedClaim = error;
+    } finally {
+      replica.resume();
+    }
+    expect(isSharedStateUnavailable(unacknowledgedClaim), String(unacknowledgedClaim)).toBe(true);
+    expect((unacknowledgedClaim as { mayHaveApplied?: boolean }).mayHaveApplied).toBe(true);
+    expect(await backend.set('claim-2', 'watcher-a', { ttlMs: 60_000, onlyIfAbsent: true })).toBe(true);
     // A slot in flight when the primary falls, released while it is down.
     const gate = { ...SUMO_RATE_LIMITS, perSecond: 1_000, concurrent: 1 };
     const held = await rate.tryAcquire('gate', gate, Date.now());

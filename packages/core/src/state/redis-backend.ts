@@ -192,7 +192,11 @@ export class RedisBackend implements StateBackend {
   ): Promise<boolean> {
     const args = ['SET', this.key(key), value, 'PX', String(Math.max(1, Math.ceil(options.ttlMs)))];
     if (options.onlyIfAbsent) args.push('NX');
-    return (await this.command(args)) === 'OK';
+    const written = (await this.command(args)) === 'OK';
+    // A set-if-absent is a claim (a follow-up's post, a digest's run, a lease): one a failover
+    // undid could be won again on the new primary, so with Sentinel it counts once a replica has it.
+    if (written && options.onlyIfAbsent && this.#sentinel) await this.#replicated();
+    return written;
   }
 
   async take(key: string): Promise<string | undefined> {
@@ -204,9 +208,11 @@ export class RedisBackend implements StateBackend {
   /**
    * With Sentinel, a failover promotes a replica, and replication is asynchronous: a take the old
    * primary answered but had not yet passed on would be undone, and the same confirmation could be
-   * taken again from the new primary. So a take counts only once a replica has it (WAIT); when none
-   * acknowledges in time it is refused — the value is gone here, so at worst a confirmation must be
-   * asked for again, never run twice. A primary without replicas has no one to fail over to.
+   * taken again from the new primary (a claim likewise won twice). So a take, or a claim, counts
+   * only once a replica has it (WAIT); when none acknowledges in time it is refused — a taken value
+   * is gone here, so at worst a confirmation must be asked for again, never run twice; a claim may
+   * stand (the refusal says it may have applied), and its holder asks again with the same token.
+   * A primary without replicas has no one to fail over to.
    */
   async #replicated(): Promise<void> {
     const role = await this.command(['ROLE']);
