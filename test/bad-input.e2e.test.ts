@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { RunningHttpServer } from '@sumo-ops/mcp-server';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CliResult, runCli } from '../apps/cli/test/support/cli.js';
 import { startMcpOverHttp } from '../apps/mcp-server/test/support/http-server.js';
 import {
@@ -283,6 +283,9 @@ describe('MCP over stdio (the built bin)', () => {
     });
     client = new Client({ name: 'bad-input', version: '0.0.0' });
     await client.connect(transport);
+    // The server answers before its start-up check of Sumo is done; that one call must be behind
+    // us before each case asserts that a refusal reached Sumo zero times.
+    await vi.waitFor(() => expect(stderr).toMatch(/Sumo Logic connection check/), { timeout: 20_000 });
   }, 30_000);
   afterAll(async () => {
     await client?.close();
