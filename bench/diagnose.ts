@@ -15,9 +15,10 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createCatalog, type OperationContext, SumoClient, silentLogger } from '@sumo-ops/core';
+import { createCatalog, type OperationContext, type SumoClient, silentLogger } from '@sumo-ops/core';
 import { createSumoOpsMcp } from '@sumo-ops/mcp-server';
 import { REAL_RATE_LIMIT, type Simulator, startSimulator } from '@sumo-ops/simulator';
+import { simulatorClient } from './sim-client.js';
 import { median } from './stats.js';
 
 const RUNS = 5;
@@ -30,14 +31,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const catalog = createCatalog();
 
 function newClient(apiUrl: string): SumoClient {
-  return new SumoClient({
-    accessId: 'sim-access-id',
-    accessKey: 'sim-access-key',
-    apiUrl,
-    env: {},
-    logger: silentLogger,
-    rateLimits: { ...REAL_RATE_LIMIT },
-  });
+  return simulatorClient(apiUrl, { rateLimits: { ...REAL_RATE_LIMIT } });
 }
 
 interface Subject {

@@ -24,10 +24,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createCatalog, RateLimiter, SharedReads, SumoClient, silentLogger } from '@sumo-ops/core';
+import { createCatalog, RateLimiter, SharedReads, type SumoClient, silentLogger } from '@sumo-ops/core';
 import { createSumoOpsMcp, serveStdio, startHttpServer } from '@sumo-ops/mcp-server';
 import { createFairShare, createResourceServer, readOAuthSettings } from '@sumo-ops/mcp-server/auth';
 import { type Simulator, startSimulator } from '@sumo-ops/simulator';
+import { simulatorClient } from './sim-client.js';
 import { median } from './stats.js';
 
 /**
@@ -47,14 +48,7 @@ const SEARCH_TEXT_TARGET = 4_096;
 const OAUTH_RATIO_TARGET = 1.05;
 
 function client(apiUrl: string): SumoClient {
-  return new SumoClient({
-    accessId: 'sim-access-id',
-    accessKey: 'sim-access-key',
-    apiUrl,
-    env: {},
-    logger: silentLogger,
-    rateLimiter: new RateLimiter({ limits: HIGH_LIMITS }),
-  });
+  return simulatorClient(apiUrl, { rateLimiter: new RateLimiter({ limits: HIGH_LIMITS }) });
 }
 
 const [mode, apiUrl] = process.argv.slice(2);
