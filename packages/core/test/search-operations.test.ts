@@ -243,13 +243,22 @@ describe('search operations', () => {
     expect(sumo.sim.counters.byRoute['DELETE /v1/search/jobs/:id']).toEqual({ 200: 1 });
   });
 
-  it('deletes a job its caller stops using', async () => {
-    const { run, range } = await setUp({ gatheringSpeed: 10 }, { idleTimeoutMs: 300 });
+  it('deletes a job its caller stops using, and says so even while the deletion is on its way', async () => {
+    const { events, open, dispatcher } = watchRequests({ holdDeletes: true });
+    const { run, range } = await setUp(
+      { gatheringSpeed: 10 },
+      { idleTimeoutMs: 300, client: { dispatcher } },
+    );
     const started = await run('start_search', { query: '*', ...range });
     expect(active()).toBe(1);
+    await vi.waitFor(() => expect(events).toContain('DELETE sent'), { timeout: 10_000 });
+    // Sumo has not answered the DELETE yet: the caller is still told why the job is gone.
+    const early = await caught(run('get_search_messages', { jobId: started.jobId }));
+    expect((early as Error).message).toContain('unused');
+    open();
     await vi.waitFor(() => expect(active()).toBe(0), { timeout: 10_000 });
-    const error = await caught(run('get_search_messages', { jobId: started.jobId }));
-    expect((error as Error).message).toContain('unused');
+    const late = await caught(run('get_search_messages', { jobId: started.jobId }));
+    expect((late as Error).message).toContain('unused');
   });
 
   it('run_search answers before it deletes its job, then deletes it exactly once', async () => {

@@ -240,7 +240,8 @@ export class SearchJobRegistry {
     const key = keyOf(client, id);
     const job = this.#jobs.get(key)?.job;
     if (job && !job.closed) return job;
-    throw this.#gone(id, this.#closed.get(key));
+    // A deletion still waiting for Sumo's answer already knows why the job is gone.
+    throw this.#gone(id, job?.closeReason ?? this.#closed.get(key));
   }
 
   /**

@@ -227,6 +227,7 @@ export class SearchJob implements AsyncDisposable {
   #lost: SearchJobError | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<boolean> | undefined;
+  #closeReason: SearchJobCloseReason | undefined;
 
   constructor(
     client: SumoClient,
@@ -255,6 +256,11 @@ export class SearchJob implements AsyncDisposable {
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /** Why the job was closed, from the moment its deletion starts (not when Sumo answers it). */
+  get closeReason(): SearchJobCloseReason | undefined {
+    return this.#closeReason;
   }
 
   get createdAt(): number {
@@ -444,6 +450,7 @@ export class SearchJob implements AsyncDisposable {
   #close(reason: SearchJobCloseReason): Promise<boolean> {
     if (!this.#closing) {
       clearTimeout(this.#timer);
+      this.#closeReason = reason;
       this.#closing = (async () => {
         try {
           await deleteSearchJob(this.client, this.id, {
