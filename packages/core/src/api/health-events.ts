@@ -29,7 +29,7 @@ export function collectHealthEvents(
 ): Promise<CollectedPages<HealthEvent>> {
   return collectByToken(
     (token) => listHealthEvents(client, { limit: HEALTH_EVENT_PAGE_MAX, token }, options),
-    options,
+    { ...options, endpoint: 'GET /v1/healthEvents' },
   );
 }
 
@@ -63,6 +63,6 @@ export function collectHealthEventsForResources(
   return collectByToken(
     (token) =>
       listHealthEventsForResources(client, resources, { limit: HEALTH_EVENT_PAGE_MAX, token }, options),
-    options,
+    { ...options, endpoint: 'POST /v1/healthEvents/resources' },
   );
 }

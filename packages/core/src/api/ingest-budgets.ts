@@ -28,7 +28,7 @@ export function collectIngestBudgets(
 ): Promise<CollectedPages<IngestBudget>> {
   return collectByToken(
     (token) => listIngestBudgets(client, { limit: INGEST_BUDGET_PAGE_MAX, token }, options),
-    options,
+    { ...options, endpoint: 'GET /v2/ingestBudgets' },
   );
 }
 

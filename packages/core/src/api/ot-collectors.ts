@@ -81,7 +81,7 @@ export function collectOtCollectors(
 ): Promise<CollectedPages<OtCollector>> {
   return collectByToken(
     (next) => listOtCollectors(client, { ...query, limit: OT_COLLECTOR_PAGE_MAX, next }, options),
-    options,
+    { ...options, endpoint: 'POST /v1/otCollectors' },
   );
 }
 

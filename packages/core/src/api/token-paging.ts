@@ -1,3 +1,5 @@
+import { UnexpectedResponseError } from './response.js';
+
 /** One page of an API paged by continuation token (`next` in the answer, `next`/`token` in the request). */
 export interface TokenPage<T> {
   items: T[];
@@ -15,13 +17,16 @@ export interface CollectedPages<T> {
 
 /**
  * Reads a token-paged listing to the end, or to `maxPages`: these APIs say a page may hold fewer
- * items than asked for, so only a missing token ends the walk, never a short page.
+ * items than asked for, so only a missing token ends the walk, never a short page. A token that
+ * comes back a second time would walk the same pages for ever (and spend the shared rate budget
+ * doing it), so it ends the walk with an error naming the endpoint instead.
  */
 export async function collectByToken<T>(
   fetchPage: (token: string | undefined) => Promise<TokenPage<T>>,
-  options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {},
+  options: { signal?: AbortSignal | undefined; maxPages?: number | undefined; endpoint?: string } = {},
 ): Promise<CollectedPages<T>> {
   const items: T[] = [];
+  const seen = new Set<string>();
   let token: string | undefined;
   for (let pages = 1; ; pages += 1) {
     options.signal?.throwIfAborted();
@@ -29,6 +34,12 @@ export async function collectByToken<T>(
     items.push(...page.items);
     if (!page.next) return { items, pages, complete: true };
     if (options.maxPages !== undefined && pages >= options.maxPages) return { items, pages, complete: false };
+    if (seen.has(page.next)) {
+      throw new UnexpectedResponseError(options.endpoint ?? 'A token-paged listing', [
+        `next: page ${pages} answered a continuation token already followed, so the listing would never end; ${items.length} items were read before it`,
+      ]);
+    }
+    seen.add(page.next);
     token = page.next;
   }
 }
