@@ -47,6 +47,9 @@ export interface RolloutRunnerSettings {
   stepAttempts: number;
 }
 
+/** How often a soak looks at the clock and for a cancel. */
+const SOAK_CHECK_MS = 60_000;
+
 const DEFAULTS: RolloutRunnerSettings = {
   clock: REAL_CLOCK,
   leaseTtlMs: 30_000,
@@ -351,8 +354,20 @@ export class RolloutRunner {
         return false;
       }
       case 'soaking': {
-        const wait = (wave.soakUntil ?? 0) - clock.now();
-        if (wait > 0) await clock.sleep(wait, signal);
+        // A minute at a time on the rollout's clock, so that a cancel stops the soak within one.
+        for (
+          let wait = (wave.soakUntil ?? 0) - clock.now();
+          wait > 0;
+          wait = (wave.soakUntil ?? 0) - clock.now()
+        ) {
+          if (await this.#store.cancelRequested(record.id))
+            return this.#end(
+              record,
+              'cancelled',
+              `Cancelled during ${label}'s soak; no later wave was started.`,
+            );
+          await clock.sleep(Math.min(wait, SOAK_CHECK_MS), signal);
+        }
         wave.phase = 'gating';
         await this.#save(record);
         return false;
@@ -416,15 +431,18 @@ export class RolloutRunner {
     return new Promise<void>((resolve, reject) => {
       const waiters = this.#waiters.get(id) ?? new Set();
       this.#waiters.set(id, waiters);
-      const done = () => {
+      const stopWaiting = () => {
         clearTimeout(timer);
         waiters.delete(done);
         if (waiters.size === 0) this.#waiters.delete(id);
         signal?.removeEventListener('abort', aborted);
+      };
+      const done = () => {
+        stopWaiting();
         resolve();
       };
       const aborted = () => {
-        done();
+        stopWaiting();
         reject(signal?.reason);
       };
       const timer = setTimeout(done, ms);
