@@ -20,12 +20,7 @@ const GATES = [
 ];
 const DATA_GATE = 'data still arrives from each (count during the soak vs the same span before its upgrade)';
 
-const rolloutIdInput = z
-  .string()
-  .trim()
-  .regex(/^ro-[0-9a-f]{12}$/, 'a rollout id looks like ro-1a2b3c4d5e6f')
-  .optional()
-  .describe("From rollout_collector_upgrade; default the org's running (else latest) rollout.");
+const rolloutIdInput = z.string().trim().min(1).max(40).optional().describe('Default: the current one.');
 
 const waveSizeInput = z
   .union([z.number().int().min(1), z.string().trim().min(1)])
@@ -53,8 +48,6 @@ export const RolloutStatusSchema = z.object({
       gatePassed: z.boolean().optional(),
     }),
   ),
-  soakSeconds: z.number().int(),
-  checkData: z.boolean(),
   confirmedBy: z.string().optional(),
   reason: z.string().optional().describe('Why it stopped.'),
   failures: z
@@ -104,8 +97,6 @@ export function rolloutStatus(record: RolloutRecord): RolloutStatus {
         : {}),
       ...(wave.gate ? { gatePassed: wave.gate.passed } : {}),
     })),
-    soakSeconds: record.soakSeconds,
-    checkData: record.checkData,
     ...(record.confirmedBy
       ? { confirmedBy: record.confirmedBy.email ?? record.confirmedBy.username ?? record.confirmedBy.subject }
       : {}),
@@ -149,9 +140,7 @@ const rolloutInput = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default([...DEFAULT_WAVES])
-      .describe(
-        'Wave sizes in order: a count (that many more) or a percentage of the selection done by its end ("10%"). The last takes the rest.',
-      ),
+      .describe('Sizes: a count, or "10%" of the selection done by its end; the last takes the rest.'),
     soakSeconds: z
       .union([
         z.number().int().min(0).max(MAX_SOAK_SECONDS),
@@ -160,8 +149,8 @@ const rolloutInput = z
       .default(DEFAULT_SOAK_SECONDS)
       .transform(soakSeconds)
       .refine((seconds) => seconds <= MAX_SOAK_SECONDS, 'at most 24 hours')
-      .describe('Watch each finished wave this long before its gates (seconds, or 10m); 0 allowed.'),
-    checkData: z.boolean().default(true).describe('Gate on data still arriving (2 searches a wave).'),
+      .describe('Soak after each wave, before its gates (s or 10m).'),
+    checkData: z.boolean().default(true).describe('Gate on data arriving.'),
   })
   .refine(...oneSelection);
 
@@ -216,9 +205,9 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
   const rollout = defineOperation({
     name: 'rollout_collector_upgrade',
     toolset: 'upgrades',
-    title: 'Upgrade collectors in health-gated waves',
+    title: 'Upgrade collectors in waves',
     description:
-      'Safer upgrade_collectors: a canary first, then waves; after each wave and its soak, gates (tasks, alive, new Error health events, data arriving) decide; a failing gate halts and offers rollback. Answers with the rollout id and goes on in the background; one per org. Preview lists waves and the worst case.',
+      'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; a failing one halts, offering rollback. Answers with the rollout id, goes on in the background; one per org. 1 API call a collector, ~10 a wave.',
     kind: 'destructive',
     input: rolloutInput,
     output: RolloutStatusSchema,
@@ -284,14 +273,14 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
   const status = defineOperation({
     name: 'get_rollout_status',
     toolset: 'upgrades',
-    title: 'Get the status of a rollout',
+    title: 'Rollout status',
     description:
-      'A rollout: each wave and its step, gate results with each failing collector and why, the rollback. wait=true follows it to its end (or the deadline). No API call to read; resumes it here if no process drives it.',
+      'Waves, gate results (each failing collector and why), rollback; wait=true follows it. 0 API calls.',
     kind: 'read',
     idempotent: true,
     input: z.object({
       rolloutId: rolloutIdInput,
-      wait: z.boolean().default(false).describe('Follow it until it ends.'),
+      wait: z.boolean().default(false).describe('Follow it.'),
     }),
     output: RolloutStatusSchema,
     async run(ctx, input) {
@@ -304,8 +293,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     name: 'cancel_rollout',
     toolset: 'upgrades',
     title: 'Cancel a rollout',
-    description:
-      "Stops a running rollout once its running wave's upgrade tasks end; started upgrades are not interrupted and no later wave starts.",
+    description: "Stops a rollout after its running wave's tasks end. 0 API calls.",
     kind: 'write',
     input: z.object({ rolloutId: rolloutIdInput }),
     output: RolloutStatusSchema,
@@ -337,9 +325,9 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
   const rollback = defineOperation({
     name: 'rollback_collector_rollout',
     toolset: 'upgrades',
-    title: 'Roll back a halted rollout',
+    title: 'Roll back a rollout',
     description:
-      "Moves the failed wave of a halted rollout back to each collector's previous version; once per rollout. 1 API call per collector, then tracking like upgrade_collectors.",
+      "Rolls a halted rollout's failed wave back to each collector's previous version, once. 1 API call a collector.",
     kind: 'destructive',
     input: z.object({ rolloutId: rolloutIdInput }),
     output: RolloutStatusSchema,
