@@ -27,10 +27,12 @@ async function start(): Promise<Harness> {
   return harness;
 }
 
-const structured = (result: CallToolResult) => result.structuredContent as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: tests read the structured answer by field.
+type Answer = Record<string, any>;
+const structured = (result: CallToolResult) => result.structuredContent as Answer;
 
 /** Asks for the status until the rollout has ended, as a model following it would. */
-async function untilEnded(h: Harness, rolloutId: string): Promise<Record<string, any>> {
+async function untilEnded(h: Harness, rolloutId: string): Promise<Answer> {
   for (;;) {
     const status = structured(
       (await h.client.callTool({
