@@ -204,7 +204,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
 
   const rollout = defineOperation({
     name: 'rollout_collector_upgrade',
-    toolset: 'upgrades',
+    toolset: 'collectors',
     title: 'Upgrade collectors in waves',
     description:
       'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; a failing one halts, offering rollback. Answers with the rollout id, goes on in the background; one per org. 1 API call a collector, ~10 a wave.',
@@ -272,7 +272,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
 
   const status = defineOperation({
     name: 'get_rollout_status',
-    toolset: 'upgrades',
+    toolset: 'collectors',
     title: 'Rollout status',
     description:
       'Waves, gate results (each failing collector and why), rollback; wait=true follows it. 0 API calls.',
@@ -291,7 +291,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
 
   const cancel = defineOperation({
     name: 'cancel_rollout',
-    toolset: 'upgrades',
+    toolset: 'collectors',
     title: 'Cancel a rollout',
     description: "Stops a rollout after its running wave's tasks end. 0 API calls.",
     kind: 'write',
@@ -324,7 +324,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
 
   const rollback = defineOperation({
     name: 'rollback_collector_rollout',
-    toolset: 'upgrades',
+    toolset: 'collectors',
     title: 'Roll back a rollout',
     description:
       "Rolls a halted rollout's failed wave back to each collector's previous version, once. 1 API call a collector.",
