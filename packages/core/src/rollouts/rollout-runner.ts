@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { iterateCollectors } from '../api/collectors.js';
 import type { SumoClient } from '../http/client.js';
 import { sleep } from '../http/sleep.js';
@@ -97,7 +98,7 @@ export class RolloutRunner {
   readonly #clients = new Map<string, SumoClient>();
   readonly #driving = new Map<string, Promise<void>>();
   readonly #waiters = new Map<string, Set<() => void>>();
-  #abort = new AbortController();
+  #abort = RolloutRunner.#controller();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(settings: Partial<RolloutRunnerSettings> = {}) {
@@ -240,7 +241,17 @@ export class RolloutRunner {
     this.#sweeper = undefined;
     this.#abort.abort(new Error('The rollout runner is shutting down.'));
     await Promise.allSettled(this.#driving.values());
-    this.#abort = new AbortController();
+    this.#abort = RolloutRunner.#controller();
+  }
+
+  /**
+   * One signal for every request of every rollout this process drives: a wave of hundreds of
+   * upgrade requests each listen to it at once, which is no leak.
+   */
+  static #controller(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   async #drive(client: SumoClient, id: string): Promise<void> {
