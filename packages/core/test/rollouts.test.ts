@@ -12,6 +12,7 @@ import {
   type OperationContext,
   OperationError,
   RolloutRunner,
+  soakSecondsOf,
   splitWaves,
 } from '../src/index.js';
 import { caught } from './helpers.js';
@@ -54,6 +55,7 @@ describe('waves', () => {
     expect(splitWaves(planned, [1, '10%', '50%', '100%']).map((w) => w.length)).toEqual([1, 19, 80, 100]);
     expect(splitWaves(planned.slice(0, 5), [1, '10%', '100%']).map((w) => w.length)).toEqual([1, 4]);
     expect(splitWaves(planned.slice(0, 5), [2, 2]).map((w) => w.length)).toEqual([2, 3]);
+    expect(splitWaves(planned.slice(0, 5), ['2', '100%']).map((w) => w.length)).toEqual([2, 3]);
   });
 
   it('refuses a bad wave list and a bad soak before any API call', async () => {
@@ -67,11 +69,16 @@ describe('waves', () => {
     expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, soakSeconds: 'soon' })).toThrow(
       /soakSeconds/,
     );
-    expect(catalog.parseInput('rollout_collector_upgrade', { all: true, soakSeconds: '10m' })).toMatchObject({
+    expect(catalog.parseInput('rollout_collector_upgrade', { all: true })).toMatchObject({
       soakSeconds: 600,
       waves: [1, '10%', '100%'],
       checkData: true,
     });
+    expect(soakSecondsOf('10m')).toBe(600);
+    expect(soakSecondsOf('90s')).toBe(90);
+    expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, soakSeconds: '25h' })).toThrow(
+      /24 hours/,
+    );
     expect(sumo.sim.counters.total).toBe(0);
   });
 });

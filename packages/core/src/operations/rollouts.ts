@@ -22,9 +22,8 @@ const DATA_GATE = 'data still arrives from each (count during the soak vs the sa
 
 const rolloutIdInput = z.string().trim().min(1).max(40).optional().describe('Default: the current one.');
 
-const waveSizeInput = z
-  .union([z.number().int().min(1), z.string().trim().min(1)])
-  .transform((size) => (typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : size));
+// Plain unions, no transforms: the JSON schema front ends publish is of the input as given.
+const waveSizeInput = z.union([z.number().int().min(1), z.string().trim().min(1)]);
 
 const GateFailureSchema = z.object({
   collectorId: z.number().int(),
@@ -121,7 +120,8 @@ export function rolloutProgress(record: RolloutRecord): ProgressUpdate {
   return { progress: passed, total: record.waves.length, message: `Rollout ${record.id} ${where}` };
 }
 
-function soakSeconds(value: number | string): number {
+/** Seconds from a soak as given: a number of seconds, or `90s`, `10m`, `1h`. */
+export function soakSecondsOf(value: number | string): number {
   if (typeof value === 'number') return value;
   const match = DURATION.exec(value.trim());
   const amount = Number(match?.[1]);
@@ -146,9 +146,8 @@ const rolloutInput = z
         z.number().int().min(0).max(MAX_SOAK_SECONDS),
         z.string().regex(DURATION, 'use seconds, or 90s, 10m, 1h'),
       ])
+      .refine((value) => soakSecondsOf(value) <= MAX_SOAK_SECONDS, 'at most 24 hours')
       .default(DEFAULT_SOAK_SECONDS)
-      .transform(soakSeconds)
-      .refine((seconds) => seconds <= MAX_SOAK_SECONDS, 'at most 24 hours')
       .describe('Soak after each wave, before its gates (s or 10m).'),
     checkData: z.boolean().default(true).describe('Gate on data arriving.'),
   })
@@ -156,7 +155,11 @@ const rolloutInput = z
 
 async function planRollout(ctx: OperationContext, input: z.output<typeof rolloutInput>) {
   const plan = await planUpgradeSelection(ctx, input);
-  return { plan, waves: splitWaves(plan.planned, input.waves) };
+  return {
+    plan,
+    waves: splitWaves(plan.planned, input.waves),
+    soakSeconds: soakSecondsOf(input.soakSeconds),
+  };
 }
 
 const waveView = (wave: readonly PlannedUpgrade[], index: number, toVersion: string) => ({
@@ -212,16 +215,16 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     input: rolloutInput,
     output: RolloutStatusSchema,
     async preview(ctx, input) {
-      const { plan, waves } = await planRollout(ctx, input);
+      const { plan, waves, soakSeconds } = await planRollout(ctx, input);
       const running = await runner.get(ctx.client);
       const cumulative = cumulativeSizes(waves);
       const first = cumulative[0] ?? 0;
-      const gates = [...GATES, ...(input.checkData && input.soakSeconds > 0 ? [DATA_GATE] : [])];
+      const gates = [...GATES, ...(input.checkData && soakSeconds > 0 ? [DATA_GATE] : [])];
       const busy = running?.state === 'running' ? running.id : undefined;
       return {
         summary: busy
           ? `Refused: rollout ${busy} is still running in this org (one at a time); get_rollout_status ${busy} shows it.`
-          : `Upgrade ${plan.planned.length} collector(s) to ${plan.toVersion} in ${waves.length} wave(s) of ${waves.map((w) => w.length).join(', ')}, soaking ${input.soakSeconds} s after each; at most ${first} collector(s) upgraded before a failing gate stops it.`,
+          : `Upgrade ${plan.planned.length} collector(s) to ${plan.toVersion} in ${waves.length} wave(s) of ${waves.map((w) => w.length).join(', ')}, soaking ${soakSeconds} s after each; at most ${first} collector(s) upgraded before a failing gate stops it.`,
         willChange: !busy && plan.planned.length > 0,
         details: {
           toVersion: plan.toVersion,
@@ -243,7 +246,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
       };
     },
     async run(ctx, input) {
-      const { plan, waves } = await planRollout(ctx, input);
+      const { plan, waves, soakSeconds } = await planRollout(ctx, input);
       if (plan.planned.length === 0)
         throw new OperationError(
           `No collector of the selection can be upgraded to ${plan.toVersion}; the preview says why each was skipped.`,
@@ -254,7 +257,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
         started = await runner.start(ctx.client, {
           plan,
           waves,
-          soakSeconds: input.soakSeconds,
+          soakSeconds,
           checkData: input.checkData,
           confirmedBy: ctx.auditSubject,
         });

@@ -28,15 +28,20 @@ export function splitWaves(
   return waves;
 }
 
+/** A count given as words (`--waves 1,10%` on a command line) is still a count. */
+const COUNT_PATTERN = /^\d+$/;
+
 function waveEnd(size: WaveSize, done: number, total: number): number {
   if (typeof size === 'number') return done + size;
+  if (COUNT_PATTERN.test(size.trim())) return done + Number(size);
   const percent = Number(PERCENT_PATTERN.exec(size)?.[1]);
   return Math.ceil((percent / 100) * total);
 }
 
 /** Why a list of wave sizes cannot be used, or undefined when it can. */
 export function wavesProblem(sizes: readonly WaveSize[]): string | undefined {
-  for (const [index, size] of sizes.entries()) {
+  for (const [index, given] of sizes.entries()) {
+    const size = typeof given === 'string' && COUNT_PATTERN.test(given.trim()) ? Number(given) : given;
     if (typeof size === 'number') {
       if (!Number.isInteger(size) || size < 1)
         return `wave ${index + 1} (${size}) must be a whole number of collectors, at least 1`;
