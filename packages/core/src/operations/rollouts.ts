@@ -140,7 +140,7 @@ const rolloutInput = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default([...DEFAULT_WAVES])
-      .describe('Sizes: a count, or "10%" of the selection done by its end; the last takes the rest.'),
+      .describe('A count, or "10%" of the selection done by its end; the last takes the rest.'),
     soakSeconds: z
       .union([
         z.number().int().min(0).max(MAX_SOAK_SECONDS),
@@ -148,7 +148,7 @@ const rolloutInput = z
       ])
       .refine((value) => soakSecondsOf(value) <= MAX_SOAK_SECONDS, 'at most 24 hours')
       .default(DEFAULT_SOAK_SECONDS)
-      .describe('Soak after each wave, before its gates (s or 10m).'),
+      .describe('Soak after each wave before its gates (s, 10m).'),
     checkData: z.boolean().default(true).describe('Gate on data arriving.'),
   })
   .refine(...oneSelection);
@@ -210,7 +210,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     toolset: 'collectors',
     title: 'Upgrade collectors in waves',
     description:
-      'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; a failing one halts, offering rollback. Answers with the rollout id, goes on in the background; one per org. 1 API call a collector, ~10 a wave.',
+      'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; a failing one halts, offering rollback. Answers with its id at once and goes on; one per org. 1 API call a collector, ~10 a wave.',
     kind: 'destructive',
     input: rolloutInput,
     output: RolloutStatusSchema,
