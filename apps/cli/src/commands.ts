@@ -38,6 +38,9 @@ export const VERB_ALIASES: Readonly<Record<string, readonly string[]>> = {
   list_health_events: ['events'],
   list_ingest_budgets: ['budgets'],
   diagnose_collector: ['diagnose'],
+  rollout_collector_upgrade: ['rollout'],
+  get_rollout_status: ['rollout-status'],
+  rollback_collector_rollout: ['rollback'],
 };
 
 /**
@@ -59,6 +62,8 @@ export const FLAG_ALIASES: Readonly<Record<string, string>> = {
   task: 'taskId',
   job: 'jobId',
   source: 'sourceId',
+  soak: 'soakSeconds',
+  rollout: 'rolloutId',
 };
 
 export function kebabCase(name: string): string {

@@ -12,6 +12,7 @@ import {
   OperationInputError,
   PreviewChangedError,
   redactText,
+  rolloutRunner,
   SumoConfigError,
   searchJobRegistry,
 } from '@sumo-ops/core';
@@ -134,6 +135,8 @@ async function dispatch(
     return await runOperation(spec, input, parsed.globals, run, connection);
   } finally {
     await searchJobRegistry.shutdown();
+    // A rollout this process drove and did not finish is handed back for a replica or the next run.
+    await rolloutRunner.shutdown();
     await connection.close();
   }
 }
@@ -181,18 +184,28 @@ export function prepare(
   };
 }
 
+/**
+ * Rollouts run for many minutes, wave after wave: each step is printed as a line of its own, for
+ * a person and for a CI log alike, rather than redrawn in place.
+ */
+const LINE_PROGRESS = new Set(['rollout_collector_upgrade', 'get_rollout_status', 'cancel_rollout']);
+
 function contextFor(run: CommandRun, connection: Connection, operation: string): OperationContext {
   return {
     client: connection.client,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
     reads: connection.stores.reads,
-    onProgress: run.chatty
-      ? (update) =>
-          run.io.stderr.write(
-            `\r\x1b[2K${update.message ?? ''}${update.total ? ` (${update.progress}/${update.total})` : ''}`,
-          )
-      : undefined,
+    onProgress: LINE_PROGRESS.has(operation)
+      ? run.quiet
+        ? undefined
+        : (update) => run.io.stderr.write(`${update.message ?? ''}\n`)
+      : run.chatty
+        ? (update) =>
+            run.io.stderr.write(
+              `\r\x1b[2K${update.message ?? ''}${update.total ? ` (${update.progress}/${update.total})` : ''}`,
+            )
+        : undefined,
   };
 }
 
@@ -212,7 +225,7 @@ async function runOperation(
     const age = freshnessNote(freshness);
     if (age && run.chatty) io.stderr.write(`sumo-ops: ${age}\n`);
     await writeOut(io.stdout, renderAny(result, format, isPaged(operation)));
-    return EXIT.ok;
+    return LINE_PROGRESS.has(operation.name) ? exitFor(result) : EXIT.ok;
   }
 
   const preview = await catalog.preview(operation.name, ctx, input);
@@ -251,8 +264,16 @@ async function runOperation(
     );
     return EXIT.usage;
   }
-  if (run.chatty) io.stderr.write('\n');
+  if (run.chatty && !LINE_PROGRESS.has(operation.name)) io.stderr.write('\n');
   await writeOut(io.stdout, renderResult(result, format));
+  return exitFor(result);
+}
+
+/** A rollout: 0 once done, 3 when halted by a gate or cancelled, 1 when it failed; else by its counts. */
+function exitFor(result: unknown): number {
+  const state = (result as { state?: unknown } | null)?.state;
+  if (state === 'failed') return EXIT.failed;
+  if (state === 'halted' || state === 'cancelled') return EXIT.partial;
   return partial(result) ? EXIT.partial : EXIT.ok;
 }
 

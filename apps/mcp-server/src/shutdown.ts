@@ -1,4 +1,4 @@
-import { type Logger, searchJobRegistry } from '@sumo-ops/core';
+import { type Logger, rolloutRunner, searchJobRegistry } from '@sumo-ops/core';
 import type { SumoConnection, SumoOpsMcp } from './runtime.js';
 
 /** How long tool calls in flight may run on once a shutdown starts, before they are aborted. */
@@ -40,6 +40,8 @@ export async function shutDown(steps: ShutdownSteps): Promise<void> {
     });
     return undefined;
   });
+  // A rollout's lease is handed back so another replica (or the next start) carries it on at once.
+  await rolloutRunner.shutdown();
   await steps.connection.close();
   steps.logger.info('shut down', {
     reason: steps.reason,

@@ -1,8 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { allOperations, createCatalog } from '@sumo-ops/core';
+import { allOperations, createCatalog, rolloutRunner } from '@sumo-ops/core';
 import type { Simulator } from '@sumo-ops/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callTool, type Harness, startHarness, textOf } from './support/harness.js';
+import { fastRollouts } from '../../../test/support/rollouts.js';
+import { callTool, type Harness, type HarnessOptions, startHarness, textOf } from './support/harness.js';
 import { hostedCollector, latestVersion, takeOffline, workhorse } from './support/org.js';
 
 type Args = Record<string, unknown>;
@@ -10,10 +11,26 @@ type Structured = Record<string, unknown>;
 type Call = (name: string, args: Args) => Promise<Structured>;
 
 let harness: Harness | undefined;
+const rolloutSettings = { ...rolloutRunner.settings };
 afterEach(async () => {
+  await rolloutRunner.shutdown();
+  rolloutRunner.configure(rolloutSettings);
   await harness?.close();
   harness = undefined;
 });
+
+/** A rollout through the tool: the preview's token, then the confirmed call; its id. */
+async function startRollout(h: Harness, args: Args): Promise<string> {
+  const first = structuredOf(
+    await callTool(h, 'rollout_collector_upgrade', args),
+    'rollout_collector_upgrade',
+  );
+  const second = structuredOf(
+    await callTool(h, 'rollout_collector_upgrade', { ...args, confirmationToken: first.confirmationToken }),
+    'rollout_collector_upgrade',
+  );
+  return (second.result as { rolloutId: string }).rolloutId;
+}
 
 function structuredOf(result: CallToolResult, name: string): Structured {
   if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
@@ -26,9 +43,13 @@ function structuredOf(result: CallToolResult, name: string): Structured {
 interface ReadCase {
   args(sim: Simulator, call: Call): Promise<Args> | Args;
   check(result: Structured, sim: Simulator): void;
+  harness?: HarnessOptions;
 }
 
 let offline: number[] = [];
+let rolloutId = '';
+/** The collector the rollback case's rollout upgraded, and the build it ran before. */
+let rolledBack = { id: 0, from: '' };
 const items = (result: Structured) => result.items as Array<Record<string, unknown>>;
 
 /** One case per read operation; the test below fails when an operation has none. */
@@ -159,6 +180,21 @@ Object.assign(readCases, {
     check: (result) =>
       expect(items(result)).toMatchObject([{ usageStatus: 'Exceeded', action: 'stopCollecting' }]),
   },
+  get_rollout_status: {
+    // The rollout's first answer comes at once; it goes on while its status is read.
+    harness: { timeBudgetMs: 100 },
+    args: async (sim, call) => {
+      const first = await call('rollout_collector_upgrade', { collectors: [workhorse(sim).id] });
+      const second = await call('rollout_collector_upgrade', {
+        collectors: [workhorse(sim).id],
+        confirmationToken: first.confirmationToken,
+      });
+      rolloutId = (second.result as { rolloutId: string }).rolloutId;
+      return { rolloutId };
+    },
+    check: (result) =>
+      expect(result).toMatchObject({ rolloutId, toVersion: expect.any(String), waves: [{ collectors: 1 }] }),
+  },
   diagnose_collector: {
     args: () => ({ collector: 'otel-staging-api-01' }),
     check: (result) => {
@@ -171,10 +207,16 @@ Object.assign(readCases, {
 } satisfies Record<string, ReadCase>);
 
 interface WriteCase {
-  args(sim: Simulator): Args;
-  /** Whether the simulator shows the change. */
-  applied(sim: Simulator, args: Args): boolean;
+  args(sim: Simulator, prepared: Args): Args;
+  /** Whether the simulator (or the state the change is recorded in) shows the change. */
+  applied(sim: Simulator, args: Args): boolean | Promise<boolean>;
+  /** What must exist first (a rollout to cancel or roll back), made through the tools. */
+  prepare?(h: Harness): Promise<Args>;
+  harness?: HarnessOptions;
 }
+
+/** A rollout answers at once and goes on: these tests do not wait for it. */
+const ROLLOUT_HARNESS: HarnessOptions = { timeBudgetMs: 100 };
 
 const sourceOf = (sim: Simulator) => {
   const source = sim.org.sources(workhorse(sim).id)?.[0];
@@ -247,6 +289,38 @@ const writeCases: Record<string, WriteCase> = {
     args: () => ({}),
     applied: (sim) => sim.org.otCollectors.all().every((collector) => collector.alive),
   },
+  rollout_collector_upgrade: {
+    harness: ROLLOUT_HARNESS,
+    args: (sim) => ({ collectors: [workhorse(sim).id], soakSeconds: 0 }),
+    applied: (sim, args) =>
+      sim.org.upgradeTasks().some((task) => task.collectorId === (args.collectors as number[])[0]),
+  },
+  cancel_rollout: {
+    harness: ROLLOUT_HARNESS,
+    prepare: async (h) => ({ rolloutId: await startRollout(h, { collectors: [workhorse(h.sumo.sim).id] }) }),
+    args: (_sim, prepared) => prepared,
+    // Recorded for the driver, which stops once the running wave's tasks end.
+    applied: async (_sim, args) =>
+      (await rolloutRunner.backend.get(`rollout:${args.rolloutId}:cancel`)) !== undefined,
+  },
+  rollback_collector_rollout: {
+    harness: ROLLOUT_HARNESS,
+    prepare: async (h) => {
+      const { sim } = h.sumo;
+      const target = workhorse(sim);
+      sim.org.setUpgradeOutcome(target.id, 'succeed');
+      sim.org.setBadBuild({ version: sim.org.latestVersion, share: 1, effect: 'health error', afterMs: 0 });
+      sim.clock.setSpeed(6_000);
+      rolloutRunner.configure(fastRollouts(sim));
+      // The simulator here keeps search jobs for 30 simulated seconds: the data gate is left out.
+      const id = await startRollout(h, { collectors: [target.id], soakSeconds: 60, checkData: false });
+      expect((await rolloutRunner.follow(id)).state).toBe('halted');
+      rolledBack = { id: target.id, from: target.collectorVersion };
+      return { rolloutId: id };
+    },
+    args: (_sim, prepared) => ({ rolloutId: prepared.rolloutId }),
+    applied: (sim) => sim.org.collectorById(rolledBack.id)?.collectorVersion === rolledBack.from,
+  },
   upgrade_collectors: {
     args: (sim) => ({ collectors: [workhorse(sim).id], wait: false }),
     applied: (sim, args) =>
@@ -266,10 +340,10 @@ describe('every tool, through an MCP client, against the simulator over HTTP', (
   it.each(Object.keys(readCases))(
     '%s answers with structured content that matches its schema',
     async (name) => {
-      harness = await startHarness({ simulator: { clockSpeed: 60 } });
+      const testCase = readCases[name] as ReadCase;
+      harness = await startHarness({ simulator: { clockSpeed: 60 }, ...testCase.harness });
       const h = harness;
       const call: Call = async (tool, args) => structuredOf(await callTool(h, tool, args), tool);
-      const testCase = readCases[name] as ReadCase;
       const result = await call(name, await testCase.args(h.sumo.sim, call));
       testCase.check(result, h.sumo.sim);
     },
@@ -278,16 +352,16 @@ describe('every tool, through an MCP client, against the simulator over HTTP', (
   it.each(Object.keys(writeCases))(
     '%s previews on the first call and acts only with the token',
     async (name) => {
-      harness = await startHarness();
-      const h = harness;
       const testCase = writeCases[name] as WriteCase;
-      const args = testCase.args(h.sumo.sim);
+      harness = await startHarness(testCase.harness);
+      const h = harness;
+      const args = testCase.args(h.sumo.sim, (await testCase.prepare?.(h)) ?? {});
 
       const first = structuredOf(await callTool(h, name, args), name);
       expect(first).toMatchObject({ status: 'confirmation_required', preview: { willChange: true } });
       expect(typeof first.confirmationToken).toBe('string');
       expect(Date.parse(first.expiresAt as string)).toBeGreaterThan(Date.now());
-      expect(testCase.applied(h.sumo.sim, args)).toBe(false);
+      expect(await testCase.applied(h.sumo.sim, args)).toBe(false);
 
       const second = structuredOf(
         await callTool(h, name, { ...args, confirmationToken: first.confirmationToken }),
@@ -295,7 +369,7 @@ describe('every tool, through an MCP client, against the simulator over HTTP', (
       );
       expect(second).toMatchObject({ status: 'completed' });
       expect(second.result).toBeDefined();
-      expect(testCase.applied(h.sumo.sim, args)).toBe(true);
+      expect(await testCase.applied(h.sumo.sim, args)).toBe(true);
     },
   );
 });

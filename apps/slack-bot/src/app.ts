@@ -34,6 +34,7 @@ import { registerHome } from './listeners/home.js';
 import { registerShortcut } from './listeners/shortcut.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
+import { stopRolloutThreads } from './rollouts/rollout-thread.js';
 import { registerSearchActions, StoredSearches } from './search-actions.js';
 import { refuseOutOfWindowRequests } from './signing.js';
 import { UpgradeLog } from './upgrade-log.js';
@@ -266,6 +267,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       // Closing the listener waits for open connections; it must not hold up the rest.
       await Promise.race([app.stop().catch(() => undefined), deadline]);
       await context.followUps.stop();
+      stopRolloutThreads();
       await context.digests.stop();
       const drained = await Promise.race([
         Promise.allSettled([...inFlight]).then(() => 'drained' as const),

@@ -5,6 +5,7 @@ import {
   connectSumo,
   createCatalog,
   createLogger,
+  rolloutRunner,
   searchJobRegistry,
 } from '@sumo-ops/core';
 import { createSlackBot } from './app.js';
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
       return undefined;
     });
     if (searches) logger.info('search jobs cleaned up', { ...searches });
+    // A rollout's lease is handed back so another replica (or the next start) carries it on.
+    await rolloutRunner.shutdown();
     await connection.close();
     logger.info('stopped');
     process.exit(0);

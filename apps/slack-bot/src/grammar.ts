@@ -153,6 +153,34 @@ export const GRAMMAR: readonly SubcommandSpec[] = [
     example: '/sumo upgrade-many web-01 web-02 "db 3" 19.470-4',
   },
   {
+    name: 'rollout',
+    operation: 'rollout_collector_upgrade',
+    args: [
+      { label: 'collector…|all', field: 'collectors', list: true, words: { all: { all: true } } },
+      { label: 'version', field: 'toVersion', optional: true, match: VERSION },
+    ],
+    aliases: { version: 'toVersion', soak: 'soakSeconds' },
+    example: '/sumo rollout all waves=1,10%,100% soak=10m',
+  },
+  {
+    name: 'rollout-status',
+    operation: 'get_rollout_status',
+    args: [{ label: 'rollout', field: 'rolloutId', optional: true }],
+    example: '/sumo rollout-status',
+  },
+  {
+    name: 'rollout-cancel',
+    operation: 'cancel_rollout',
+    args: [{ label: 'rollout', field: 'rolloutId', optional: true }],
+    example: '/sumo rollout-cancel',
+  },
+  {
+    name: 'rollback',
+    operation: 'rollback_collector_rollout',
+    args: [{ label: 'rollout', field: 'rolloutId', optional: true }],
+    example: '/sumo rollback ro-1a2b3c4d5e6f',
+  },
+  {
     name: 'delete-collector',
     operation: 'delete_collector',
     args: [{ label: 'collector', field: 'collector', name: true }],

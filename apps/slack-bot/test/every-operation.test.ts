@@ -1,4 +1,4 @@
-import { createCatalog } from '@sumo-ops/core';
+import { createCatalog, rolloutRunner } from '@sumo-ops/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseCommand } from '../src/parse-command.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
@@ -19,7 +19,10 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  await rolloutRunner.shutdown();
+  await h?.close();
+});
 
 function note(text: string): void {
   const parsed = parseCommand(text, catalog);
@@ -114,6 +117,17 @@ it('reaches every operation of the catalog from /sumo, end to end', async () => 
   expect(taskId).toBeDefined();
   expect(await read(`upgrade-status ${taskId}`)).toContain(String(taskId));
   await confirmed(`upgrade-many ${two.id}`);
+  const three = installed().find(
+    (c) => c.alive && c.collectorVersion !== org.latestVersion && c.id !== one.id && c.id !== two.id,
+  );
+  if (!three) throw new Error('the seeded org needs a third upgradable collector');
+  org.setUpgradeOutcome(three.id, 'succeed');
+  // A day's soak: the rollout is still running when it is read and cancelled.
+  await confirmed(`rollout ${three.id} soak=86400`);
+  expect(await read('rollout-status')).toMatch(/ro-[0-9a-f]{12}/);
+  await confirmed('rollout-cancel');
+  note('rollback');
+  expect(textOf((await h.ask('rollback')).reply)).toContain('nothing to roll back');
   await confirmed('delete-offline 1');
 
   expect(await read('list-ot-collectors alive=false')).toContain('otel-prod-db-01');

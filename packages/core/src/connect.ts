@@ -2,6 +2,7 @@ import { loadConfig, loadStateConfig } from './config.js';
 import { SumoClient } from './http/client.js';
 import type { RateLimits } from './http/rate-limiter.js';
 import type { Logger } from './logger.js';
+import { rolloutRunner } from './rollouts/rollout-runner.js';
 import { searchJobRegistry } from './search/registry.js';
 import { RedisBackend } from './state/redis-backend.js';
 import { createStores, type Stores } from './state/stores.js';
@@ -66,6 +67,13 @@ export async function connectSumo(options: {
     : new SumoClient({ config: config as NonNullable<typeof config>, logger: options.logger, ...shared });
   if (options.shareSearchJobs && stores.shared)
     searchJobRegistry.useBackend(stores.backend, { clients: [client], logger: options.logger });
+  // Rollouts are records in the state backend whatever the process: a restart (with Redis) or
+  // another replica carries one on; long-running servers also look for one nobody drives.
+  rolloutRunner.useBackend(stores.backend, {
+    clients: [client],
+    logger: options.logger,
+    resume: stores.shared && options.shareSearchJobs === true,
+  });
   if (demo)
     options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: demo.apiUrl });
   return {

@@ -13,6 +13,7 @@ export type {
   OpenApiOperation,
 } from './openapi/contract.js';
 export { BUNDLED_OPENAPI_DOCUMENT, OpenApiContract } from './openapi/contract.js';
+export { type BadBuild, breaksCollector } from './org/bad-builds.js';
 export type { DataOrigin, Span } from './org/data-origins.js';
 export type {
   HealthSeverity,

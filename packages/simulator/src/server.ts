@@ -106,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     collectors: options.org?.collectors ?? DEFAULT_ORG_SIZE,
     ...(options.org?.fleet === undefined ? {} : { fleet: options.org.fleet }),
   });
+  for (const build of options.org?.badBuilds ?? []) org.setBadBuild(build);
   const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
   const shutdown = new AbortController();
 

@@ -227,3 +227,69 @@ describe('upgrade routes', () => {
     expect(sim.org.upgradeTask(Number(created.json.id))?.collectorId).toBe(collector.id);
   });
 });
+
+describe('a bad build', () => {
+  const simulator = useSimulator();
+
+  /** Upgrades every upgradable collector that is seeded to succeed, lets the tasks end, and `after` more pass. */
+  async function upgradeAll(sim: Simulator, after: number): Promise<number[]> {
+    const ids = sim.org
+      .collectors()
+      .filter(
+        (c) =>
+          c.collectorType === 'Installable' &&
+          c.alive &&
+          c.collectorVersion !== LATEST &&
+          sim.org.upgradeOutcome(c.id) === 'succeed',
+      )
+      .map((c) => c.id);
+    for (const id of ids) expect((await requestUpgrade(sim, { collectorId: id })).status).toBe(202);
+    sim.clock.advance(3 * MINUTE_MS);
+    sim.org.collectors();
+    sim.clock.advance(after);
+    return ids;
+  }
+
+  it('stops the share of collectors the seed picks from heartbeating a minute after their upgrade succeeds', async () => {
+    const sim = await simulator({
+      seed: 11,
+      org: {
+        collectors: 200,
+        badBuilds: [{ version: LATEST as string, share: 0.3, effect: 'stops heartbeating' }],
+      },
+    });
+    const ids = await upgradeAll(sim, 59_000);
+    const broken = sim.org.brokenBy(LATEST as string, ids);
+    expect(broken.length).toBeGreaterThan(ids.length * 0.15);
+    expect(broken.length).toBeLessThan(ids.length * 0.45);
+    // Still alive just before the minute is up; tasks succeeded either way.
+    expect(ids.every((id) => sim.org.collectorById(id)?.alive)).toBe(true);
+    expect(sim.org.upgradeTasks().every((task) => task.status === 2)).toBe(true);
+    sim.clock.advance(1_000);
+    const offline = ids.filter((id) => !sim.org.collectorById(id)?.alive);
+    expect(offline).toEqual(broken);
+  });
+
+  it('breaks the same collectors for the same seed, and raises an Error health event when asked to', async () => {
+    const options = {
+      seed: 11,
+      org: {
+        collectors: 120,
+        badBuilds: [{ version: LATEST as string, share: 0.3, effect: 'health error' as const, afterMs: 0 }],
+      },
+    };
+    const first = await simulator(options);
+    const firstIds = await upgradeAll(first, 0);
+    const firstBroken = first.org.brokenBy(LATEST as string, firstIds);
+    const second = await simulator(options);
+    expect(second.org.brokenBy(LATEST as string, await upgradeAll(second, 0))).toEqual(firstBroken);
+    const events = first.org.healthEvents
+      .unresolved()
+      .filter((event) => event.eventName === 'CollectorCrashLoop');
+    expect(events.map((event) => event.resourceIdentity.name).sort()).toEqual(
+      firstBroken.map((id) => first.org.collectorById(id)?.name).sort(),
+    );
+    expect(events.every((event) => event.severityLevel === 'Error')).toBe(true);
+    expect(firstBroken.every((id) => first.org.collectorById(id)?.alive)).toBe(true);
+  });
+});

@@ -34,9 +34,9 @@ const count = (value: number) => value.toLocaleString('en-US');
 export function homeView(
   fleet: FleetSnapshot | undefined,
   upgrades: readonly UpgradeLogEntry[],
-  options: { admin: boolean; notes?: readonly string[] },
+  options: { admin: boolean; notes?: readonly string[]; rollout?: readonly Block[] },
 ): HomeView {
-  const blocks: Block[] = [header('Sumo Logic collectors at a glance')];
+  const blocks: Block[] = [header('Sumo Logic collectors at a glance'), ...(options.rollout ?? [])];
   if (!fleet) {
     blocks.push(section(':hourglass: The fleet is being read; open the tab again in a moment.'));
   } else if (fleet.error) {

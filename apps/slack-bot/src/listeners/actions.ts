@@ -17,6 +17,7 @@ import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from '../context.js';
 import { followUpInThread } from '../follow-up.js';
 import type { PendingAction } from '../pending-actions.js';
+import { followRolloutInThread, isRolloutStatus, rolloutRunContext } from '../rollouts/rollout-thread.js';
 import { afterPendingRequests } from './command.js';
 
 type Decision = 'confirm' | 'cancel';
@@ -139,10 +140,15 @@ export async function handleDecision(
   const operation = bot.catalog.require(action.operation);
   let result: unknown;
   try {
-    result = await bot.catalog.run(action.operation, operationContext(bot, action.operation), action.input, {
-      confirmed: true,
-      confirmedPreview: action.preview,
-    });
+    result = await bot.catalog.run(
+      action.operation,
+      operationContext(bot, action.operation, rolloutRunContext(action.operation, userId)),
+      action.input,
+      {
+        confirmed: true,
+        confirmedPreview: action.preview,
+      },
+    );
   } catch (error) {
     if (error instanceof PreviewChangedError) {
       await offerChangedPreview(bot, action, error, conversation);
@@ -160,7 +166,9 @@ export async function handleDecision(
     by: userId,
     result: resultBlocks(operation, result),
   });
-  if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
+  if (threadTs && isRolloutStatus(result))
+    followRolloutInThread(bot, action.operation, result, { ...conversation, threadTs });
+  else if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
 }
 
 /**

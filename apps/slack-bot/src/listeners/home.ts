@@ -6,6 +6,7 @@ import { HOME_ACTION_ID, HOME_ACTIONS, type HomeAction, homeView } from '../bloc
 import type { BotContext } from '../context.js';
 import type { FleetSnapshot } from '../fleet-overview.js';
 import { parseCommand } from '../parse-command.js';
+import { runningRolloutBlocks } from '../rollouts/rollout-thread.js';
 import type { UpgradeLogEntry } from '../upgrade-log.js';
 import { afterPendingRequests, COMMAND, requestConfirmation } from './command.js';
 
@@ -36,16 +37,17 @@ export function registerHome(app: App, bot: BotContext): void {
 
 /** Builds the tab for one person (admins see buttons) and publishes it. No Sumo call when cached. */
 export async function publishHome(bot: BotContext, client: webApi.WebClient, userId: string): Promise<void> {
-  const [access, fleet, upgrades] = await Promise.all([
+  const [access, fleet, upgrades, rollout] = await Promise.all([
     bot.access.checkWrite(client, userId),
     bot.fleet
       .get()
       .catch((error: unknown) => unavailable<FleetSnapshot | undefined>(bot, error, unreadable(error))),
     bot.upgradeLog.recent().catch((error: unknown) => unavailable<UpgradeLogEntry[]>(bot, error, [])),
+    runningRolloutBlocks(bot),
   ]);
   await client.views.publish({
     user_id: userId,
-    view: homeView(fleet, upgrades, { admin: access.allowed, notes: bot.notes }),
+    view: homeView(fleet, upgrades, { admin: access.allowed, notes: bot.notes, rollout }),
   });
 }
 

@@ -4,6 +4,7 @@ import type { AnyOperation } from './define.js';
 import { diagnoseOperations } from './diagnose.js';
 import { fleetOperations } from './fleet.js';
 import { healthOperations } from './health.js';
+import { rolloutOperations } from './rollouts.js';
 import { searchOperations } from './search.js';
 import { sourceOperations } from './sources.js';
 import { upgradeOperations } from './upgrades.js';
@@ -17,6 +18,7 @@ export const allOperations: AnyOperation[] = [
   ...fleetOperations,
   ...healthOperations,
   ...diagnoseOperations,
+  ...rolloutOperations,
 ];
 
 export function createCatalog(operations: readonly AnyOperation[] = allOperations): OperationCatalog {

@@ -252,30 +252,48 @@ export const getUpgradeStatusOperation = defineOperation({
   },
 });
 
-const bulkInput = z
-  .object({
-    collectors: z
-      .array(collectorRefInput('A collector'))
-      .min(1)
-      .max(MAX_BULK_UPGRADES)
-      .optional()
-      .describe('Ids or exact names. This or all.'),
-    all: z
-      .boolean()
-      .optional()
-      .describe(
-        `Every installed collector not on the build (${MAX_BULK_UPGRADES} a call). This or collectors.`,
-      ),
-    toVersion: toVersionInput,
-    wait: z.boolean().default(true).describe('Wait for the upgrades to end (up to the request deadline).'),
-  })
-  .refine((input) => (input.collectors !== undefined) !== (input.all === true), {
+/** The selection and build of a bulk upgrade, shared by upgrade_collectors and rollout_collector_upgrade. */
+export const bulkSelectionFields = {
+  collectors: z
+    .array(collectorRefInput('A collector'))
+    .min(1)
+    .max(MAX_BULK_UPGRADES)
+    .optional()
+    .describe('Ids or exact names. This or all.'),
+  all: z
+    .boolean()
+    .optional()
+    .describe(
+      `Every installed collector not on the build (${MAX_BULK_UPGRADES} a call). This or collectors.`,
+    ),
+  toVersion: toVersionInput,
+};
+
+/** Exactly one of `collectors` and `all`. */
+export const oneSelection: [
+  (input: { collectors?: unknown; all?: boolean | undefined }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (input) => (input.collectors !== undefined) !== (input.all === true),
+  {
     message: 'give either collectors (a list of ids or names) or all: true, not both',
     path: ['collectors'],
-  });
-type BulkInput = z.infer<typeof bulkInput>;
+  },
+];
 
-async function planFor(ctx: OperationContext, input: BulkInput): Promise<BulkUpgradePlan> {
+const bulkInput = z
+  .object({
+    ...bulkSelectionFields,
+    wait: z.boolean().default(true).describe('Wait for the upgrades to end (up to the request deadline).'),
+  })
+  .refine(...oneSelection);
+type BulkSelectionInput = Pick<z.infer<typeof bulkInput>, 'collectors' | 'all' | 'toVersion'>;
+
+/** Which collectors a bulk upgrade (or a rollout) of this selection would start on, and who is skipped. */
+export async function planUpgradeSelection(
+  ctx: OperationContext,
+  input: BulkSelectionInput,
+): Promise<BulkUpgradePlan> {
   const targets = await listUpgradeTargets(ctx.client, { signal: ctx.signal });
   const resolved = resolveTargetVersion(targets, input.toVersion);
   if ('problem' in resolved) {
@@ -305,7 +323,7 @@ const SkippedSchema = z.object({
   reason: z.string(),
 });
 
-function skippedView(plan: BulkUpgradePlan) {
+export function skippedView(plan: BulkUpgradePlan) {
   const byReason: Record<string, number> = {};
   for (const skipped of plan.skipped) byReason[skipped.reason] = (byReason[skipped.reason] ?? 0) + 1;
   return {
@@ -364,7 +382,7 @@ export const upgradeCollectorsOperation = defineOperation({
     note: z.string().optional(),
   }),
   async preview(ctx, input) {
-    const plan = await planFor(ctx, input);
+    const plan = await planUpgradeSelection(ctx, input);
     const view = skippedView(plan);
     const reasons = Object.entries(view.skippedByReason)
       .map(([reason, count]) => `${count} ${reason}`)
@@ -397,7 +415,7 @@ export const upgradeCollectorsOperation = defineOperation({
     };
   },
   async run(ctx, input) {
-    const plan = await planFor(ctx, input);
+    const plan = await planUpgradeSelection(ctx, input);
     const run = await runBulkUpgrade(ctx.client, plan, {
       signal: ctx.signal,
       deadline: ctx.deadline,

@@ -233,7 +233,11 @@ export async function runBulkUpgrade(
   };
 }
 
-async function trackUpgrades(
+/**
+ * Follows started upgrades until each ends (or the deadline): the tracking half of
+ * `runBulkUpgrade`, for a caller that recorded the started tasks before waiting on them.
+ */
+export async function trackUpgrades(
   client: SumoClient,
   running: UpgradeResult[],
   plan: BulkUpgradePlan,

@@ -1,3 +1,4 @@
+import type { BadBuild } from './bad-builds.js';
 /** Wire shapes, exactly as the Collector Management API sends them. */
 
 export interface SimLink {
@@ -67,6 +68,8 @@ export interface OrgOptions {
    * Approaching) and health incidents (an S3 source denied access). Default true.
    */
   fleet?: boolean;
+  /** Builds that break a share of the collectors upgraded to them (see `BadBuild`). */
+  badBuilds?: BadBuild[];
 }
 
 export type CollectorFilter = 'all' | 'installed' | 'hosted' | 'alive' | 'dead';

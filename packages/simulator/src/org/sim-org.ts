@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../durations.js';
+import {
+  type BadBuild,
+  badBuildIncident,
+  badBuildProblem,
+  breaksCollector,
+  DEFAULT_BREAK_AFTER_MS,
+} from './bad-builds.js';
 import { type DataOrigin, otCollectorOrigin, type Span, sourceOrigin } from './data-origins.js';
 import { SimHealthEvents } from './health-events.js';
 import { SimIngestBudgets } from './ingest-budgets.js';
@@ -76,6 +83,13 @@ interface UpgradeTaskRecord {
   outcome: UpgradeOutcome;
 }
 
+/** A collector a bad build will break, at `at` (simulated epoch ms). */
+interface PendingBreak {
+  collectorId: number;
+  build: BadBuild;
+  at: number;
+}
+
 interface PendingOfflineDeletion {
   dueAt: number;
   lastSeenAliveBefore: number;
@@ -113,12 +127,16 @@ export class SimOrg {
   readonly #offlineEphemeralIds = new Set<number>();
   readonly #pendingOfflineDeletions: PendingOfflineDeletion[] = [];
   readonly #views = new Map<string, CollectorRecord[]>();
+  readonly #badBuilds = new Map<string, BadBuild>();
+  readonly #pendingBreaks: PendingBreak[] = [];
+  readonly #seed: number;
   #nextCollectorId: number;
   #nextSourceId: number;
   #nextUpgradeTaskId = 10_001;
 
   constructor(clock: SimClock, options: SimOrgOptions) {
     this.#clock = clock;
+    this.#seed = options.seed;
     const seeded = seedOrg({
       seed: options.seed,
       collectors: options.collectors,
@@ -264,6 +282,24 @@ export class SimOrg {
   /** How upgrades of this collector end from now on. */
   setUpgradeOutcome(collectorId: number, outcome: UpgradeOutcome): void {
     this.#requireCollector(collectorId).upgradeOutcome = outcome;
+  }
+
+  /**
+   * Makes a build bad from now on: of the collectors whose upgrade to it succeeds, `share` (chosen
+   * by the seed) stop heartbeating or raise an Error health event `afterMs` later.
+   */
+  setBadBuild(build: BadBuild): void {
+    const problem = badBuildProblem(build);
+    if (problem) throw new Error(`bad build ${build.version}: ${problem}`);
+    if (!this.versions.includes(build.version))
+      throw new Error(`${build.version} is not a build of this org`);
+    this.#badBuilds.set(build.version, { ...build });
+  }
+
+  /** The collectors a bad build would break, of those given: what a test or benchmark expects. */
+  brokenBy(version: string, collectorIds: readonly number[]): number[] {
+    const build = this.#badBuilds.get(version);
+    return build ? collectorIds.filter((id) => breaksCollector(this.#seed, build, id)) : [];
   }
 
   upgradeOutcome(collectorId: number): UpgradeOutcome | undefined {
@@ -592,6 +628,7 @@ export class SimOrg {
   #settle(): void {
     const now = this.#clock.now();
     for (const taskId of this.#activeUpgradeTaskIds) this.#advanceUpgrade(taskId, now);
+    if (this.#pendingBreaks.length > 0) this.#breakDue(now);
     if (this.#pendingOfflineDeletions.length > 0) {
       const due = this.#pendingOfflineDeletions.filter((deletion) => deletion.dueAt <= now);
       for (const deletion of due) {
@@ -643,7 +680,39 @@ export class SimOrg {
     this.#activeUpgradeTaskIds.delete(taskId);
     if (!collectorRecord) return;
     collectorRecord.activeUpgradeTaskId = undefined;
-    if (status === 2) collectorRecord.collector.collectorVersion = task.toVersion;
+    if (status !== 2) return;
+    collectorRecord.collector.collectorVersion = task.toVersion;
+    const build = this.#badBuilds.get(task.toVersion);
+    if (build && breaksCollector(this.#seed, build, task.collectorId)) {
+      const succeededAt = task.requestTime + UPGRADE_SUCCEEDS_AFTER_MS;
+      this.#pendingBreaks.push({
+        collectorId: task.collectorId,
+        build,
+        at: succeededAt + (build.afterMs ?? DEFAULT_BREAK_AFTER_MS),
+      });
+    }
+  }
+
+  /** Breakages whose time has come, on collectors still running the bad build. */
+  #breakDue(now: number): void {
+    const due = this.#pendingBreaks.filter((pending) => pending.at <= now);
+    for (const pending of due) {
+      this.#pendingBreaks.splice(this.#pendingBreaks.indexOf(pending), 1);
+      const record = this.#collectors.get(pending.collectorId);
+      if (!record || record.collector.collectorVersion !== pending.build.version) continue;
+      if (pending.build.effect === 'health error') {
+        this.healthEvents.raise(
+          { type: 'Collector', collectorId: pending.collectorId },
+          { ...badBuildIncident(pending.build.version), eventTime: pending.at },
+        );
+      } else if (record.collector.alive) {
+        record.collector.alive = false;
+        record.collector.lastSeenAlive = pending.at;
+        for (const { source } of record.sources.values()) source.alive = false;
+        if (record.collector.ephemeral) this.#offlineEphemeralIds.add(pending.collectorId);
+        this.#views.clear();
+      }
+    }
   }
 }
 

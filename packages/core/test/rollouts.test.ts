@@ -1,0 +1,212 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  fastRollouts,
+  healthyUpgradable,
+  ROLLOUT_SEARCH,
+  tasksPerCollector,
+} from '../../../test/support/rollouts.js';
+import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
+import {
+  createCatalog,
+  createRolloutOperations,
+  type OperationContext,
+  OperationError,
+  RolloutRunner,
+  soakSecondsOf,
+  splitWaves,
+} from '../src/index.js';
+import { caught } from './helpers.js';
+
+let sumo: SimulatedSumo;
+let runner: RolloutRunner;
+
+async function start(collectors = 60) {
+  sumo = await startSimulatedSumo({ org: { collectors }, clockSpeed: 6_000, search: ROLLOUT_SEARCH });
+  runner = new RolloutRunner(fastRollouts(sumo.sim));
+  const catalog = createCatalog(createRolloutOperations({ runner }));
+  const ctx: OperationContext = {
+    client: sumo.client,
+    logger: sumo.logger,
+    auditSubject: { subject: 'u-1', email: 'ops@example.com' },
+  };
+  return {
+    catalog,
+    preview: (name: string, raw: unknown) => catalog.preview(name, ctx, catalog.parseInput(name, raw)),
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the parsed output by field.
+    run: async (name: string, raw: unknown, extra: Partial<OperationContext> = {}): Promise<any> =>
+      catalog.run(name, { ...ctx, ...extra }, catalog.parseInput(name, raw), { confirmed: true }),
+  };
+}
+
+afterEach(async () => {
+  await runner?.shutdown();
+  await sumo?.close();
+});
+
+const latest = () => sumo.sim.org.latestVersion;
+
+describe('waves', () => {
+  it('reads counts as wave sizes and percentages as the share done by the end of the wave', () => {
+    const planned = Array.from({ length: 200 }, (_, i) => ({
+      collectorId: i,
+      name: `c${i}`,
+      fromVersion: '1',
+    }));
+    expect(splitWaves(planned, [1, '10%', '50%', '100%']).map((w) => w.length)).toEqual([1, 19, 80, 100]);
+    expect(splitWaves(planned.slice(0, 5), [1, '10%', '100%']).map((w) => w.length)).toEqual([1, 4]);
+    expect(splitWaves(planned.slice(0, 5), [2, 2]).map((w) => w.length)).toEqual([2, 3]);
+    expect(splitWaves(planned.slice(0, 5), ['2', '100%']).map((w) => w.length)).toEqual([2, 3]);
+  });
+
+  it('refuses a bad wave list and a bad soak before any API call', async () => {
+    const { catalog } = await start(20);
+    expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, waves: [0, '100%'] })).toThrow(
+      /waves.*wave 1 \(0\)/s,
+    );
+    expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, waves: ['150%'] })).toThrow(
+      /percentage/,
+    );
+    expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, soakSeconds: 'soon' })).toThrow(
+      /soakSeconds/,
+    );
+    expect(catalog.parseInput('rollout_collector_upgrade', { all: true })).toMatchObject({
+      soakSeconds: 600,
+      waves: [1, '10%', '100%'],
+      checkData: true,
+    });
+    expect(soakSecondsOf('10m')).toBe(600);
+    expect(soakSecondsOf('90s')).toBe(90);
+    expect(() => catalog.parseInput('rollout_collector_upgrade', { all: true, soakSeconds: '25h' })).toThrow(
+      /24 hours/,
+    );
+    expect(sumo.sim.counters.total).toBe(0);
+  });
+});
+
+describe('rolling out', () => {
+  it('previews every wave with its collectors, the gates and the worst case, without a change', async () => {
+    const { preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 12);
+    const planned = await preview('rollout_collector_upgrade', {
+      collectors: ids,
+      waves: [1, '50%', '100%'],
+    });
+    const details = planned.details as {
+      waves: { wave: number; size: number; collectors: { collectorId: number; to: string }[] }[];
+      gates: string[];
+      worstCase: { ifTheCanaryFails: number; upgradedByEndOfWave: number[] };
+    };
+    expect(details.waves.map((w) => w.size)).toEqual([1, 5, 6]);
+    expect(details.waves.flatMap((w) => w.collectors.map((c) => c.collectorId))).toEqual(ids);
+    expect(details.gates).toHaveLength(4);
+    expect(details.worstCase).toEqual({ ifTheCanaryFails: 1, upgradedByEndOfWave: [1, 6, 12] });
+    expect(planned.summary).toContain('at most 1 collector(s) upgraded before a failing gate stops it');
+    expect(sumo.sim.org.upgradeTasks()).toHaveLength(0);
+  });
+
+  it('takes a good build through every wave, each collector upgraded once, gates passed', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 12);
+    const progress: string[] = [];
+    const result = await run(
+      'rollout_collector_upgrade',
+      { collectors: ids, waves: [1, '50%', '100%'], soakSeconds: 600 },
+      { onProgress: (update) => progress.push(update.message ?? '') },
+    );
+    expect(result.reason).toContain('Every wave passed');
+    expect(result).toMatchObject({ state: 'done', toVersion: latest(), confirmedBy: 'ops@example.com' });
+    expect(result.waves.map((w: { phase: string; upgraded: number }) => [w.phase, w.upgraded])).toEqual([
+      ['passed', 1],
+      ['passed', 5],
+      ['passed', 6],
+    ]);
+    expect(result.failures).toEqual([]);
+    for (const id of ids) expect(sumo.sim.org.collectorById(id)?.collectorVersion).toBe(latest());
+    expect([...tasksPerCollector(sumo.sim).values()]).toEqual(ids.map(() => 1));
+    expect(progress.some((message) => message.includes('wave 2 of 3'))).toBe(true);
+    expect(progress.at(-1)).toContain('done');
+  });
+
+  it('halts a bad build after its canary, names why, and upgrades nothing more', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 12);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'stops heartbeating' });
+    const result = await run('rollout_collector_upgrade', { collectors: ids, soakSeconds: 600 });
+    expect(result.state).toBe('halted');
+    expect(result.waves.map((w: { phase: string }) => w.phase)).toEqual(['failed', 'skipped', 'skipped']);
+    const canary = sumo.sim.org.collectorById(ids[0] as number);
+    expect(result.failures).toContainEqual({
+      collectorId: canary?.id,
+      name: canary?.name,
+      gate: 'alive',
+      reason: expect.stringContaining('not alive since its upgrade'),
+    });
+    expect(result.failures.map((f: { gate: string }) => f.gate)).toEqual(
+      expect.arrayContaining(['alive', 'health']),
+    );
+    expect(result.reason).toContain(canary?.name);
+    expect(result.next).toContain('rollback_collector_rollout');
+    expect([...tasksPerCollector(sumo.sim).keys()]).toEqual([canary?.id]);
+  });
+
+  it('refuses a second rollout in the same org, naming the running one', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 6);
+    const first = await run(
+      'rollout_collector_upgrade',
+      { collectors: ids.slice(0, 3), soakSeconds: 86_400 },
+      { deadline: Date.now() },
+    );
+    expect(first.state).toBe('running');
+    const refused = await caught(run('rollout_collector_upgrade', { collectors: ids.slice(3) }));
+    expect(refused).toBeInstanceOf(OperationError);
+    expect((refused as OperationError).message).toContain(first.rolloutId);
+    expect((await preview('rollout_collector_upgrade', { collectors: ids.slice(3) })).summary).toContain(
+      first.rolloutId,
+    );
+    const status = await run('get_rollout_status', {});
+    expect(status.rolloutId).toBe(first.rolloutId);
+  });
+
+  it('cancels after the running wave: no later wave starts', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 6);
+    const first = await run(
+      'rollout_collector_upgrade',
+      { collectors: ids, soakSeconds: 3_600, waves: [1, '100%'] },
+      { deadline: Date.now() },
+    );
+    const cancelled = await run('cancel_rollout', { rolloutId: first.rolloutId });
+    expect(cancelled.state).toBe('cancelled');
+    expect(cancelled.waves.map((w: { phase: string }) => w.phase)).toEqual(
+      expect.arrayContaining(['skipped']),
+    );
+    expect([...tasksPerCollector(sumo.sim).keys()]).toEqual([ids[0]]);
+  });
+
+  it('offers a rollback of the failed wave and runs it only when asked, once', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 8);
+    const from = sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion;
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'health error', afterMs: 30_000 });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids, soakSeconds: 300 });
+    expect(halted.state).toBe('halted');
+    expect(halted.failures).toContainEqual(
+      expect.objectContaining({ gate: 'health', reason: expect.stringContaining('keeps restarting') }),
+    );
+    // Halted, and still on the bad build: nothing is rolled back on its own.
+    expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(latest());
+
+    const offered = await preview('rollback_collector_rollout', { rolloutId: halted.rolloutId });
+    expect(offered.willChange).toBe(true);
+    expect(offered.details).toMatchObject({ rollback: [{ collectorId: ids[0], from: latest(), to: from }] });
+    const rolledBack = await run('rollback_collector_rollout', { rolloutId: halted.rolloutId });
+    expect(rolledBack.rollback).toMatchObject({
+      complete: true,
+      results: [{ outcome: 'succeeded', toVersion: from }],
+    });
+    expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(from);
+    const again = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
+    expect((again as Error).message).toMatch(/rolled back already/);
+  });
+});
