@@ -20,7 +20,7 @@ export async function runCheckCommand(args: readonly string[], io: Io): Promise<
   if (results.every((result) => result.status === 'ok')) {
     const connection = await connect({ demo, env: io.env, logger: createLogger({ level: 'silent' }) });
     try {
-      results.push(...(await checkConnection(connection.client, connection.stores)));
+      results.push(...(await checkConnection(connection.orgs, connection.stores)));
     } finally {
       await connection.close();
     }

@@ -163,6 +163,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       stateless: connection.stores.shared,
       ops: createOpsEndpoints({
         client: connection.client,
+        orgs: connection.orgs,
         stores: connection.stores,
         extraChecks: oauth ? () => oauth.check() : undefined,
       }),

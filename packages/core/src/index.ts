@@ -42,6 +42,7 @@ export * from './operations/sources.js';
 export * from './operations/upgrades.js';
 export * from './operations/views.js';
 export * from './ops-endpoints.js';
+export * from './orgs.js';
 export * from './schemas/collector.js';
 export * from './schemas/health-event.js';
 export * from './schemas/ingest-budget.js';

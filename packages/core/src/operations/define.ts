@@ -19,7 +19,10 @@ export interface ProgressUpdate {
 }
 
 export interface OperationContext {
+  /** The client of the org this call acts on (front ends resolve it with `SumoOrgs.resolve`). */
   client: SumoClient;
+  /** That org's name, when the process has several (SUMO_OPS_ORGS): for logs and answers. */
+  org?: string | undefined;
   logger: Logger;
   /** Cancels the work; long operations clean up (e.g. delete their search job) before rejecting. */
   signal?: AbortSignal | undefined;
