@@ -64,12 +64,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
 
+  let allowedOrgs: string[] | undefined;
+  try {
+    allowedOrgs = options.orgs ? connection.orgs.narrow(options.orgs, '--orgs') : undefined;
+  } catch (error) {
+    await connection.close();
+    process.stderr.write(`sumo-ops-mcp: ${(error as Error).message}\n`);
+    return 2;
+  }
+
   const stopRequested = new Promise<string>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
 
   const mcp = createSumoOpsMcp({
     client: connection.client,
+    orgs: connection.orgs,
+    allowedOrgs,
     logger,
     reads: connection.stores.reads,
     toolsets: options.toolsets,
