@@ -21,6 +21,7 @@ import { bashCompletion, SHELLS, zshCompletion } from './completion.js';
 import { type Connection, connect } from './connect.js';
 import { EXIT } from './exit.js';
 import {
+  globalFlagsLast,
   inputErrorText,
   isPaged,
   OUTPUT_FORMATS,
@@ -33,6 +34,7 @@ import {
 } from './flags.js';
 import { commandHelp, mainHelp, SEARCH_FLAGS, searchHelp } from './help.js';
 import { ItemWriter, renderItems, renderObject, renderResult, renderTable, writeOut } from './output.js';
+import { activeProfile, runConfigCommand, withProfile } from './profiles.js';
 import { runSearchCommand } from './search.js';
 
 /** The process's streams and settings; the bin passes the real ones. */
@@ -91,6 +93,7 @@ async function dispatch(
   catalog: OperationCatalog,
   commands: CommandSpec[],
 ): Promise<number> {
+  argv = globalFlagsLast(argv);
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' && rest.length > 0 ? findCommand(commands, rest) : undefined;
@@ -102,6 +105,10 @@ async function dispatch(
     return EXIT.ok;
   }
   if (first === 'check') return runCheckCommand(rest, io);
+  if (first === 'config') {
+    await writeOut(io.stdout, await runConfigCommand(rest, io.env));
+    return EXIT.ok;
+  }
   if (first === 'completion') {
     const shell = rest[0];
     if (shell !== 'bash' && shell !== 'zsh') {
@@ -174,16 +181,34 @@ export function prepare(
     quiet,
     chatty: !quiet && io.stderr.isTTY === true,
     connect: async () => {
-      const connection = await connect({ demo: globals.demo === true, env: io.env, logger });
+      const profile = await activeProfile(io.env, stringFlag(globals.profile));
+      const env = withProfile(io.env, profile);
+      const connection = await connect({ demo: globals.demo === true, env, logger });
+      let org: ReturnType<Connection['orgs']['resolve']>;
+      try {
+        org = connection.orgs.resolve(stringFlag(globals.org) ?? profile.org, 'sumo-ops');
+      } catch (error) {
+        await connection.close();
+        if (!(error instanceof OperationInputError)) throw error;
+        throw new UsageError(`--org: ${error.problems[0]?.message}`);
+      }
       if (connection.sourceNote && !quiet) io.stderr.write(`[source: ${connection.sourceNote}]\n`);
-      return connection;
+      const named = connection.orgs.named ? org.name : undefined;
+      if (named && !quiet) io.stderr.write(`[org: ${named}]\n`);
+      // Every command (search too) works through `client`: the chosen org's, and no other.
+      return { ...connection, client: org.client, org: named };
     },
   };
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function contextFor(run: CommandRun, connection: Connection, operation: string): OperationContext {
   return {
     client: connection.client,
+    org: connection.org,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
     reads: connection.stores.reads,
@@ -233,7 +258,7 @@ async function runOperation(
       );
       return EXIT.usage;
     }
-    if (!(await ask(io, `${operation.title}? [y/N] `))) {
+    if (!(await ask(io, `${operation.title}${connection.org ? ` in ${connection.org}` : ''}? [y/N] `))) {
       io.stderr.write('Not confirmed; nothing changed.\n');
       return EXIT.usage;
     }
