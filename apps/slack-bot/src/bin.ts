@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const bot = createSlackBot({
     catalog: createCatalog(),
     sumo,
+    orgs: connection.orgs,
     botToken: settings.botToken,
     signingSecret: settings.signingSecret,
     appToken: settings.appToken,

@@ -1,13 +1,15 @@
 import { webApi } from '@slack/bolt';
 import {
   type CheckResult,
+  checkConnection,
   checkRedis,
-  checkSumo,
   createLogger,
   createStores,
   formatCheckReport,
   redactText,
+  SINGLE_ORG,
   SumoClient,
+  SumoOrgs,
 } from '@sumo-ops/core';
 import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { DIGEST_BUDGET_VARIABLE, formatShare } from './digest-budget.js';
@@ -45,7 +47,7 @@ export async function runSlackCheck(options: {
     }
   }
   if (settings) {
-    results.push(await checkSumoFor(settings));
+    results.push(...(await checkSumoFor(settings)));
     results.push(await checkSlackToken(settings, options.env));
     const stores = createStores(settings.state, { logger: createLogger({ level: 'silent' }) });
     try {
@@ -60,24 +62,36 @@ export async function runSlackCheck(options: {
   return report.passed ? 0 : 1;
 }
 
-async function checkSumoFor(settings: SlackSettings): Promise<CheckResult> {
+/** One line per org (named `sumo:<org>` with an orgs file), or the demo's simulator. */
+async function checkSumoFor(settings: SlackSettings): Promise<CheckResult[]> {
   const logger = createLogger({ level: 'silent' });
   const simulator = settings.demo
     ? await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}))
     : undefined;
-  const client = simulator
-    ? new SumoClient({
-        accessId: 'sim-access-id',
-        accessKey: 'sim-access-key',
-        apiUrl: simulator.apiUrl,
-        env: {},
-        logger,
-      })
-    : new SumoClient({ config: settings.sumo, logger });
+  const clients = simulator
+    ? new Map([
+        [
+          SINGLE_ORG,
+          new SumoClient({
+            accessId: 'sim-access-id',
+            accessKey: 'sim-access-key',
+            apiUrl: simulator.apiUrl,
+            env: {},
+            logger,
+          }),
+        ],
+      ])
+    : new Map(
+        [...(settings.orgs?.orgs ?? [])].map(([name, config]) => [name, new SumoClient({ config, logger })]),
+      );
+  const orgs = new SumoOrgs(clients, {
+    defaultOrg: settings.orgs?.defaultOrg ?? SINGLE_ORG,
+    named: settings.orgs?.file !== undefined,
+  });
   try {
-    return await checkSumo(client);
+    return await checkConnection(orgs);
   } finally {
-    await client.close();
+    await orgs.close();
     await simulator?.close();
   }
 }

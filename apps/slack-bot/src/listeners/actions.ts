@@ -16,6 +16,7 @@ import { resultBlocks } from '../blocks/result.js';
 import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from '../context.js';
 import { followUpInThread } from '../follow-up.js';
+import { forOrg } from '../orgs/channel-orgs.js';
 import type { PendingAction } from '../pending-actions.js';
 import { afterPendingRequests } from './command.js';
 
@@ -137,12 +138,19 @@ export async function handleDecision(
   }
   await replace(bot, action, respond, { status: 'running', by: userId });
   const operation = bot.catalog.require(action.operation);
+  // The org it was previewed in, and only that one: a click can never act on another org.
+  const orgBot = forOrg(bot, action.org);
   let result: unknown;
   try {
-    result = await bot.catalog.run(action.operation, operationContext(bot, action.operation), action.input, {
-      confirmed: true,
-      confirmedPreview: action.preview,
-    });
+    result = await bot.catalog.run(
+      action.operation,
+      operationContext(orgBot, action.operation),
+      action.input,
+      {
+        confirmed: true,
+        confirmedPreview: action.preview,
+      },
+    );
   } catch (error) {
     if (error instanceof PreviewChangedError) {
       await offerChangedPreview(bot, action, error, conversation);
@@ -160,7 +168,7 @@ export async function handleDecision(
     by: userId,
     result: resultBlocks(operation, result),
   });
-  if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
+  if (threadTs) await followUpInThread(orgBot, action, result, { ...conversation, threadTs });
 }
 
 /**
@@ -235,6 +243,7 @@ function auditFor(
     requestedBy: action.userId,
     channel: action.channelId,
     subcommand: action.subcommand,
+    org: action.org,
     operation: action.operation,
     kind: bot.catalog.require(action.operation).kind,
     input: action.input,

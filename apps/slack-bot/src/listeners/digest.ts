@@ -120,6 +120,7 @@ async function add(
     from,
     rangeMs,
     createdBy: userId,
+    ...(bot.org ? { org: bot.org } : {}),
   };
   const verdict = await whyNotAdd(bot, draft);
   if (verdict.problem) return void (await respond(ephemeral(refusalMessage(verdict.problem))));

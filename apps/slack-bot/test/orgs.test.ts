@@ -1,0 +1,97 @@
+import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
+import { confirmationId, Harness, textOf } from './support/harness.js';
+
+const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
+
+let orgs: TwoOrgs;
+let connection: SumoConnection;
+let h: Harness;
+
+beforeAll(async () => {
+  orgs = await startTwoOrgs({ prodCollectors: 12, stagingCollectors: 6 });
+  connection = await connectSumo({ env: orgs.env, logger: createLogger({ level: 'silent' }) });
+  h = await Harness.start({ bot: { sumo: connection.client, orgs: connection.orgs } });
+});
+afterAll(async () => {
+  await h?.close();
+  await connection?.close();
+  await orgs?.close();
+});
+
+/** A collector of production that staging does not have: its name shows which org answered. */
+const prodOnly = () => {
+  const staging = new Set(orgs.staging.org.collectors().map((collector) => collector.name));
+  const collector = orgs.prod.org.collectors().find((candidate) => !staging.has(candidate.name));
+  if (!collector) throw new Error('production needs a collector staging lacks');
+  return collector;
+};
+
+const calls = () => orgs.prod.counters.total + orgs.staging.counters.total;
+
+describe('the Slack bot with two orgs', () => {
+  it('answers from the default org, or from the org a command names with org=, and says which', async () => {
+    const channelId = 'CREADS';
+    const prod = textOf((await h.ask('collectors all', { channelId })).reply);
+    expect(prod).toContain(prodOnly().name);
+    expect(prod).toContain('org: prod');
+
+    const staging = textOf((await h.ask('collectors all org=staging', { channelId })).reply);
+    expect(staging).not.toContain(prodOnly().name);
+    expect(staging).toContain('org: staging');
+  });
+
+  it('refuses an org that is not configured, naming the choices, before any call to Sumo', async () => {
+    const before = calls();
+    const reply = textOf((await h.ask('collectors org=qa', { channelId: 'CREADS' })).reply);
+    expect(reply).toContain('\\"qa\\" is not a configured org: use one of prod, staging.');
+    expect(calls()).toBe(before);
+  });
+
+  it("lets admins set a channel's org, which its commands then act on", async () => {
+    const channelId = 'CSTAGING';
+    const refused = await h.ask('org set staging', { channelId, userId: 'USOMEONE' });
+    expect(textOf(refused.reply)).toContain('may not run write or destructive commands');
+    expect(textOf((await h.ask('org', { channelId })).reply)).toContain('act on *prod*');
+
+    const set = await h.ask('org set staging', { channelId, userId: 'UADMIN' });
+    expect(set.reply.response_type).toBe('in_channel');
+    expect(textOf((await h.ask('org', { channelId })).reply)).toContain('act on *staging*');
+    const answer = textOf((await h.ask('collectors all', { channelId })).reply);
+    expect(answer).not.toContain(prodOnly().name);
+    expect(answer).toContain('org: staging');
+    // A command can still name another org.
+    expect(textOf((await h.ask('collectors all org=prod', { channelId })).reply)).toContain(prodOnly().name);
+  });
+
+  it('binds a confirmation to the org previewed: the click acts there, never on the channel’s org of the moment', async () => {
+    const channelId = 'CCHANGES';
+    const target = orgs.staging.org.collectors().find((collector) => collector.collectorType === 'Hosted');
+    if (!target) throw new Error('staging needs a hosted collector');
+    // Seeded alike: the same id names a collector in production too.
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+
+    const { reply } = await h.ask(`delete-collector ${target.id} org=staging`, { channelId });
+    const actions = (reply.blocks as Array<Record<string, unknown>>).find(
+      (block) => block.type === 'actions',
+    ) as {
+      elements: Array<{ text: { text: string }; confirm?: { title: { text: string } } }>;
+    };
+    expect(actions.elements[0]?.text.text).toBe('Delete a collector in staging');
+    expect(actions.elements[0]?.confirm?.title.text).toBe('Delete a collector in staging');
+    expect(textOf(reply)).toContain('in *staging*');
+
+    // The channel now points at production; the pending click must still mean staging.
+    await h.ask('org set prod', { channelId, userId: 'UADMIN' });
+    const click = await h.click({ actionId: 'sumo_confirm', value: confirmationId(reply), channelId });
+    await h.slack.waitFor(() =>
+      h.slack.responsesTo(click.responseUrl).find((r) => textOf(r).includes('Done')),
+    );
+    expect(orgs.staging.org.collectorById(target.id)).toBeUndefined();
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+    expect(orgs.prod.counters.byRoute[DELETE_ROUTE]).toBeUndefined();
+    const audit = h.auditLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(audit.find((entry) => entry.outcome === 'succeeded')).toMatchObject({ org: 'staging' });
+  });
+});
