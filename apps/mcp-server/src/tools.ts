@@ -1,5 +1,7 @@
 import {
+  ALL_ORGS,
   type AnyOperation,
+  answerAcrossOrgs,
   isOutcomeUnknown,
   isSharedStateUnavailable,
   type Logger,
@@ -112,12 +114,17 @@ export function buildTools(options: ToolFactoryOptions): ToolSpec[] {
   const orgs = options.orgs ?? SumoOrgs.single(options.client);
   const allowed = options.allowedOrgs ?? orgs.names;
   // One org (today's variables, or a file with one): the tools are exactly as they were.
-  const orgInput: Record<string, z.ZodType> =
-    allowed.length > 1 ? { [ORG_FIELD]: z.enum(allowed as [string, ...string[]]).optional() } : {};
+  const orgInput = (operation: AnyOperation): Record<string, z.ZodType> => {
+    if (allowed.length < 2) return {};
+    // A page of the fleet can also be read in every org at once.
+    const names = operation.acrossOrgs ? [...allowed, ALL_ORGS] : allowed;
+    return { [ORG_FIELD]: z.enum(names as [string, ...string[]]).optional() };
+  };
+  const built = { ...options, orgs, allowedOrgs: allowed };
   return options.catalog
     .list({ toolsets: options.toolsets, readOnly: options.readOnly })
     .filter((operation) => !options.tools || options.tools.includes(operation.name))
-    .map((operation) => buildTool(operation, { ...options, orgs, allowedOrgs: allowed }, orgInput));
+    .map((operation) => buildTool(operation, built, orgInput(operation)));
 }
 
 type BuiltToolOptions = ToolFactoryOptions & { orgs: SumoOrgs; allowedOrgs: readonly string[] };
@@ -162,15 +169,18 @@ async function callTool(
   const auditSubject = auditSubjectOf(call.caller);
   const who = auditSubject ? { caller: auditSubject } : {};
   let org: SumoOrg | undefined;
-  const orgName = () => (options.orgs.named ? org?.name : undefined);
-  const client = () => {
-    const own = (org as SumoOrg).client;
-    return options.clientFor ? options.clientFor(own, call.caller) : own;
-  };
-  const context = (): OperationContext => ({
-    client: client(),
-    org: orgName(),
-    logger: options.logger.child({ tool: operation.name, ...who, ...(orgName() ? { org: orgName() } : {}) }),
+  // The named org, else the default, within what this client may use; never another.
+  const resolveOrg = (requested: unknown, allowed: readonly string[]) =>
+    options.orgs.resolve(requested as string | undefined, operation.name, allowed);
+  const orgName = (target = org) => (options.orgs.named ? target?.name : undefined);
+  const context = (target = org as SumoOrg): OperationContext => ({
+    client: options.clientFor ? options.clientFor(target.client, call.caller) : target.client,
+    org: orgName(target),
+    logger: options.logger.child({
+      tool: operation.name,
+      ...who,
+      ...(orgName(target) ? { org: orgName(target) } : {}),
+    }),
     auditSubject,
     signal: call.signal,
     onProgress: call.progress,
@@ -188,20 +198,26 @@ async function callTool(
       [ORG_FIELD]: requestedOrg,
       ...input
     } = parsed.data as Record<string, unknown>;
-    // The named org, else the default, within what this client may use; never another.
-    org = options.orgs.resolve(
-      requestedOrg as string | undefined,
-      operation.name,
-      call.orgs ?? options.allowedOrgs,
-    );
-    render = { ...render, org: orgName() };
-    if (operation.kind === 'read') {
+    const allowed = call.orgs ?? options.allowedOrgs;
+    if (requestedOrg === ALL_ORGS) {
+      // Every org this client may use, each with its own client and budget; the answer names them.
+      const answer = await answerAcrossOrgs(
+        allowed.map((name) => options.orgs.get(name)),
+        input,
+        async (target) => (await options.catalog.answer(operation.name, context(target), input)).result,
+      );
+      outcome = renderSuccess({ ...answer }, render);
+    } else if (operation.kind === 'read') {
+      org = resolveOrg(requestedOrg, allowed);
+      render = { ...render, org: orgName() };
       const { result, freshness } = await options.catalog.answer(operation.name, context(), input);
       outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), {
         ...render,
         freshness,
       });
     } else {
+      org = resolveOrg(requestedOrg, allowed);
+      render = { ...render, org: orgName() };
       outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, {
         ...options,
         render,

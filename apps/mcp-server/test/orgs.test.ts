@@ -53,7 +53,9 @@ describe('an MCP server with two orgs', () => {
     const client = await connect();
     const { tools } = await client.listTools();
     for (const tool of tools) {
-      expect(tool.inputSchema.properties?.org, tool.name).toEqual({ enum: ['prod', 'staging'] });
+      // The fleet's offline list can also answer for every org at once.
+      const names = tool.name === 'list_offline_collectors' ? ['prod', 'staging', '*'] : ['prod', 'staging'];
+      expect(tool.inputSchema.properties?.org, tool.name).toEqual({ enum: names });
       expect(tool.inputSchema.required ?? [], tool.name).not.toContain('org');
     }
     // Nothing else grows: without `org`, each tool is the single-org server's, byte for byte.
@@ -124,6 +126,43 @@ describe('an MCP server with two orgs', () => {
     expect(audit.some((line) => JSON.parse(line).org === 'staging' && line.includes('"succeeded"'))).toBe(
       true,
     );
+  });
+
+  it('lists offline collectors of every org at once with org "*": items tagged with their org, one row per org', async () => {
+    const client = await connect();
+    const ids = async (org: string) =>
+      (
+        structured(await call(client, 'list_offline_collectors', { org, aliveBeforeDays: 1 }))
+          .items as Array<{
+          id: number;
+        }>
+      ).map((item) => item.id);
+    const prod = await ids('prod');
+    const staging = await ids('staging');
+    expect(prod.length).toBeGreaterThan(0);
+    expect(staging.length).toBeGreaterThan(0);
+
+    const result = await call(client, 'list_offline_collectors', { org: '*', aliveBeforeDays: 1 });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const answer = structured(result) as {
+      org: string;
+      items: Array<{ org: string; id: number }>;
+      orgs: Array<{ org: string; count: number }>;
+    };
+    expect(answer.org).toBe('*');
+    expect(answer.orgs.map((row) => [row.org, row.count])).toEqual([
+      ['prod', prod.length],
+      ['staging', staging.length],
+    ]);
+    for (const [org, expected] of [
+      ['prod', prod],
+      ['staging', staging],
+    ] as const) {
+      expect(answer.items.filter((item) => item.org === org).map((item) => item.id)).toEqual(expected);
+    }
+    // '*' is for the reads that can answer per org, not for any tool.
+    const refused = await call(client, 'list_collectors', { org: '*' });
+    expect(refused.isError).toBe(true);
   });
 
   it('keeps a client within the orgs its X-MCP-Orgs names', async () => {

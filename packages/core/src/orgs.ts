@@ -267,3 +267,74 @@ export class SumoOrgs {
     await Promise.all([...this.#clients.values()].map((client) => client.close()));
   }
 }
+
+/** One org's part of an answer across orgs: what its page said beside its items, or why it failed. */
+export interface OrgRow {
+  org: string;
+  /** Items of this org on the page (they are in the answer's `items`, each with `org`). */
+  count: number;
+  nextOffset?: number | null | undefined;
+  /** The org's answer could not be had: the others still answer. */
+  error?: string | undefined;
+  [field: string]: unknown;
+}
+
+export interface AcrossOrgsAnswer {
+  org: typeof ALL_ORGS;
+  items: Array<Record<string, unknown>>;
+  offset: number;
+  limit: number;
+  /** Each org pages on its own (see `orgs[].nextOffset`): there is no next page of the whole. */
+  nextOffset: null;
+  /** One row per org. */
+  orgs: OrgRow[];
+}
+
+const PAGE_FIELDS = new Set(['items', 'offset', 'limit', 'total', 'nextOffset']);
+
+/**
+ * A page-of-items read (`acrossOrgs` operations) in every org at once: each org with its own
+ * client, so its own budget — a saturated org slows only its own row — and the answer as one page
+ * whose items say their org, with one row per org for what its page said beside them. An org
+ * that fails is a row with its error; the others still answer.
+ */
+export async function answerAcrossOrgs(
+  orgs: readonly SumoOrg[],
+  input: { offset?: number | undefined; limit?: number | undefined },
+  answer: (org: SumoOrg) => Promise<unknown>,
+): Promise<AcrossOrgsAnswer> {
+  const rows = await Promise.all(
+    orgs.map(async (org) => {
+      try {
+        const page = (await answer(org)) as { items: Array<Record<string, unknown>> } & Record<
+          string,
+          unknown
+        >;
+        const beside = Object.fromEntries(Object.entries(page).filter(([key]) => !PAGE_FIELDS.has(key)));
+        return {
+          items: page.items.map((item) => ({ org: org.name, ...item })),
+          row: {
+            org: org.name,
+            ...beside,
+            count: page.items.length,
+            nextOffset: page.nextOffset as number | null,
+          },
+        };
+      } catch (error) {
+        return {
+          items: [],
+          row: { org: org.name, count: 0, error: error instanceof Error ? error.message : String(error) },
+        };
+      }
+    }),
+  );
+  const items = rows.flatMap((row) => row.items);
+  return {
+    org: ALL_ORGS,
+    items,
+    offset: input.offset ?? 0,
+    limit: input.limit ?? items.length,
+    nextOffset: null,
+    orgs: rows.map((row) => row.row),
+  };
+}

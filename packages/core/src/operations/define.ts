@@ -101,6 +101,11 @@ export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends 
    * previews always read fresh, and a write makes every answer read before it unusable.
    */
   sharedRead?: { reuseSeconds: number };
+  /**
+   * Reads of a page of items only: with several orgs, front ends may run it in every org at once
+   * (`org: "*"`, `answerAcrossOrgs`), each org in its own budget, the items tagged with their org.
+   */
+  acrossOrgs?: boolean;
   input: I;
   output: O;
   // Method syntax (not property arrows) keeps parameters bivariant, so any definition fits the
