@@ -1,6 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import {
+  ALL_ORGS,
+  type AnyOperation,
+  answerAcrossOrgs,
   createCatalog,
   createLogger,
   explainApiError,
@@ -134,7 +137,7 @@ async function dispatch(
     await writeOut(io.stdout, commandHelp(spec));
     return EXIT.ok;
   }
-  const run = prepare(parsed.globals, io, catalog);
+  const run = prepare(parsed.globals, io, catalog, spec.operation);
   const input = validateInput(catalog, spec, parsed.raw);
   const connection = await run.connect();
   try {
@@ -162,7 +165,18 @@ export function prepare(
   globals: Record<string, string | boolean | undefined>,
   io: Io,
   catalog: OperationCatalog,
+  /** The command's operation; `--org '*'` only for those that answer per org (acrossOrgs). */
+  operation?: AnyOperation,
 ): CommandRun {
+  if (globals.org === ALL_ORGS && !operation?.acrossOrgs) {
+    throw new UsageError(
+      `--org '*' (every org at once) works only with ${catalog
+        .list()
+        .filter((candidate) => candidate.acrossOrgs)
+        .map((candidate) => candidate.name)
+        .join(', ')}; name one org.`,
+    );
+  }
   const output = globals.output;
   if (typeof output === 'string' && !(OUTPUT_FORMATS as readonly string[]).includes(output)) {
     throw new UsageError(`--output: "${output}" is not a format; use ${OUTPUT_FORMATS.join(', ')}.`);
@@ -184,6 +198,7 @@ export function prepare(
       const profile = await activeProfile(io.env, stringFlag(globals.profile));
       const env = withProfile(io.env, profile);
       const connection = await connect({ demo: globals.demo === true, env, logger });
+      if (globals.org === ALL_ORGS) return { ...connection, allOrgs: true };
       let org: ReturnType<Connection['orgs']['resolve']>;
       try {
         org = connection.orgs.resolve(stringFlag(globals.org) ?? profile.org, 'sumo-ops');
@@ -231,6 +246,19 @@ async function runOperation(
   const { operation } = spec;
   const { catalog, io, format } = run;
   const ctx = contextFor(run, connection, operation.name);
+  if (connection.allOrgs) {
+    // Every org at once, each with its own client and budget: one page, items tagged with their org.
+    const answer = await answerAcrossOrgs(
+      connection.orgs.all(),
+      input as Record<string, number>,
+      async (org) => {
+        const own = { ...connection, client: org.client, org: org.name };
+        return (await catalog.answer(operation.name, contextFor(run, own, operation.name), input)).result;
+      },
+    );
+    await writeOut(io.stdout, renderAny(answer, format, true));
+    return EXIT.ok;
+  }
   if (operation.kind === 'read') {
     if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
     const { result, freshness } = await catalog.answer(operation.name, ctx, input);

@@ -92,6 +92,32 @@ describe('sumo-ops with two orgs', () => {
     expect(calls(orgs.prod, 'DELETE /v1/collectors/:id')).toBe(0);
   });
 
+  it("lists offline collectors of every org with --org '*', and refuses '*' elsewhere", async () => {
+    const offline = async (org: string) => {
+      const answer = await runCli(['--org', org, '-o', 'json', 'collectors', 'offline', '--days', '1'], env);
+      expect(answer.code, answer.stderr).toBe(0);
+      return JSON.parse(answer.stdout) as { items: Array<{ id: number; org?: string }>; orgs?: unknown[] };
+    };
+    const prod = await offline('prod');
+    const staging = await offline('staging');
+    const all = await offline('*');
+    expect(all.items).toEqual([
+      ...prod.items.map((item) => ({ org: 'prod', ...item })),
+      ...staging.items.map((item) => ({ org: 'staging', ...item })),
+    ]);
+    expect(all.orgs).toMatchObject([
+      { org: 'prod', count: prod.items.length },
+      { org: 'staging', count: staging.items.length },
+    ]);
+    const table = await runCli(['--org', '*', '-o', 'table', 'collectors', 'offline', '--days', '1'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^org\b/m);
+
+    const refused = await runCli(['--org', '*', 'collectors', 'list'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--org '*' (every org at once) works only with list_offline_collectors");
+  });
+
   it('keeps named profiles in the platform config directory: set, list, use', async () => {
     const { file, env: secrets } = orgs;
     const bare = {
