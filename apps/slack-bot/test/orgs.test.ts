@@ -49,6 +49,20 @@ describe('the Slack bot with two orgs', () => {
     expect(calls()).toBe(before);
   });
 
+  it('answers /sumo offline for every org at once with org=*, one section per org', async () => {
+    const reply = (await h.ask('offline 1 org=*', { channelId: 'CREADS' })).reply;
+    const sections = (reply.blocks as Array<{ type: string; text?: { text: string } }>)
+      .filter((block) => block.type === 'section')
+      .map((block) => block.text?.text);
+    expect(sections).toContain('*prod*');
+    expect(sections).toContain('*staging*');
+    expect(sections.indexOf('*prod*')).toBeLessThan(sections.indexOf('*staging*'));
+    expect(textOf(reply)).toContain('List offline');
+
+    const refused = textOf((await h.ask('collectors org=*', { channelId: 'CREADS' })).reply);
+    expect(refused).toContain('works only with list_offline_collectors');
+  });
+
   it("lets admins set a channel's org, which its commands then act on", async () => {
     const channelId = 'CSTAGING';
     const refused = await h.ask('org set staging', { channelId, userId: 'USOMEONE' });

@@ -1,5 +1,5 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
+import { ALL_ORGS, type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
 import {
   confirmationMessage,
   confirmationsUnavailableMessage,
@@ -10,7 +10,13 @@ import { helpMessage, type Reply, topicHelp, usageMessage } from '../blocks/help
 import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
 import { readAnswer } from '../health/read-answers.js';
-import { handleOrgCommand, isOrgCommand, orgForCommand, takeOrgWord } from '../orgs/channel-orgs.js';
+import {
+  answerInEveryOrg,
+  handleOrgCommand,
+  isOrgCommand,
+  orgForCommand,
+  takeOrgWord,
+} from '../orgs/channel-orgs.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
 import { handleDigestCommand, isDigestCommand } from './digest.js';
@@ -66,6 +72,10 @@ export async function handleCommand(
   // One place for every command: `org=NAME`, else the channel's org, else the default; from here
   // on `bot.sumo` is that org's client and nothing below can reach another.
   const { org, text } = takeOrgWord(command.text ?? '');
+  if (org === ALL_ORGS) {
+    await answerInEveryOrg(orgsBot, text, respond);
+    return;
+  }
   const chosen = await orgForCommand(orgsBot, org, channelId);
   if ('refusal' in chosen) {
     await respond(ephemeral(chosen.refusal));

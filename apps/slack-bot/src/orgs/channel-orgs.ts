@@ -1,9 +1,12 @@
 import { isSharedStateUnavailable, OperationInputError, type StateBackend } from '@sumo-ops/core';
+import { describeError } from '../blocks/errors.js';
 import type { Reply } from '../blocks/help.js';
+import { fitBlocks, LIMITS, RESERVED_TEXT } from '../blocks/limits.js';
 import { code, escapeMrkdwn, section } from '../blocks/text.js';
 import type { BotContext, Conversation } from '../context.js';
 import { ephemeral } from '../context.js';
-import { normaliseCommandText, tokenize } from '../parse-command.js';
+import { readAnswer } from '../health/read-answers.js';
+import { normaliseCommandText, parseCommand, tokenize } from '../parse-command.js';
 
 const channelKey = (channelId: string) => `slack:channel-org:${channelId}`;
 /** A channel's default is a setting, not a cache: kept a year from its last change. */
@@ -136,4 +139,41 @@ export async function handleOrgCommand(
       ),
     ],
   });
+}
+
+/**
+ * `org=*` on a read that answers per org (`acrossOrgs`, e.g. `/sumo offline`): the same answer
+ * from every org, one section per org, each read with that org's client and so its own budget.
+ * An org that fails says so in its section; the others still answer.
+ */
+export async function answerInEveryOrg(bot: BotContext, text: string, respond: Conversation['respond']) {
+  const parsed = parseCommand(text, bot.catalog);
+  if (parsed.kind !== 'invoke' || !parsed.operation.acrossOrgs) {
+    const across = bot.catalog
+      .list()
+      .filter((operation) => operation.acrossOrgs)
+      .map((operation) => operation.name);
+    await respond(
+      ephemeral(orgProblem(`* (every org at once) works only with ${across.join(', ')}; name one org.`)),
+    );
+    return;
+  }
+  const { operation, input } = parsed;
+  const parts = await Promise.all(
+    bot.orgs.names.map(async (name) => {
+      const heading = section(`*${escapeMrkdwn(name)}*`);
+      try {
+        const answer = await readAnswer(forOrg(bot, name), operation, input);
+        return [heading, ...answer.blocks];
+      } catch (error) {
+        return [heading, section(`:x: ${escapeMrkdwn(describeError(error))}`)];
+      }
+    }),
+  );
+  await respond(
+    ephemeral({
+      text: `${operation.title} in every org: ${bot.orgs.names.join(', ')}`,
+      blocks: fitBlocks(parts.flat(), LIMITS.totalText - RESERVED_TEXT),
+    }),
+  );
 }
