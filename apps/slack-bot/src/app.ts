@@ -34,6 +34,7 @@ import { registerDigestActions } from './listeners/digest.js';
 import { registerHome } from './listeners/home.js';
 import { registerShortcut } from './listeners/shortcut.js';
 import { ChannelOrgs } from './orgs/channel-orgs.js';
+import { HomeOrgs } from './orgs/home-orgs.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
 import { registerSearchActions, StoredSearches } from './search-actions.js';
@@ -161,6 +162,19 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     options.stores === undefined ? createStores(loadStateConfig({}), { logger, now }) : undefined;
   const stores = options.stores ?? (ownStores as Stores);
   const orgs = options.orgs ?? SumoOrgs.single(options.sumo);
+  const fleets = new Map(
+    orgs
+      .all()
+      .map(({ name, client }) => [
+        name,
+        new FleetOverview(
+          { catalog: options.catalog, sumo: client, logger, reads: stores.reads },
+          stores.backend,
+          now,
+          orgs.named ? name : undefined,
+        ),
+      ]),
+  );
   const ops = createOpsEndpoints({ client: options.sumo, orgs, stores });
   let opsServer: RunningOpsServer | undefined;
   const upgrades = {
@@ -179,6 +193,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     sumo: options.sumo,
     orgs,
     channelOrgs: new ChannelOrgs(stores.backend),
+    homeOrgs: new HomeOrgs(stores.backend),
     reads: stores.reads,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
@@ -188,11 +203,8 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       app.client,
     ),
     upgradeLog,
-    fleet: new FleetOverview(
-      { catalog, sumo: options.sumo, logger, reads: stores.reads },
-      stores.backend,
-      now,
-    ),
+    fleet: fleets.get(orgs.defaultOrg) as FleetOverview,
+    fleets,
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,

@@ -15,6 +15,7 @@ import type { FleetOverview } from './fleet-overview.js';
 import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
 import type { ChannelOrgs } from './orgs/channel-orgs.js';
+import type { HomeOrgs } from './orgs/home-orgs.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
 import type { StoredSearches } from './search-actions.js';
@@ -50,6 +51,8 @@ export interface BotContext {
   /** The org `sumo` belongs to, when orgs come from a file: said on answers and kept with actions. */
   org?: string | undefined;
   channelOrgs: ChannelOrgs;
+  /** Which org each person's App Home shows. */
+  homeOrgs: HomeOrgs;
   /** The stores' `reads`: identical reads meet other replicas' (with Redis), and changes say so. */
   reads: SharedReads;
   access: AccessPolicy;
@@ -59,6 +62,8 @@ export interface BotContext {
   upgradeLog: UpgradeLog;
   /** The fleet at a glance, for App Home: shared and refreshed at most once a minute. */
   fleet: FleetOverview;
+  /** Each org's fleet at a glance (the App Home's switcher), by org name. */
+  fleets: ReadonlyMap<string, FleetOverview>;
   audit: AuditLog;
   logger: Logger;
   pacer: ChannelPacer;

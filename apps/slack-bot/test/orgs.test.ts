@@ -1,6 +1,7 @@
 import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
+import { blockKitProblems, type SlackMessage } from '../src/index.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
 
 const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
@@ -107,5 +108,76 @@ describe('the Slack bot with two orgs', () => {
     expect(orgs.prod.counters.byRoute[DELETE_ROUTE]).toBeUndefined();
     const audit = h.auditLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(audit.find((entry) => entry.outcome === 'succeeded')).toMatchObject({ org: 'staging' });
+  });
+
+  it('shows App Home per org with a switcher, all orgs one row each, and buttons that act in the org shown', async () => {
+    const published = () => h.slack.callsTo('views.publish').filter((call) => call.args.user_id === 'UADMIN');
+    const viewAfter = async (act: () => Promise<unknown>) => {
+      const before = published().length;
+      await act();
+      const call = await h.slack.waitFor(() => published()[before]);
+      const view = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+        blocks: SlackMessage['blocks'];
+      };
+      expect(blockKitProblems({ blocks: view.blocks })).toEqual([]);
+      return view;
+    };
+    const buttons = (view: { blocks: SlackMessage['blocks'] }) =>
+      (view.blocks ?? []).flatMap((block) =>
+        block.type === 'actions'
+          ? (block.elements as Array<{
+              action_id: string;
+              value: string;
+              style?: string;
+              text: { text: string };
+            }>)
+          : [],
+      );
+    const switchTo = (org: string) =>
+      h.clickHome({ actionId: `sumo_home_org:${org === '*' ? 'all' : org}`, value: org, userId: 'UADMIN' });
+
+    // A collector of staging long gone, so its tab offers to delete offline collectors.
+    const gone = orgs.staging.org.collectors().find((c) => c.collectorType === 'Installable' && c.alive);
+    if (!gone) throw new Error('staging needs a running installed collector');
+    orgs.staging.org.setAlive(gone.id, false, Date.now() - 45 * 86_400_000);
+
+    const first = await viewAfter(() => h.openHome('UADMIN'));
+    const switcher = buttons(first).filter((button) => button.action_id.startsWith('sumo_home_org:'));
+    expect(switcher.map((button) => [button.value, button.style])).toEqual([
+      ['prod', 'primary'],
+      ['staging', undefined],
+      ['*', undefined],
+    ]);
+    expect(textOf(first)).toContain(`${orgs.prod.org.collectors().length}`);
+    expect(textOf(first)).toContain('org: prod');
+
+    const staging = await viewAfter(() => switchTo('staging'));
+    expect(textOf(staging)).toContain('org: staging');
+    const deleteOffline = buttons(staging).find(
+      (button) => button.action_id === 'sumo_home_action:delete-offline',
+    );
+    expect(deleteOffline?.value).toBe('delete-offline@staging');
+    expect(deleteOffline?.text.text).toContain('in staging');
+
+    const all = await viewAfter(() => switchTo('*'));
+    const rows = (all.blocks ?? [])
+      .filter((block) => block.type === 'section')
+      .map((block) => (block.text as { text: string }).text);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(new RegExp(`^\\*prod\\*: ${orgs.prod.org.collectors().length} collectors`));
+    expect(rows[1]).toMatch(new RegExp(`^\\*staging\\*: ${orgs.staging.org.collectors().length} collectors`));
+
+    // The button drawn for staging previews in staging, whatever the tab shows by the click.
+    await h.clickHome({
+      actionId: 'sumo_home_action:delete-offline',
+      value: 'delete-offline@staging',
+      userId: 'UADMIN',
+    });
+    const preview = await h.slack.waitFor(() =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === 'UADMIN' && textOf(call.args).includes('in staging')),
+    );
+    expect(textOf(preview.args)).toContain('Delete');
   });
 });
