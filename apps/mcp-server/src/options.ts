@@ -71,7 +71,7 @@ Environment:
   SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
   SUMO_OPS_ORGS             Instead of the four above, a JSON file of several orgs:
                             { "default": "prod", "orgs": { "prod": { "deployment": "us2",
-                            "accessIdEnv": "PROD_SUMO_ACCESS_ID", "accessKeyEnv": "PROD_SUMO_ACCESS_KEY" } } }
+                            "accessIdEnv": "<variable>", "accessKeyEnv": "<variable>" } } }
                             (apiUrl instead of deployment; keys only in the variables it names).
   MCP_HTTP_TOKEN            Bearer token HTTP clients must send. Required when --host is not
                             loopback (unless OAuth is configured); enforced whenever set.
