@@ -293,9 +293,9 @@ export class DigestScheduler {
     const iso = (epochMs: number) => new Date(epochMs).toISOString();
     let reply: Reply;
     let failing = false;
-    // The org it was set up for, whatever the channel's org is by now.
-    const bot = forOrg(this.bot, digest.org);
     try {
+      // The org it was set up for, whatever the channel's org is by now.
+      const bot = forOrg(this.bot, digest.org);
       const current = await this.#search(bot, digest.query, iso(now - digest.rangeMs), iso(now));
       const previous = await this.#search(
         bot,

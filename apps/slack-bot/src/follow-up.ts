@@ -66,9 +66,11 @@ export async function followUpInThread(
   try {
     if (isUpgradeStatus(result)) {
       const label = escapeMrkdwn(
-        result.collectorName
-          ? `${result.collectorName} (${result.collectorId})`
-          : `collector ${result.collectorId}`,
+        `${
+          result.collectorName
+            ? `${result.collectorName} (${result.collectorId})`
+            : `collector ${result.collectorId}`
+        }${action.org ? ` in ${action.org}` : ''}`,
       );
       await bot.upgradeLog.record({
         id: result.taskId,

@@ -110,6 +110,30 @@ describe('the Slack bot with two orgs', () => {
     expect(audit.find((entry) => entry.outcome === 'succeeded')).toMatchObject({ org: 'staging' });
   });
 
+  it('refuses a click for an org that is no longer configured, instead of acting on another', async () => {
+    const target = orgs.prod.org.collectors().find((collector) => collector.collectorType === 'Hosted');
+    if (!target) throw new Error('production needs a hosted collector');
+    // As a pending action kept in shared state from before the orgs file lost "eu-old".
+    const action = await h.bot.context.pending.create({
+      userId: 'UADMIN',
+      channelId: 'CCHANGES',
+      subcommand: 'delete-collector',
+      commandText: `/sumo delete-collector ${target.id} org=eu-old`,
+      operation: 'delete_collector',
+      input: { collector: target.id },
+      preview: { summary: 'Delete it', willChange: true, warnings: [] },
+      org: 'eu-old',
+    });
+    const before = calls();
+    const click = await h.click({ actionId: 'sumo_confirm', value: action.id, channelId: 'CCHANGES' });
+    const outcome = await h.slack.waitFor(() =>
+      h.slack.responsesTo(click.responseUrl).find((r) => textOf(r).includes('Not run')),
+    );
+    expect(textOf(outcome)).toContain('the org eu-old it was previewed in is no longer configured');
+    expect(calls()).toBe(before);
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+  });
+
   it('shows App Home per org with a switcher, all orgs one row each, and buttons that act in the org shown', async () => {
     const published = () => h.slack.callsTo('views.publish').filter((call) => call.args.user_id === 'UADMIN');
     const viewAfter = async (act: () => Promise<unknown>) => {

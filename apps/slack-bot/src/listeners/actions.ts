@@ -136,6 +136,13 @@ export async function handleDecision(
     await replace(bot, action, respond, { status: 'refused', reason: access.reason });
     return;
   }
+  if (action.org !== undefined && !bot.orgs.names.includes(action.org)) {
+    // The orgs file changed since the preview: never fall back to another org.
+    const reason = `the org ${action.org} it was previewed in is no longer configured`;
+    auditFor(bot, action, userId, 'refused', reason);
+    await replace(bot, action, respond, { status: 'refused', reason });
+    return;
+  }
   await replace(bot, action, respond, { status: 'running', by: userId });
   const operation = bot.catalog.require(action.operation);
   // The org it was previewed in, and only that one: a click can never act on another org.
