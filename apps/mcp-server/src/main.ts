@@ -122,7 +122,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Sumo on its own (a slow or unreachable API answered it no sooner for the check having waited).
   // A session that ends first stops it: a Sumo that never answers must not hold up the exit.
   const startUpCheck = new AbortController();
-  const checkSumo = () => void warnIfSumoUnreachable(connection.client, logger, startUpCheck.signal);
+  const checkSumo = () => {
+    for (const { name, client } of connection.orgs.all())
+      void warnIfSumoUnreachable(
+        client,
+        connection.orgs.named ? logger.child({ org: name }) : logger,
+        startUpCheck.signal,
+      );
+  };
   const shutDownWhen = async (
     stop: Promise<string>,
     transport: Pick<ShutdownSteps, 'stopAccepting' | 'closeTransport'>,

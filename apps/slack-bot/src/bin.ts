@@ -106,7 +106,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   // A wrong key or deployment shows in the log now, not at the first user's first command.
-  await checkSumoAtStart(sumo, logger);
+  await Promise.all(
+    connection.orgs
+      .all()
+      .map(({ name, client }) =>
+        checkSumoAtStart(client, connection.orgs.named ? logger.child({ org: name }) : logger),
+      ),
+  );
   if (stopping) return;
   await bot.start();
   if (settings.admins.length === 0) {
