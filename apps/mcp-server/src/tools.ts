@@ -137,6 +137,11 @@ function buildTool(
   if (!(operation.input instanceof z.ZodObject)) {
     throw new Error(`Operation ${operation.name}: MCP tools need an object input schema.`);
   }
+  if (ORG_FIELD in operation.input.shape) {
+    throw new Error(
+      `Operation ${operation.name}: "${ORG_FIELD}" is the parameter every tool names its org with.`,
+    );
+  }
   const isRead = operation.kind === 'read';
   const read = readOutputSchema(operation.output);
   const inputSchema = operation.input.safeExtend({
