@@ -6,8 +6,8 @@ import {
   createLogger,
   createStores,
   formatCheckReport,
+  type OrgsConfig,
   redactText,
-  SINGLE_ORG,
   SumoClient,
   SumoOrgs,
 } from '@sumo-ops/core';
@@ -65,34 +65,28 @@ export async function runSlackCheck(options: {
 /** One line per org (named `sumo:<org>` with an orgs file), or the demo's simulator. */
 async function checkSumoFor(settings: SlackSettings): Promise<CheckResult[]> {
   const logger = createLogger({ level: 'silent' });
-  const simulator = settings.demo
-    ? await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}))
-    : undefined;
-  const clients = simulator
-    ? new Map([
-        [
-          SINGLE_ORG,
-          new SumoClient({
-            accessId: 'sim-access-id',
-            accessKey: 'sim-access-key',
-            apiUrl: simulator.apiUrl,
-            env: {},
-            logger,
-          }),
-        ],
-      ])
-    : new Map(
-        [...(settings.orgs?.orgs ?? [])].map(([name, config]) => [name, new SumoClient({ config, logger })]),
-      );
-  const orgs = new SumoOrgs(clients, {
-    defaultOrg: settings.orgs?.defaultOrg ?? SINGLE_ORG,
-    named: settings.orgs?.file !== undefined,
+  // Settings that loaded without --demo always carry the orgs (SUMO_OPS_ORGS, or SUMO_* as one).
+  if (!settings.demo) return checkOrgs(SumoOrgs.fromConfig(settings.orgs as OrgsConfig, { logger }));
+  const simulator = await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}));
+  const client = new SumoClient({
+    accessId: 'sim-access-id',
+    accessKey: 'sim-access-key',
+    apiUrl: simulator.apiUrl,
+    env: {},
+    logger,
   });
+  try {
+    return await checkOrgs(SumoOrgs.single(client));
+  } finally {
+    await simulator.close();
+  }
+}
+
+async function checkOrgs(orgs: SumoOrgs): Promise<CheckResult[]> {
   try {
     return await checkConnection(orgs);
   } finally {
     await orgs.close();
-    await simulator?.close();
   }
 }
 

@@ -2,7 +2,7 @@ import { loadStateConfig } from './config.js';
 import { SumoClient } from './http/client.js';
 import type { RateLimits } from './http/rate-limiter.js';
 import type { Logger } from './logger.js';
-import { loadOrgsConfig, SINGLE_ORG, SumoOrgs } from './orgs.js';
+import { loadOrgsConfig, SumoOrgs } from './orgs.js';
 import { searchJobRegistry } from './search/registry.js';
 import { RedisBackend } from './state/redis-backend.js';
 import { createStores, type Stores } from './state/stores.js';
@@ -70,22 +70,10 @@ export async function connectSumo(options: {
           ...shared,
         }),
       )
-    : new SumoOrgs(
-        new Map(
-          [...(orgsConfig as NonNullable<typeof orgsConfig>).orgs].map(([name, config]) => [
-            name,
-            new SumoClient({
-              config,
-              logger: orgsConfig?.file ? options.logger.child({ org: name }) : options.logger,
-              ...shared,
-            }),
-          ]),
-        ),
-        {
-          defaultOrg: orgsConfig?.defaultOrg ?? SINGLE_ORG,
-          named: orgsConfig?.file !== undefined,
-        },
-      );
+    : SumoOrgs.fromConfig(orgsConfig as NonNullable<typeof orgsConfig>, {
+        logger: options.logger,
+        ...shared,
+      });
   const client = orgs.get(orgs.defaultOrg).client;
   if (options.shareSearchJobs && stores.shared)
     searchJobRegistry.useBackend(stores.backend, {

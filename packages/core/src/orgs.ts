@@ -8,8 +8,9 @@ import {
   loadConfig,
   type SumoConfig,
 } from './config.js';
-import type { SumoClient } from './http/client.js';
+import { SumoClient, type SumoClientOptions } from './http/client.js';
 import { SumoConfigError } from './http/errors.js';
+import type { Logger } from './logger.js';
 import { OperationInputError } from './operations/errors.js';
 
 /** `[a-z0-9-]{1,32}`: short enough for a Slack button and an MCP enum, safe in a Redis key. */
@@ -201,6 +202,29 @@ export class SumoOrgs {
     this.names = [...clients.keys()];
     this.defaultOrg = options.defaultOrg;
     this.named = options.named;
+  }
+
+  /**
+   * The one place an orgs configuration becomes clients: one per org, each with its budget keyed
+   * by its own access id (in `options.rateLimitStore` when shared), logging with its org's name
+   * when the orgs come from a file.
+   */
+  static fromConfig(
+    config: OrgsConfig,
+    options: Omit<SumoClientOptions, 'config'> & { logger: Logger },
+  ): SumoOrgs {
+    const named = config.file !== undefined;
+    const clients = new Map(
+      [...config.orgs].map(([name, org]) => [
+        name,
+        new SumoClient({
+          ...options,
+          config: org,
+          logger: named ? options.logger.child({ org: name }) : options.logger,
+        }),
+      ]),
+    );
+    return new SumoOrgs(clients, { defaultOrg: config.defaultOrg, named });
   }
 
   /** One org, its client as given: for a process (or a test) that speaks to one org. */
