@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
@@ -203,5 +206,60 @@ describe('the Slack bot with two orgs', () => {
         .find((call) => call.args.channel === 'UADMIN' && textOf(call.args).includes('in staging')),
     );
     expect(textOf(preview.args)).toContain('Delete');
+  });
+});
+
+describe('a digest with two orgs', () => {
+  const HOUR = 3_600_000;
+  let digestOrgs: TwoOrgs;
+  let digestConnection: SumoConnection;
+  let d: Harness;
+  let dataDir: string;
+  beforeAll(async () => {
+    const corpusTo = Date.now() + 2 * HOUR;
+    digestOrgs = await startTwoOrgs({
+      simulator: {
+        search: { corpusSize: 2_000, corpusTo, corpusFrom: corpusTo - 26 * HOUR, startDelayMs: 0 },
+      },
+    });
+    digestConnection = await connectSumo({ env: digestOrgs.env, logger: createLogger({ level: 'silent' }) });
+    dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-org-digests-'));
+    d = await Harness.start({
+      bot: { sumo: digestConnection.client, orgs: digestConnection.orgs, digestTickMs: 40, dataDir },
+    });
+  });
+  afterAll(async () => {
+    await d?.close();
+    await digestConnection?.close();
+    await digestOrgs?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('searches the org it was set up in and names it on every post', async () => {
+    const channelId = 'CDIGEST';
+    const { reply } = await d.ask('digest add "error" every 1m org=staging', { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) throw new Error(`no confirm button in ${textOf(reply)}`);
+    const click = await d.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    const done = await d.slack.waitFor(() => d.slack.responsesTo(click.responseUrl)[0]);
+    const id = /Digest `([0-9a-f]{8})` added/.exec(textOf(done))?.[1];
+    if (!id) throw new Error(`no digest id in ${textOf(done)}`);
+    expect(textOf((await d.ask('digest list', { channelId })).reply)).toContain(`in staging every 1m`);
+
+    d.clock.advance(61_000);
+    const post = await d.slack.waitFor(
+      () =>
+        d.slack
+          .callsTo('chat.postMessage')
+          .find((call) => call.args.channel === channelId && textOf(call.args).includes(`\`${id}\``)),
+      15_000,
+    );
+    expect(textOf(post.args)).toContain('org: staging');
+    expect(digestOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+    expect(digestOrgs.prod.counters.byRoute['POST /v1/search/jobs']).toBeUndefined();
   });
 });
