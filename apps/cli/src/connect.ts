@@ -1,6 +1,11 @@
 import { connectSumo, type Logger, type SumoConnection } from '@sumo-ops/core';
 
-export type Connection = SumoConnection;
+/** `client` is the org's the run acts on; `org` names it when the orgs come from a file. */
+export type Connection = SumoConnection & {
+  org?: string | undefined;
+  /** `--org '*'`: the command runs in every org (`orgs`), not through `client`. */
+  allOrgs?: boolean | undefined;
+};
 
 /**
  * Core's `connectSumo`, as the other bins use it: SUMO_* settings (or, with --demo, the embedded

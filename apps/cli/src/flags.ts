@@ -83,10 +83,22 @@ export const GLOBAL_FLAGS: readonly GlobalFlag[] = [
     description: 'Run against an embedded Sumo Logic simulator instead of SUMO_* settings.',
     appliesTo: always,
   },
+  {
+    flag: 'org',
+    type: 'string',
+    description:
+      "Which org of the orgs file (SUMO_OPS_ORGS or the profile's) to act on. Default: the profile's org, else the file's default.",
+    appliesTo: always,
+  },
+  {
+    flag: 'profile',
+    type: 'string',
+    description: 'Use this profile of sumo-ops config (default: SUMO_OPS_PROFILE, else the current one).',
+    appliesTo: always,
+  },
   { flag: 'help', short: 'h', type: 'boolean', description: 'Show help.', appliesTo: always },
 ];
 
-/** A list operation: it takes limit and offset and answers with nextOffset. */
 /** Where a paged operation takes its position and where its answer says the next one: offsets, or tokens. */
 export interface PageCursor {
   input: 'offset' | 'next';
@@ -432,4 +444,25 @@ export function inputErrorText(error: OperationInputError, raw: Record<string, u
       return `${flag}: ${problem.message}${typeof value === 'string' ? ` (got "${value}")` : ''}`;
     })
     .join('\n');
+}
+
+/**
+ * Flags every command shares, given before the command (`sumo-ops --demo collectors offline`),
+ * moved after it, where the command's own parsing reads them with its flags. Only the leading
+ * run of known global flags moves; the first other word is the command.
+ */
+export function globalFlagsLast(argv: readonly string[]): string[] {
+  const byName = new Map<string, GlobalFlag>();
+  for (const flag of GLOBAL_FLAGS) {
+    byName.set(`--${flag.flag}`, flag);
+    if (flag.short) byName.set(`-${flag.short}`, flag);
+  }
+  let index = 0;
+  while (index < argv.length) {
+    const word = argv[index] as string;
+    const flag = byName.get(word.split('=')[0] as string);
+    if (!flag || flag.flag === 'help') break;
+    index += flag.type === 'string' && !word.includes('=') ? 2 : 1;
+  }
+  return [...argv.slice(index), ...argv.slice(0, index)];
 }

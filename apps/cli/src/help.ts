@@ -12,6 +12,8 @@ export const EXIT_CODES_TEXT = `Exit codes:
 const SETTINGS_TEXT = `Settings (environment):
   SUMO_ACCESS_ID, SUMO_ACCESS_KEY   an access key of the organisation
   SUMO_DEPLOYMENT or SUMO_API_URL   e.g. us2, or https://api.us2.sumologic.com/api (default us1)
+  SUMO_OPS_ORGS                     or a JSON file of several orgs (choose one with --org)
+  SUMO_OPS_PROFILE                  the profile to use (see sumo-ops config), instead of the current one
   SUMO_OPS_REDIS_URL                share the team's rate budget with the other sumo-ops processes
   SUMO_OPS_REDIS_SENTINELS          or find Redis through Sentinel (host:port,…; with SUMO_OPS_REDIS_MASTER)
   LOG_LEVEL                         JSON logs on stderr (default warn)
@@ -72,7 +74,9 @@ Usage:
   sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--messages|--records] [--out FILE]
   sumo-ops why <collector>                       why a collector is unwell: causes ranked, next steps
   sumo-ops health [--severity Error]             Sumo's unresolved health events, errors first
-  sumo-ops check [--demo]                        check the settings, the key with Sumo Logic and Redis
+  sumo-ops check [--demo]                        check the settings, every org's key with Sumo Logic and Redis
+  sumo-ops config list|use <p>|set <p> [--orgs-file <path>] [--org <name>]
+                                                 named profiles: which orgs file, which org by default
   sumo-ops completion bash|zsh
   sumo-ops <command> --help                      every flag of a command, its type and default
 

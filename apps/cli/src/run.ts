@@ -1,6 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import {
+  ALL_ORGS,
+  type AnyOperation,
+  answerAcrossOrgs,
   createCatalog,
   createLogger,
   explainApiError,
@@ -22,6 +25,7 @@ import { bashCompletion, SHELLS, zshCompletion } from './completion.js';
 import { type Connection, connect } from './connect.js';
 import { EXIT } from './exit.js';
 import {
+  globalFlagsLast,
   inputErrorText,
   isPaged,
   OUTPUT_FORMATS,
@@ -34,6 +38,7 @@ import {
 } from './flags.js';
 import { commandHelp, mainHelp, SEARCH_FLAGS, searchHelp } from './help.js';
 import { ItemWriter, renderItems, renderObject, renderResult, renderTable, writeOut } from './output.js';
+import { activeProfile, runConfigCommand, withProfile } from './profiles.js';
 import { runSearchCommand } from './search.js';
 
 /** The process's streams and settings; the bin passes the real ones. */
@@ -92,6 +97,7 @@ async function dispatch(
   catalog: OperationCatalog,
   commands: CommandSpec[],
 ): Promise<number> {
+  argv = globalFlagsLast(argv);
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' && rest.length > 0 ? findCommand(commands, rest) : undefined;
@@ -103,6 +109,10 @@ async function dispatch(
     return EXIT.ok;
   }
   if (first === 'check') return runCheckCommand(rest, io);
+  if (first === 'config') {
+    await writeOut(io.stdout, await runConfigCommand(rest, io.env));
+    return EXIT.ok;
+  }
   if (first === 'completion') {
     const shell = rest[0];
     if (shell !== 'bash' && shell !== 'zsh') {
@@ -128,7 +138,7 @@ async function dispatch(
     await writeOut(io.stdout, commandHelp(spec));
     return EXIT.ok;
   }
-  const run = prepare(parsed.globals, io, catalog);
+  const run = prepare(parsed.globals, io, catalog, spec.operation);
   const input = validateInput(catalog, spec, parsed.raw);
   const connection = await run.connect();
   try {
@@ -158,7 +168,18 @@ export function prepare(
   globals: Record<string, string | boolean | undefined>,
   io: Io,
   catalog: OperationCatalog,
+  /** The command's operation; `--org '*'` only for those that answer per org (acrossOrgs). */
+  operation?: AnyOperation,
 ): CommandRun {
+  if (globals.org === ALL_ORGS && !operation?.acrossOrgs) {
+    throw new UsageError(
+      `--org '*' (every org at once) works only with ${catalog
+        .list()
+        .filter((candidate) => candidate.acrossOrgs)
+        .map((candidate) => candidate.name)
+        .join(', ')}; name one org.`,
+    );
+  }
   const output = globals.output;
   if (typeof output === 'string' && !(OUTPUT_FORMATS as readonly string[]).includes(output)) {
     throw new UsageError(`--output: "${output}" is not a format; use ${OUTPUT_FORMATS.join(', ')}.`);
@@ -177,9 +198,23 @@ export function prepare(
     quiet,
     chatty: !quiet && io.stderr.isTTY === true,
     connect: async () => {
-      const connection = await connect({ demo: globals.demo === true, env: io.env, logger });
+      const profile = await activeProfile(io.env, stringFlag(globals.profile));
+      const env = withProfile(io.env, profile);
+      const connection = await connect({ demo: globals.demo === true, env, logger });
+      if (globals.org === ALL_ORGS) return { ...connection, allOrgs: true };
+      let org: ReturnType<Connection['orgs']['resolve']>;
+      try {
+        org = connection.orgs.resolve(stringFlag(globals.org) ?? profile.org, 'sumo-ops');
+      } catch (error) {
+        await connection.close();
+        if (!(error instanceof OperationInputError)) throw error;
+        throw new UsageError(`--org: ${error.problems[0]?.message}`);
+      }
       if (connection.sourceNote && !quiet) io.stderr.write(`[source: ${connection.sourceNote}]\n`);
-      return connection;
+      const named = connection.orgs.named ? org.name : undefined;
+      if (named && !quiet) io.stderr.write(`[org: ${named}]\n`);
+      // Every command (search too) works through `client`: the chosen org's, and no other.
+      return { ...connection, client: org.client, org: named };
     },
   };
 }
@@ -190,9 +225,14 @@ export function prepare(
  */
 const LINE_PROGRESS = new Set(['rollout_collector_upgrade', 'get_rollout_status', 'cancel_rollout']);
 
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 function contextFor(run: CommandRun, connection: Connection, operation: string): OperationContext {
   return {
     client: connection.client,
+    org: connection.org,
     logger: run.logger.child({ operation }),
     signal: run.io.signal,
     reads: connection.stores.reads,
@@ -219,6 +259,19 @@ async function runOperation(
   const { operation } = spec;
   const { catalog, io, format } = run;
   const ctx = contextFor(run, connection, operation.name);
+  if (connection.allOrgs) {
+    // Every org at once, each with its own client and budget: one page, items tagged with their org.
+    const answer = await answerAcrossOrgs(
+      connection.orgs.all(),
+      input as Record<string, number>,
+      async (org) => {
+        const own = { ...connection, client: org.client, org: org.name };
+        return (await catalog.answer(operation.name, contextFor(run, own, operation.name), input)).result;
+      },
+    );
+    await writeOut(io.stdout, renderAny(answer, format, true));
+    return EXIT.ok;
+  }
   if (operation.kind === 'read') {
     if (globals.all === true && isPaged(operation)) return pageAll(spec, input, run, ctx);
     const { result, freshness } = await catalog.answer(operation.name, ctx, input);
@@ -246,7 +299,7 @@ async function runOperation(
       );
       return EXIT.usage;
     }
-    if (!(await ask(io, `${operation.title}? [y/N] `))) {
+    if (!(await ask(io, `${operation.title}${connection.org ? ` in ${connection.org}` : ''}? [y/N] `))) {
       io.stderr.write('Not confirmed; nothing changed.\n');
       return EXIT.usage;
     }

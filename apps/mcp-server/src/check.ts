@@ -23,7 +23,7 @@ export async function runCheck(options: {
     // The report is the output; a Redis outage would otherwise also be logged.
     const connection = await connectSumo({ demo, env, logger: createLogger({ level: 'silent' }) });
     try {
-      results.push(...(await checkConnection(connection.client, connection.stores)));
+      results.push(...(await checkConnection(connection.orgs, connection.stores)));
     } finally {
       await connection.close();
     }

@@ -50,6 +50,8 @@ export interface TokenBinding {
   subject?: string | undefined;
   /** The preview's fingerprint of the objects it showed, for an operation that binds its preview. */
   stateDigest?: string | undefined;
+  /** The org previewed (with several orgs): the token acts on no other. */
+  org?: string | undefined;
 }
 
 export interface ConfirmationTokensOptions {
@@ -72,7 +74,7 @@ const OPEN_KEY = 'mcp:confirmation-open:';
 
 /**
  * Tokens that let a client without elicitation confirm a previewed write: each is an HMAC over
- * the tool name, the exact (canonical) arguments, an expiry, a nonce and who previewed (a keyed
+ * the tool name, the exact (canonical) arguments, the org (with several), an expiry, a nonce and who previewed (a keyed
  * digest of the caller's subject, so the token does not show it). So a token cannot be forged,
  * cannot be moved to other arguments or to another person, stops working after the TTL, and is
  * accepted once:
@@ -113,7 +115,7 @@ export class ConfirmationTokens {
   async issue(
     tool: string,
     args: unknown,
-    { subject, stateDigest }: TokenBinding = {},
+    { subject, stateDigest, org }: TokenBinding = {},
   ): Promise<IssuedToken> {
     const key = await this.#signingKey();
     const expiresAt = this.#now() + this.#ttlMs;
@@ -126,7 +128,7 @@ export class ConfirmationTokens {
     metrics.confirmations.inc({ front_end: 'mcp', event: 'issued' });
     const who = whoDigest(key, subject);
     return {
-      token: `v2.${expiresAt}.${nonce}.${who}.${mac(key, tool, args, expiresAt, nonce, who)}`,
+      token: `v2.${expiresAt}.${nonce}.${who}.${mac(key, tool, args, expiresAt, nonce, who, org)}`,
       expiresAt,
     };
   }
@@ -136,7 +138,12 @@ export class ConfirmationTokens {
    * `SharedStateUnavailableError` (nothing may run then) when its record cannot be taken; a
    * record taken whose answer was lost stays used.
    */
-  async redeem(tool: string, args: unknown, token: string, subject?: string): Promise<RedeemResult> {
+  async redeem(
+    tool: string,
+    args: unknown,
+    token: string,
+    { subject, org }: Omit<TokenBinding, 'stateDigest'> = {},
+  ): Promise<RedeemResult> {
     const parts = token.split('.');
     const [version, rawExpiry, nonce, who, given] = parts;
     if (
@@ -152,7 +159,7 @@ export class ConfirmationTokens {
     }
     const expiresAt = Number(rawExpiry);
     const key = await this.#signingKey();
-    if (!sameText(mac(key, tool, args, expiresAt, nonce, who), given))
+    if (!sameText(mac(key, tool, args, expiresAt, nonce, who, org), given))
       return { ok: false, reason: 'mismatch' };
     // The digest is under the MAC, so a mismatch here is a genuine preview by someone else.
     if (!sameText(whoDigest(key, subject), who)) return { ok: false, reason: 'other_person' };
@@ -195,9 +202,12 @@ function mac(
   expiresAt: number,
   nonce: string,
   who: string,
+  org: string | undefined,
 ): string {
+  // Without orgs the signed text is as before; with them, a token names exactly one org.
+  const where = org === undefined ? '' : `org\n${org}\n`;
   return createHmac('sha256', key)
-    .update(`${tool}\n${expiresAt}\n${nonce}\n${who}\n${canonicalJson(args)}`)
+    .update(`${tool}\n${expiresAt}\n${nonce}\n${who}\n${where}${canonicalJson(args)}`)
     .digest('base64url');
 }
 

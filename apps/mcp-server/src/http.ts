@@ -25,7 +25,7 @@ export interface HttpServerOptions {
   allowedHosts?: readonly string[] | undefined;
   /**
    * One MCP server per session: an SDK server serves exactly one transport. Given what the
-   * request's X-MCP-Tools, X-MCP-Toolsets and X-MCP-Readonly headers select; throws
+   * request's X-MCP-Tools, X-MCP-Toolsets, X-MCP-Orgs and X-MCP-Readonly headers select; throws
    * `ToolSelectionError` for a selection it refuses.
    */
   createServer: (selection: ToolSelection) => SdkServer;
@@ -170,9 +170,10 @@ function serverFor(request: Request, response: Response, create: CreateServer): 
   }
 }
 
-/** X-MCP-Tools and X-MCP-Toolsets (comma-separated) and X-MCP-Readonly (true or false). */
+/** X-MCP-Tools, X-MCP-Toolsets and X-MCP-Orgs (comma-separated) and X-MCP-Readonly (true or false). */
 function selectionFrom(request: Request): ToolSelection {
   const tools = request.header('x-mcp-tools');
+  const orgs = request.header('x-mcp-orgs');
   const toolsets = request.header('x-mcp-toolsets');
   const readOnly = request.header('x-mcp-readonly')?.trim().toLowerCase();
   if (readOnly !== undefined && !['true', 'false', '1', '0', ''].includes(readOnly)) {
@@ -183,6 +184,7 @@ function selectionFrom(request: Request): ToolSelection {
   return {
     ...(tools !== undefined ? { tools: commaList(tools) } : {}),
     ...(toolsets !== undefined ? { toolsets: commaList(toolsets) } : {}),
+    ...(orgs !== undefined ? { orgs: commaList(orgs) } : {}),
     readOnly: readOnly === 'true' || readOnly === '1',
   };
 }

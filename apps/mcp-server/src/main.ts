@@ -64,12 +64,23 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 1;
   }
 
+  let allowedOrgs: string[] | undefined;
+  try {
+    allowedOrgs = options.orgs ? connection.orgs.narrow(options.orgs, '--orgs') : undefined;
+  } catch (error) {
+    await connection.close();
+    process.stderr.write(`sumo-ops-mcp: ${(error as Error).message}\n`);
+    return 2;
+  }
+
   const stopRequested = new Promise<string>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
 
   const mcp = createSumoOpsMcp({
     client: connection.client,
+    orgs: connection.orgs,
+    allowedOrgs,
     logger,
     reads: connection.stores.reads,
     toolsets: options.toolsets,
@@ -111,7 +122,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // Sumo on its own (a slow or unreachable API answered it no sooner for the check having waited).
   // A session that ends first stops it: a Sumo that never answers must not hold up the exit.
   const startUpCheck = new AbortController();
-  const checkSumo = () => void warnIfSumoUnreachable(connection.client, logger, startUpCheck.signal);
+  const checkSumo = () => {
+    for (const { name, client } of connection.orgs.all())
+      void warnIfSumoUnreachable(
+        client,
+        connection.orgs.named ? logger.child({ org: name }) : logger,
+        startUpCheck.signal,
+      );
+  };
   const shutDownWhen = async (
     stop: Promise<string>,
     transport: Pick<ShutdownSteps, 'stopAccepting' | 'closeTransport'>,
@@ -163,6 +181,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       stateless: connection.stores.shared,
       ops: createOpsEndpoints({
         client: connection.client,
+        orgs: connection.orgs,
         stores: connection.stores,
         extraChecks: oauth ? () => oauth.check() : undefined,
       }),

@@ -14,6 +14,8 @@ export interface ServerOptions {
   /** Undefined: every tool of the toolsets. */
   tools: string[] | undefined;
   readOnly: boolean;
+  /** Undefined: every org of SUMO_OPS_ORGS (checked against them once they are loaded). */
+  orgs: string[] | undefined;
   demo: boolean;
   /** Check the settings and the connections they name, print a report, exit. */
   check: boolean;
@@ -45,6 +47,8 @@ Options:
   --tools <a,b>             Only these tools, by exact name (e.g. run_search,get_search_status),
                             within --toolsets and --read-only.
   --read-only               Register only tools that read; nothing can be changed.
+  --orgs <a,b>              Only these orgs of SUMO_OPS_ORGS (default: all); with more than one,
+                            every tool takes an optional org (the file's default when left out).
   --time-budget <seconds>   How long a long-running tool works before answering with what it has
                             and how to continue (default: ${DEFAULT_TIME_BUDGET_MS / 1000}; keep below your client's request timeout).
   --demo                    Start an embedded Sumo Logic simulator (seeded org, fast clock) and use
@@ -55,8 +59,8 @@ Options:
   --help                    Show this help.
 
 Over HTTP a client can narrow what it gets further, per session (or per request without
-sessions), with the headers X-MCP-Tools: <a,b>, X-MCP-Toolsets: <a,b> and X-MCP-Readonly: true;
-they never add a tool the flags above leave out. An unknown name is refused with the valid ones.
+sessions), with the headers X-MCP-Tools: <a,b>, X-MCP-Toolsets: <a,b>, X-MCP-Orgs: <a,b> and
+X-MCP-Readonly: true; they never add a tool or an org the flags above leave out. An unknown name is refused with the valid ones.
   --version                 Show the version.
 
 Environment:
@@ -65,6 +69,10 @@ Environment:
   SUMO_DEPLOYMENT           Deployment code: au, ca, ch, de, esc, eu, fed, in, jp, kr, us1, us2
                             (default: us1).
   SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
+  SUMO_OPS_ORGS             Instead of the four above, a JSON file of several orgs:
+                            { "default": "prod", "orgs": { "prod": { "deployment": "us2",
+                            "accessIdEnv": "<variable>", "accessKeyEnv": "<variable>" } } }
+                            (apiUrl instead of deployment; keys only in the variables it names).
   MCP_HTTP_TOKEN            Bearer token HTTP clients must send. Required when --host is not
                             loopback (unless OAuth is configured); enforced whenever set.
 
@@ -133,6 +141,7 @@ export function parseServerOptions(argv: readonly string[]): ServerOptions {
     toolsets: selectedToolsets,
     tools: tools(values.tools, selectedToolsets, readOnly),
     readOnly,
+    orgs: values.orgs === undefined ? undefined : list(values.orgs),
     demo: values.demo ?? false,
     check: values.check ?? false,
     timeBudgetMs:
@@ -155,6 +164,7 @@ function parse(argv: readonly string[]) {
       toolsets: { type: 'string' },
       tools: { type: 'string' },
       'read-only': { type: 'boolean' },
+      orgs: { type: 'string' },
       'time-budget': { type: 'string' },
       demo: { type: 'boolean' },
       check: { type: 'boolean' },

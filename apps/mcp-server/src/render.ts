@@ -10,6 +10,8 @@ import type { ToolOutcome } from './tool-types.js';
 export const TEXT_BUDGET = 24_000;
 
 export const META_SOURCE = 'sumo-ops/source';
+/** The org an answer came from, when the server has an orgs file. */
+export const META_ORG = 'sumo-ops/org';
 export const META_ERROR = 'sumo-ops/error';
 export const META_TRUNCATED = 'sumo-ops/truncated';
 /** On shared reads: `{ source: own|joined|reused, readAt (ISO), ageSeconds }`, outside the output schema. */
@@ -21,10 +23,13 @@ export interface RenderOptions {
   textBudget?: number | undefined;
   /** How a shared read's answer came; a reused one is said in the text too. */
   freshness?: Freshness | undefined;
+  /** The org the answer came from (several orgs): said in the text, `org` of the answer and meta. */
+  org?: string | undefined;
 }
 
 /** A successful result: the structured answer, and the same answer as compact JSON text. */
-export function renderSuccess(structured: Record<string, unknown>, options: RenderOptions = {}): ToolOutcome {
+export function renderSuccess(answer: Record<string, unknown>, options: RenderOptions = {}): ToolOutcome {
+  const structured = options.org ? { org: options.org, ...answer } : answer;
   // One redaction pass over the serialised answer instead of a walk over every string: the
   // rules never match across JSON string boundaries, so a changed text still parses.
   const raw = JSON.stringify(structured);
@@ -62,11 +67,17 @@ function freshnessMeta({ source, readAt, ageMs }: Freshness): Record<string, unk
 }
 
 function sourceLine(options: RenderOptions): string[] {
-  return options.sourceNote ? [`[source: ${options.sourceNote}]`] : [];
+  return [
+    ...(options.sourceNote ? [`[source: ${options.sourceNote}]`] : []),
+    ...(options.org ? [`[org: ${options.org}]`] : []),
+  ];
 }
 
 function sourceMeta(options: RenderOptions): Record<string, unknown> {
-  return options.sourceNote ? { [META_SOURCE]: options.sourceNote } : {};
+  return {
+    ...(options.sourceNote ? { [META_SOURCE]: options.sourceNote } : {}),
+    ...(options.org ? { [META_ORG]: options.org } : {}),
+  };
 }
 
 /**

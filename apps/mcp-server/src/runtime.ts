@@ -7,6 +7,7 @@ import {
   type SharedReads,
   type SumoClient,
   type SumoConnection,
+  SumoOrgs,
   type Toolset,
 } from '@sumo-ops/core';
 import { AuditLog, type AuditWriter } from './audit.js';
@@ -18,7 +19,7 @@ import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
 import { createSdkServer, type SdkServer, useMadeSchemas } from './sdk-adapter.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
-import { selectTools, type ToolSelection } from './tool-selection.js';
+import { selectOrgs, selectTools, type ToolSelection } from './tool-selection.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
 import { buildTools } from './tools.js';
 
@@ -31,7 +32,12 @@ const INSTRUCTIONS = `Tools to operate a Sumo Logic organisation: collectors, so
 ${SHARED_PARAMETERS_TEXT}`;
 
 export interface SumoOpsMcpOptions {
+  /** The default org's client; with `orgs`, every org's comes from there. */
   client: SumoClient;
+  /** Every configured org (SUMO_OPS_ORGS); with more than one, every tool takes `org`. */
+  orgs?: SumoOrgs | undefined;
+  /** Only these orgs (--orgs, checked by the caller against `orgs`); a client's X-MCP-Orgs narrows further. */
+  allowedOrgs?: readonly string[] | undefined;
   logger: Logger;
   /** The stores' `reads`: with Redis, identical reads are shared with other replicas too. */
   reads?: SharedReads | undefined;
@@ -84,9 +90,13 @@ export interface DrainResult {
 /** The MCP face of the catalog, independent of any transport. */
 export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   const catalog = options.catalog ?? createCatalog();
+  const orgs = options.orgs ?? SumoOrgs.single(options.client);
+  const allowedOrgs = options.allowedOrgs ?? orgs.names;
   const built = buildTools({
     catalog,
     client: options.client,
+    orgs,
+    allowedOrgs,
     logger: options.logger,
     reads: options.reads,
     tokens: options.tokens ?? new ConfirmationTokens(options.now ? { now: options.now } : {}),
@@ -101,10 +111,16 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   });
   const calls = new CallTracker(options.sourceNote);
   const tools = built.map((tool) => ({ ...tool, run: calls.wrap(tool.run) }));
-  if (options.toolSchemas && !options.catalog) useMadeSchemas(tools, options.toolSchemas);
-  const instructions = options.sourceNote
-    ? `${INSTRUCTIONS}\nThis server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`
-    : INSTRUCTIONS;
+  // The made schemas have no `org`: with several orgs each tool's is made here once.
+  if (options.toolSchemas && !options.catalog && allowedOrgs.length === 1)
+    useMadeSchemas(tools, options.toolSchemas);
+  const instructions = [
+    INSTRUCTIONS,
+    ...(allowedOrgs.length > 1 ? [orgsInstructions(allowedOrgs, orgs.defaultOrg)] : []),
+    ...(options.sourceNote
+      ? [`This server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`]
+      : []),
+  ].join('\n');
   const identity = { name: SERVER_NAME, version: SERVER_VERSION, instructions };
   const known = catalog.list().map((operation) => operation.name);
   const { scopes } = options;
@@ -114,9 +130,24 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   return {
     tools,
     createServer: (selection) =>
-      createSdkServer(identity, selection ? selectTools(tools, known, selection) : tools, visibleTo),
+      createSdkServer(
+        identity,
+        selection ? selectTools(tools, known, selection) : tools,
+        visibleTo,
+        selection?.orgs ? selectOrgs(allowedOrgs, selection.orgs) : undefined,
+      ),
     drain: (graceMs) => calls.drain(graceMs),
   };
+}
+
+/** The `org` parameter, described once for every tool that has it (all of them). */
+function orgsInstructions(allowed: readonly string[], defaultOrg: string): string {
+  const fallback = allowed.includes(defaultOrg)
+    ? `left out, ${defaultOrg}`
+    : allowed.length === 1
+      ? `left out, ${allowed[0]}`
+      : 'it must be named';
+  return `- org: the Sumo Logic org a tool acts on, one of ${allowed.join(', ')} (${fallback}). Every answer names its org; a confirmationToken acts only on the org it was previewed in, and a jobId only exists in the org that started it.`;
 }
 
 /** How long aborted calls get to delete what they started (a search job) once the grace period is over. */

@@ -74,6 +74,8 @@ export function createSdkServer(
   identity: ServerIdentity,
   tools: readonly ToolSpec[],
   visibleTo?: ToolVisibility,
+  /** Said on every call of this session: the orgs its client may use. */
+  orgs?: readonly string[] | undefined,
 ): Server {
   const server = new Server(
     { name: identity.name, version: identity.version },
@@ -98,7 +100,8 @@ export function createSdkServer(
         `Unknown tool "${request.params.name}". This session offers: ${[...byName.keys()].join(', ')}.`,
       );
     }
-    return toCallToolResult(await tool.run(request.params.arguments ?? {}, toolCall(server, extra)));
+    const call = toolCall(server, extra);
+    return toCallToolResult(await tool.run(request.params.arguments ?? {}, orgs ? { ...call, orgs } : call));
   });
   return server;
 }

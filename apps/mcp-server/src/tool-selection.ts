@@ -11,6 +11,8 @@ export interface ToolSelection {
   toolsets?: readonly string[] | undefined;
   /** True drops every tool that can change something; false changes nothing. */
   readOnly?: boolean | undefined;
+  /** Only these orgs (X-MCP-Orgs), within those the server may use. */
+  orgs?: readonly string[] | undefined;
 }
 
 /** A selection naming what does not exist, or leaving nothing; the message lists what does. */
@@ -62,4 +64,18 @@ export function commaList(raw: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+}
+
+/**
+ * The orgs a client's X-MCP-Orgs keeps, within those the server may use (its --orgs): a name
+ * beyond them is refused with the ones that are allowed, never quietly widened or dropped.
+ */
+export function selectOrgs(allowed: readonly string[], requested: readonly string[]): string[] {
+  const beyond = requested.filter((name) => !allowed.includes(name));
+  if (requested.length === 0 || beyond.length > 0) {
+    throw new ToolSelectionError(
+      `X-MCP-Orgs ${beyond.length ? `names ${beyond.map((name) => `"${name}"`).join(', ')}, which this server does not offer` : 'names no org'}; use a comma-separated list of ${allowed.join(', ')}.`,
+    );
+  }
+  return allowed.filter((name) => requested.includes(name));
 }

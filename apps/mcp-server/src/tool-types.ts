@@ -37,6 +37,8 @@ export interface ElicitAnswer {
 export interface ToolCall {
   /** Who sent the call, when the transport authenticated them. */
   caller?: Caller | undefined;
+  /** The orgs this client may use (X-MCP-Orgs), within the server's; absent, all the server's. */
+  orgs?: readonly string[] | undefined;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
   /** Present only when the caller sent a progress token. */

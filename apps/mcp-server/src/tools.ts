@@ -1,5 +1,7 @@
 import {
+  ALL_ORGS,
   type AnyOperation,
+  answerAcrossOrgs,
   isOutcomeUnknown,
   isSharedStateUnavailable,
   type Logger,
@@ -10,6 +12,8 @@ import {
   PreviewSchema,
   type SharedReads,
   type SumoClient,
+  type SumoOrg,
+  SumoOrgs,
   type Toolset,
 } from '@sumo-ops/core';
 import { z } from 'zod';
@@ -38,6 +42,10 @@ export const DEFAULT_TIME_BUDGET_MS = 45_000;
 export interface ToolFactoryOptions {
   catalog: OperationCatalog;
   client: SumoClient;
+  /** With several orgs every tool takes `org`; absent, the one org of `client`. */
+  orgs?: SumoOrgs | undefined;
+  /** The orgs tools may act on (--orgs): the `org` enum; a client's X-MCP-Orgs narrows it further. */
+  allowedOrgs?: readonly string[] | undefined;
   logger: Logger;
   /** The stores' `reads`: identical reads meet other replicas' (with Redis); absent, within this process. */
   reads?: SharedReads | undefined;
@@ -60,6 +68,9 @@ export interface ToolFactoryOptions {
 
 /** Described once, with the other shared parameters, in the server's instructions. */
 const confirmationTokenInput = z.string().min(1).optional();
+
+/** Every tool's parameter naming the org it acts on, when the server has several. */
+export const ORG_FIELD = 'org';
 
 export const WRITE_STATUSES = ['completed', 'confirmation_required', 'declined', 'no_change'] as const;
 
@@ -100,21 +111,43 @@ export function annotationsFor(operation: AnyOperation): ToolAnnotations {
 
 /** One tool per catalog operation of the enabled toolsets: nothing is written by hand beside the catalog. */
 export function buildTools(options: ToolFactoryOptions): ToolSpec[] {
+  const orgs = options.orgs ?? SumoOrgs.single(options.client);
+  const allowed = options.allowedOrgs ?? orgs.names;
+  // One org (today's variables, or a file with one): the tools are exactly as they were.
+  const orgInput = (operation: AnyOperation): Record<string, z.ZodType> => {
+    if (allowed.length < 2) return {};
+    // A page of the fleet can also be read in every org at once.
+    const names = operation.acrossOrgs ? [...allowed, ALL_ORGS] : allowed;
+    return { [ORG_FIELD]: z.enum(names as [string, ...string[]]).optional() };
+  };
+  const built = { ...options, orgs, allowedOrgs: allowed };
   return options.catalog
     .list({ toolsets: options.toolsets, readOnly: options.readOnly })
     .filter((operation) => !options.tools || options.tools.includes(operation.name))
-    .map((operation) => buildTool(operation, options));
+    .map((operation) => buildTool(operation, built, orgInput(operation)));
 }
 
-function buildTool(operation: AnyOperation, options: ToolFactoryOptions): ToolSpec {
+type BuiltToolOptions = ToolFactoryOptions & { orgs: SumoOrgs; allowedOrgs: readonly string[] };
+
+function buildTool(
+  operation: AnyOperation,
+  options: BuiltToolOptions,
+  orgInput: Record<string, z.ZodType>,
+): ToolSpec {
   if (!(operation.input instanceof z.ZodObject)) {
     throw new Error(`Operation ${operation.name}: MCP tools need an object input schema.`);
   }
+  if (ORG_FIELD in operation.input.shape) {
+    throw new Error(
+      `Operation ${operation.name}: "${ORG_FIELD}" is the parameter every tool names its org with.`,
+    );
+  }
   const isRead = operation.kind === 'read';
   const read = readOutputSchema(operation.output);
-  const inputSchema = isRead
-    ? operation.input
-    : operation.input.safeExtend({ [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput });
+  const inputSchema = operation.input.safeExtend({
+    ...orgInput,
+    ...(isRead ? {} : { [CONFIRMATION_TOKEN_FIELD]: confirmationTokenInput }),
+  });
   return {
     name: operation.name,
     toolset: operation.toolset,
@@ -133,17 +166,26 @@ async function callTool(
   inputSchema: z.ZodObject,
   args: Record<string, unknown>,
   call: ToolCall,
-  options: ToolFactoryOptions,
+  options: BuiltToolOptions,
   wrapRead: boolean,
 ): Promise<ToolOutcome> {
-  const render: RenderOptions = { sourceNote: options.sourceNote };
+  let render: RenderOptions = { sourceNote: options.sourceNote };
   const started = Date.now();
   const auditSubject = auditSubjectOf(call.caller);
   const who = auditSubject ? { caller: auditSubject } : {};
-  const client = options.clientFor ? options.clientFor(options.client, call.caller) : options.client;
-  const context = (): OperationContext => ({
-    client,
-    logger: options.logger.child({ tool: operation.name, ...who }),
+  let org: SumoOrg | undefined;
+  // The named org, else the default, within what this client may use; never another.
+  const resolveOrg = (requested: unknown, allowed: readonly string[]) =>
+    options.orgs.resolve(requested as string | undefined, operation.name, allowed);
+  const orgName = (target = org) => (options.orgs.named ? target?.name : undefined);
+  const context = (target = org as SumoOrg): OperationContext => ({
+    client: options.clientFor ? options.clientFor(target.client, call.caller) : target.client,
+    org: orgName(target),
+    logger: options.logger.child({
+      tool: operation.name,
+      ...who,
+      ...(orgName(target) ? { org: orgName(target) } : {}),
+    }),
     auditSubject,
     signal: call.signal,
     onProgress: call.progress,
@@ -156,15 +198,36 @@ async function callTool(
     // The one check of the arguments: refusals name the field, before any API call.
     const parsed = inputSchema.safeParse(args);
     if (!parsed.success) throw OperationInputError.fromZod(operation.name, parsed.error, inputSchema);
-    const { [CONFIRMATION_TOKEN_FIELD]: token, ...input } = parsed.data as Record<string, unknown>;
-    if (operation.kind === 'read') {
+    const {
+      [CONFIRMATION_TOKEN_FIELD]: token,
+      [ORG_FIELD]: requestedOrg,
+      ...input
+    } = parsed.data as Record<string, unknown>;
+    const allowed = call.orgs ?? options.allowedOrgs;
+    if (requestedOrg === ALL_ORGS) {
+      // Every org this client may use, each with its own client and budget; the answer names them.
+      const answer = await answerAcrossOrgs(
+        allowed.map((name) => options.orgs.get(name)),
+        input,
+        async (target) => (await options.catalog.answer(operation.name, context(target), input)).result,
+      );
+      outcome = renderSuccess({ ...answer }, render);
+    } else if (operation.kind === 'read') {
+      org = resolveOrg(requestedOrg, allowed);
+      render = { ...render, org: orgName() };
       const { result, freshness } = await options.catalog.answer(operation.name, context(), input);
       outcome = renderSuccess(wrapRead ? { result } : (result as Record<string, unknown>), {
         ...render,
         freshness,
       });
     } else {
-      outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, options);
+      org = resolveOrg(requestedOrg, allowed);
+      render = { ...render, org: orgName() };
+      outcome = await confirmThenRun(operation, input, token as string | undefined, call, context, {
+        ...options,
+        render,
+        org: orgName(),
+      });
     }
   } catch (error) {
     outcome = renderError(explainError(error, operation.name, call.signal), render);
@@ -172,6 +235,7 @@ async function callTool(
   options.logger.info('tool call', {
     tool: operation.name,
     ...who,
+    ...(orgName() ? { org: orgName() } : {}),
     ms: Date.now() - started,
     isError: outcome.isError === true,
     ...(outcome.structuredContent?.status ? { status: outcome.structuredContent.status } : {}),
@@ -190,9 +254,9 @@ async function confirmThenRun(
   token: string | undefined,
   call: ToolCall,
   context: () => OperationContext,
-  options: ToolFactoryOptions,
+  options: ToolFactoryOptions & { render: RenderOptions; org: string | undefined },
 ): Promise<ToolOutcome> {
-  const render: RenderOptions = { sourceNote: options.sourceNote };
+  const { render, org } = options;
   const answer = (structured: Record<string, unknown>) => renderSuccess(structured, render);
   const { catalog } = options;
   const subject = call.caller?.subject;
@@ -202,6 +266,7 @@ async function confirmThenRun(
       ...(call.caller?.clientId ? { clientId: call.caller.clientId } : {}),
       tool: operation.name,
       kind: operation.kind,
+      ...(org ? { org } : {}),
       input,
       ...entry,
     });
@@ -222,15 +287,21 @@ async function confirmThenRun(
       throw error;
     }
     audit({ outcome: 'succeeded', result });
-    return answer({ status: 'completed', message: `${operation.title}: done.`, result });
+    return answer({
+      status: 'completed',
+      message: `${operation.title}${org ? ` in ${org}` : ''}: done.`,
+      result,
+    });
   };
   const offerConfirmation = async (preview: z.output<typeof PreviewSchema>, why?: string) => {
     if (!preview.willChange) return answer(noChange(preview));
     let issued: IssuedToken;
     try {
+      // The org is bound too: a preview of staging can never confirm a change to production.
       issued = await options.tokens.issue(operation.name, input, {
         subject,
         stateDigest: preview.stateDigest,
+        org,
       });
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
@@ -244,7 +315,7 @@ async function confirmThenRun(
     }
     return answer({
       status: 'confirmation_required',
-      message: `${why ? `${why}\n` : ''}Nothing has been changed yet. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
+      message: `${why ? `${why}\n` : ''}Nothing has been changed yet${org ? ` in ${org}` : ''}. Show this preview to the user; only if they agree, call ${operation.name} again with the same arguments plus confirmationToken.`,
       preview,
       confirmationToken: issued.token,
       expiresAt: new Date(issued.expiresAt).toISOString(),
@@ -255,7 +326,7 @@ async function confirmThenRun(
     const preview = await catalog.preview(operation.name, context(), input);
     if (!preview.willChange) return answer(noChange(preview));
     const reply = await call.elicit({
-      message: confirmationMessage(operation, preview),
+      message: confirmationMessage(operation, preview, org),
       requestedSchema: confirmForm(operation),
     });
     if (reply.action === 'accept' && reply.content?.confirm === true) return run(preview);
@@ -272,7 +343,7 @@ async function confirmThenRun(
 
   if (token === undefined) return offerConfirmation(await catalog.preview(operation.name, context(), input));
 
-  const redeemed = await options.tokens.redeem(operation.name, input, token, subject);
+  const redeemed = await options.tokens.redeem(operation.name, input, token, { subject, org });
   if (!redeemed.ok) {
     audit({ outcome: 'refused', reason: `confirmation.${redeemed.reason}` });
     return renderError(
@@ -297,7 +368,7 @@ function refusalText(tool: string, reason: RefusalReason): string {
       'the confirmationToken belongs to a preview made by another person; a change is confirmed by the person who previewed it',
     malformed: 'the confirmationToken is not one this server issued',
     mismatch:
-      'the confirmationToken was issued for different arguments (or another tool, or before the server restarted)',
+      'the confirmationToken was issued for different arguments (or another tool, another org, or before the server restarted)',
     expired: `the confirmationToken has expired (tokens last ${CONFIRMATION_TTL_TEXT})`,
     used: 'the confirmationToken has already been used, or is no longer on record (each token works once)',
   }[reason];
@@ -306,8 +377,12 @@ function refusalText(tool: string, reason: RefusalReason): string {
 
 const PREVIEW_DETAIL_BUDGET = 1_500;
 
-function confirmationMessage(operation: AnyOperation, preview: z.output<typeof PreviewSchema>): string {
-  const lines = [`${operation.title}?`, '', preview.summary];
+function confirmationMessage(
+  operation: AnyOperation,
+  preview: z.output<typeof PreviewSchema>,
+  org: string | undefined,
+): string {
+  const lines = [`${operation.title}${org ? ` in ${org}` : ''}?`, '', preview.summary];
   for (const warning of preview.warnings) lines.push(`Warning: ${warning}`);
   if (preview.details !== undefined) {
     const details = JSON.stringify(preview.details);

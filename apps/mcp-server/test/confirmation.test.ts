@@ -127,7 +127,7 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
     const [onA, onB] = await replicas();
     const { token } = await onA.issue('delete_collector', { id: 7 }, { subject: 'alice' });
     expect(token).not.toContain('alice');
-    expect(await onB.redeem('delete_collector', { id: 7 }, token, 'bob')).toEqual({
+    expect(await onB.redeem('delete_collector', { id: 7 }, token, { subject: 'bob' })).toEqual({
       ok: false,
       reason: 'other_person',
     });
@@ -135,7 +135,9 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
       ok: false,
       reason: 'other_person',
     });
-    expect(await onB.redeem('delete_collector', { id: 7 }, token, 'alice')).toEqual({ ok: true });
+    expect(await onB.redeem('delete_collector', { id: 7 }, token, { subject: 'alice' })).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses a token whose previewer was swapped for another, since who previewed is signed', async () => {
@@ -143,7 +145,7 @@ describe.each(stores)('ConfirmationTokens on %s state', (_name, open) => {
     const alice = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'alice' })).token.split('.');
     const bob = (await tokens.issue('delete_collector', { id: 7 }, { subject: 'bob' })).token.split('.');
     const swapped = [...alice.slice(0, 3), bob[3], alice[4]].join('.');
-    expect(await tokens.redeem('delete_collector', { id: 7 }, swapped, 'bob')).toEqual({
+    expect(await tokens.redeem('delete_collector', { id: 7 }, swapped, { subject: 'bob' })).toEqual({
       ok: false,
       reason: 'mismatch',
     });

@@ -15,6 +15,7 @@ import {
   registerSecret,
   type Stores,
   type SumoClient,
+  SumoOrgs,
   startOpsServer,
 } from '@sumo-ops/core';
 import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
@@ -32,6 +33,8 @@ import { registerCommand } from './listeners/command.js';
 import { registerDigestActions } from './listeners/digest.js';
 import { registerHome } from './listeners/home.js';
 import { registerShortcut } from './listeners/shortcut.js';
+import { ChannelOrgs } from './orgs/channel-orgs.js';
+import { HomeOrgs } from './orgs/home-orgs.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
 import { stopRolloutThreads } from './rollouts/rollout-thread.js';
@@ -41,7 +44,10 @@ import { UpgradeLog } from './upgrade-log.js';
 
 export interface SlackBotOptions {
   catalog: OperationCatalog;
+  /** The default org's client. */
   sumo: SumoClient;
+  /** Every org of SUMO_OPS_ORGS; absent, the one org of `sumo`. */
+  orgs?: SumoOrgs | undefined;
   botToken: string;
   /** HTTP mode: required. */
   signingSecret?: string | undefined;
@@ -156,7 +162,21 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const ownStores =
     options.stores === undefined ? createStores(loadStateConfig({}), { logger, now }) : undefined;
   const stores = options.stores ?? (ownStores as Stores);
-  const ops = createOpsEndpoints({ client: options.sumo, stores });
+  const orgs = options.orgs ?? SumoOrgs.single(options.sumo);
+  const fleets = new Map(
+    orgs
+      .all()
+      .map(({ name, client }) => [
+        name,
+        new FleetOverview(
+          { catalog: options.catalog, sumo: client, logger, reads: stores.reads },
+          stores.backend,
+          now,
+          orgs.named ? name : undefined,
+        ),
+      ]),
+  );
+  const ops = createOpsEndpoints({ client: options.sumo, orgs, stores });
   let opsServer: RunningOpsServer | undefined;
   const upgrades = {
     pollIntervalMs: 5_000,
@@ -172,20 +192,20 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     catalog,
     specs: subcommandsFor(catalog),
     sumo: options.sumo,
+    orgs,
+    channelOrgs: new ChannelOrgs(stores.backend),
+    homeOrgs: new HomeOrgs(stores.backend),
     reads: stores.reads,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
     followUps: new UpgradeFollowUps(
-      { catalog, sumo: options.sumo, logger, pacer, upgrades, upgradeLog },
+      { catalog, sumo: options.sumo, orgs, notes: options.notes ?? [], logger, pacer, upgrades, upgradeLog },
       stores.backend,
       app.client,
     ),
     upgradeLog,
-    fleet: new FleetOverview(
-      { catalog, sumo: options.sumo, logger, reads: stores.reads },
-      stores.backend,
-      now,
-    ),
+    fleet: fleets.get(orgs.defaultOrg) as FleetOverview,
+    fleets,
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,
@@ -193,7 +213,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
     searches: new StoredSearches(stores.backend, logger),
     digests: new DigestScheduler(
-      { catalog, sumo: options.sumo, logger, pacer, notes: options.notes ?? [] },
+      { catalog, sumo: options.sumo, orgs, logger, pacer, notes: options.notes ?? [] },
       stores.backend.kind === 'redis'
         ? new BackendDigestStore(stores.backend)
         : new FileDigestStore(

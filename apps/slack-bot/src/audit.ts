@@ -10,6 +10,8 @@ export interface AuditEntry {
   requestedBy?: string | undefined;
   channel: string;
   subcommand: string;
+  /** The org acted on, with an orgs file. */
+  org?: string | undefined;
   operation: string;
   kind: string;
   input: unknown;

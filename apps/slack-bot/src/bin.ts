@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const bot = createSlackBot({
     catalog: createCatalog(),
     sumo,
+    orgs: connection.orgs,
     botToken: settings.botToken,
     signingSecret: settings.signingSecret,
     appToken: settings.appToken,
@@ -108,7 +109,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   // A wrong key or deployment shows in the log now, not at the first user's first command.
-  await checkSumoAtStart(sumo, logger);
+  await Promise.all(
+    connection.orgs
+      .all()
+      .map(({ name, client }) =>
+        checkSumoAtStart(client, connection.orgs.named ? logger.child({ org: name }) : logger),
+      ),
+  );
   if (stopping) return;
   await bot.start();
   if (settings.admins.length === 0) {

@@ -1,13 +1,15 @@
 import { webApi } from '@slack/bolt';
 import {
   type CheckResult,
+  checkConnection,
   checkRedis,
-  checkSumo,
   createLogger,
   createStores,
   formatCheckReport,
+  type OrgsConfig,
   redactText,
   SumoClient,
+  SumoOrgs,
 } from '@sumo-ops/core';
 import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
 import { DIGEST_BUDGET_VARIABLE, formatShare } from './digest-budget.js';
@@ -45,7 +47,7 @@ export async function runSlackCheck(options: {
     }
   }
   if (settings) {
-    results.push(await checkSumoFor(settings));
+    results.push(...(await checkSumoFor(settings)));
     results.push(await checkSlackToken(settings, options.env));
     const stores = createStores(settings.state, { logger: createLogger({ level: 'silent' }) });
     try {
@@ -60,25 +62,31 @@ export async function runSlackCheck(options: {
   return report.passed ? 0 : 1;
 }
 
-async function checkSumoFor(settings: SlackSettings): Promise<CheckResult> {
+/** One line per org (named `sumo:<org>` with an orgs file), or the demo's simulator. */
+async function checkSumoFor(settings: SlackSettings): Promise<CheckResult[]> {
   const logger = createLogger({ level: 'silent' });
-  const simulator = settings.demo
-    ? await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}))
-    : undefined;
-  const client = simulator
-    ? new SumoClient({
-        accessId: 'sim-access-id',
-        accessKey: 'sim-access-key',
-        apiUrl: simulator.apiUrl,
-        env: {},
-        logger,
-      })
-    : new SumoClient({ config: settings.sumo, logger });
+  // Settings that loaded without --demo always carry the orgs (SUMO_OPS_ORGS, or SUMO_* as one).
+  if (!settings.demo) return checkOrgs(SumoOrgs.fromConfig(settings.orgs as OrgsConfig, { logger }));
+  const simulator = await import('@sumo-ops/simulator').then(({ startSimulator }) => startSimulator({}));
+  const client = new SumoClient({
+    accessId: 'sim-access-id',
+    accessKey: 'sim-access-key',
+    apiUrl: simulator.apiUrl,
+    env: {},
+    logger,
+  });
   try {
-    return await checkSumo(client);
+    return await checkOrgs(SumoOrgs.single(client));
   } finally {
-    await client.close();
-    await simulator?.close();
+    await simulator.close();
+  }
+}
+
+async function checkOrgs(orgs: SumoOrgs): Promise<CheckResult[]> {
+  try {
+    return await checkConnection(orgs);
+  } finally {
+    await orgs.close();
   }
 }
 

@@ -1,5 +1,12 @@
 import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
-import type { Logger, OperationCatalog, OperationContext, SharedReads, SumoClient } from '@sumo-ops/core';
+import type {
+  Logger,
+  OperationCatalog,
+  OperationContext,
+  SharedReads,
+  SumoClient,
+  SumoOrgs,
+} from '@sumo-ops/core';
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
@@ -7,6 +14,8 @@ import type { DigestScheduler } from './digests.js';
 import type { FleetOverview } from './fleet-overview.js';
 import type { UpgradeFollowUps } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
+import type { ChannelOrgs } from './orgs/channel-orgs.js';
+import type { HomeOrgs } from './orgs/home-orgs.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
 import type { StoredSearches } from './search-actions.js';
@@ -35,7 +44,15 @@ export interface UpgradeFollowUpSettings {
 export interface BotContext {
   catalog: OperationCatalog;
   specs: readonly SubcommandSpec[];
+  /** The client of the org this request acts on (`forOrg`); the default org's otherwise. */
   sumo: SumoClient;
+  /** Every configured org; with several, a command names one (`org=`) or the channel's applies. */
+  orgs: SumoOrgs;
+  /** The org `sumo` belongs to, when orgs come from a file: said on answers and kept with actions. */
+  org?: string | undefined;
+  channelOrgs: ChannelOrgs;
+  /** Which org each person's App Home shows. */
+  homeOrgs: HomeOrgs;
   /** The stores' `reads`: identical reads meet other replicas' (with Redis), and changes say so. */
   reads: SharedReads;
   access: AccessPolicy;
@@ -45,6 +62,8 @@ export interface BotContext {
   upgradeLog: UpgradeLog;
   /** The fleet at a glance, for App Home: shared and refreshed at most once a minute. */
   fleet: FleetOverview;
+  /** Each org's fleet at a glance (the App Home's switcher), by org name. */
+  fleets: ReadonlyMap<string, FleetOverview>;
   audit: AuditLog;
   logger: Logger;
   pacer: ChannelPacer;
@@ -67,13 +86,14 @@ export interface Conversation {
 }
 
 export function operationContext(
-  bot: Pick<BotContext, 'sumo' | 'logger'> & Partial<Pick<BotContext, 'reads'>>,
+  bot: Pick<BotContext, 'sumo' | 'logger'> & Partial<Pick<BotContext, 'reads' | 'org'>>,
   operation: string,
   extra: Partial<OperationContext> = {},
 ): OperationContext {
   return {
     client: bot.sumo,
-    logger: bot.logger.child({ operation }),
+    org: bot.org,
+    logger: bot.logger.child({ operation, ...(bot.org ? { org: bot.org } : {}) }),
     reads: bot.reads,
     ...extra,
   };

@@ -10,6 +10,7 @@ import {
   type SearchSummary,
   type StateBackend,
   type SumoClient,
+  type SumoOrgs,
 } from '@sumo-ops/core';
 import { describeError } from './blocks/errors.js';
 import type { Reply } from './blocks/help.js';
@@ -27,6 +28,7 @@ import {
   formatCalls,
   planDigests,
 } from './digest-budget.js';
+import { forOrg } from './orgs/channel-orgs.js';
 import type { ChannelPacer } from './pacer.js';
 
 /** A search posted into a channel at a fixed interval, with the change against the period before. */
@@ -46,6 +48,8 @@ export interface Digest {
   nextRunAt: number;
   /** Set after a failed run, so the channel hears of a failure once, not every tick. */
   failing?: boolean | undefined;
+  /** The org it searches (with an orgs file), named on every post. */
+  org?: string | undefined;
 }
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -159,6 +163,7 @@ export function newDigestId(): string {
 interface DigestBot {
   catalog: OperationCatalog;
   sumo: SumoClient;
+  orgs: SumoOrgs;
   logger: Logger;
   pacer: ChannelPacer;
   notes: string[];
@@ -289,13 +294,16 @@ export class DigestScheduler {
     let reply: Reply;
     let failing = false;
     try {
-      const current = await this.#search(digest.query, iso(now - digest.rangeMs), iso(now));
+      // The org it was set up for, whatever the channel's org is by now.
+      const bot = forOrg(this.bot, digest.org);
+      const current = await this.#search(bot, digest.query, iso(now - digest.rangeMs), iso(now));
       const previous = await this.#search(
+        bot,
         digest.query,
         iso(now - 2 * digest.rangeMs),
         iso(now - digest.rangeMs),
       );
-      reply = digestMessage(digest, current, previous, this.bot.notes);
+      reply = digestMessage(digest, current, previous, bot.notes);
     } catch (error) {
       failing = true;
       this.bot.logger.warn('digest run failed', { digest: digest.id, error: describeError(error) });
@@ -322,8 +330,8 @@ export class DigestScheduler {
     if (current && Boolean(current.failing) !== failing) await this.store.put({ ...current, failing });
   }
 
-  async #search(query: string, from: string, to: string): Promise<SearchSummary> {
-    const { catalog } = this.bot;
+  async #search(bot: DigestBot, query: string, from: string, to: string): Promise<SearchSummary> {
+    const { catalog } = bot;
     const input = catalog.parseInput('run_search', {
       query,
       from,
@@ -333,7 +341,7 @@ export class DigestScheduler {
     });
     // Nobody waits for a digest's search: it polls sparingly, which keeps it within the estimate
     // its budget is counted by (digest-budget.ts).
-    const context = operationContext(this.bot, 'run_search', { background: true });
+    const context = operationContext(bot, 'run_search', { background: true });
     const result = (await catalog.run('run_search', context, input)) as {
       jobKept: boolean;
       jobId: string;
@@ -344,7 +352,7 @@ export class DigestScheduler {
       await catalog
         .run(
           'cancel_search',
-          operationContext(this.bot, 'cancel_search'),
+          operationContext(bot, 'cancel_search'),
           catalog.parseInput('cancel_search', { jobId: result.jobId }),
         )
         .catch(() => undefined);

@@ -36,6 +36,8 @@ Environment:
   SUMO_ACCESS_KEY           Its secret (required unless --demo).
   SUMO_DEPLOYMENT           au, ca, ch, de, esc, eu, fed, in, jp, kr, us1 (default) or us2.
   SUMO_API_URL              Full API base URL ending in /api; overrides SUMO_DEPLOYMENT.
+  SUMO_OPS_ORGS             Instead, a JSON file of several orgs (org=NAME on a command,
+                            /sumo org set NAME for a channel's default).
   SUMO_OPS_ADMINS           Slack user and user group ids allowed to change things.
   SUMO_OPS_CHANNELS         Channel ids where /sumo answers (default: everywhere).
   SUMO_OPS_DIGEST_BUDGET_SHARE  Percent of the rate budget all digests may spend (default 20).

@@ -66,13 +66,20 @@ interface CollectorItem {
  */
 export class FleetOverview {
   #inFlight: Promise<FleetSnapshot> | undefined;
+  readonly #snapshotKey: string;
+  readonly #refreshKey: string;
 
   constructor(
     /** `reads`: its lists meet identical ones (e.g. `/sumo collectors`'s). */
     private readonly bot: { catalog: OperationCatalog; sumo: SumoClient; logger: Logger; reads: SharedReads },
     private readonly backend: StateBackend,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** With an orgs file, the org `bot.sumo` belongs to: its snapshot and refresh right are its own. */
+    org?: string | undefined,
+  ) {
+    this.#snapshotKey = org ? `${SNAPSHOT_KEY}:${org}` : SNAPSHOT_KEY;
+    this.#refreshKey = org ? `${REFRESH_KEY}:${org}` : REFRESH_KEY;
+  }
 
   /** A snapshot no older than a minute when Sumo Logic answers; an older one (or none) otherwise. */
   get(): Promise<FleetSnapshot | undefined> {
@@ -85,18 +92,18 @@ export class FleetOverview {
   async #get(): Promise<FleetSnapshot | undefined> {
     const cached = await this.#stored();
     if (cached && this.now() - cached.at < FLEET_CACHE_MS) return cached;
-    const won = await this.backend.set(REFRESH_KEY, String(this.now()), {
+    const won = await this.backend.set(this.#refreshKey, String(this.now()), {
       ttlMs: FLEET_CACHE_MS,
       onlyIfAbsent: true,
     });
     if (!won) return this.#waitForWinner(cached);
     const snapshot = await this.#read();
-    await this.backend.set(SNAPSHOT_KEY, JSON.stringify(snapshot), { ttlMs: KEEP_MS });
+    await this.backend.set(this.#snapshotKey, JSON.stringify(snapshot), { ttlMs: KEEP_MS });
     return snapshot;
   }
 
   async #stored(): Promise<FleetSnapshot | undefined> {
-    const stored = await this.backend.get(SNAPSHOT_KEY);
+    const stored = await this.backend.get(this.#snapshotKey);
     return stored === undefined ? undefined : (JSON.parse(stored) as FleetSnapshot);
   }
 

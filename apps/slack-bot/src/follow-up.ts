@@ -13,6 +13,7 @@ import type { Reply } from './blocks/help.js';
 import { resultBlocks } from './blocks/result.js';
 import { escapeMrkdwn, section } from './blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from './context.js';
+import { forOrg } from './orgs/channel-orgs.js';
 import type { PendingAction } from './pending-actions.js';
 
 /** `upgrade_collector` answers a task status plus the collector's name. */
@@ -37,6 +38,8 @@ export interface FollowUpRecord {
   label: string;
   /** Epoch ms after which the thread is told the bot stopped watching. */
   giveUpAt: number;
+  /** The org the upgrade runs in (with an orgs file): its status is asked there and nowhere else. */
+  org?: string | undefined;
 }
 
 function isUpgradeStatus(value: unknown): value is UpgradeStatus {
@@ -63,9 +66,11 @@ export async function followUpInThread(
   try {
     if (isUpgradeStatus(result)) {
       const label = escapeMrkdwn(
-        result.collectorName
-          ? `${result.collectorName} (${result.collectorId})`
-          : `collector ${result.collectorId}`,
+        `${
+          result.collectorName
+            ? `${result.collectorName} (${result.collectorId})`
+            : `collector ${result.collectorId}`
+        }${action.org ? ` in ${action.org}` : ''}`,
       );
       await bot.upgradeLog.record({
         id: result.taskId,
@@ -84,6 +89,7 @@ export async function followUpInThread(
         taskId: result.taskId,
         label,
         giveUpAt: Date.now() + bot.upgrades.timeoutMs,
+        ...(action.org ? { org: action.org } : {}),
       });
     } else {
       await bot.upgradeLog.record({
@@ -102,7 +108,10 @@ export async function followUpInThread(
   }
 }
 
-type FollowUpBot = Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'upgrades' | 'upgradeLog'>;
+type FollowUpBot = Pick<
+  BotContext,
+  'catalog' | 'sumo' | 'orgs' | 'notes' | 'logger' | 'pacer' | 'upgrades' | 'upgradeLog'
+>;
 
 function postInThread(
   bot: Pick<BotContext, 'pacer'>,
@@ -290,7 +299,7 @@ export class UpgradeFollowUps {
     try {
       do {
         await sleep(this.bot.upgrades.pollIntervalMs, undefined, { signal });
-        status = await this.#status(record.taskId);
+        status = await this.#status(record.taskId, record.org);
       } while (!status.done && Date.now() < record.giveUpAt);
     } catch (error) {
       if (signal.aborted) throw error;
@@ -332,11 +341,11 @@ export class UpgradeFollowUps {
     await this.backend.indexRemove(INDEX, id);
   }
 
-  async #status(taskId: string): Promise<UpgradeStatus> {
+  async #status(taskId: string, org: string | undefined): Promise<UpgradeStatus> {
     const input = this.bot.catalog.parseInput(STATUS_OPERATION, { taskId });
     const status = await this.bot.catalog.run(
       STATUS_OPERATION,
-      operationContext(this.bot, STATUS_OPERATION),
+      operationContext(forOrg(this.bot, org), STATUS_OPERATION),
       input,
     );
     if (!isUpgradeStatus(status))

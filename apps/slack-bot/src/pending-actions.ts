@@ -15,6 +15,8 @@ export interface PendingAction {
   /** Validated input: the button carries only the id, so a forged payload cannot change it. */
   input: unknown;
   preview: OperationPreview;
+  /** The org previewed (with an orgs file): the click acts there, whatever the channel's org is by then. */
+  org?: string | undefined;
   createdAt: number;
 }
 

@@ -11,6 +11,7 @@ import {
 import { type BotContext, type Conversation, ephemeral } from './context.js';
 import { registerButton } from './listeners/actions.js';
 import { COMMAND } from './listeners/command.js';
+import { forOrg } from './orgs/channel-orgs.js';
 import { runSearchInThread, SEARCH_OPERATION, type SearchRunOptions } from './search-thread.js';
 
 /** A finished search, kept so the buttons under its summary can run it again in other ways. */
@@ -27,6 +28,8 @@ export interface StoredSearch {
   channelId: string;
   threadTs: string;
   figures: SummaryFigures;
+  /** The org searched (with an orgs file): the buttons search it again, not the channel's org of the moment. */
+  org?: string | undefined;
 }
 
 /** Buttons stay usable for a day, like the thread they are in stays relevant. */
@@ -138,7 +141,7 @@ export async function handleSearchAction(
   const spec = bot.specs.find((candidate) => candidate.operation === SEARCH_OPERATION);
   if (!spec) throw new Error('the catalog has no search operation');
   await runSearchInThread(
-    bot,
+    forOrg(bot, search.org),
     conversation,
     `${COMMAND} search ${search.query} (${SEARCH_ACTIONS[verb]})`,
     input,

@@ -188,6 +188,7 @@ export async function runSearchInThread(
         channelId,
         threadTs: parentTs,
         figures: figuresOf(summary),
+        ...(bot.org ? { org: bot.org } : {}),
       });
       await reply(id === undefined ? message : withBlock(message, searchActionsBlock(id)));
     }

@@ -1,6 +1,7 @@
 import {
-  loadConfig,
+  loadOrgsConfig,
   loadStateConfig,
+  type OrgsConfig,
   registerSecret,
   type SharedStateConfig,
   type SumoConfig,
@@ -27,8 +28,10 @@ export interface SlackSettings {
   admins: string[];
   channels: string[];
   demo: boolean;
-  /** Absent in demo mode, where the embedded simulator provides the connection. */
+  /** Absent in demo mode, where the embedded simulator provides the connection. The default org's. */
   sumo: SumoConfig | undefined;
+  /** Every org (SUMO_OPS_ORGS, or the one of SUMO_* settings); absent in demo mode. */
+  orgs: OrgsConfig | undefined;
   /** SUMO_OPS_REDIS_URL and friends: without a Redis URL, state stays in this process. */
   state: SharedStateConfig;
   /** SUMO_OPS_DIGEST_BUDGET_SHARE as a fraction: what all digests together may spend of the rate budget. */
@@ -119,9 +122,11 @@ export function loadSlackSettings(
 
   const demo = argv.includes('--demo') || /^(1|true|yes)$/i.test(get('SUMO_OPS_DEMO') ?? '');
   let sumo: SumoConfig | undefined;
+  let orgs: OrgsConfig | undefined;
   if (!demo) {
     try {
-      sumo = loadConfig({}, env);
+      orgs = loadOrgsConfig(env);
+      sumo = orgs.orgs.get(orgs.defaultOrg);
     } catch (error) {
       if (!(error instanceof SumoConfigError)) throw error;
       problems.push(
@@ -151,6 +156,7 @@ export function loadSlackSettings(
     channels,
     demo,
     sumo,
+    orgs,
     state,
     digestBudgetShare,
   };

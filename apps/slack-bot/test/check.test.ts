@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck, startSourceBin } from '../../../test/support/run-bin.js';
+import { startTwoOrgs } from '../../../test/support/two-orgs.js';
 import { FakeSlack } from './support/fake-slack.js';
 
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
@@ -35,6 +36,25 @@ const goodEnv = () => ({
 });
 
 describe('sumo-ops-slack --check', () => {
+  it('checks every org of SUMO_OPS_ORGS on its own line', async () => {
+    const orgs = await startTwoOrgs();
+    try {
+      const { SUMO_API_URL: _url, SUMO_ACCESS_ID: _id, SUMO_ACCESS_KEY: _key, ...slackOnly } = goodEnv();
+      const { code, output } = await check({ ...slackOnly, ...orgs.env });
+      expect(output).toMatch(/^ok {3}sumo:prod: .*accepted access id suProdAccessId/m);
+      expect(output).toMatch(/^ok {3}sumo:staging: .*accepted access id suStagingAccessId/m);
+      expect(code).toBe(0);
+
+      const broken = await check({ ...slackOnly, ...orgs.env, STG_SUMO_ACCESS_ID: '' });
+      expect(broken.output).toMatch(
+        /^FAIL settings: STG_SUMO_ACCESS_ID \(orgs\.staging\.accessIdEnv\) is not set/m,
+      );
+      expect(broken.code).toBe(1);
+    } finally {
+      await orgs.close();
+    }
+  });
+
   it('checks settings, Sumo and auth.test, and Redis when configured; exit 0', async () => {
     const { code, output } = await check({ ...goodEnv(), SUMO_OPS_REDIS_URL: redis.url });
     expect(output).toMatch(/^ok {3}settings: /m);

@@ -1,8 +1,9 @@
-import { loadConfig, loadStateConfig } from './config.js';
+import { loadStateConfig } from './config.js';
 import type { SumoClient } from './http/client.js';
 import { SumoApiError, SumoConfigError } from './http/errors.js';
 import { redactText } from './http/redact.js';
 import type { Logger } from './logger.js';
+import { loadOrgsConfig, SumoOrgs } from './orgs.js';
 import { RedisBackend } from './state/redis-backend.js';
 import type { Stores } from './state/stores.js';
 
@@ -45,7 +46,10 @@ export function checkSettings(name: string, ...loaders: Array<() => unknown>): C
   });
 }
 
-/** SUMO_* and SUMO_OPS_* settings as every front end reads them; with `demo`, no Sumo key is needed. */
+/**
+ * SUMO_* and SUMO_OPS_* settings as every front end reads them (every org of SUMO_OPS_ORGS when
+ * set); with `demo`, no Sumo key is needed.
+ */
 export function checkSumoSettings(
   env: Record<string, string | undefined>,
   options: { demo?: boolean | undefined } = {},
@@ -53,13 +57,22 @@ export function checkSumoSettings(
   return checkSettings(
     'settings',
     () => loadStateConfig(env),
-    ...(options.demo ? [] : [() => loadConfig({}, env)]),
+    ...(options.demo ? [] : [() => loadOrgsConfig(env)]),
   );
 }
 
-/** What a configured process depends on: Sumo Logic with its key, and Redis when configured. */
-export async function checkConnection(client: SumoClient, stores?: Stores): Promise<CheckResult[]> {
-  const results = [await checkSumo(client)];
+/**
+ * What a configured process depends on: Sumo Logic with its key — every org's, each its own line
+ * (`sumo:staging`) when they are named — and Redis when configured.
+ */
+export async function checkConnection(sumo: SumoClient | SumoOrgs, stores?: Stores): Promise<CheckResult[]> {
+  const orgs = sumo instanceof SumoOrgs ? sumo : SumoOrgs.single(sumo);
+  const results = await Promise.all(
+    orgs.all().map(async ({ name, client }) => {
+      const result = await checkSumo(client);
+      return orgs.named ? { ...result, name: `sumo:${name}` } : result;
+    }),
+  );
   const redis = stores ? await checkRedis(stores) : undefined;
   if (redis) results.push(redis);
   return results;

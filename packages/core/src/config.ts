@@ -39,13 +39,13 @@ export function deploymentForUrl(url: string): Deployment | undefined {
   return DEPLOYMENT_CODES.find((code) => new URL(DEPLOYMENTS[code]).host === host);
 }
 
-const DeploymentSchema = z
+export const DeploymentSchema = z
   .string()
   .trim()
   .transform((value) => value.toLowerCase())
   .pipe(z.enum(DEPLOYMENT_CODES as [Deployment, ...Deployment[]]));
 
-const ApiUrlSchema = z
+export const ApiUrlSchema = z
   .string()
   .trim()
   .url()

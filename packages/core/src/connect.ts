@@ -1,7 +1,8 @@
-import { loadConfig, loadStateConfig } from './config.js';
+import { loadStateConfig } from './config.js';
 import { SumoClient } from './http/client.js';
 import type { RateLimits } from './http/rate-limiter.js';
 import type { Logger } from './logger.js';
+import { loadOrgsConfig, SumoOrgs } from './orgs.js';
 import { rolloutRunner } from './rollouts/rollout-runner.js';
 import { searchJobRegistry } from './search/registry.js';
 import { RedisBackend } from './state/redis-backend.js';
@@ -20,7 +21,10 @@ export interface DemoSumo {
 }
 
 export interface SumoConnection {
+  /** The default org's client. */
   client: SumoClient;
+  /** Every configured org's client (SUMO_OPS_ORGS), or the one org of SUMO_* settings. */
+  orgs: SumoOrgs;
   /** Shared state (Redis when SUMO_OPS_REDIS_URL is set, else this process's memory). */
   stores: Stores;
   /** DEMO_SOURCE_NOTE on the demo, said on answers so nobody takes it for their org. */
@@ -47,30 +51,40 @@ export async function connectSumo(options: {
   shareSearchJobs?: boolean | undefined;
 }): Promise<SumoConnection> {
   const stateConfig = loadStateConfig(options.env);
-  const config = options.demo ? undefined : loadConfig({}, options.env);
+  const orgsConfig = options.demo ? undefined : loadOrgsConfig(options.env);
   const stores = createStores(stateConfig, { logger: options.logger });
   // A moment to connect, so the first calls use the shared budget and the confirmation key can be
   // fetched; a Redis that is down does not stop the start (reads work, confirmations wait for it).
   if (stores.backend instanceof RedisBackend) await stores.backend.settled();
   const shared = { rateLimitStore: stores.rateLimitStore, rateKey: stores.rateKey };
   const demo = options.demo ? await options.demo() : undefined;
-  const client = demo
-    ? new SumoClient({
-        accessId: demo.accessId,
-        accessKey: demo.accessKey,
-        apiUrl: demo.apiUrl,
-        env: {},
+  // Each org its own client, so its own budget (keyed by its access id), search jobs and reads.
+  const orgs = demo
+    ? SumoOrgs.single(
+        new SumoClient({
+          accessId: demo.accessId,
+          accessKey: demo.accessKey,
+          apiUrl: demo.apiUrl,
+          env: {},
+          logger: options.logger,
+          rateLimits: demo.rateLimits,
+          ...shared,
+        }),
+      )
+    : SumoOrgs.fromConfig(orgsConfig as NonNullable<typeof orgsConfig>, {
         logger: options.logger,
-        rateLimits: demo.rateLimits,
         ...shared,
-      })
-    : new SumoClient({ config: config as NonNullable<typeof config>, logger: options.logger, ...shared });
+      });
+  const client = orgs.get(orgs.defaultOrg).client;
   if (options.shareSearchJobs && stores.shared)
-    searchJobRegistry.useBackend(stores.backend, { clients: [client], logger: options.logger });
+    searchJobRegistry.useBackend(stores.backend, {
+      clients: orgs.all().map((org) => org.client),
+      logger: options.logger,
+    });
   // Rollouts are records in the state backend whatever the process: a restart (with Redis) or
   // another replica carries one on; long-running servers also look for one nobody drives.
   rolloutRunner.useBackend(stores.backend, {
-    clients: [client],
+    clients: orgs.all().map((org) => org.client),
     logger: options.logger,
     resume: stores.shared && options.shareSearchJobs === true,
   });
@@ -78,10 +92,11 @@ export async function connectSumo(options: {
     options.logger.info('demo mode: using the embedded Sumo Logic simulator', { apiUrl: demo.apiUrl });
   return {
     client,
+    orgs,
     stores,
     sourceNote: demo ? DEMO_SOURCE_NOTE : undefined,
     async close() {
-      await client.close();
+      await orgs.close();
       await stores.close();
       await demo?.close();
     },

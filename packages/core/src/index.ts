@@ -43,6 +43,7 @@ export * from './operations/sources.js';
 export * from './operations/upgrades.js';
 export * from './operations/views.js';
 export * from './ops-endpoints.js';
+export * from './orgs.js';
 export * from './rollouts/gates.js';
 export * from './rollouts/rollout-runner.js';
 export * from './rollouts/rollout-store.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type CheckResult, checkConnection } from './check.js';
 import type { SumoClient } from './http/client.js';
 import { metrics, type SumoOpsMetrics } from './metrics.js';
+import type { SumoOrgs } from './orgs.js';
 import type { Stores } from './state/stores.js';
 
 export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
@@ -24,6 +25,8 @@ export interface OpsEndpoints {
 
 export interface OpsEndpointsOptions {
   client: SumoClient;
+  /** With several orgs, each one's key is checked (its own readiness line). */
+  orgs?: SumoOrgs | undefined;
   stores?: Stores | undefined;
   /**
    * How long a readiness answer is reused. Probes come every few seconds; one Sumo call per
@@ -46,7 +49,7 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
 
   const evaluate = async (): Promise<Readiness> => {
     const [connection, extra] = await Promise.all([
-      checkConnection(options.client, options.stores),
+      checkConnection(options.orgs ?? options.client, options.stores),
       options.extraChecks?.() ?? [],
     ]);
     const checks = [...connection, ...extra];

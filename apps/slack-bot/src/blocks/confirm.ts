@@ -22,11 +22,14 @@ export function previewBlocks(
   commandText: string,
   userId: string,
   preview: OperationPreview,
+  /** The org it acts on, with an orgs file. */
+  org?: string | undefined,
 ): Block[] {
   const mark = operation.kind === 'destructive' ? ':warning:' : ':pencil2:';
+  const where = org ? ` in *${escapeMrkdwn(org)}*` : '';
   const blocks: Block[] = [
     section(
-      `${mark} *${escapeMrkdwn(operation.title)}* — asked by <@${userId}>\n${code(clip(commandText, 500))}`,
+      `${mark} *${escapeMrkdwn(operation.title)}*${where} — asked by <@${userId}>\n${code(clip(commandText, 500))}`,
     ),
     section(escapeMrkdwn(preview.summary)),
   ];
@@ -79,7 +82,7 @@ export function confirmationMessage(
   ttlMs: number,
   notes: string[] = [],
 ): Reply {
-  const blocks = previewBlocks(operation, commandText, action.userId, action.preview);
+  const blocks = previewBlocks(operation, commandText, action.userId, action.preview, action.org);
   blocks.push(
     {
       type: 'actions',
@@ -89,10 +92,20 @@ export function confirmationMessage(
           type: 'button',
           action_id: CONFIRM_ACTION_ID,
           style: 'danger',
-          text: { type: 'plain_text', text: 'Confirm' },
+          // With orgs, the button says where in words: "Delete a collector in staging".
+          text: {
+            type: 'plain_text',
+            text: action.org ? clip(`${operation.title} in ${action.org}`, LIMITS.buttonText) : 'Confirm',
+          },
           value: action.id,
           confirm: {
-            title: { type: 'plain_text', text: clip(operation.title, LIMITS.confirmTitle) },
+            title: {
+              type: 'plain_text',
+              text: clip(
+                action.org ? `${operation.title} in ${action.org}` : operation.title,
+                LIMITS.confirmTitle,
+              ),
+            },
             // Slack decodes these three entities in plain text too, and parses them nowhere else.
             text: {
               type: 'plain_text',
@@ -173,7 +186,7 @@ export function outcomeMessage(
   commandText: string,
   outcome: Outcome,
 ): Reply {
-  const blocks = previewBlocks(operation, commandText, action.userId, action.preview);
+  const blocks = previewBlocks(operation, commandText, action.userId, action.preview, action.org);
   let line: string;
   switch (outcome.status) {
     case 'running':

@@ -34,7 +34,14 @@ const count = (value: number) => value.toLocaleString('en-US');
 export function homeView(
   fleet: FleetSnapshot | undefined,
   upgrades: readonly UpgradeLogEntry[],
-  options: { admin: boolean; notes?: readonly string[]; rollout?: readonly Block[] },
+  options: {
+    admin: boolean;
+    notes?: readonly string[];
+    /** The org shown (several orgs): its buttons act there, and the view says so. */
+    org?: string | undefined;
+    /** The org's running rollout, if any, at the top of the tab. */
+    rollout?: readonly Block[];
+  },
 ): HomeView {
   const blocks: Block[] = [header('Sumo Logic collectors at a glance'), ...(options.rollout ?? [])];
   if (!fleet) {
@@ -69,12 +76,20 @@ export function homeView(
       const buttons = [];
       if (upgradable.upgradable > 0 && upgradable.latest) {
         buttons.push(
-          homeButton('upgrade-all', `Upgrade ${count(upgradable.upgradable)} to ${upgradable.latest}…`),
+          homeButton(
+            'upgrade-all',
+            `Upgrade ${count(upgradable.upgradable)} to ${upgradable.latest}${inOrg(options.org)}…`,
+            options.org,
+          ),
         );
       }
       if (offline.count > 0) {
         buttons.push(
-          homeButton('delete-offline', `Delete ${count(offline.count)} offline ≥ ${OFFLINE_DAYS} days…`),
+          homeButton(
+            'delete-offline',
+            `Delete ${count(offline.count)} offline ≥ ${OFFLINE_DAYS} days${inOrg(options.org)}…`,
+            options.org,
+          ),
         );
       }
       if (buttons.length > 0) {
@@ -108,11 +123,14 @@ export function homeView(
   return { type: 'home', blocks };
 }
 
-function homeButton(action: HomeAction, text: string) {
+const inOrg = (org: string | undefined) => (org ? ` in ${org}` : '');
+
+/** With several orgs the value carries the org shown (`delete-offline@staging`): the click acts there. */
+function homeButton(action: HomeAction, text: string, org: string | undefined) {
   return {
     type: 'button' as const,
     action_id: `${HOME_ACTION_ID}:${action}`,
     text: { type: 'plain_text' as const, text: clip(text, 75) },
-    value: action,
+    value: org ? `${action}@${org}` : action,
   };
 }

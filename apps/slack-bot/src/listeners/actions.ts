@@ -16,6 +16,7 @@ import { resultBlocks } from '../blocks/result.js';
 import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, type Conversation, operationContext } from '../context.js';
 import { followUpInThread } from '../follow-up.js';
+import { forOrg } from '../orgs/channel-orgs.js';
 import type { PendingAction } from '../pending-actions.js';
 import { followRolloutInThread, isRolloutStatus, rolloutRunContext } from '../rollouts/rollout-thread.js';
 import { afterPendingRequests } from './command.js';
@@ -136,13 +137,22 @@ export async function handleDecision(
     await replace(bot, action, respond, { status: 'refused', reason: access.reason });
     return;
   }
+  if (action.org !== undefined && !bot.orgs.names.includes(action.org)) {
+    // The orgs file changed since the preview: never fall back to another org.
+    const reason = `the org ${action.org} it was previewed in is no longer configured`;
+    auditFor(bot, action, userId, 'refused', reason);
+    await replace(bot, action, respond, { status: 'refused', reason });
+    return;
+  }
   await replace(bot, action, respond, { status: 'running', by: userId });
   const operation = bot.catalog.require(action.operation);
+  // The org it was previewed in, and only that one: a click can never act on another org.
+  const orgBot = forOrg(bot, action.org);
   let result: unknown;
   try {
     result = await bot.catalog.run(
       action.operation,
-      operationContext(bot, action.operation, rolloutRunContext(action.operation, userId)),
+      operationContext(orgBot, action.operation, rolloutRunContext(action.operation, userId)),
       action.input,
       {
         confirmed: true,
@@ -167,8 +177,8 @@ export async function handleDecision(
     result: resultBlocks(operation, result),
   });
   if (threadTs && isRolloutStatus(result))
-    followRolloutInThread(bot, action.operation, result, { ...conversation, threadTs });
-  else if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
+    followRolloutInThread(orgBot, action.operation, result, { ...conversation, threadTs });
+  else if (threadTs) await followUpInThread(orgBot, action, result, { ...conversation, threadTs });
 }
 
 /**
@@ -243,6 +253,7 @@ function auditFor(
     requestedBy: action.userId,
     channel: action.channelId,
     subcommand: action.subcommand,
+    org: action.org,
     operation: action.operation,
     kind: bot.catalog.require(action.operation).kind,
     input: action.input,

@@ -1,5 +1,5 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
+import { ALL_ORGS, type AnyOperation, isSharedStateUnavailable } from '@sumo-ops/core';
 import {
   confirmationMessage,
   confirmationsUnavailableMessage,
@@ -10,6 +10,13 @@ import { helpMessage, type Reply, topicHelp, usageMessage } from '../blocks/help
 import { escapeMrkdwn } from '../blocks/text.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from '../context.js';
 import { readAnswer } from '../health/read-answers.js';
+import {
+  answerInEveryOrg,
+  handleOrgCommand,
+  isOrgCommand,
+  orgForCommand,
+  takeOrgWord,
+} from '../orgs/channel-orgs.js';
 import { normaliseCommandText, parseCommand } from '../parse-command.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
 import { handleDigestCommand, isDigestCommand } from './digest.js';
@@ -48,21 +55,38 @@ export function registerCommand(app: App, bot: BotContext): void {
 }
 
 export async function handleCommand(
-  bot: BotContext,
+  orgsBot: BotContext,
   command: SlashCommand,
   conversation: Conversation,
 ): Promise<void> {
   const { userId, channelId, respond, client } = conversation;
-  const channel = bot.access.checkChannel(channelId);
+  const channel = orgsBot.access.checkChannel(channelId);
   if (!channel.allowed) {
     await respond(ephemeral(refusalMessage(channel.reason)));
     return;
   }
-  if (isDigestCommand(command.text ?? '')) {
-    await handleDigestCommand(bot, command.text, conversation);
+  if (isOrgCommand(command.text ?? '')) {
+    await handleOrgCommand(orgsBot, command.text, conversation);
     return;
   }
-  const parsed = parseCommand(command.text ?? '', bot.catalog);
+  // One place for every command: `org=NAME`, else the channel's org, else the default; from here
+  // on `bot.sumo` is that org's client and nothing below can reach another.
+  const { org, text } = takeOrgWord(command.text ?? '');
+  if (org === ALL_ORGS) {
+    await answerInEveryOrg(orgsBot, text, respond);
+    return;
+  }
+  const chosen = await orgForCommand(orgsBot, org, channelId);
+  if ('refusal' in chosen) {
+    await respond(ephemeral(chosen.refusal));
+    return;
+  }
+  const { bot } = chosen;
+  if (isDigestCommand(text)) {
+    await handleDigestCommand(bot, text, conversation);
+    return;
+  }
+  const parsed = parseCommand(text, bot.catalog);
   if (parsed.kind === 'help') {
     const reply = parsed.topic
       ? topicHelp(parsed.topic, bot.catalog)
@@ -134,6 +158,7 @@ export async function requestConfirmation(
     user: userId,
     channel: channelId,
     subcommand: request.subcommand,
+    org: bot.org,
     operation: operation.name,
     kind: operation.kind,
     input,
@@ -166,6 +191,7 @@ export async function requestConfirmation(
       operation: operation.name,
       input,
       preview,
+      ...(bot.org ? { org: bot.org } : {}),
     });
   } catch (error) {
     if (!isSharedStateUnavailable(error)) throw error;

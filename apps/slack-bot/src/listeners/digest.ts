@@ -120,6 +120,7 @@ async function add(
     from,
     rangeMs,
     createdBy: userId,
+    ...(bot.org ? { org: bot.org } : {}),
   };
   const verdict = await whyNotAdd(bot, draft);
   if (verdict.problem) return void (await respond(ephemeral(refusalMessage(verdict.problem))));
@@ -174,7 +175,7 @@ async function list(bot: BotContext, { channelId, respond }: Conversation): Prom
     .sort((a, b) => a.createdAt - b.createdAt);
   const lines = digests.map(
     (digest) =>
-      `\`${digest.id}\` ${code(digest.query)} every ${digest.every} (last ${digest.from.slice(1)}), by <@${digest.createdBy}>, ${
+      `\`${digest.id}\` ${code(digest.query)}${digest.org ? ` in ${escapeMrkdwn(digest.org)}` : ''} every ${digest.every} (last ${digest.from.slice(1)}), by <@${digest.createdBy}>, ${
         paused.has(digest.id)
           ? ':double_vertical_bar: *paused: over the digest budget*'
           : `next <!date^${Math.floor(digest.nextRunAt / 1000)}^{date_short_pretty} {time}|soon>`

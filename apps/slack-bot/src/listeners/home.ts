@@ -1,10 +1,12 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
-import { isSharedStateUnavailable } from '@sumo-ops/core';
+import { ALL_ORGS, isSharedStateUnavailable } from '@sumo-ops/core';
 import { describeError } from '../blocks/errors.js';
 import type { Reply } from '../blocks/help.js';
 import { HOME_ACTION_ID, HOME_ACTIONS, type HomeAction, homeView } from '../blocks/home.js';
 import type { BotContext } from '../context.js';
 import type { FleetSnapshot } from '../fleet-overview.js';
+import { forOrg } from '../orgs/channel-orgs.js';
+import { allOrgsBlocks, HOME_ORG_ACTION_ID, orgSwitcher } from '../orgs/home-orgs.js';
 import { parseCommand } from '../parse-command.js';
 import { runningRolloutBlocks } from '../rollouts/rollout-thread.js';
 import type { UpgradeLogEntry } from '../upgrade-log.js';
@@ -22,6 +24,21 @@ export function registerHome(app: App, bot: BotContext): void {
     }
   });
   app.action<BlockAction<ButtonAction>>(
+    new RegExp(`^${HOME_ORG_ACTION_ID}:`),
+    async ({ ack, body, action, client }) => {
+      await ack();
+      await afterPendingRequests();
+      const org = action.value ?? '';
+      if (org !== ALL_ORGS && !bot.orgs.names.includes(org)) return;
+      try {
+        await bot.homeOrgs.set(body.user.id, org);
+        await publishHome(bot, client, body.user.id);
+      } catch (error) {
+        bot.logger.error('App Home org switch failed', { error: describeError(error), user: body.user.id });
+      }
+    },
+  );
+  app.action<BlockAction<ButtonAction>>(
     new RegExp(`^${HOME_ACTION_ID}:`),
     async ({ ack, body, action, client }) => {
       await ack();
@@ -37,18 +54,40 @@ export function registerHome(app: App, bot: BotContext): void {
 
 /** Builds the tab for one person (admins see buttons) and publishes it. No Sumo call when cached. */
 export async function publishHome(bot: BotContext, client: webApi.WebClient, userId: string): Promise<void> {
+  // With several orgs, each person picks the org the tab shows (or all of them) with a switcher.
+  const chosen = bot.orgs.several ? await shownOrg(bot, userId) : undefined;
+  if (chosen === ALL_ORGS) {
+    const blocks = [orgSwitcher(bot.orgs.names, ALL_ORGS), ...(await allOrgsBlocks(bot))];
+    await client.views.publish({ user_id: userId, view: { type: 'home', blocks } });
+    return;
+  }
+  const orgBot = forOrg(bot, chosen);
   const [access, fleet, upgrades, rollout] = await Promise.all([
     bot.access.checkWrite(client, userId),
-    bot.fleet
+    (bot.fleets.get(chosen ?? bot.orgs.defaultOrg) ?? bot.fleet)
       .get()
       .catch((error: unknown) => unavailable<FleetSnapshot | undefined>(bot, error, unreadable(error))),
     bot.upgradeLog.recent().catch((error: unknown) => unavailable<UpgradeLogEntry[]>(bot, error, [])),
-    runningRolloutBlocks(bot),
+    runningRolloutBlocks(orgBot),
   ]);
+  const view = homeView(fleet, upgrades, {
+    admin: access.allowed,
+    notes: orgBot.notes,
+    org: orgBot.org,
+    rollout,
+  });
   await client.views.publish({
     user_id: userId,
-    view: homeView(fleet, upgrades, { admin: access.allowed, notes: bot.notes, rollout }),
+    view: chosen ? { ...view, blocks: [orgSwitcher(bot.orgs.names, chosen), ...view.blocks] } : view,
   });
+}
+
+/** The person's choice if it is still a configured org (or all), else the default. */
+async function shownOrg(bot: BotContext, userId: string): Promise<string> {
+  const chosen = await bot.homeOrgs.get(userId).catch(() => undefined);
+  return chosen !== undefined && (chosen === ALL_ORGS || bot.orgs.names.includes(chosen))
+    ? chosen
+    : bot.orgs.defaultOrg;
 }
 
 /** Without shared state the refresh right cannot be taken, so Sumo is not asked: the tab says why. */
@@ -78,8 +117,15 @@ async function homeButton(
   bot: BotContext,
   client: webApi.WebClient,
   userId: string,
-  value: string,
+  buttonValue: string,
 ): Promise<void> {
+  // `delete-offline@staging`: the org the tab showed when the button was drawn, and only that one.
+  const [value = '', org] = buttonValue.split('@');
+  if (org !== undefined && !bot.orgs.names.includes(org)) {
+    bot.logger.warn('ignored an App Home button for an org that is not configured', { user: userId });
+    return;
+  }
+  const orgBot = forOrg(bot, org);
   const text = HOME_ACTIONS[value as HomeAction];
   if (text === undefined) {
     bot.logger.warn('ignored an unknown App Home button', { user: userId });
@@ -89,7 +135,7 @@ async function homeButton(
   if (parsed.kind !== 'invoke') throw new Error(`App Home button "${value}" does not parse: ${text}`);
   const toUser = (reply: Reply) => client.chat.postMessage({ channel: userId, ...reply });
   await requestConfirmation(
-    bot,
+    orgBot,
     {
       userId,
       // The app's direct messages with this person, where the preview and its outcome go.
@@ -99,7 +145,7 @@ async function homeButton(
       operation: parsed.operation,
       input: parsed.input,
       commandText: `${COMMAND} ${text}`,
-      notes: ['Asked from the App Home tab.', ...bot.notes],
+      notes: ['Asked from the App Home tab.', ...orgBot.notes],
     },
     { privately: toUser, openly: toUser },
   );

@@ -5,6 +5,7 @@ import type { Block } from '../blocks/limits.js';
 import { MODAL_FIELDS, SEARCH_MODAL_ID, SEARCH_SHORTCUT_ID, searchModal } from '../blocks/search-modal.js';
 import type { BotContext, Conversation } from '../context.js';
 import { suggestSearch } from '../message-query.js';
+import { orgForCommand } from '../orgs/channel-orgs.js';
 import { runSearchInThread, SEARCH_OPERATION } from '../search-thread.js';
 import { COMMAND } from './command.js';
 
@@ -75,7 +76,13 @@ export function registerShortcut(app: App, bot: BotContext): void {
       const spec = bot.specs.find((candidate) => candidate.operation === SEARCH_OPERATION);
       if (!spec) throw new Error('the catalog has no search operation');
       const commandText = `${COMMAND} search ${raw.query} from=${raw.from} to=${raw.to}`;
-      await runSearchInThread(bot, conversation, commandText, input, spec);
+      // The channel's org, as for a command typed there.
+      const chosen = await orgForCommand(bot, undefined, channelId);
+      if ('refusal' in chosen) {
+        await conversation.respond({ text: chosen.refusal.text, blocks: chosen.refusal.blocks });
+        return;
+      }
+      await runSearchInThread(chosen.bot, conversation, commandText, input, spec);
     } catch (error) {
       bot.logger.error('search from the modal failed', { error: describeError(error), user: userId });
     }

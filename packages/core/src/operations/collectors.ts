@@ -127,6 +127,7 @@ export const listOfflineCollectorsOperation = defineOperation({
   kind: 'read',
   idempotent: true,
   sharedRead: { reuseSeconds: 5 },
+  acrossOrgs: true,
   input: z.object({
     aliveBeforeDays: aliveBeforeDaysInput,
     ...pagingInput({ defaultLimit: 50, maxLimit: 1000, what: 'collectors' }),

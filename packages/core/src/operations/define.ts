@@ -19,7 +19,10 @@ export interface ProgressUpdate {
 }
 
 export interface OperationContext {
+  /** The client of the org this call acts on (front ends resolve it with `SumoOrgs.resolve`). */
   client: SumoClient;
+  /** That org's name, when the process has several (SUMO_OPS_ORGS): for logs and answers. */
+  org?: string | undefined;
   logger: Logger;
   /** Cancels the work; long operations clean up (e.g. delete their search job) before rejecting. */
   signal?: AbortSignal | undefined;
@@ -98,6 +101,11 @@ export interface OperationDefinition<I extends z.ZodType = z.ZodType, O extends 
    * previews always read fresh, and a write makes every answer read before it unusable.
    */
   sharedRead?: { reuseSeconds: number };
+  /**
+   * Reads of a page of items only: with several orgs, front ends may run it in every org at once
+   * (`org: "*"`, `answerAcrossOrgs`), each org in its own budget, the items tagged with their org.
+   */
+  acrossOrgs?: boolean;
   input: I;
   output: O;
   // Method syntax (not property arrows) keeps parameters bivariant, so any definition fits the

@@ -1,0 +1,265 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
+import { blockKitProblems, type SlackMessage } from '../src/index.js';
+import { confirmationId, Harness, textOf } from './support/harness.js';
+
+const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
+
+let orgs: TwoOrgs;
+let connection: SumoConnection;
+let h: Harness;
+
+beforeAll(async () => {
+  orgs = await startTwoOrgs({ prodCollectors: 12, stagingCollectors: 6 });
+  connection = await connectSumo({ env: orgs.env, logger: createLogger({ level: 'silent' }) });
+  h = await Harness.start({ bot: { sumo: connection.client, orgs: connection.orgs } });
+});
+afterAll(async () => {
+  await h?.close();
+  await connection?.close();
+  await orgs?.close();
+});
+
+/** A collector of production that staging does not have: its name shows which org answered. */
+const prodOnly = () => {
+  const staging = new Set(orgs.staging.org.collectors().map((collector) => collector.name));
+  const collector = orgs.prod.org.collectors().find((candidate) => !staging.has(candidate.name));
+  if (!collector) throw new Error('production needs a collector staging lacks');
+  return collector;
+};
+
+const calls = () => orgs.prod.counters.total + orgs.staging.counters.total;
+
+describe('the Slack bot with two orgs', () => {
+  it('answers from the default org, or from the org a command names with org=, and says which', async () => {
+    const channelId = 'CREADS';
+    const prod = textOf((await h.ask('collectors all', { channelId })).reply);
+    expect(prod).toContain(prodOnly().name);
+    expect(prod).toContain('org: prod');
+
+    const staging = textOf((await h.ask('collectors all org=staging', { channelId })).reply);
+    expect(staging).not.toContain(prodOnly().name);
+    expect(staging).toContain('org: staging');
+  });
+
+  it('refuses an org that is not configured, naming the choices, before any call to Sumo', async () => {
+    const before = calls();
+    const reply = textOf((await h.ask('collectors org=qa', { channelId: 'CREADS' })).reply);
+    expect(reply).toContain('\\"qa\\" is not a configured org: use one of prod, staging.');
+    expect(calls()).toBe(before);
+  });
+
+  it('answers /sumo offline for every org at once with org=*, one section per org', async () => {
+    const reply = (await h.ask('offline 1 org=*', { channelId: 'CREADS' })).reply;
+    const sections = (reply.blocks as Array<{ type: string; text?: { text: string } }>)
+      .filter((block) => block.type === 'section')
+      .map((block) => block.text?.text);
+    expect(sections).toContain('*prod*');
+    expect(sections).toContain('*staging*');
+    expect(sections.indexOf('*prod*')).toBeLessThan(sections.indexOf('*staging*'));
+    expect(textOf(reply)).toContain('List offline');
+
+    const refused = textOf((await h.ask('collectors org=*', { channelId: 'CREADS' })).reply);
+    expect(refused).toContain('works only with list_offline_collectors');
+  });
+
+  it("lets admins set a channel's org, which its commands then act on", async () => {
+    const channelId = 'CSTAGING';
+    const refused = await h.ask('org set staging', { channelId, userId: 'USOMEONE' });
+    expect(textOf(refused.reply)).toContain('may not run write or destructive commands');
+    expect(textOf((await h.ask('org', { channelId })).reply)).toContain('act on *prod*');
+
+    const set = await h.ask('org set staging', { channelId, userId: 'UADMIN' });
+    expect(set.reply.response_type).toBe('in_channel');
+    expect(textOf((await h.ask('org', { channelId })).reply)).toContain('act on *staging*');
+    const answer = textOf((await h.ask('collectors all', { channelId })).reply);
+    expect(answer).not.toContain(prodOnly().name);
+    expect(answer).toContain('org: staging');
+    // A command can still name another org.
+    expect(textOf((await h.ask('collectors all org=prod', { channelId })).reply)).toContain(prodOnly().name);
+  });
+
+  it('binds a confirmation to the org previewed: the click acts there, never on the channel’s org of the moment', async () => {
+    const channelId = 'CCHANGES';
+    const target = orgs.staging.org.collectors().find((collector) => collector.collectorType === 'Hosted');
+    if (!target) throw new Error('staging needs a hosted collector');
+    // Seeded alike: the same id names a collector in production too.
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+
+    const { reply } = await h.ask(`delete-collector ${target.id} org=staging`, { channelId });
+    const actions = (reply.blocks as Array<Record<string, unknown>>).find(
+      (block) => block.type === 'actions',
+    ) as {
+      elements: Array<{ text: { text: string }; confirm?: { title: { text: string } } }>;
+    };
+    expect(actions.elements[0]?.text.text).toBe('Delete a collector in staging');
+    expect(actions.elements[0]?.confirm?.title.text).toBe('Delete a collector in staging');
+    expect(textOf(reply)).toContain('in *staging*');
+
+    // The channel now points at production; the pending click must still mean staging.
+    await h.ask('org set prod', { channelId, userId: 'UADMIN' });
+    const click = await h.click({ actionId: 'sumo_confirm', value: confirmationId(reply), channelId });
+    await h.slack.waitFor(() =>
+      h.slack.responsesTo(click.responseUrl).find((r) => textOf(r).includes('Done')),
+    );
+    expect(orgs.staging.org.collectorById(target.id)).toBeUndefined();
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+    expect(orgs.prod.counters.byRoute[DELETE_ROUTE]).toBeUndefined();
+    const audit = h.auditLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(audit.find((entry) => entry.outcome === 'succeeded')).toMatchObject({ org: 'staging' });
+  });
+
+  it('refuses a click for an org that is no longer configured, instead of acting on another', async () => {
+    const target = orgs.prod.org.collectors().find((collector) => collector.collectorType === 'Hosted');
+    if (!target) throw new Error('production needs a hosted collector');
+    // As a pending action kept in shared state from before the orgs file lost "eu-old".
+    const action = await h.bot.context.pending.create({
+      userId: 'UADMIN',
+      channelId: 'CCHANGES',
+      subcommand: 'delete-collector',
+      commandText: `/sumo delete-collector ${target.id} org=eu-old`,
+      operation: 'delete_collector',
+      input: { collector: target.id },
+      preview: { summary: 'Delete it', willChange: true, warnings: [] },
+      org: 'eu-old',
+    });
+    const before = calls();
+    const click = await h.click({ actionId: 'sumo_confirm', value: action.id, channelId: 'CCHANGES' });
+    const outcome = await h.slack.waitFor(() =>
+      h.slack.responsesTo(click.responseUrl).find((r) => textOf(r).includes('Not run')),
+    );
+    expect(textOf(outcome)).toContain('the org eu-old it was previewed in is no longer configured');
+    expect(calls()).toBe(before);
+    expect(orgs.prod.org.collectorById(target.id)).toBeDefined();
+  });
+
+  it('shows App Home per org with a switcher, all orgs one row each, and buttons that act in the org shown', async () => {
+    const published = () => h.slack.callsTo('views.publish').filter((call) => call.args.user_id === 'UADMIN');
+    const viewAfter = async (act: () => Promise<unknown>) => {
+      const before = published().length;
+      await act();
+      const call = await h.slack.waitFor(() => published()[before]);
+      const view = (typeof call.args.view === 'string' ? JSON.parse(call.args.view) : call.args.view) as {
+        blocks: SlackMessage['blocks'];
+      };
+      expect(blockKitProblems({ blocks: view.blocks })).toEqual([]);
+      return view;
+    };
+    const buttons = (view: { blocks: SlackMessage['blocks'] }) =>
+      (view.blocks ?? []).flatMap((block) =>
+        block.type === 'actions'
+          ? (block.elements as Array<{
+              action_id: string;
+              value: string;
+              style?: string;
+              text: { text: string };
+            }>)
+          : [],
+      );
+    const switchTo = (org: string) =>
+      h.clickHome({ actionId: `sumo_home_org:${org === '*' ? 'all' : org}`, value: org, userId: 'UADMIN' });
+
+    // A collector of staging long gone, so its tab offers to delete offline collectors.
+    const gone = orgs.staging.org.collectors().find((c) => c.collectorType === 'Installable' && c.alive);
+    if (!gone) throw new Error('staging needs a running installed collector');
+    orgs.staging.org.setAlive(gone.id, false, Date.now() - 45 * 86_400_000);
+
+    const first = await viewAfter(() => h.openHome('UADMIN'));
+    const switcher = buttons(first).filter((button) => button.action_id.startsWith('sumo_home_org:'));
+    expect(switcher.map((button) => [button.value, button.style])).toEqual([
+      ['prod', 'primary'],
+      ['staging', undefined],
+      ['*', undefined],
+    ]);
+    expect(textOf(first)).toContain(`${orgs.prod.org.collectors().length}`);
+    expect(textOf(first)).toContain('org: prod');
+
+    const staging = await viewAfter(() => switchTo('staging'));
+    expect(textOf(staging)).toContain('org: staging');
+    const deleteOffline = buttons(staging).find(
+      (button) => button.action_id === 'sumo_home_action:delete-offline',
+    );
+    expect(deleteOffline?.value).toBe('delete-offline@staging');
+    expect(deleteOffline?.text.text).toContain('in staging');
+
+    const all = await viewAfter(() => switchTo('*'));
+    const rows = (all.blocks ?? [])
+      .filter((block) => block.type === 'section')
+      .map((block) => (block.text as { text: string }).text);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(new RegExp(`^\\*prod\\*: ${orgs.prod.org.collectors().length} collectors`));
+    expect(rows[1]).toMatch(new RegExp(`^\\*staging\\*: ${orgs.staging.org.collectors().length} collectors`));
+
+    // The button drawn for staging previews in staging, whatever the tab shows by the click.
+    await h.clickHome({
+      actionId: 'sumo_home_action:delete-offline',
+      value: 'delete-offline@staging',
+      userId: 'UADMIN',
+    });
+    const preview = await h.slack.waitFor(() =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((call) => call.args.channel === 'UADMIN' && textOf(call.args).includes('in staging')),
+    );
+    expect(textOf(preview.args)).toContain('Delete');
+  });
+});
+
+describe('a digest with two orgs', () => {
+  const HOUR = 3_600_000;
+  let digestOrgs: TwoOrgs;
+  let digestConnection: SumoConnection;
+  let d: Harness;
+  let dataDir: string;
+  beforeAll(async () => {
+    const corpusTo = Date.now() + 2 * HOUR;
+    digestOrgs = await startTwoOrgs({
+      simulator: {
+        search: { corpusSize: 2_000, corpusTo, corpusFrom: corpusTo - 26 * HOUR, startDelayMs: 0 },
+      },
+    });
+    digestConnection = await connectSumo({ env: digestOrgs.env, logger: createLogger({ level: 'silent' }) });
+    dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-org-digests-'));
+    d = await Harness.start({
+      bot: { sumo: digestConnection.client, orgs: digestConnection.orgs, digestTickMs: 40, dataDir },
+    });
+  });
+  afterAll(async () => {
+    await d?.close();
+    await digestConnection?.close();
+    await digestOrgs?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('searches the org it was set up in and names it on every post', async () => {
+    const channelId = 'CDIGEST';
+    const { reply } = await d.ask('digest add "error" every 1m org=staging', { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) throw new Error(`no confirm button in ${textOf(reply)}`);
+    const click = await d.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    const done = await d.slack.waitFor(() => d.slack.responsesTo(click.responseUrl)[0]);
+    const id = /Digest `([0-9a-f]{8})` added/.exec(textOf(done))?.[1];
+    if (!id) throw new Error(`no digest id in ${textOf(done)}`);
+    expect(textOf((await d.ask('digest list', { channelId })).reply)).toContain(`in staging every 1m`);
+
+    d.clock.advance(61_000);
+    const post = await d.slack.waitFor(
+      () =>
+        d.slack
+          .callsTo('chat.postMessage')
+          .find((call) => call.args.channel === channelId && textOf(call.args).includes(`\`${id}\``)),
+      15_000,
+    );
+    expect(textOf(post.args)).toContain('org: staging');
+    expect(digestOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+    expect(digestOrgs.prod.counters.byRoute['POST /v1/search/jobs']).toBeUndefined();
+  });
+});
