@@ -168,7 +168,10 @@ export class FakeSlack {
       case 'auth.test':
         return reply({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
       case 'chat.postMessage': {
-        const channel = String(args.channel);
+        // A post to a user id goes to the app's direct messages with them: Slack answers with that channel.
+        const channel = /^[UW]/.test(String(args.channel))
+          ? `D${String(args.channel)}`
+          : String(args.channel);
         if (this.closedChannels.has(channel)) return reply({ ok: false, error: 'not_in_channel' });
         this.sequence += 1;
         const ts = `1700000000.${String(this.sequence).padStart(6, '0')}`;

@@ -367,3 +367,26 @@ function sum(values: readonly number[]): number {
   for (const value of values) total += value;
   return total;
 }
+
+/** The fields the fleet picture needs, as list_collectors and list_ot_collectors answer them. */
+export interface FleetLists {
+  installed?: ReadonlyArray<{ collectorType: string; alive: boolean; collectorVersion: string }>;
+  ot?: ReadonlyArray<{ alive?: boolean | undefined; version: string; errors?: number | undefined }>;
+}
+
+/** list_collectors' and list_ot_collectors' items as the fleet picture counts them. */
+export function fleetChartCollectors(lists: FleetLists): FleetChartCollector[] {
+  return [
+    ...(lists.installed ?? []).map((collector) => ({
+      kind: collector.collectorType === 'Hosted' ? ('hosted' as const) : ('installed' as const),
+      version: collector.collectorType === 'Hosted' ? '' : collector.collectorVersion,
+      alive: collector.alive,
+    })),
+    ...(lists.ot ?? []).map((collector) => ({
+      kind: 'ot' as const,
+      version: collector.version,
+      alive: collector.alive ?? false,
+      healthErrors: collector.errors,
+    })),
+  ];
+}
