@@ -4,12 +4,22 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   type ServerNotification,
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import {
+  APP_VIEW_META,
+  APP_VIEW_RESOURCE,
+  APP_VIEW_TOOLS,
+  APP_VIEW_URI,
+  readAppView,
+  showsAppViews,
+} from './app-view.js';
 import type { Caller } from './auth/caller.js';
 import { inputJsonSchema, outputJsonSchema } from './json-schema.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
@@ -78,7 +88,7 @@ export function createSdkServer(
   const server = new Server(
     { name: identity.name, version: identity.version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: {} },
       ...(identity.instructions ? { instructions: identity.instructions } : {}),
     },
   );
@@ -86,9 +96,26 @@ export function createSdkServer(
   const listed = { tools: tools.map(toolDefinition) };
   // Asked per request, not per session: a token renewed with more scopes shows more at once.
   server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
-    if (!visibleTo) return listed;
     const caller = callerOf(extra);
-    return { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) };
+    const visible = visibleTo
+      ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) }
+      : listed;
+    if (!showsAppViews(server.getClientCapabilities())) return visible;
+    return {
+      tools: visible.tools.map((tool) =>
+        APP_VIEW_TOOLS.has(tool.name) ? { ...tool, _meta: APP_VIEW_META } : tool,
+      ),
+    };
+  });
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [APP_VIEW_RESOURCE] }));
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+    if (request.params.uri !== APP_VIEW_URI) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown resource "${request.params.uri}". This server offers ${APP_VIEW_URI}.`,
+      );
+    }
+    return readAppView();
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);

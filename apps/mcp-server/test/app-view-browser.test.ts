@@ -1,0 +1,194 @@
+/**
+ * The MCP App as a person sees it: the view the server serves, loaded in headless Chromium (Debian's
+ * `chromium`, driven by playwright-core) inside a host page that speaks the MCP Apps protocol with
+ * ext-apps' own AppBridge. The tool results are real answers of this server to a real MCP Client,
+ * from the simulator; "Load more" goes view → host (tools/call over postMessage) → the MCP Client →
+ * this server → the simulator and back. Screenshots go to test-artifacts/ for a person to look at.
+ *
+ * One run per CI is enough: .ci/run sets SUMO_OPS_SKIP_BROWSER_TESTS for its second Node version.
+ */
+import { fileURLToPath } from 'node:url';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { build } from 'esbuild';
+import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keepArtifact } from '../../../test/support/pictures.js';
+import { APP_VIEW_URI } from '../src/app-view.js';
+import { APPS_CLIENT } from './support/apps-client.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The host page's script: an iframe, ext-apps' AppBridge on it, tool calls handed to the test's MCP Client. */
+const HOST_SCRIPT = `
+import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/app-bridge';
+window.showInHost = async (html, result) => {
+  const iframe = document.createElement('iframe');
+  iframe.setAttribute('sandbox', 'allow-scripts');
+  iframe.style.cssText = 'width:760px;height:1000px;border:0';
+  document.body.replaceChildren(iframe);
+  const bridge = new AppBridge(null, { name: 'sumo-ops-test-host', version: '0.0.0' }, { serverTools: {} }, {
+    hostContext: { timeZone: 'Europe/Berlin', theme: 'light' },
+  });
+  bridge.oncalltool = (params) => window.callServerTool(params);
+  const initialized = new Promise((resolve) => { bridge.oninitialized = resolve; });
+  await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
+  iframe.srcdoc = html;
+  await initialized;
+  await bridge.sendToolResult(result);
+};
+`;
+
+let harness: Harness;
+let browser: Browser;
+let page: Page;
+let html: string;
+const toolCallsFromView: string[] = [];
+
+describe.skipIf(process.env.SUMO_OPS_SKIP_BROWSER_TESTS === '1')('the MCP App in Chromium', () => {
+  beforeAll(async () => {
+    harness = await startHarness({
+      capabilities: APPS_CLIENT,
+      simulator: { clockSpeed: 60, search: { corpusSize: 20_000 } },
+    });
+    const { contents } = await harness.client.readResource({ uri: APP_VIEW_URI });
+    html = (contents[0] as { text: string }).text;
+    const host = await build({
+      stdin: {
+        contents: HOST_SCRIPT,
+        resolveDir: fileURLToPath(new URL('..', import.meta.url)),
+        loader: 'js',
+      },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      logLevel: 'warning',
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 800, height: 1040 } });
+    // The host forwards the view's tools/call to this server through the test's real MCP Client.
+    await page.exposeFunction(
+      'callServerTool',
+      async (params: { name: string; arguments?: Record<string, unknown> }) => {
+        toolCallsFromView.push(params.name);
+        return harness.client.callTool({ name: params.name, arguments: params.arguments ?? {} });
+      },
+    );
+    await page.setContent(
+      `<!doctype html><html><body></body><script>${host.outputFiles[0]?.text}</script></html>`,
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  async function show(result: CallToolResult, screenshot: string): Promise<FrameLocator> {
+    await page.evaluate(
+      ([view, answer]) =>
+        // Runs in the page, where the host script defined it (this file's types know no DOM).
+        (globalThis as unknown as { showInHost: (h: string, r: unknown) => Promise<void> }).showInHost(
+          view,
+          answer,
+        ),
+      [html, result] as const,
+    );
+    const frame = page.frameLocator('iframe');
+    await frame.locator('h1').waitFor();
+    keepArtifact(screenshot, await page.screenshot({ fullPage: true }));
+    return frame;
+  }
+
+  it('draws run_search: one bar per histogram step with its count on hover, the top values and the messages', async () => {
+    const result = (await harness.client.callTool({
+      name: 'run_search',
+      arguments: { query: 'error', from: '-6h', limit: 5 },
+    })) as CallToolResult;
+    const answer = result.structuredContent as {
+      summary: {
+        messageCount: number;
+        histogram: { counts: number[] };
+        topValues: Record<string, Array<{ value: string }>>;
+      };
+      items: unknown[];
+      jobKept: boolean;
+    };
+    expect(answer.summary.messageCount).toBeGreaterThan(0);
+    const frame = await show(result, 'mcp-app-run-search.png');
+
+    const bars = frame.locator('rect.bar');
+    expect(await bars.count()).toBe(answer.summary.histogram.counts.length);
+    const values = await bars.evaluateAll((rects) =>
+      rects.map((rect) => Number(rect.getAttribute('data-value'))),
+    );
+    expect(values).toEqual(answer.summary.histogram.counts);
+    const busiest = values.indexOf(Math.max(...values));
+    await bars.nth(busiest).hover();
+    await expect
+      .poll(() => frame.locator('.readout').textContent(), { timeout: 15_000 })
+      .toMatch(new RegExp(`: ${Math.max(...values).toLocaleString('en-US')} messages$`));
+
+    const topCategory = answer.summary.topValues._sourceCategory?.[0]?.value ?? '';
+    expect(topCategory).not.toBe('');
+    expect(await frame.locator('ul.top').first().textContent()).toContain(topCategory);
+    expect(await frame.locator('#messages tbody tr').count()).toBe(answer.items.length);
+    // The job was deleted with the answer: nothing to load more from.
+    expect(answer.jobKept).toBe(false);
+    expect(await frame.locator('#load-more').count()).toBe(0);
+  });
+
+  it('loads more messages of a kept job through the host: get_search_messages called from the view', async () => {
+    const started = (await harness.client.callTool({
+      name: 'start_search',
+      arguments: { query: 'error', from: '-6h' },
+    })) as CallToolResult;
+    const { jobId } = started.structuredContent as { jobId: string };
+    let status: CallToolResult;
+    do {
+      status = (await harness.client.callTool({
+        name: 'get_search_status',
+        arguments: { jobId, waitSeconds: 5 },
+      })) as CallToolResult;
+    } while (!(status.structuredContent as { done: boolean }).done);
+    const { messageCount, histogram } = status.structuredContent as {
+      messageCount: number;
+      histogram: { counts: number[] };
+    };
+    expect(messageCount).toBeGreaterThan(30);
+    const frame = await show(status, 'mcp-app-search-status.png');
+    expect(await frame.locator('rect.bar').count()).toBe(histogram.counts.length);
+
+    const rows = frame.locator('#messages tbody tr');
+    // A page is a tools/call through the host to this server and the simulator: give it time on busy machines.
+    const shown = (count: number) => `${count} of ${messageCount.toLocaleString('en-US')} shown`;
+    await frame.locator('#load-more').click();
+    await expect.poll(() => frame.locator('.status').textContent(), { timeout: 15_000 }).toBe(shown(25));
+    expect(await rows.count()).toBe(25);
+    await frame.locator('#load-more').click();
+    await expect.poll(() => frame.locator('.status').textContent(), { timeout: 15_000 }).toBe(shown(50));
+    expect(await rows.count()).toBe(50);
+    expect(toolCallsFromView).toEqual(['get_search_messages', 'get_search_messages']);
+    keepArtifact('mcp-app-load-more.png', await page.screenshot({ fullPage: true }));
+    await harness.client.callTool({ name: 'cancel_search', arguments: { jobId } });
+  });
+
+  it('draws the OT fleet by version and state from list_ot_collectors', async () => {
+    const result = (await harness.client.callTool({
+      name: 'list_ot_collectors',
+      arguments: {},
+    })) as CallToolResult;
+    const { items } = result.structuredContent as { items: Array<{ version: string; alive?: boolean }> };
+    expect(items.length).toBeGreaterThan(0);
+    const frame = await show(result, 'mcp-app-ot-fleet.png');
+    expect(await frame.locator('h1').textContent()).toBe(`${items.length} OT collectors`);
+    const versions = new Set(items.map((item) => item.version));
+    // Three bars (alive, with health errors, offline) per version, the counts adding up to the fleet.
+    const values = await frame
+      .locator('rect.bar')
+      .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('data-value'))));
+    expect(values).toHaveLength(versions.size * 3);
+    expect(values.reduce((sum, value) => sum + value, 0)).toBe(items.length);
+    expect(await frame.locator('tbody tr').count()).toBe(items.length);
+  });
+});
