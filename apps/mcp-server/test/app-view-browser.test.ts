@@ -7,43 +7,17 @@
  *
  * One run per CI is enough: .ci/run sets SUMO_OPS_SKIP_BROWSER_TESTS for its second Node version.
  */
-import { fileURLToPath } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { build } from 'esbuild';
-import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppsHost, openAppsHost } from '../../../test/support/apps-host.js';
 import { keepArtifact } from '../../../test/support/pictures.js';
 import { APP_VIEW_URI } from '../src/app-view.js';
 import { APPS_CLIENT } from './support/apps-client.js';
 import { type Harness, startHarness } from './support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** The host page's script: an iframe, ext-apps' AppBridge on it, tool calls handed to the test's MCP Client. */
-const HOST_SCRIPT = `
-import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/app-bridge';
-window.showInHost = async (html, result) => {
-  const iframe = document.createElement('iframe');
-  iframe.setAttribute('sandbox', 'allow-scripts');
-  iframe.style.cssText = 'width:760px;height:1000px;border:0';
-  document.body.replaceChildren(iframe);
-  const bridge = new AppBridge(null, { name: 'sumo-ops-test-host', version: '0.0.0' }, { serverTools: {} }, {
-    hostContext: { timeZone: 'Europe/Berlin', theme: 'light' },
-  });
-  bridge.oncalltool = (params) => window.callServerTool(params);
-  const initialized = new Promise((resolve) => { bridge.oninitialized = resolve; });
-  await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
-  iframe.srcdoc = html;
-  await initialized;
-  await bridge.sendToolResult(result);
-};
-`;
-
 let harness: Harness;
-let browser: Browser;
-let page: Page;
-let html: string;
-const toolCallsFromView: string[] = [];
+let host: AppsHost;
 
 describe.skipIf(process.env.SUMO_OPS_SKIP_BROWSER_TESTS === '1')('the MCP App in Chromium', () => {
   beforeAll(async () => {
@@ -52,51 +26,16 @@ describe.skipIf(process.env.SUMO_OPS_SKIP_BROWSER_TESTS === '1')('the MCP App in
       simulator: { clockSpeed: 60, search: { corpusSize: 20_000 } },
     });
     const { contents } = await harness.client.readResource({ uri: APP_VIEW_URI });
-    html = (contents[0] as { text: string }).text;
-    const host = await build({
-      stdin: {
-        contents: HOST_SCRIPT,
-        resolveDir: fileURLToPath(new URL('..', import.meta.url)),
-        loader: 'js',
-      },
-      bundle: true,
-      write: false,
-      format: 'iife',
-      platform: 'browser',
-      logLevel: 'warning',
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 800, height: 1040 } });
-    // The host forwards the view's tools/call to this server through the test's real MCP Client.
-    await page.exposeFunction(
-      'callServerTool',
-      async (params: { name: string; arguments?: Record<string, unknown> }) => {
-        toolCallsFromView.push(params.name);
-        return harness.client.callTool({ name: params.name, arguments: params.arguments ?? {} });
-      },
-    );
-    await page.setContent(
-      `<!doctype html><html><body></body><script>${host.outputFiles[0]?.text}</script></html>`,
-    );
+    host = await openAppsHost(harness.client, (contents[0] as { text: string }).text);
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
+    await host?.close();
     await harness?.close();
   });
 
   async function show(result: CallToolResult, screenshot: string): Promise<FrameLocator> {
-    await page.evaluate(
-      ([view, answer]) =>
-        // Runs in the page, where the host script defined it (this file's types know no DOM).
-        (globalThis as unknown as { showInHost: (h: string, r: unknown) => Promise<void> }).showInHost(
-          view,
-          answer,
-        ),
-      [html, result] as const,
-    );
-    const frame = page.frameLocator('iframe');
-    await frame.locator('h1').waitFor();
-    keepArtifact(screenshot, await page.screenshot({ fullPage: true }));
+    const frame = await host.show(result);
+    keepArtifact(screenshot, await host.page.screenshot({ fullPage: true }));
     return frame;
   }
 
@@ -168,8 +107,8 @@ describe.skipIf(process.env.SUMO_OPS_SKIP_BROWSER_TESTS === '1')('the MCP App in
     await frame.locator('#load-more').click();
     await expect.poll(() => frame.locator('.status').textContent(), { timeout: 15_000 }).toBe(shown(50));
     expect(await rows.count()).toBe(50);
-    expect(toolCallsFromView).toEqual(['get_search_messages', 'get_search_messages']);
-    keepArtifact('mcp-app-load-more.png', await page.screenshot({ fullPage: true }));
+    expect(host.toolCalls).toEqual(['get_search_messages', 'get_search_messages']);
+    keepArtifact('mcp-app-load-more.png', await host.page.screenshot({ fullPage: true }));
     await harness.client.callTool({ name: 'cancel_search', arguments: { jobId } });
   });
 
