@@ -226,8 +226,11 @@ describe('installed from the tarballs with plain npm into an empty folder', () =
       const answer = await client.callTool({ name: 'list_collectors', arguments: { limit: 2 } });
       expect(answer.isError, stderr.join('')).toBeFalsy();
       expect(answer.structuredContent).toMatchObject({ items: expect.any(Array) });
-      const uri = (tools.find((tool) => tool.name === 'run_search')?._meta?.ui as { resourceUri: string })
-        .resourceUri;
+      const view = tools.find((tool) => tool.name === 'run_search')?._meta?.ui as
+        | { resourceUri: string }
+        | undefined;
+      expect(view?.resourceUri).toMatch(/^ui:\/\//);
+      const uri = view?.resourceUri ?? '';
       const { contents } = await client.readResource({ uri });
       expect(contents[0]).toMatchObject({
         mimeType: 'text/html;profile=mcp-app',
