@@ -14,9 +14,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import {
   APP_VIEW_META,
-  APP_VIEW_RESOURCE,
   APP_VIEW_TOOLS,
   APP_VIEW_URI,
+  appViewResource,
   readAppView,
   showsAppViews,
 } from './app-view.js';
@@ -95,19 +95,21 @@ export function createSdkServer(
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = { tools: tools.map(toolDefinition) };
   // Asked per request, not per session: a token renewed with more scopes shows more at once.
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const caller = callerOf(extra);
     const visible = visibleTo
       ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) }
       : listed;
-    if (!showsAppViews(server.getClientCapabilities())) return visible;
+    if (!(await showsAppViews(server.getClientCapabilities()))) return visible;
     return {
       tools: visible.tools.map((tool) =>
         APP_VIEW_TOOLS.has(tool.name) ? { ...tool, _meta: APP_VIEW_META } : tool,
       ),
     };
   });
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [APP_VIEW_RESOURCE] }));
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: [await appViewResource()],
+  }));
   server.setRequestHandler(ReadResourceRequestSchema, (request) => {
     if (request.params.uri !== APP_VIEW_URI) {
       throw new McpError(
