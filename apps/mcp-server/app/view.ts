@@ -112,6 +112,56 @@ function bars(
   return el('figure', {}, el('div', { class: 'max' }, `${count(max)} ${unit}`), chart, axis, readout);
 }
 
+/** Named counts as labelled horizontal bars (versions, event names), with the same hover readout. */
+function namedBars(
+  items: Array<{ label: string; value: number; color?: string }>,
+  unit: string,
+  caption: string,
+): HTMLElement {
+  const width = 640;
+  const labelWidth = 250;
+  const row = 22;
+  const max = Math.max(1, ...items.map((item) => item.value));
+  const readout = el('div', { class: 'readout', 'aria-live': 'polite' }, caption);
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${items.length * row}`,
+    role: 'img',
+    'aria-label': caption,
+  });
+  items.forEach((item, index) => {
+    const label = svg('text', {
+      x: labelWidth - 6,
+      y: index * row + 15,
+      'text-anchor': 'end',
+      class: 'label',
+    });
+    label.textContent = item.label.length > 34 ? `${item.label.slice(0, 33)}…` : item.label;
+    const bar = svg('rect', {
+      class: 'bar',
+      x: labelWidth,
+      y: index * row + 3,
+      width: Math.max(item.value > 0 ? 1 : 0, (item.value / max) * (width - labelWidth - 40)),
+      height: row - 6,
+      fill: item.color ?? '#1f77b4',
+      'data-value': item.value,
+    });
+    const title = document.createElementNS(SVG, 'title');
+    title.textContent = `${item.label}: ${count(item.value)} ${unit}`;
+    bar.append(title);
+    bar.addEventListener('mouseenter', () => {
+      readout.textContent = title.textContent;
+    });
+    const value = svg('text', {
+      x: labelWidth + Number(bar.getAttribute('width')) + 4,
+      y: index * row + 15,
+      class: 'label',
+    });
+    value.textContent = count(item.value);
+    chart.append(label, bar, value);
+  });
+  return el('figure', {}, chart, readout);
+}
+
 function table(columns: string[], rows: string[][]): HTMLTableElement {
   const body = el('tbody');
   appendRows(body, rows);
@@ -242,12 +292,14 @@ function showFleet(items: Array<{ version: string; alive?: boolean; errors?: num
   const entries = [...groups].sort((a, b) => b[0].localeCompare(a[0]));
   root.replaceChildren(
     el('h1', {}, `${count(items.length)} OT collectors`),
-    bars(
-      entries.flatMap(([version, group]) => [
-        { label: `${version} alive`, value: group.alive, color: '#2ca02c' },
-        { label: `${version} alive with health errors`, value: group.unwell, color: '#ff7f0e' },
-        { label: `${version} offline`, value: group.offline, color: '#7f7f7f' },
-      ]),
+    namedBars(
+      entries
+        .flatMap(([version, group]) => [
+          { label: `${version} alive`, value: group.alive, color: '#2ca02c' },
+          { label: `${version} alive with health errors`, value: group.unwell, color: '#ff7f0e' },
+          { label: `${version} offline`, value: group.offline, color: '#7f7f7f' },
+        ])
+        .filter((bar) => bar.value > 0),
       'collectors',
       'By version: alive (green), with health errors (orange), offline (grey) — hover a bar.',
     ),
@@ -273,7 +325,7 @@ function showHealth(data: {
   );
   root.replaceChildren(
     el('h1', {}, `Health events: ${severities.join(' · ') || 'none'}`),
-    bars(
+    namedBars(
       names.map(([label, value]) => ({ label, value, color: '#d62728' })),
       'events',
       'Events by name — hover a bar.',

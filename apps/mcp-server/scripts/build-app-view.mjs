@@ -43,7 +43,7 @@ const STYLE = `
 :root{color-scheme:light dark;font:14px/1.4 system-ui,sans-serif}
 body{margin:0;padding:12px}h1{font-size:18px;margin:0 0 4px}h2{font-size:14px;margin:12px 0 4px}
 .range,.note,.readout,.status{color:#666;margin:2px 0}figure{margin:8px 0}svg{width:100%;height:auto}
-.bar:hover{opacity:.7}.axis{display:flex;justify-content:space-between;color:#666;font-size:12px}.max{color:#666;font-size:12px}ul.top{margin:0;padding-left:18px}
+.bar:hover{opacity:.7}.axis{display:flex;justify-content:space-between;color:#666;font-size:12px}.max{color:#666;font-size:12px}.label{font-size:12px;fill:currentColor}ul.top{margin:0;padding-left:18px}
 table{border-collapse:collapse;width:100%;font-size:12px}th,td{text-align:left;padding:2px 6px;border-bottom:1px solid #8884;vertical-align:top}
 td:last-child{font-family:ui-monospace,monospace;word-break:break-all}button{font:inherit;padding:4px 10px}`;
 

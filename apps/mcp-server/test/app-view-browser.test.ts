@@ -117,17 +117,42 @@ describe.skipIf(process.env.SUMO_OPS_SKIP_BROWSER_TESTS === '1')('the MCP App in
       name: 'list_ot_collectors',
       arguments: {},
     })) as CallToolResult;
-    const { items } = result.structuredContent as { items: Array<{ version: string; alive?: boolean }> };
+    const { items } = result.structuredContent as {
+      items: Array<{ version: string; alive?: boolean; errors?: number }>;
+    };
     expect(items.length).toBeGreaterThan(0);
     const frame = await show(result, 'mcp-app-ot-fleet.png');
     expect(await frame.locator('h1').textContent()).toBe(`${items.length} OT collectors`);
-    const versions = new Set(items.map((item) => item.version));
-    // Three bars (alive, with health errors, offline) per version, the counts adding up to the fleet.
+    const groups = new Set(
+      items.map((item) => `${item.version} ${!item.alive ? 'offline' : item.errors ? 'unwell' : 'alive'}`),
+    );
+    // A bar for each version and state that has collectors, the counts adding up to the fleet.
     const values = await frame
       .locator('rect.bar')
       .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('data-value'))));
-    expect(values).toHaveLength(versions.size * 3);
+    expect(values).toHaveLength(groups.size);
     expect(values.reduce((sum, value) => sum + value, 0)).toBe(items.length);
+    expect(await frame.locator('tbody tr').count()).toBe(items.length);
+  });
+
+  it('draws the health events by name from list_health_events, with the severities counted', async () => {
+    const result = (await harness.client.callTool({
+      name: 'list_health_events',
+      arguments: {},
+    })) as CallToolResult;
+    const { items, counts } = result.structuredContent as {
+      items: unknown[];
+      counts: { byName: Record<string, number>; bySeverity: Record<string, number> };
+    };
+    expect(items.length).toBeGreaterThan(0);
+    const frame = await show(result, 'mcp-app-health.png');
+    const values = await frame
+      .locator('rect.bar')
+      .evaluateAll((rects) => rects.map((rect) => Number(rect.getAttribute('data-value'))));
+    expect(values).toEqual(Object.values(counts.byName).sort((a, b) => b - a));
+    for (const [severity, count] of Object.entries(counts.bySeverity)) {
+      expect(await frame.locator('h1').textContent()).toContain(`${count} ${severity}`);
+    }
     expect(await frame.locator('tbody tr').count()).toBe(items.length);
   });
 });
