@@ -37,6 +37,9 @@ await build({
   banner: {
     js: "import { createRequire as createBundleRequire } from 'node:module'; const require = createBundleRequire(import.meta.url);",
   },
+  // resvg loads a prebuilt native binary (.node) for the platform it is installed on: it stays a
+  // dependency of each app, imported at run time, never copied into the bundle.
+  external: ['@resvg/resvg-js'],
   sourcemap: true,
   logLevel: 'warning',
 });

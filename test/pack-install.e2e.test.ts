@@ -16,6 +16,8 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPS_CLIENT } from '../apps/mcp-server/test/support/apps-client.js';
+import { decodePng } from './support/pictures.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -214,7 +216,8 @@ describe('installed from the tarballs with plain npm into an empty folder', () =
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-    const client = new Client({ name: 'pack-install-test', version: '1.0.0' });
+    // A client with MCP Apps: the view, built into the package, is served from the installed files.
+    const client = new Client({ name: 'pack-install-test', version: '1.0.0' }, { capabilities: APPS_CLIENT });
     try {
       await client.connect(transport);
       const { tools } = await client.listTools();
@@ -223,6 +226,16 @@ describe('installed from the tarballs with plain npm into an empty folder', () =
       const answer = await client.callTool({ name: 'list_collectors', arguments: { limit: 2 } });
       expect(answer.isError, stderr.join('')).toBeFalsy();
       expect(answer.structuredContent).toMatchObject({ items: expect.any(Array) });
+      const view = tools.find((tool) => tool.name === 'run_search')?._meta?.ui as
+        | { resourceUri: string }
+        | undefined;
+      expect(view?.resourceUri).toMatch(/^ui:\/\//);
+      const uri = view?.resourceUri ?? '';
+      const { contents } = await client.readResource({ uri });
+      expect(contents[0]).toMatchObject({
+        mimeType: 'text/html;profile=mcp-app',
+        text: expect.stringContaining('<!doctype html>'),
+      });
     } finally {
       await client.close();
     }
@@ -252,6 +265,21 @@ describe('installed from the tarballs with plain npm into an empty folder', () =
       env: cleanEnv(),
     });
     expect(stdout).toMatch(/^Usage: sumo-ops-simulator/m);
+  });
+
+  it('npx sumo-ops search --demo --chart draws the PNG with the installed resvg binary', async () => {
+    const file = join(work, 'chart.png');
+    await run(
+      'npx',
+      ['--no', '--', 'sumo-ops', 'search', 'error', '--from', '-1h', '--demo', '--chart', file],
+      {
+        cwd: project,
+        env: cleanEnv(),
+      },
+    );
+    const picture = decodePng(await readFile(file));
+    expect(picture.width).toBeGreaterThanOrEqual(1440);
+    expect(picture.count('#1f77b4')).toBeGreaterThan(1000);
   });
 
   it('npx sumo-ops --help (the command line) prints its usage', async () => {

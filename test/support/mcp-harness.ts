@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
   type CallToolResult,
+  type ClientCapabilities,
   type ElicitRequest,
   ElicitRequestSchema,
   type ElicitResult,
@@ -26,6 +27,8 @@ export interface HarnessOptions extends Partial<Omit<SumoOpsMcpOptions, 'client'
   simulator?: SimulatedSumoOptions;
   /** When given, the client declares form elicitation and answers with this. */
   elicit?: (request: ElicitRequest['params']) => ElicitResult;
+  /** More client capabilities to declare (e.g. the MCP Apps extension). */
+  capabilities?: ClientCapabilities;
 }
 
 /** A real MCP client, in-process, talking to the server, which talks to a simulator over HTTP. */
@@ -40,7 +43,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = mcp.createServer();
   const client = new Client(
     { name: 'sumo-ops-test', version: '0.0.0' },
-    options.elicit ? { capabilities: { elicitation: { form: {} } } } : {},
+    {
+      capabilities: {
+        ...(options.elicit ? { elicitation: { form: {} } } : {}),
+        ...options.capabilities,
+      },
+    },
   );
   const elicitations: ElicitRequest['params'][] = [];
   const answer = options.elicit;

@@ -38,6 +38,13 @@ export const SEARCH_FLAGS: readonly GlobalFlag[] = [
     description: 'Write the streamed rows to this file instead of stdout.',
     appliesTo: () => true,
   },
+  {
+    flag: 'chart',
+    type: 'string',
+    description:
+      "Also draw messages over time as a PNG to this file (times in --tz, else this machine's zone).",
+    appliesTo: () => true,
+  },
 ];
 
 function flagLines(flags: readonly GlobalFlag[]): string {
@@ -71,7 +78,7 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
 Usage:
   sumo-ops <toolset> <verb> [word] [--flags]     sumo-ops collectors offline --days 30
   sumo-ops <operation-name> [--flags]            sumo-ops list-offline-collectors --alive-before-days 30
-  sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--messages|--records] [--out FILE]
+  sumo-ops search "<query>" [--from -1h] [--to now] [--tz UTC] [--messages|--records] [--out FILE] [--chart FILE.png]
   sumo-ops why <collector>                       why a collector is unwell: causes ranked, next steps
   sumo-ops health [--severity Error]             Sumo's unresolved health events, errors first
   sumo-ops check [--demo]                        check the settings, every org's key with Sumo Logic and Redis

@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import {
   exportSearchResults,
+  messagesOverTimeChart,
   type ResolvedSearchRequest,
+  renderChart,
   resolveSearchRequest,
   SearchRequestError,
   type SearchSummary,
@@ -40,7 +43,15 @@ export async function runSearchCommand(
   const input = validateInput(run.catalog, spec, parsed.raw) as {
     query: string;
   } & Record<string, unknown>;
-  if (kind === undefined) return summary(spec, input, run);
+  if (kind === undefined) {
+    const chart = typeof globals.chart === 'string' ? globals.chart : undefined;
+    // Without --tz the summary speaks UTC (the operation's default); a picture reads best on the local clock.
+    const chartZone = 'timeZone' in parsed.raw ? undefined : Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return summary(spec, input, run, chart === undefined ? undefined : { path: chart, timeZone: chartZone });
+  }
+  if (globals.chart !== undefined) {
+    throw new UsageError(`--chart draws the summary's histogram: leave out --${kind}.`);
+  }
 
   const given = SUMMARY_ONLY_FIELDS.filter((field) => field in parsed.raw);
   if (given.length > 0)
@@ -61,7 +72,12 @@ export async function runSearchCommand(
   return exportRows(request, kind, format, typeof globals.out === 'string' ? globals.out : undefined, run);
 }
 
-async function summary(spec: CommandSpec, input: unknown, run: CommandRun): Promise<number> {
+async function summary(
+  spec: CommandSpec,
+  input: unknown,
+  run: CommandRun,
+  chart: { path: string; timeZone: string | undefined } | undefined,
+): Promise<number> {
   const connection = await run.connect();
   try {
     const result = await run.catalog.run(
@@ -81,6 +97,7 @@ async function summary(spec: CommandSpec, input: unknown, run: CommandRun): Prom
       run.io.stdout,
       run.format === 'table' ? summaryText(result as SummaryAnswer) : renderResult(result, run.format),
     );
+    if (chart) await writeChart((result as SummaryAnswer).summary, chart.path, chart.timeZone, run);
     return EXIT.ok;
   } finally {
     await searchJobRegistry.shutdown();
@@ -94,6 +111,24 @@ interface SummaryAnswer {
   itemsKind: 'messages' | 'records';
   jobKept: boolean;
   next?: string;
+}
+
+/** The same picture Slack posts, as a PNG file; stdout keeps the text answer (and its sparkline). */
+async function writeChart(
+  summary: SearchSummary,
+  path: string,
+  timeZone: string | undefined,
+  run: CommandRun,
+): Promise<void> {
+  const chart = await renderChart(
+    messagesOverTimeChart({ histogram: summary.histogram, timeZone: timeZone ?? summary.timeZone }),
+  );
+  try {
+    await writeFile(path, chart.png);
+  } catch (error) {
+    throw new UsageError(`--chart: cannot write ${path}: ${(error as Error).message}`);
+  }
+  if (run.chatty) run.io.stderr.write(`chart: ${path} (${chart.width}×${chart.height} PNG)\n`);
 }
 
 /** The summary for a person at a terminal. */

@@ -15,6 +15,7 @@ import {
 } from '@sumo-ops/core';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodePng, keepArtifact, paintedRuns } from '../../../test/support/pictures.js';
 import { buildCommands } from '../src/index.js';
 import {
   calls,
@@ -250,6 +251,29 @@ describe('search', () => {
     expect(calls(sim, SEARCH_CREATE)).toBe(1);
     expect(calls(sim, SEARCH_DELETE)).toBe(1);
     expect(sim.search.activeJobCount()).toBe(0);
+  });
+
+  it('--chart writes the histogram as a PNG with a bar for every step that has messages; stdout keeps the answer', async () => {
+    const file = join(dir, 'chart.png');
+    const result = await runCli(
+      ['search', 'error', '--from', '-1h', '--tz', 'Asia/Tokyo', '--chart', file],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as { summary: { histogram: { counts: number[] } } };
+    const png = await readFile(file);
+    keepArtifact('cli-search-chart.png', png);
+    const picture = decodePng(png);
+    expect(picture.width).toBeGreaterThanOrEqual(1440);
+    const drawnSteps = answer.summary.histogram.counts.filter((count) => count > 0).length;
+    expect(drawnSteps).toBeGreaterThan(0);
+    // Adjacent bars are drawn apart, so each step with messages is one run of painted columns.
+    expect(paintedRuns(picture.columns('#1f77b4'))).toHaveLength(drawnSteps);
+    expect(sim.search.activeJobCount()).toBe(0);
+
+    const refused = await runCli(['search', 'error', '--messages', '--chart', file], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--chart');
   });
 
   it('--messages streams every message as NDJSON to --out, as many as the job found', async () => {

@@ -4,12 +4,22 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   type ServerNotification,
   type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import {
+  APP_VIEW_META,
+  APP_VIEW_TOOLS,
+  APP_VIEW_URI,
+  appViewResource,
+  readAppView,
+  showsAppViews,
+} from './app-view.js';
 import type { Caller } from './auth/caller.js';
 import { inputJsonSchema, outputJsonSchema } from './json-schema.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
@@ -80,17 +90,36 @@ export function createSdkServer(
   const server = new Server(
     { name: identity.name, version: identity.version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: {} },
       ...(identity.instructions ? { instructions: identity.instructions } : {}),
     },
   );
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = { tools: tools.map(toolDefinition) };
   // Asked per request, not per session: a token renewed with more scopes shows more at once.
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
-    if (!visibleTo) return listed;
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const caller = callerOf(extra);
-    return { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) };
+    const visible = visibleTo
+      ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) }
+      : listed;
+    if (!(await showsAppViews(server.getClientCapabilities()))) return visible;
+    return {
+      tools: visible.tools.map((tool) =>
+        APP_VIEW_TOOLS.has(tool.name) ? { ...tool, _meta: APP_VIEW_META } : tool,
+      ),
+    };
+  });
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+    resources: [await appViewResource()],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+    if (request.params.uri !== APP_VIEW_URI) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown resource "${request.params.uri}". This server offers ${APP_VIEW_URI}.`,
+      );
+    }
+    return readAppView();
   });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = byName.get(request.params.name);

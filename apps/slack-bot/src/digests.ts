@@ -3,9 +3,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { webApi } from '@slack/bolt';
 import {
+  type ChartSpec,
   claimWithToken,
   isSharedStateUnavailable,
   type Logger,
+  messagesOverTimeChart,
   type OperationCatalog,
   type SearchSummary,
   type StateBackend,
@@ -18,6 +20,7 @@ import { type Block, fitBlocks, LIMITS, RESERVED_TEXT } from './blocks/limits.js
 import { searchSummaryMessage } from './blocks/search.js';
 import { comparisonMessage, figuresOf } from './blocks/search-actions.js';
 import { code, context, escapeMrkdwn, section } from './blocks/text.js';
+import { postChart, readerTimeZone } from './charts/post-chart.js';
 import { operationContext } from './context.js';
 import {
   allowanceText,
@@ -292,6 +295,7 @@ export class DigestScheduler {
   async #run(digest: Digest, now: number): Promise<void> {
     const iso = (epochMs: number) => new Date(epochMs).toISOString();
     let reply: Reply;
+    let chart: ChartSpec | undefined;
     let failing = false;
     try {
       // The org it was set up for, whatever the channel's org is by now.
@@ -304,6 +308,9 @@ export class DigestScheduler {
         iso(now - digest.rangeMs),
       );
       reply = digestMessage(digest, current, previous, bot.notes);
+      // A digest is read by a channel; its axis is on the clock of the person who set it up.
+      const timeZone = (await readerTimeZone(this.client, digest.createdBy, this.bot.logger)) ?? 'UTC';
+      chart = messagesOverTimeChart({ histogram: current.histogram, previous: previous.histogram, timeZone });
     } catch (error) {
       failing = true;
       this.bot.logger.warn('digest run failed', { digest: digest.id, error: describeError(error) });
@@ -315,9 +322,13 @@ export class DigestScheduler {
       reply = { text: `Digest ${digest.id} failed`, blocks: [section(line)] };
     }
     try {
-      await this.bot.pacer.run(digest.channelId, () =>
+      const posted = await this.bot.pacer.run(digest.channelId, () =>
         this.client.chat.postMessage({ channel: digest.channelId, ...reply }),
       );
+      if (chart && posted.ts) {
+        const target = { client: this.client, channelId: digest.channelId, threadTs: posted.ts };
+        await postChart({ ...target, pacer: this.bot.pacer, logger: this.bot.logger }, chart, 'digest.png');
+      }
     } catch (error) {
       this.bot.logger.warn('could not post a digest', { digest: digest.id, error: describeError(error) });
     }

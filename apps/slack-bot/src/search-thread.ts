@@ -1,5 +1,7 @@
 import {
+  type ChartSpec,
   csvCell,
+  messagesOverTimeChart,
   resolveSearchRequest,
   SEARCH_ROWS_PAGE_MAX,
   SEARCH_TEXT_LENGTH_MAX,
@@ -26,6 +28,7 @@ import {
   withBlock,
 } from './blocks/search-actions.js';
 import { escapeMrkdwn, section } from './blocks/text.js';
+import { postChart, readerTimeZone } from './charts/post-chart.js';
 import { type BotContext, type Conversation, ephemeral, operationContext } from './context.js';
 import { inputFields, type SubcommandSpec } from './grammar.js';
 
@@ -163,8 +166,22 @@ export async function runSearchInThread(
     const fileNote = withFile
       ? `All ${aggregate ? 'records' : 'messages'}${fileRows < total ? ` (the first ${fileRows.toLocaleString('en-US')})` : ''} are in the file below.`
       : undefined;
+    // Bars for the search; with "compare", bars for the period clicked on and this run as the line.
+    let chart: ChartSpec | undefined;
+    const chartZone = async () =>
+      // UTC is the default zone: a search nobody gave a zone is drawn on the reader's own clock.
+      resolved.timeZone !== 'UTC'
+        ? resolved.timeZone
+        : ((await readerTimeZone(client, userId, bot.logger)) ?? resolved.timeZone);
     if (mode === 'compare' && options.compareWith) {
       await reply(comparisonMessage(options.compareWith, figuresOf(summary), userId));
+      if (options.compareWith.histogram) {
+        chart = messagesOverTimeChart({
+          histogram: options.compareWith.histogram,
+          previous: summary.histogram,
+          timeZone: await chartZone(),
+        });
+      }
     } else if (mode === 'samples') {
       const page = (await run('get_search_messages', {
         jobId,
@@ -191,6 +208,11 @@ export async function runSearchInThread(
         ...(bot.org ? { org: bot.org } : {}),
       });
       await reply(id === undefined ? message : withBlock(message, searchActionsBlock(id)));
+      chart = messagesOverTimeChart({ histogram: summary.histogram, timeZone: await chartZone() });
+    }
+    if (chart) {
+      const target = { client, channelId, threadTs: parentTs, pacer: bot.pacer, logger: bot.logger };
+      await postChart(target, chart, mode === 'compare' ? 'search-compared.png' : 'search.png');
     }
     if (withFile) await uploadResults(bot, conversation, parentTs, jobId, aggregate, fileRows, run);
   } catch (error) {

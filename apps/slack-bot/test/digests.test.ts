@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, keepArtifact } from '../../../test/support/pictures.js';
 import { parseDuration } from '../src/digests.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import { Harness, textOf } from './support/harness.js';
@@ -134,6 +135,16 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
     expect(text).toContain(':calendar: *Digest*');
     expect(text).toContain('this period');
     expect(text).toMatch(/messages\s+[\d,]+\s+[\d,]+\s+(new|gone|[+−]\d+%|±0%)/);
+    // The chart of both periods goes into the digest's thread, on the clock of who set it up.
+    const chart = await h.slack.waitFor(
+      () =>
+        h.slack.files.find((file) => file.threadTs === first.response?.ts && file.filename === 'digest.png'),
+      15_000,
+    );
+    keepArtifact('slack-digest.png', chart.bytes);
+    expect(decodePng(chart.bytes).width).toBeGreaterThanOrEqual(1440);
+    expect(chart.altText).toContain('(Europe/London)');
+    expect(chart.altText).toMatch(/the previous period, drawn as a line, had [\d,]+|No messages between/);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(digestPosts(h, 'CDIG', id)).toHaveLength(1);
     h.clock.advance(60_000);

@@ -1,6 +1,7 @@
 import { createStores, loadStateConfig, type RedisBackend, silentLogger } from '@sumo-ops/core';
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, keepArtifact } from '../../../test/support/pictures.js';
 import { HOME_SUMO_CALLS } from '../src/fleet-overview.js';
 import { blockKitProblems, type SlackMessage } from '../src/index.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
@@ -70,8 +71,36 @@ describe('App Home over signed events and the fake Web API', () => {
     expect(text).toContain(`${longGone.name} (id ${longGone.id})`);
     expect(text).toContain(`${upgradable.length} to \`${h.sim.org.latestVersion}\` (latest)`);
     expect(text).toContain('Upgrades from this app, last 24 hours');
-    // Read commands are everyone's; the buttons are for SUMO_OPS_ADMINS only.
-    expect(buttonsOf(view)).toEqual([]);
+    // Read commands are everyone's, the fleet picture too; the change buttons are for SUMO_OPS_ADMINS only.
+    expect(buttonsOf(view).map((button) => button.text.text)).toEqual(['Fleet picture']);
+  });
+
+  it('keeps the tab text and posts the fleet picture on request, in a direct message: a bar per kind and version', async () => {
+    const ack = await h.clickHome({
+      actionId: 'sumo_home_fleet_picture',
+      value: 'fleet',
+      userId: 'UPICTURE',
+    });
+    expect(ack.status).toBe(200);
+    const picture = await h.slack.waitFor(
+      () => h.slack.files.find((file) => file.channel === 'DUPICTURE' && file.filename === 'fleet.png'),
+      15_000,
+    );
+    keepArtifact('slack-fleet.png', picture.bytes);
+    const collectors = h.sim.org.collectors();
+    const otCollectors = h.sim.org.otCollectors.all();
+    const offline = collectors.filter((c) => !c.alive).length + otCollectors.filter((c) => !c.alive).length;
+    expect(picture.altText).toContain(
+      `${(collectors.length + otCollectors.length).toLocaleString('en-US')} collectors`,
+    );
+    expect(picture.altText).toContain(`· ${offline} offline ·`);
+    const png = decodePng(picture.bytes);
+    expect(png.width).toBeGreaterThanOrEqual(1440);
+    // Every group has a bar: alive ones green somewhere, offline ones grey.
+    expect(png.count('#2ca02c')).toBeGreaterThan(0);
+    expect(png.count('#7f7f7f')).toBeGreaterThan(0);
+    const message = h.slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'UPICTURE');
+    expect(textOf(message?.args ?? {})).toContain('Fleet picture');
   });
 
   it('adds health errors and warnings, the most pressing event names and the OT collectors alive / offline', async () => {

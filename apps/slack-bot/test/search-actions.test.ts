@@ -1,6 +1,7 @@
 import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, keepArtifact, paintedRuns } from '../../../test/support/pictures.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import type { RecordedCall } from './support/fake-slack.js';
 import { Harness, textOf } from './support/harness.js';
@@ -114,6 +115,21 @@ describe('buttons under a search summary', () => {
     expect(text).toMatch(/messages\s+[\d,]+\s+[\d,]+\s+([+−]\d+%|±0%)/);
     expect(text).toContain(`${messageCount(first.summary).toLocaleString('en-US')}`);
     expect(text).toContain('_sourceCategory=');
+
+    // Both periods on one chart: this period's bars, the previous period as a line over them.
+    const chart = await h.slack.waitFor(
+      () =>
+        h.slack.files.find(
+          (file) => file.threadTs === first.parentTs && file.filename === 'search-compared.png',
+        ),
+      20_000,
+    );
+    keepArtifact('slack-search-compared.png', chart.bytes);
+    const picture = decodePng(chart.bytes);
+    expect(paintedRuns(picture.columns('#1f77b4')).length).toBeGreaterThan(0);
+    expect(picture.count('#ff7f0e')).toBeGreaterThan(500);
+    expect(chart.altText).toContain(`${messageCount(first.summary).toLocaleString('en-US')} messages`);
+    expect(chart.altText).toMatch(/the previous period, drawn as a line, had [\d,]+/);
   });
 
   it('posts more samples, the newest messages of the same range', async () => {
@@ -127,10 +143,15 @@ describe('buttons under a search summary', () => {
 
   it('uploads the full results as a file into the thread even when the summary had none', async () => {
     const small = await searchInThread('search error | count by _sourceCategory from=-1h', 'CACT2');
-    expect(h.slack.files.filter((file) => file.threadTs === small.parentTs)).toEqual([]);
+    expect(
+      h.slack.files.filter((file) => file.threadTs === small.parentTs && !file.filename.endsWith('.png')),
+    ).toEqual([]);
     await h.click({ actionId: 'sumo_search:file', value: small.id, channelId: 'CACT2' });
     const file = await h.slack.waitFor(
-      () => h.slack.files.find((candidate) => candidate.threadTs === small.parentTs),
+      () =>
+        h.slack.files.find(
+          (candidate) => candidate.threadTs === small.parentTs && !candidate.filename.endsWith('.png'),
+        ),
       20_000,
     );
     expect(file.filename).toBe('search-records.csv');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, keepArtifact, paintedRuns } from '../../../test/support/pictures.js';
 import { expectMessagesWithinLimits, expectNoSecrets } from './support/checks.js';
 import { Harness, textOf } from './support/harness.js';
 
@@ -50,7 +51,9 @@ describe('/sumo search', () => {
     expect(text).toContain('in the file below');
 
     const file = await h.slack.waitFor(() =>
-      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+      h.slack.files.find(
+        (candidate) => candidate.threadTs === parentTs && !candidate.filename.endsWith('.png'),
+      ),
     );
     expect(file.channel).toBe('CSEARCH1');
     expect(file.filename).toBe('search-messages.ndjson');
@@ -61,6 +64,35 @@ describe('/sumo search', () => {
       channel_id: 'CSEARCH1',
       thread_ts: parentTs,
     });
+  });
+
+  it("posts the chart into the thread as an inline PNG: a bar per busy step, on the requester's clock, alt text for screen readers", async () => {
+    h.slack.userZones.set('UCHART', 'Asia/Kolkata');
+    const { ack } = await h.command('search error from=-24h', { channelId: 'CCHART1', userId: 'UCHART' });
+    expect(ack.status).toBe(200);
+    const parent = await h.threadParent('CCHART1');
+    const parentTs = String(parent.response?.ts);
+    const chart = await h.slack.waitFor(
+      () => h.slack.files.find((file) => file.threadTs === parentTs && file.filename === 'search.png'),
+      15_000,
+    );
+    keepArtifact('slack-search-chart.png', chart.bytes);
+    expect(chart.channel).toBe('CCHART1');
+    const summary = h.slack
+      .callsTo('chat.postMessage')
+      .find((call) => call.args.channel === 'CCHART1' && call.args.thread_ts === parentTs);
+    const spark = /`([▁▂▃▄▅▆▇█ ]+)`/.exec(textOf(summary?.args ?? {}))?.[1] ?? '';
+    const messages = /\*([\d,]+)\* messages/.exec(textOf(summary?.args ?? {}))?.[1];
+    expect(spark.trim().length).toBeGreaterThan(0);
+
+    const picture = decodePng(chart.bytes);
+    expect(picture.width).toBeGreaterThanOrEqual(1440);
+    expect(paintedRuns(picture.columns('#1f77b4'))).toHaveLength(spark.replaceAll(' ', '').length);
+    // The same facts in words, on the requester's Slack clock; nothing of the query.
+    expect(chart.altText).toContain(`${messages} messages in ${spark.length} bars`);
+    expect(chart.altText).toContain('(Asia/Kolkata)');
+    expect(chart.altText).not.toContain('error');
+    expect(h.slack.callsTo('users.info').some((call) => call.args.user === 'UCHART')).toBe(true);
   });
 
   it('shows an aggregate query as a table of its top records', async () => {
@@ -77,7 +109,9 @@ describe('/sumo search', () => {
     );
     expect(textOf(summary.args)).toContain('All records');
     const file = await h.slack.waitFor(() =>
-      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+      h.slack.files.find(
+        (candidate) => candidate.threadTs === parentTs && !candidate.filename.endsWith('.png'),
+      ),
     );
     expect(file.filename).toBe('search-records.csv');
     const [header = '', ...rows] = file.content.trim().split('\n');
@@ -93,7 +127,9 @@ describe('/sumo search', () => {
       'CSEARCH5',
     );
     const file = await h.slack.waitFor(() =>
-      h.slack.files.find((candidate) => candidate.threadTs === parentTs),
+      h.slack.files.find(
+        (candidate) => candidate.threadTs === parentTs && !candidate.filename.endsWith('.png'),
+      ),
     );
     const [header = '', ...rows] = file.content.trim().split('\n');
     const ident = header.split(',').indexOf('ident');

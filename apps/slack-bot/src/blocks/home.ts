@@ -1,3 +1,4 @@
+import { FLEET_PICTURE_ACTION_ID } from '../charts/fleet-picture.js';
 import { FLEET_CACHE_MS, type FleetSnapshot, HOME_SUMO_CALLS, OFFLINE_DAYS } from '../fleet-overview.js';
 import { fleetHealthBlocks } from '../health/home-health.js';
 import type { UpgradeLogEntry } from '../upgrade-log.js';
@@ -99,6 +100,18 @@ export function homeView(
         );
       }
     }
+    blocks.push({
+      type: 'actions',
+      block_id: 'sumo_home_pictures',
+      elements: [
+        {
+          type: 'button' as const,
+          action_id: FLEET_PICTURE_ACTION_ID,
+          text: { type: 'plain_text' as const, text: 'Fleet picture' },
+          value: 'fleet',
+        },
+      ],
+    });
     const cut = fleet.partial ? ' Counts are of the first 1,000 of each list.' : '';
     blocks.push(
       context(

@@ -41,6 +41,8 @@ export interface SummaryFigures {
   recordCount: number;
   topValues?: Record<string, Array<{ value: string; count: number }>> | undefined;
   records?: { fields: string[]; top: Array<Record<string, string>> } | undefined;
+  /** What "compare" draws as this period's bars (absent from searches kept before charts). */
+  histogram?: SearchSummary['histogram'] | undefined;
 }
 
 export function figuresOf(summary: SearchSummary): SummaryFigures {
@@ -51,6 +53,7 @@ export function figuresOf(summary: SearchSummary): SummaryFigures {
     recordCount: summary.recordCount,
     topValues: summary.topValues,
     records: summary.records ? { fields: summary.records.fields, top: summary.records.top } : undefined,
+    histogram: summary.histogram,
   };
 }
 

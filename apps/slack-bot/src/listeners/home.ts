@@ -3,6 +3,7 @@ import { ALL_ORGS, isSharedStateUnavailable } from '@sumo-ops/core';
 import { describeError } from '../blocks/errors.js';
 import type { Reply } from '../blocks/help.js';
 import { HOME_ACTION_ID, HOME_ACTIONS, type HomeAction, homeView } from '../blocks/home.js';
+import { FLEET_PICTURE_ACTION_ID, postFleetPicture } from '../charts/fleet-picture.js';
 import type { BotContext } from '../context.js';
 import type { FleetSnapshot } from '../fleet-overview.js';
 import { forOrg } from '../orgs/channel-orgs.js';
@@ -50,6 +51,16 @@ export function registerHome(app: App, bot: BotContext): void {
       }
     },
   );
+  // Anyone may ask for the picture: it is a read, drawn and posted after the ack.
+  app.action<BlockAction<ButtonAction>>(FLEET_PICTURE_ACTION_ID, async ({ ack, body, client }) => {
+    await ack();
+    await afterPendingRequests();
+    try {
+      await postFleetPicture(bot, client, body.user.id);
+    } catch (error) {
+      bot.logger.error('fleet picture failed', { error: describeError(error), user: body.user.id });
+    }
+  });
 }
 
 /** Builds the tab for one person (admins see buttons) and publishes it. No Sumo call when cached. */

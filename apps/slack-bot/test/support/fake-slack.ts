@@ -16,6 +16,11 @@ export interface UploadedFile {
   fileId: string;
   filename: string;
   content: string;
+  /** The file as uploaded, byte for byte (a chart's PNG). */
+  bytes: Buffer;
+  title?: string | undefined;
+  /** What screen readers say for an image (files.getUploadURLExternal `alt_text`). */
+  altText?: string | undefined;
   channel?: string | undefined;
   threadTs?: string | undefined;
 }
@@ -32,6 +37,8 @@ export class FakeSlack {
   readonly userGroups = new Map<string, string[]>();
   /** Bot tokens answered with `invalid_auth`, as Slack answers a revoked token. */
   readonly rejectedTokens = new Set<string>();
+  /** User id → the time zone of their profile (users.info `tz`); others are in Europe/London. */
+  readonly userZones = new Map<string, string>();
   /** Channels where `chat.postMessage` answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private readonly server = createServer((request, response) => {
@@ -39,7 +46,10 @@ export class FakeSlack {
       response.writeHead(500).end(String(error));
     });
   });
-  private readonly pendingUploads = new Map<string, { filename: string; content?: string }>();
+  private readonly pendingUploads = new Map<
+    string,
+    { filename: string; altText?: string | undefined; content?: string; bytes?: Buffer }
+  >();
   private sequence = 0;
   private waiters: Array<() => void> = [];
   url = '';
@@ -130,7 +140,8 @@ export class FakeSlack {
         headers: { 'content-type': request.headers['content-type'] ?? '' },
       }).formData();
       const file = [...form.values()].find((value) => typeof value !== 'string');
-      pending.content = typeof file === 'object' ? await file.text() : raw.toString('utf8');
+      pending.bytes = typeof file === 'object' ? Buffer.from(await file.arrayBuffer()) : raw;
+      pending.content = pending.bytes.toString('utf8');
       this.record('upload', { fileId, bytes: raw.length }, request);
       response.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${raw.length}`);
       return;
@@ -157,7 +168,10 @@ export class FakeSlack {
       case 'auth.test':
         return reply({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' });
       case 'chat.postMessage': {
-        const channel = String(args.channel);
+        // A post to a user id goes to the app's direct messages with them: Slack answers with that channel.
+        const channel = /^[UW]/.test(String(args.channel))
+          ? `D${String(args.channel)}`
+          : String(args.channel);
         if (this.closedChannels.has(channel)) return reply({ ok: false, error: 'not_in_channel' });
         this.sequence += 1;
         const ts = `1700000000.${String(this.sequence).padStart(6, '0')}`;
@@ -183,6 +197,10 @@ export class FakeSlack {
       }
       case 'chat.postEphemeral':
         return reply({ ok: true, message_ts: '1700000000.999999' });
+      case 'users.info': {
+        const user = String(args.user);
+        return reply({ ok: true, user: { id: user, tz: this.userZones.get(user) ?? 'Europe/London' } });
+      }
       case 'usergroups.users.list': {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? reply({ ok: true, users }) : reply({ ok: false, error: 'no_such_subteam' });
@@ -190,7 +208,10 @@ export class FakeSlack {
       case 'files.getUploadURLExternal': {
         this.sequence += 1;
         const fileId = `F${this.sequence}`;
-        this.pendingUploads.set(fileId, { filename: String(args.filename) });
+        this.pendingUploads.set(fileId, {
+          filename: String(args.filename),
+          altText: args.alt_text as string | undefined,
+        });
         return reply({ ok: true, upload_url: `${this.url}/upload/${fileId}`, file_id: fileId });
       }
       case 'files.completeUploadExternal': {
@@ -200,11 +221,16 @@ export class FakeSlack {
         }>;
         for (const file of files) {
           const pending = this.pendingUploads.get(file.id);
-          if (!pending || pending.content === undefined) return reply({ ok: false, error: 'file_not_found' });
+          if (!pending || pending.content === undefined || pending.bytes === undefined) {
+            return reply({ ok: false, error: 'file_not_found' });
+          }
           this.files.push({
             fileId: file.id,
             filename: pending.filename,
             content: pending.content,
+            bytes: pending.bytes,
+            title: file.title,
+            altText: pending.altText,
             channel: args.channel_id as string | undefined,
             threadTs: args.thread_ts as string | undefined,
           });

@@ -105,7 +105,7 @@ export const listHealthEventsOperation = defineOperation({
   toolset: 'health',
   title: 'List health events',
   description:
-    "Sumo's unresolved health events (why collectors, sources or budgets are unwell), errors first, with counts by event name and severity; filter by severity, resource type, subsystem or collector (its own and its sources'). 1 API call per 1000 events.",
+    "Sumo's unresolved health events (why collectors, sources or budgets are unwell), errors first, with counts by event name and severity. 1 API call per 1000 events.",
   kind: 'read',
   idempotent: true,
   sharedRead: { reuseSeconds: 5 },

@@ -11,13 +11,15 @@ import {
   checkRedis,
   createCatalog,
   createStores,
+  fleetChart,
   loadStateConfig,
   metrics,
+  renderChart,
   SumoClient,
   silentLogger,
 } from '../../src/index.js';
 
-const HEAVY = ['undici', '@redis/client', 'prom-client'] as const;
+const HEAVY = ['undici', '@redis/client', 'prom-client', '@resvg/resvg-js'] as const;
 const modules = createRequire(import.meta.url).cache;
 
 function report(step: string): void {
@@ -58,6 +60,8 @@ const shared = createStores(loadStateConfig({ SUMO_OPS_REDIS_URL: 'redis://127.0
 // Nothing listens there: the check waits for the first refused connection, which needs node-redis.
 await checkRedis(shared);
 report('Redis configured');
+await renderChart(fleetChart([{ kind: 'hosted', version: '', alive: true }]));
+report('drew a chart');
 await shared.close();
 await stores.close();
 await client.close();
