@@ -88,7 +88,7 @@ export const getCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Get a collector',
   description:
-    'Everything about one collector: type, version, liveness and last heartbeat, OS, source mode (UI or Json), fields, time zone. 1 API call.',
+    'One collector in full: type, version, liveness and last heartbeat, OS, source mode (UI or Json), fields, time zone. 1 API call.',
   kind: 'read',
   idempotent: true,
   // A get is how one checks what a change did: shared only while in flight, never reused.
@@ -167,7 +167,7 @@ export const createHostedCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Create a hosted collector',
   description:
-    'Creates a hosted collector (for HTTP, cloud syslog and polling sources); installed collectors register themselves on their host. Returns it. 1 API call, preview 1.',
+    'Creates a hosted collector (for HTTP, cloud syslog and polling sources); installed ones register from their host. Returns it. 1 API call, preview 1.',
   kind: 'write',
   input: createHostedInput,
   output: CollectorDetailSchema,
@@ -242,7 +242,7 @@ export const updateCollectorOperation = defineOperation({
   toolset: 'collectors',
   title: 'Update a collector',
   description:
-    "Changes a collector's settings (see changes), keeping the rest. If someone changed it meanwhile, nothing is written and the error shows the current values. 2 API calls, preview 1.",
+    "Changes a collector's settings (see changes), keeping the rest. Changed by someone meanwhile: nothing is written; the error shows the current values. 2 API calls, preview 1.",
   kind: 'write',
   idempotent: true,
   input: z.object({

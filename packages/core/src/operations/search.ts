@@ -219,7 +219,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     name: 'run_search',
     toolset: 'search',
     title: 'Run a log search',
-    description: `Searches logs; answers with counts, histogram, top sources and samples (or top records of | count by …) and the first \`limit\` rows. For any question about log contents. 3 API calls plus up to 3 status polls a second while it runs. Not done in timeBudgetSeconds: jobKept: true, go on with get_search_status, then cancel_search (deleted after ${idleMinutes} minutes unused).`,
+    description: `Searches logs: counts, histogram, top sources and samples (or top records of | count by …) and the first \`limit\` rows. For any question about log contents. 3 API calls plus up to 3 polls a second while it runs. Not done in timeBudgetSeconds: jobKept: true; go on with get_search_status, then cancel_search (deleted after ${idleMinutes} minutes unused).`,
     kind: 'read',
     input: z.object({
       ...requestFields,
@@ -320,7 +320,7 @@ export function createSearchOperations(options: SearchOperationsOptions = {}) {
     name: 'start_search',
     toolset: 'search',
     title: 'Start a log search and return its job id',
-    description: `Starts a search job and returns its id, for long searches or reading every row; go on with get_search_status, get_search_messages/records, cancel_search (deleted after ${idleMinutes} minutes unused). Prefer run_search. 2 API calls.`,
+    description: `Starts a search job and returns its id, for long searches or reading every row; then get_search_status, get_search_messages/records, cancel_search (deleted after ${idleMinutes} minutes unused). Prefer run_search. 2 API calls.`,
     kind: 'read',
     input: z.object(requestFields),
     output: z.object(ProgressFields),

@@ -67,7 +67,7 @@ export const listSourcesOperation = defineOperation({
   toolset: 'sources',
   title: 'List the sources of a collector',
   description:
-    "A collector's sources (id, name, type, category, alive), or with download=true their full JSON definitions, ready to copy. Says when a local JSON file manages them (read-only here). 2 API calls.",
+    "A collector's sources (id, name, type, category, alive), or with download=true their full JSON definitions to copy. Says when a local JSON file manages them (read-only here). 2 API calls.",
   kind: 'read',
   idempotent: true,
   sharedRead: { reuseSeconds: 5 },
@@ -158,7 +158,7 @@ export const createSourceOperation = defineOperation({
   toolset: 'sources',
   title: 'Create a source',
   description:
-    "Adds a source to a collector, defined as in a JSON source file: sourceType, name and that type's fields. Installed collectors take local sources, hosted ones cloud sources. 2 API calls, preview 2.",
+    "Adds a source to a collector, defined as in a JSON source file: sourceType, name and that type's fields. Installed collectors take local sources; hosted, cloud ones. 2 API calls, preview 2.",
   kind: 'write',
   input: z.object({
     collector: collectorRefInput('The collector to add the source to'),
@@ -217,7 +217,7 @@ export const updateSourceOperation = defineOperation({
   toolset: 'sources',
   title: 'Update a source',
   description:
-    'Changes fields of one source, keeping the rest. If someone changed it meanwhile, nothing is written and the error shows the current values. 3 API calls, preview 2.',
+    'Changes fields of one source, keeping the rest. Changed by someone meanwhile: nothing is written; the error shows the current values. 3 API calls, preview 2.',
   kind: 'write',
   idempotent: true,
   input: z.object({

@@ -342,7 +342,7 @@ export const upgradeCollectorsOperation = defineOperation({
   toolset: 'upgrades',
   title: 'Upgrade many collectors',
   description:
-    'Upgrades many installed collectors (a list, or all) to one build; the preview lists each version change and who is skipped and why. 1 API call per collector, then ~1 per 1000 a round to track them; running task ids at the deadline.',
+    'Upgrades many installed collectors (a list, or all) to one build; the preview lists each version change and who is skipped, and why. 1 API call a collector, then ~1 per 1000 a round to track; running task ids at the deadline.',
   kind: 'destructive',
   input: bulkInput,
   output: z.object({
