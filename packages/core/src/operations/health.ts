@@ -105,7 +105,7 @@ export const listHealthEventsOperation = defineOperation({
   toolset: 'health',
   title: 'List health events',
   description:
-    "Unresolved health events (why collectors, sources or budgets are unwell), errors first, counted by event name and severity. 1 API call per 1000 events.",
+    'Unresolved health events (why collectors, sources or budgets are unwell), errors first, counted by event name and severity. 1 API call per 1000 events.',
   kind: 'read',
   idempotent: true,
   sharedRead: { reuseSeconds: 5 },
