@@ -3,6 +3,8 @@ import {
   fastRollouts,
   healthyUpgradable,
   ROLLOUT_SEARCH,
+  sendsNothing,
+  skipSoaks,
   tasksPerCollector,
 } from '../../../test/support/rollouts.js';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
@@ -208,5 +210,83 @@ describe('rolling out', () => {
     expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(from);
     const again = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
     expect((again as Error).message).toMatch(/rolled back already/);
+  });
+});
+
+describe('the data gate', () => {
+  const searchesStarted = () =>
+    Object.values(sumo.sim.counters.byRoute['POST /v1/search/jobs'] ?? {}).reduce((sum, n) => sum + n, 0);
+
+  it('passes collectors that keep sending when the clock jumps past a day-long soak', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 12)
+      .filter((id) => !sendsNothing(sumo.sim, id))
+      .slice(0, 6);
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId);
+    const done = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(done).toMatchObject({ state: 'done', failures: [], notes: [] });
+    // Each wave's data gate searched: the hour before the wave, and the soak's last hour.
+    expect(searchesStarted()).toBe(4);
+  });
+
+  it('does not blame the upgrade for data that had stopped hours before it, and says so', async () => {
+    const { run } = await start();
+    // The seed's ingest budget stopped this collector's data hours ago; the day before a day-long
+    // soak still holds what it sent until then.
+    const silent = healthyUpgradable(sumo.sim, 12).find((id) => sendsNothing(sumo.sim, id));
+    const name = sumo.sim.org.collectorById(silent as number)?.name;
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: [silent], waves: [1], soakSeconds: 86_400 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId);
+    const done = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(done).toMatchObject({ state: 'done', failures: [] });
+    expect(done.notes).toEqual([
+      `1 collector(s) sent under 5 messages in the 60 min before their upgrade, so their data was not judged: ${name}.`,
+    ]);
+  });
+
+  it('halts on a collector that stays alive but stops sending during its soak, saying how long', async () => {
+    const { run } = await start();
+    const [canary, ...rest] = healthyUpgradable(sumo.sim, 12).filter((id) => !sendsNothing(sumo.sim, id));
+    const name = sumo.sim.org.collectorById(canary as number)?.name as string;
+    // Collection stops two simulated minutes into the soak: some data reaches it, then none.
+    const budget = sumo.sim.org.ingestBudgets.create({
+      name: 'canary budget',
+      scope: `_collector=${name}`,
+      capacityBytes: 1_000,
+      action: 'stopCollecting',
+    });
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: [canary, ...rest.slice(0, 3)], waves: [1, '100%'], soakSeconds: 600 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId, () => {
+      sumo.sim.clock.advance(120_000);
+      sumo.sim.org.ingestBudgets.setUsage(budget.id, 1_000);
+    });
+    const halted = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(halted.state).toBe('halted');
+    expect(halted.waves.map((w: { phase: string }) => w.phase)).toEqual(['failed', 'skipped']);
+    expect(halted.failures).toEqual([
+      {
+        collectorId: canary,
+        name,
+        gate: 'data',
+        reason: expect.stringMatching(
+          /^no data in the last 5 min of the soak, against \d+ messages in the 5 min before its upgrade$/,
+        ),
+      },
+    ]);
+    expect(sumo.sim.org.collectorById(canary as number)?.alive).toBe(true);
+    expect(halted.reason).toContain(name);
   });
 });

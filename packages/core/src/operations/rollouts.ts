@@ -18,7 +18,8 @@ const GATES = [
   'every collector of the wave is alive',
   'no new unresolved Error health event on a collector of the wave or its sources since the rollout began',
 ];
-const DATA_GATE = 'data still arrives from each (count during the soak vs the same span before its upgrade)';
+const DATA_GATE =
+  'data still arrives from each at the end of the soak, if it did just before its upgrade (counts over half the soak, at most an hour)';
 
 const rolloutIdInput = z.string().trim().min(1).max(40).optional().describe('Default: the current one.');
 
