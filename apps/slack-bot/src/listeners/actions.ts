@@ -167,7 +167,10 @@ export async function handleDecision(
     result: resultBlocks(operation, result),
   });
   if (threadTs && isRolloutStatus(result))
-    followRolloutInThread(bot, action.operation, result, { ...conversation, threadTs });
+    await followRolloutInThread(bot, action.operation, result, {
+      channelId: conversation.channelId,
+      threadTs,
+    });
   else if (threadTs) await followUpInThread(bot, action, result, { ...conversation, threadTs });
 }
 
