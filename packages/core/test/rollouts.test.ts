@@ -211,6 +211,60 @@ describe('rolling out', () => {
     const again = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
     expect((again as Error).message).toMatch(/rolled back already/);
   });
+
+  it('refuses a new rollout while a halted one awaits a decision, naming both ways on; a rollback frees the org', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 8);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'stops heartbeating' });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids.slice(0, 4), soakSeconds: 300 });
+    expect(halted.state).toBe('halted');
+    expect(halted.next).toContain(`cancel_rollout ${halted.rolloutId} dismisses it`);
+
+    const refused = await caught(run('rollout_collector_upgrade', { collectors: ids.slice(4) }));
+    expect(refused).toBeInstanceOf(OperationError);
+    expect((refused as OperationError).code).toBe('rollout.halted');
+    for (const way of [
+      `rollback_collector_rollout ${halted.rolloutId}`,
+      `cancel_rollout ${halted.rolloutId}`,
+    ])
+      expect((refused as OperationError).message).toContain(way);
+    const planned = await preview('rollout_collector_upgrade', { collectors: ids.slice(4) });
+    expect(planned).toMatchObject({ willChange: false, summary: expect.stringContaining(halted.rolloutId) });
+    expect([...tasksPerCollector(sumo.sim).keys()]).toEqual([ids[0]]);
+
+    await run('rollback_collector_rollout', { rolloutId: halted.rolloutId });
+    sumo.sim.org.setBadBuild({ version: latest(), share: 0, effect: 'stops heartbeating' });
+    const next = await run('rollout_collector_upgrade', { collectors: ids.slice(4), soakSeconds: 60 });
+    expect(next).toMatchObject({ state: 'done' });
+  });
+
+  it('lets cancel_rollout dismiss a halted rollout, recording who, with no rollback after it', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 8);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'health error', afterMs: 0 });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids.slice(0, 4), soakSeconds: 300 });
+    expect(halted.state).toBe('halted');
+
+    const asked = await preview('cancel_rollout', { rolloutId: halted.rolloutId });
+    expect(asked).toMatchObject({
+      willChange: true,
+      summary: expect.stringContaining('Dismiss halted rollout'),
+    });
+    const dismissed = await run('cancel_rollout', { rolloutId: halted.rolloutId });
+    expect(dismissed.state).toBe('halted');
+    expect(dismissed.reason).toMatch(/Dismissed by ops@example\.com at .*: the failed wave stays as it is\./);
+    expect(dismissed.next).toBeUndefined();
+    // The canary stays on the build it halted on.
+    expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(latest());
+    const rollback = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
+    expect((rollback as OperationError).code).toBe('rollout.dismissed');
+    // A second dismissal changes nothing: the first one's record stands.
+    expect((await run('cancel_rollout', { rolloutId: halted.rolloutId })).reason).toBe(dismissed.reason);
+
+    sumo.sim.org.setBadBuild({ version: latest(), share: 0, effect: 'health error' });
+    const next = await run('rollout_collector_upgrade', { collectors: ids.slice(4), soakSeconds: 60 });
+    expect(next).toMatchObject({ state: 'done' });
+  });
 });
 
 describe('the data gate', () => {
