@@ -1,4 +1,10 @@
-import { type RolloutClock, type RolloutRunnerSettings, sleep } from '@sumo-ops/core';
+import {
+  type RolloutClock,
+  type RolloutRecord,
+  type RolloutRunner,
+  type RolloutRunnerSettings,
+  sleep,
+} from '@sumo-ops/core';
 import type { Simulator } from '@sumo-ops/simulator';
 import { latestVersion } from './seeded-org.js';
 
@@ -29,7 +35,10 @@ export function fastRollouts(sim: Simulator): Partial<RolloutRunnerSettings> {
   };
 }
 
-/** Installed, running, below the latest build, seeded to upgrade fine, with sources sending data. */
+/**
+ * Installed, running, below the latest build, seeded to upgrade fine, with sources. Some of these
+ * sources send nothing, as in a real org (the seed exceeds an ingest budget that stops collection).
+ */
 export function healthyUpgradable(sim: Simulator, count: number): number[] {
   const latest = latestVersion(sim);
   const ids = sim.org
@@ -54,4 +63,39 @@ export function tasksPerCollector(sim: Simulator): Map<number, number> {
   for (const task of sim.org.upgradeTasks())
     counts.set(task.collectorId, (counts.get(task.collectorId) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * Follows a rollout to its end, moving the simulated clock to the end of each soak as it begins:
+ * long soaks pass at once, and the clock never jumps while a gate's searches run (a search job
+ * outlived by a jump of hours is cancelled, as Sumo would).
+ */
+export function skipSoaks(
+  runner: RolloutRunner,
+  sim: Simulator,
+  id: string,
+  /** What happens in the soak, before the clock moves past it. */
+  duringSoak?: (record: RolloutRecord) => void,
+): Promise<RolloutRecord> {
+  return runner.follow(id, {
+    onChange: (record) => {
+      const wave = record.waves[record.currentWave];
+      const soakUntil = wave?.soakUntil ?? 0;
+      if (record.state !== 'running' || wave?.phase !== 'soaking' || soakUntil <= sim.clock.now()) return;
+      duringSoak?.(record);
+      sim.clock.advance(Math.max(0, soakUntil - sim.clock.now()));
+    },
+  });
+}
+
+/** Whether every source of the collector has sent nothing since before now (and still sends nothing). */
+export function sendsNothing(sim: Simulator, collectorId: number): boolean {
+  const now = sim.clock.now();
+  const origins = sim.org.dataOrigins().filter((origin) => origin.collectorId === collectorId);
+  return (
+    origins.length > 0 &&
+    origins.every((origin) =>
+      origin.silences.some(([from, to]) => from < now && to === Number.POSITIVE_INFINITY),
+    )
+  );
 }

@@ -26,7 +26,7 @@ import type { BotContext, SearchThreadSettings, UpgradeFollowUpSettings } from '
 import { DEFAULT_DIGEST_BUDGET_SHARE } from './digest-budget.js';
 import { BackendDigestStore, DigestScheduler, FileDigestStore } from './digests.js';
 import { FleetOverview } from './fleet-overview.js';
-import { UpgradeFollowUps } from './follow-up.js';
+import { upgradeFollowUps } from './follow-up.js';
 import { subcommandsFor } from './grammar.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommand } from './listeners/command.js';
@@ -37,7 +37,7 @@ import { ChannelOrgs } from './orgs/channel-orgs.js';
 import { HomeOrgs } from './orgs/home-orgs.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
-import { stopRolloutThreads } from './rollouts/rollout-thread.js';
+import { rolloutThreads } from './rollouts/rollout-thread.js';
 import { registerSearchActions, StoredSearches } from './search-actions.js';
 import { refuseOutOfWindowRequests } from './signing.js';
 import { UpgradeLog } from './upgrade-log.js';
@@ -73,7 +73,7 @@ export interface SlackBotOptions {
   /** Shown under replies, e.g. that answers come from the simulator. */
   notes?: string[] | undefined;
   /**
-   * Where pending confirmations and upgrade follow-ups live (`createStores`): Redis shares them
+   * Where pending confirmations and thread follow-ups live (`createStores`): Redis shares them
    * with other replicas. The caller keeps ownership and closes them. Default: this process's memory.
    */
   stores?: Stores | undefined;
@@ -97,7 +97,7 @@ export interface SlackBot {
   /** Starts listening; in HTTP mode resolves with the port. */
   start(): Promise<{ port: number | undefined }>;
   /**
-   * Stops taking requests, hands upgrade follow-ups back (another replica finishes them), and lets
+   * Stops taking requests, hands thread follow-ups back (another replica finishes them), and lets
    * requests already acknowledged finish for at most `drainMs`.
    */
   stop(): Promise<void>;
@@ -198,8 +198,22 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     reads: stores.reads,
     access: new AccessPolicy({ ...options.access, ...(options.now ? { now: options.now } : {}) }),
     pending: new PendingActions(stores.backend, now, options.confirmationTtlMs ?? CONFIRMATION_TTL_MS),
-    followUps: new UpgradeFollowUps(
+    followUps: upgradeFollowUps(
       { catalog, sumo: options.sumo, orgs, notes: options.notes ?? [], logger, pacer, upgrades, upgradeLog },
+      stores.backend,
+      app.client,
+    ),
+    rolloutThreads: rolloutThreads(
+      {
+        catalog,
+        sumo: options.sumo,
+        orgs,
+        notes: options.notes ?? [],
+        logger,
+        pacer,
+        upgrades,
+        reads: stores.reads,
+      },
       stores.backend,
       app.client,
     ),
@@ -268,6 +282,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
         );
       }
       context.followUps.start();
+      context.rolloutThreads.start();
       context.digests.start();
       if (socketMode) {
         await app.start();
@@ -286,8 +301,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       const deadline = sleep(options.drainMs ?? 5_000).then(() => 'timeout' as const);
       // Closing the listener waits for open connections; it must not hold up the rest.
       await Promise.race([app.stop().catch(() => undefined), deadline]);
-      await context.followUps.stop();
-      stopRolloutThreads();
+      await Promise.all([context.followUps.stop(), context.rolloutThreads.stop()]);
       await context.digests.stop();
       const drained = await Promise.race([
         Promise.allSettled([...inFlight]).then(() => 'drained' as const),

@@ -12,12 +12,13 @@ import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
 import type { DigestScheduler } from './digests.js';
 import type { FleetOverview } from './fleet-overview.js';
-import type { UpgradeFollowUps } from './follow-up.js';
+import type { ThreadFollowUps, UpgradeFollowUpRecord } from './follow-up.js';
 import type { SubcommandSpec } from './grammar.js';
 import type { ChannelOrgs } from './orgs/channel-orgs.js';
 import type { HomeOrgs } from './orgs/home-orgs.js';
 import type { ChannelPacer } from './pacer.js';
 import type { PendingActions } from './pending-actions.js';
+import type { RolloutThreadRecord } from './rollouts/rollout-thread.js';
 import type { StoredSearches } from './search-actions.js';
 import type { UpgradeLog } from './upgrade-log.js';
 
@@ -30,9 +31,10 @@ export interface SearchThreadSettings {
   progressIntervalMs: number;
 }
 
+/** How thread follow-ups (upgrades and rollouts alike) are watched. */
 export interface UpgradeFollowUpSettings {
   pollIntervalMs: number;
-  /** Stop watching (and say so in the thread) after this long. */
+  /** Stop watching an upgrade (and say so in the thread) after this long. */
   timeoutMs: number;
   /** A watcher's lease; a follow-up whose watcher died is picked up at most this long after. */
   leaseMs: number;
@@ -57,7 +59,9 @@ export interface BotContext {
   reads: SharedReads;
   access: AccessPolicy;
   pending: PendingActions;
-  followUps: UpgradeFollowUps;
+  followUps: ThreadFollowUps<UpgradeFollowUpRecord>;
+  /** Threads of confirmed rollouts, told of each wave and the end by whichever replica holds them. */
+  rolloutThreads: ThreadFollowUps<RolloutThreadRecord>;
   /** Upgrades started from this app in the last 24 hours, for App Home. */
   upgradeLog: UpgradeLog;
   /** The fleet at a glance, for App Home: shared and refreshed at most once a minute. */

@@ -20,26 +20,52 @@ import type { PendingAction } from './pending-actions.js';
 type UpgradeStatus = CoreUpgradeStatus & { collectorName?: string | undefined };
 
 const STATUS_OPERATION = 'get_upgrade_status';
-const INDEX = 'slack:follow-ups';
-const recordKey = (id: string) => `slack:follow-up:${id}`;
-const leaseKey = (id: string) => `slack:follow-up-lease:${id}`;
-/** Holds the token of the one watcher that posts the outcome (see #claimPost). */
-const postedKey = (id: string) => `slack:follow-up-posted:${id}`;
 /** A record outlives its give-up time by this much, so a late sweeper can still say it gave up. */
 const RECORD_MARGIN_MS = 60 * 60_000;
+/** The step that ends a follow-up: its outcome is posted, and nobody watches it any more. */
+export const FINAL_STEP = 'end';
 
-/** What any replica needs to finish a follow-up in its thread. */
+/** What any replica needs to carry a follow-up on in its thread. */
 export interface FollowUpRecord {
   id: string;
   channelId: string;
   threadTs: string;
+  /** Epoch ms after which the thread is told the bot stopped watching. */
+  giveUpAt: number;
+  /** The step last posted, for a follow-up that posts several (a rollout's waves). */
+  posted?: string | undefined;
+  /** The org it runs in (with an orgs file): it is asked about there and nowhere else. */
+  org?: string | undefined;
+}
+
+/** An upgrade task followed until it ends. */
+export interface UpgradeFollowUpRecord extends FollowUpRecord {
   taskId: string;
   /** The collector, already escaped for mrkdwn. */
   label: string;
-  /** Epoch ms after which the thread is told the bot stopped watching. */
-  giveUpAt: number;
-  /** The org the upgrade runs in (with an orgs file): its status is asked there and nowhere else. */
-  org?: string | undefined;
+}
+
+/** One watch of a follow-up, as its kind sees it. */
+export interface FollowUpWatch<R extends FollowUpRecord> {
+  record: R;
+  signal: AbortSignal;
+  /**
+   * Posts `reply` in the thread for `step`, unless a watcher on any replica already has (then
+   * false); `before` runs only when this one posts. FINAL_STEP ends the follow-up.
+   */
+  say(step: string, reply: Reply, before?: () => Promise<void>): Promise<boolean>;
+}
+
+/** What differs between the things a thread follows: where they are kept and how one is watched. */
+export interface FollowUpKind<R extends FollowUpRecord> {
+  /** Keys in the state backend start `slack:<name>`. */
+  name: string;
+  /** For the log: `upgrade follow-up`. */
+  noun: string;
+  /** Where a user looks for themselves when no replica can carry a follow-up on. */
+  checkWith: string;
+  /** Watches until FINAL_STEP is said; a throw (not an abort) drops the follow-up. */
+  watch(watch: FollowUpWatch<R>): Promise<void>;
 }
 
 function isUpgradeStatus(value: unknown): value is UpgradeStatus {
@@ -84,6 +110,7 @@ export async function followUpInThread(
         return;
       }
       await bot.followUps.follow({
+        id: `${conversation.channelId}:${conversation.threadTs}:${result.taskId}`,
         channelId: conversation.channelId,
         threadTs: conversation.threadTs,
         taskId: result.taskId,
@@ -108,9 +135,9 @@ export async function followUpInThread(
   }
 }
 
-type FollowUpBot = Pick<
+export type FollowUpBot = Pick<
   BotContext,
-  'catalog' | 'sumo' | 'orgs' | 'notes' | 'logger' | 'pacer' | 'upgrades' | 'upgradeLog'
+  'catalog' | 'sumo' | 'orgs' | 'notes' | 'logger' | 'pacer' | 'upgrades'
 >;
 
 function postInThread(
@@ -124,8 +151,8 @@ function postInThread(
   );
 }
 
-interface Watch {
-  record: FollowUpRecord;
+interface Watch<R extends FollowUpRecord> {
+  record: R;
   /** False when shared state was down at the start: nobody else knows of it. */
   recorded: boolean;
   abort: AbortController;
@@ -133,18 +160,19 @@ interface Watch {
 }
 
 /**
- * Upgrade follow-ups that survive the replica watching them. Each is recorded in the state
- * backend (an index plus a record with the thread, the task and the give-up time) and watched
- * under a lease the watcher keeps renewing. Every replica sweeps the index now and then: a
- * follow-up whose lease is free lost its watcher (a crash, a restart, a shutdown that handed it
- * back), so the sweeper takes the lease and finishes it in the thread. Two replicas can still end
- * up watching one follow-up (a watcher cut off from Redis loses its lease but not its loop), so
- * the outcome is posted only by the watcher whose token a claim key holds (`claimWithToken`): a
- * fencing token, which a watcher whose claim went unanswered can look up again, so a lost answer
- * makes neither two posts nor none.
+ * Thread follow-ups that survive the replica watching them: an upgrade task until it ends, a
+ * rollout until its last wave. Each is recorded in the state backend (an index plus a record
+ * with the thread, what is followed, the give-up time and the step last posted) and watched under
+ * a lease the watcher keeps renewing. Every replica sweeps the index now and then: a follow-up
+ * whose lease is free lost its watcher (a crash, a restart, a shutdown that handed it back), so
+ * the sweeper takes the lease and carries it on in the thread. Two replicas can still end up
+ * watching one follow-up (a watcher cut off from Redis loses its lease but not its loop), so each
+ * step is posted only by the watcher whose token the step's claim key holds (`claimWithToken`):
+ * a fencing token, which a watcher whose claim went unanswered can look up again, so a lost
+ * answer makes neither two posts nor none.
  */
-export class UpgradeFollowUps {
-  readonly #watching = new Map<string, Watch>();
+export class ThreadFollowUps<R extends FollowUpRecord> {
+  readonly #watching = new Map<string, Watch<R>>();
   #sweeper: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
   #stopped = false;
@@ -154,7 +182,26 @@ export class UpgradeFollowUps {
     private readonly backend: StateBackend,
     /** The bot's own Web API client: a picked-up follow-up has no request to answer. */
     private readonly client: webApi.WebClient,
+    private readonly kind: FollowUpKind<R>,
   ) {}
+
+  get #index(): string {
+    return `slack:${this.kind.name}s`;
+  }
+
+  #recordKey(id: string): string {
+    return `slack:${this.kind.name}:${id}`;
+  }
+
+  #leaseKey(id: string): string {
+    return `slack:${this.kind.name}-lease:${id}`;
+  }
+
+  /** Holds the token of the one watcher that posts the step (see #claim). */
+  #postedKey(id: string, step = FINAL_STEP): string {
+    const key = `slack:${this.kind.name}-posted:${id}`;
+    return step === FINAL_STEP ? key : `${key}:${step}`;
+  }
 
   /** Starts the periodic sweep for orphaned follow-ups. */
   start(): void {
@@ -164,30 +211,24 @@ export class UpgradeFollowUps {
   }
 
   /** Records a follow-up and watches it here, or hands it straight to other replicas when stopping. */
-  async follow(fields: Omit<FollowUpRecord, 'id'>): Promise<void> {
-    const record: FollowUpRecord = {
-      ...fields,
-      id: `${fields.channelId}:${fields.threadTs}:${fields.taskId}`,
-    };
+  async follow(record: R): Promise<void> {
     let lease: Lease | undefined;
     let listing = false;
     try {
-      await this.backend.set(recordKey(record.id), JSON.stringify(record), {
-        ttlMs: record.giveUpAt - Date.now() + RECORD_MARGIN_MS,
-      });
+      await this.#save(record);
       // The lease is held before the follow-up is listed, so no sweeper can take it in between.
-      lease = new Lease(this.backend, leaseKey(record.id), this.bot.upgrades.leaseMs);
+      lease = new Lease(this.backend, this.#leaseKey(record.id), this.bot.upgrades.leaseMs);
       await lease.acquire();
       listing = true;
-      await this.backend.indexPut(INDEX, record.id, record.giveUpAt);
+      await this.backend.indexPut(this.#index, record.id, record.giveUpAt);
     } catch (error) {
       if (!isSharedStateUnavailable(error)) throw error;
       if (listing && error.mayHaveApplied) {
         // Redis may have listed it without saying so: other replicas can find it, so it is
-        // watched as shared (lease kept, outcome posted only through the claim), never alone.
+        // watched as shared (lease kept, steps posted only through their claims), never alone.
         this.bot.logger.warn(
-          'upgrade follow-up: shared state did not answer whether it was listed; watched here as shared',
-          { task: record.taskId },
+          `${this.kind.noun}: shared state did not answer whether it was listed; watched here as shared`,
+          { followUp: record.id },
         );
         await this.#watch(record, lease, true);
         return;
@@ -195,8 +236,8 @@ export class UpgradeFollowUps {
       // Shared state is down and nothing listed it: watch here without a record, as a single process would.
       await lease?.release();
       this.bot.logger.warn(
-        'upgrade follow-up not recorded (shared state unreachable): only this replica watches it',
-        { task: record.taskId },
+        `${this.kind.noun} not recorded (shared state unreachable): only this replica watches it`,
+        { followUp: record.id },
       );
       await this.#watch(record, undefined, false);
       return;
@@ -215,31 +256,31 @@ export class UpgradeFollowUps {
 
   async #sweepOnce(): Promise<void> {
     try {
-      for (const id of await this.backend.indexRange(INDEX)) {
+      for (const id of await this.backend.indexRange(this.#index)) {
         if (this.#stopped) return;
         if (this.#watching.has(id)) continue;
-        const lease = new Lease(this.backend, leaseKey(id), this.bot.upgrades.leaseMs);
+        const lease = new Lease(this.backend, this.#leaseKey(id), this.bot.upgrades.leaseMs);
         if (!(await lease.acquire())) continue;
-        const stored = await this.backend.get(recordKey(id));
-        if (stored === undefined || (await this.backend.get(postedKey(id))) !== undefined) {
+        const stored = await this.backend.get(this.#recordKey(id));
+        if (stored === undefined || (await this.backend.get(this.#postedKey(id))) !== undefined) {
           // Finished by someone else (who could not tidy up), or expired long after its give-up time.
           await this.#forget(id);
           await lease.release();
           continue;
         }
-        const record = JSON.parse(stored) as FollowUpRecord;
-        this.bot.logger.info('picked up an upgrade follow-up whose watcher is gone', { task: record.taskId });
+        const record = JSON.parse(stored) as R;
+        this.bot.logger.info(`picked up a ${this.kind.noun} whose watcher is gone`, { followUp: record.id });
         await this.#watch(record, lease, true);
       }
     } catch (error) {
       // An outage is logged once by the backend; the next sweep tries again.
       if (!isSharedStateUnavailable(error))
-        this.bot.logger.warn('follow-up sweep failed', { error: describeError(error) });
+        this.bot.logger.warn(`${this.kind.noun} sweep failed`, { error: describeError(error) });
     }
   }
 
   /**
-   * Stops watching. Leases are released so another replica finishes the follow-ups; without
+   * Stops watching. Leases are released so another replica carries the follow-ups on; without
    * shared state nobody can, and the log says which ones were abandoned.
    */
   async stop(): Promise<void> {
@@ -255,38 +296,40 @@ export class UpgradeFollowUps {
     }
   }
 
-  /** Follow-ups being watched by this replica (thread and task), for tests and logs. */
-  get watching(): FollowUpRecord[] {
+  /** Follow-ups being watched by this replica, for tests and logs. */
+  get watching(): R[] {
     return [...this.#watching.values()].map((watch) => watch.record);
   }
 
-  #handedBack(records: FollowUpRecord[], recorded: boolean): void {
+  #handedBack(records: R[], recorded: boolean): void {
     if (records.length === 0) return;
-    const followUps = records.map(({ channelId, threadTs, taskId }) => ({ channelId, threadTs, taskId }));
+    const followUps = records.map(({ id, channelId, threadTs }) => ({ id, channelId, threadTs }));
     if (this.backend.kind === 'memory' || !recorded) {
       this.bot.logger.warn(
-        'upgrade follow-ups abandoned at shutdown: they are not in shared state (no SUMO_OPS_REDIS_URL, or Redis was down when they began), so no other replica can finish them; check with /sumo upgrade-status <task>',
+        `${this.kind.noun}s abandoned at shutdown: they are not in shared state (no SUMO_OPS_REDIS_URL, or Redis was down when they began), so no other replica can finish them; check with ${this.kind.checkWith}`,
         { followUps },
       );
     } else {
-      this.bot.logger.info('upgrade follow-ups handed back for another replica to finish', { followUps });
+      this.bot.logger.info(`${this.kind.noun}s handed back for another replica to finish`, { followUps });
     }
   }
 
   /** Starts watching; once stopping, releases the lease instead, for another replica to take. */
-  async #watch(record: FollowUpRecord, lease: Lease | undefined, recorded: boolean): Promise<void> {
+  async #watch(record: R, lease: Lease | undefined, recorded: boolean): Promise<void> {
     if (this.#stopped) {
       await lease?.release();
       this.#handedBack([record], recorded);
       return;
     }
     const abort = new AbortController();
-    const watch: Watch = { record, recorded, abort, done: Promise.resolve() };
+    const watch: Watch<R> = { record, recorded, abort, done: Promise.resolve() };
     this.#watching.set(record.id, watch);
     watch.done = this.#run(record, recorded, abort.signal)
       .catch((error: unknown) => {
         if (abort.signal.aborted) return;
-        this.bot.logger.warn('could not report the upgrade in the thread', { error: describeError(error) });
+        this.bot.logger.warn(`could not report the ${this.kind.noun} in the thread`, {
+          error: describeError(error),
+        });
       })
       .finally(async () => {
         this.#watching.delete(record.id);
@@ -294,40 +337,38 @@ export class UpgradeFollowUps {
       });
   }
 
-  async #run(record: FollowUpRecord, recorded: boolean, signal: AbortSignal): Promise<void> {
-    let status: UpgradeStatus | undefined;
+  async #run(record: R, recorded: boolean, signal: AbortSignal): Promise<void> {
+    const say = async (step: string, reply: Reply, before?: () => Promise<void>) => {
+      const mine = !recorded || (await this.#claim(record, step, signal));
+      record.posted = step;
+      if (!mine) return false;
+      await before?.();
+      await postInThread(this.bot, this.client, record, reply);
+      // What a watcher that takes over reads first; the final step's claim says the rest.
+      if (recorded && step !== FINAL_STEP) await this.#save(record).catch(() => undefined);
+      return true;
+    };
     try {
-      do {
-        await sleep(this.bot.upgrades.pollIntervalMs, undefined, { signal });
-        status = await this.#status(record.taskId, record.org);
-      } while (!status.done && Date.now() < record.giveUpAt);
+      await this.kind.watch({ record, signal, say });
     } catch (error) {
-      if (signal.aborted) throw error;
-      // Sumo cannot tell us: nobody else should keep asking either.
-      if (recorded) await this.#forget(record.id).catch(() => undefined);
+      // Nobody else should keep asking either; an abort is a hand-back, not an end.
+      if (!signal.aborted && recorded) await this.#forget(record.id).catch(() => undefined);
       throw error;
     }
-    if (recorded && !(await this.#claimPost(record, signal))) return;
-    await this.bot.upgradeLog.record({
-      id: record.taskId,
-      label: record.label,
-      status: status.done ? status.statusName : 'still running',
-    });
-    await postInThread(this.bot, this.client, record, upgradeOutcome(record.label, status, !status.done));
   }
 
   /**
-   * True for the one watcher, on any replica, that gets to post the outcome. A claim whose answer
-   * is lost is asked again with the same token, which settles it; an outage of shared state is
-   * waited out. Whoever wins or loses, the record and its listing are done with.
+   * True for the one watcher, on any replica, that gets to post the step. A claim whose answer is
+   * lost is asked again with the same token, which settles it; an outage of shared state is
+   * waited out. Once the final step is claimed, whoever wins, the record and its listing are done with.
    */
-  async #claimPost(record: FollowUpRecord, signal: AbortSignal): Promise<boolean> {
+  async #claim(record: R, step: string, signal: AbortSignal): Promise<boolean> {
     const token = randomBytes(12).toString('base64url');
     const ttlMs = Math.max(0, record.giveUpAt - Date.now()) + RECORD_MARGIN_MS;
     for (;;) {
       try {
-        const won = await claimWithToken(this.backend, postedKey(record.id), token, ttlMs);
-        await this.#forget(record.id).catch(() => undefined);
+        const won = await claimWithToken(this.backend, this.#postedKey(record.id, step), token, ttlMs);
+        if (step === FINAL_STEP) await this.#forget(record.id).catch(() => undefined);
         return won;
       } catch (error) {
         if (!isSharedStateUnavailable(error)) throw error;
@@ -336,22 +377,55 @@ export class UpgradeFollowUps {
     }
   }
 
-  async #forget(id: string): Promise<void> {
-    await this.backend.delete(recordKey(id));
-    await this.backend.indexRemove(INDEX, id);
+  async #save(record: R): Promise<void> {
+    await this.backend.set(this.#recordKey(record.id), JSON.stringify(record), {
+      ttlMs: record.giveUpAt - Date.now() + RECORD_MARGIN_MS,
+    });
   }
 
-  async #status(taskId: string, org: string | undefined): Promise<UpgradeStatus> {
-    const input = this.bot.catalog.parseInput(STATUS_OPERATION, { taskId });
-    const status = await this.bot.catalog.run(
+  async #forget(id: string): Promise<void> {
+    await this.backend.delete(this.#recordKey(id));
+    await this.backend.indexRemove(this.#index, id);
+  }
+}
+
+/** Upgrade tasks, each followed until it succeeds or fails, its outcome posted once. */
+export function upgradeFollowUps(
+  bot: FollowUpBot & Pick<BotContext, 'upgradeLog'>,
+  backend: StateBackend,
+  client: webApi.WebClient,
+): ThreadFollowUps<UpgradeFollowUpRecord> {
+  const status = async (taskId: string, org: string | undefined): Promise<UpgradeStatus> => {
+    const input = bot.catalog.parseInput(STATUS_OPERATION, { taskId });
+    const answer = await bot.catalog.run(
       STATUS_OPERATION,
-      operationContext(forOrg(this.bot, org), STATUS_OPERATION),
+      operationContext(forOrg(bot, org), STATUS_OPERATION),
       input,
     );
-    if (!isUpgradeStatus(status))
+    if (!isUpgradeStatus(answer))
       throw new Error(`${STATUS_OPERATION} answered something that is not a task status`);
-    return status;
-  }
+    return answer;
+  };
+  return new ThreadFollowUps(bot, backend, client, {
+    name: 'follow-up',
+    noun: 'upgrade follow-up',
+    checkWith: '/sumo upgrade-status <task>',
+    async watch({ record, signal, say }) {
+      let last: UpgradeStatus;
+      do {
+        await sleep(bot.upgrades.pollIntervalMs, undefined, { signal });
+        last = await status(record.taskId, record.org);
+      } while (!last.done && Date.now() < record.giveUpAt);
+      const outcome = last;
+      await say(FINAL_STEP, upgradeOutcome(record.label, outcome, !outcome.done), () =>
+        bot.upgradeLog.record({
+          id: record.taskId,
+          label: record.label,
+          status: outcome.done ? outcome.statusName : 'still running',
+        }),
+      );
+    },
+  });
 }
 
 export function upgradeOutcome(label: string, status: UpgradeStatus, gaveUp: boolean): Reply {

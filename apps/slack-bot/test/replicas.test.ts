@@ -1,6 +1,18 @@
-import { createStores, loadStateConfig, type RedisBackend, type Stores, silentLogger } from '@sumo-ops/core';
+import {
+  allOperations,
+  createCatalog,
+  createRolloutOperations,
+  createStores,
+  loadStateConfig,
+  type RedisBackend,
+  RolloutRunner,
+  type Stores,
+  silentLogger,
+  sleep,
+} from '@sumo-ops/core';
 import type { LocalRedis, Simulator } from '@sumo-ops/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fastRollouts, tasksPerCollector } from '../../../test/support/rollouts.js';
 import { expectNoSecrets } from './support/checks.js';
 import type { FakeSlack } from './support/fake-slack.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
@@ -25,6 +37,8 @@ afterAll(async () => world?.close());
 interface Replica {
   h: Harness;
   stores: Stores;
+  /** This replica's own rollout driver, as each bot process has. */
+  rollouts: RolloutRunner;
   close(): Promise<void>;
 }
 const running = new Set<Replica>();
@@ -39,14 +53,28 @@ async function replica(redisUrl = redis.url): Promise<Replica> {
     commandTimeoutMs: 300,
   });
   expect(await (stores.backend as RedisBackend).ready()).toBe(true);
-  const h = await Harness.start({ slack, sim, bot: { stores, upgrades: UPGRADES } });
+  // Soaks wait on the simulated clock, which the tests move; the clock is looked at every 20 ms.
+  const rollouts = new RolloutRunner({
+    ...fastRollouts(sim),
+    clock: { now: () => sim.clock.now(), sleep: (ms, signal) => sleep(Math.min(ms, 20), signal) },
+  });
+  const rolloutOperations = createRolloutOperations({ runner: rollouts });
+  const replaced = new Set(rolloutOperations.map((operation) => operation.name));
+  const catalog = createCatalog([
+    ...allOperations.filter((operation) => !replaced.has(operation.name)),
+    ...rolloutOperations,
+  ]);
+  const h = await Harness.start({ slack, sim, catalog, bot: { stores, upgrades: UPGRADES } });
+  rollouts.useBackend(stores.backend, { clients: [h.sumo], logger: silentLogger, resume: true });
   let closing: Promise<void> | undefined;
   const replica: Replica = {
     h,
     stores,
+    rollouts,
     close() {
       closing ??= (async () => {
         await h.close();
+        await rollouts.shutdown();
         await stores.close();
         running.delete(replica);
       })();
@@ -262,6 +290,79 @@ describe('two bot replicas sharing one Redis', () => {
       await Promise.all([...running].map((r) => r.close()));
       await proxy.cut();
     }
+  });
+});
+
+describe("a rollout's thread", () => {
+  it('is carried on by the other replica when the one that took the click stops, and by a restarted one, each step posted once', async () => {
+    const a = await replica();
+    const b = await replica();
+    // Two, between the first and the last, which the upgrade tests here take.
+    const ids = upgradableCollectors(sim)
+      .slice(1, 3)
+      .map((collector) => collector.id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) sim.org.setUpgradeOutcome(id, 'succeed');
+    const threadTs = '1700000000.717171';
+    const threadPosts = () =>
+      slack
+        .callsTo('chat.postMessage')
+        .filter((call) => call.args.thread_ts === threadTs)
+        .map((call) => textOf(call.args));
+    const rollout = async (r: Replica) => {
+      const record = await r.rollouts.get(r.h.sumo, rolloutId);
+      return `${record?.state}:${record?.currentWave}:${record?.waves[record.currentWave]?.phase}`;
+    };
+    const reaches = async (r: Replica, at: string) => {
+      for (let tries = 0; (await rollout(r)) !== at; tries += 1) {
+        if (tries > 500) throw new Error(`the rollout never reached ${at}: ${await rollout(r)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    /** The running wave's upgrade tasks end (simulated minutes), then its day-long soak begins. */
+    const upgradesEnd = async (r: Replica, wave: number) => {
+      sim.clock.advance(4 * 60_000);
+      await reaches(r, `running:${wave}:soaking`);
+    };
+
+    // The shared simulator searches no logs of the org: the data gate is left out.
+    const id = await confirmationOn(a, `rollout ${ids.join(' ')} waves=1,100% soak=86400 checkData=false`);
+    await doneOn((await confirmClick(a, id, threadTs)).responseUrl);
+    const first = await slack.waitFor(() => threadPosts()[0]);
+    const rolloutId = /ro-[0-9a-f]{12}/.exec(first)?.[0] as string;
+    expect(first).toContain('wave 1 of 2');
+    await slack.waitFor(() => a.h.bot.context.rolloutThreads.watching.length === 1);
+    expect(b.h.bot.context.rolloutThreads.watching).toEqual([]);
+    await upgradesEnd(a, 0);
+
+    // The replica that took the click stops mid-soak, handing the thread and the rollout back.
+    await a.close();
+    expect(a.h.logLines.join('\n')).toContain('rollout threads handed back for another replica to finish');
+    await slack.waitFor(() =>
+      b.h.bot.context.rolloutThreads.watching.some((record) => record.threadTs === threadTs),
+    );
+    sim.clock.advance(86_400_000);
+    const second = await slack.waitFor(() => threadPosts()[1]);
+    expect(second).toContain('wave 1 passed its gates; wave 2 of 2 started');
+
+    // B restarts once the wave's upgrades are asked for: the new process carries the thread on
+    // from the step B posted.
+    await reaches(b, 'running:1:upgrading');
+    await b.close();
+    const c = await replica();
+    await slack.waitFor(() =>
+      c.h.bot.context.rolloutThreads.watching.some((record) => record.threadTs === threadTs),
+    );
+    await upgradesEnd(c, 1);
+    sim.clock.advance(86_400_000);
+    const last = await slack.waitFor(() => threadPosts()[2]);
+    expect(last).toContain(`Rollout \`${rolloutId}\` done`);
+    await slack.waitFor(() => c.h.bot.context.rolloutThreads.watching.length === 0);
+    // Give any other watcher time to have posted too, had a handover been wrong.
+    await new Promise((resolve) => setTimeout(resolve, UPGRADES.leaseMs + UPGRADES.sweepIntervalMs * 3));
+    expect(threadPosts()).toHaveLength(3);
+    for (const id of ids) expect(tasksPerCollector(sim).get(id)).toBe(1);
+    expectNoSecrets(c.h.everythingSent());
   });
 });
 

@@ -86,10 +86,10 @@ describe('/sumo rollout', () => {
     const harness = await start();
     const ids = healthyUpgradable(harness.sim, 8);
     // A day's soak keeps the rollout running while the tab is opened; the canary's soak is skipped
-    // by moving the simulated clock a day on (the data gate, whose windows a jump skews, is off).
+    // by moving the simulated clock a day on.
     const started = await confirm(
       harness,
-      `rollout ${ids.join(' ')} waves=1,100% soak=86400 checkData=false`,
+      `rollout ${ids.join(' ')} waves=1,100% soak=86400`,
       '1700000000.800001',
     );
     expect(started).toContain('Done');

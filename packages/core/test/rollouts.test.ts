@@ -3,6 +3,8 @@ import {
   fastRollouts,
   healthyUpgradable,
   ROLLOUT_SEARCH,
+  sendsNothing,
+  skipSoaks,
   tasksPerCollector,
 } from '../../../test/support/rollouts.js';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
@@ -208,5 +210,137 @@ describe('rolling out', () => {
     expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(from);
     const again = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
     expect((again as Error).message).toMatch(/rolled back already/);
+  });
+
+  it('refuses a new rollout while a halted one awaits a decision, naming both ways on; a rollback frees the org', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 8);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'stops heartbeating' });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids.slice(0, 4), soakSeconds: 300 });
+    expect(halted.state).toBe('halted');
+    expect(halted.next).toContain(`cancel_rollout ${halted.rolloutId} dismisses it`);
+
+    const refused = await caught(run('rollout_collector_upgrade', { collectors: ids.slice(4) }));
+    expect(refused).toBeInstanceOf(OperationError);
+    expect((refused as OperationError).code).toBe('rollout.halted');
+    for (const way of [
+      `rollback_collector_rollout ${halted.rolloutId}`,
+      `cancel_rollout ${halted.rolloutId}`,
+    ])
+      expect((refused as OperationError).message).toContain(way);
+    const planned = await preview('rollout_collector_upgrade', { collectors: ids.slice(4) });
+    expect(planned).toMatchObject({ willChange: false, summary: expect.stringContaining(halted.rolloutId) });
+    expect([...tasksPerCollector(sumo.sim).keys()]).toEqual([ids[0]]);
+
+    await run('rollback_collector_rollout', { rolloutId: halted.rolloutId });
+    sumo.sim.org.setBadBuild({ version: latest(), share: 0, effect: 'stops heartbeating' });
+    const next = await run('rollout_collector_upgrade', { collectors: ids.slice(4), soakSeconds: 60 });
+    expect(next).toMatchObject({ state: 'done' });
+  });
+
+  it('lets cancel_rollout dismiss a halted rollout, recording who, with no rollback after it', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 8);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'health error', afterMs: 0 });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids.slice(0, 4), soakSeconds: 300 });
+    expect(halted.state).toBe('halted');
+
+    const asked = await preview('cancel_rollout', { rolloutId: halted.rolloutId });
+    expect(asked).toMatchObject({
+      willChange: true,
+      summary: expect.stringContaining('Dismiss halted rollout'),
+    });
+    const dismissed = await run('cancel_rollout', { rolloutId: halted.rolloutId });
+    expect(dismissed.state).toBe('halted');
+    expect(dismissed.reason).toMatch(/Dismissed by ops@example\.com at .*: the failed wave stays as it is\./);
+    expect(dismissed.next).toBeUndefined();
+    // The canary stays on the build it halted on.
+    expect(sumo.sim.org.collectorById(ids[0] as number)?.collectorVersion).toBe(latest());
+    const rollback = await caught(run('rollback_collector_rollout', { rolloutId: halted.rolloutId }));
+    expect((rollback as OperationError).code).toBe('rollout.dismissed');
+    // A second dismissal changes nothing: the first one's record stands.
+    expect((await run('cancel_rollout', { rolloutId: halted.rolloutId })).reason).toBe(dismissed.reason);
+
+    sumo.sim.org.setBadBuild({ version: latest(), share: 0, effect: 'health error' });
+    const next = await run('rollout_collector_upgrade', { collectors: ids.slice(4), soakSeconds: 60 });
+    expect(next).toMatchObject({ state: 'done' });
+  });
+});
+
+describe('the data gate', () => {
+  const searchesStarted = () =>
+    Object.values(sumo.sim.counters.byRoute['POST /v1/search/jobs'] ?? {}).reduce((sum, n) => sum + n, 0);
+
+  it('passes collectors that keep sending when the clock jumps past a day-long soak', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 12)
+      .filter((id) => !sendsNothing(sumo.sim, id))
+      .slice(0, 6);
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId);
+    const done = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(done).toMatchObject({ state: 'done', failures: [], notes: [] });
+    // Each wave's data gate searched: the hour before the wave, and the soak's last hour.
+    expect(searchesStarted()).toBe(4);
+  });
+
+  it('does not blame the upgrade for data that had stopped hours before it, and says so', async () => {
+    const { run } = await start();
+    // The seed's ingest budget stopped this collector's data hours ago; the day before a day-long
+    // soak still holds what it sent until then.
+    const silent = healthyUpgradable(sumo.sim, 12).find((id) => sendsNothing(sumo.sim, id));
+    const name = sumo.sim.org.collectorById(silent as number)?.name;
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: [silent], waves: [1], soakSeconds: 86_400 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId);
+    const done = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(done).toMatchObject({ state: 'done', failures: [] });
+    expect(done.notes).toEqual([
+      `1 collector(s) sent under 5 messages in the 60 min before their upgrade, so their data was not judged: ${name}.`,
+    ]);
+  });
+
+  it('halts on a collector that stays alive but stops sending during its soak, saying how long', async () => {
+    const { run } = await start();
+    const [canary, ...rest] = healthyUpgradable(sumo.sim, 12).filter((id) => !sendsNothing(sumo.sim, id));
+    const name = sumo.sim.org.collectorById(canary as number)?.name as string;
+    // Collection stops two simulated minutes into the soak: some data reaches it, then none.
+    const budget = sumo.sim.org.ingestBudgets.create({
+      name: 'canary budget',
+      scope: `_collector=${name}`,
+      capacityBytes: 1_000,
+      action: 'stopCollecting',
+    });
+    const started = await run(
+      'rollout_collector_upgrade',
+      { collectors: [canary, ...rest.slice(0, 3)], waves: [1, '100%'], soakSeconds: 600 },
+      { deadline: Date.now() },
+    );
+    await skipSoaks(runner, sumo.sim, started.rolloutId, () => {
+      sumo.sim.clock.advance(120_000);
+      sumo.sim.org.ingestBudgets.setUsage(budget.id, 1_000);
+    });
+    const halted = await run('get_rollout_status', { rolloutId: started.rolloutId });
+    expect(halted.state).toBe('halted');
+    expect(halted.waves.map((w: { phase: string }) => w.phase)).toEqual(['failed', 'skipped']);
+    expect(halted.failures).toEqual([
+      {
+        collectorId: canary,
+        name,
+        gate: 'data',
+        reason: expect.stringMatching(
+          /^no data in the last 5 min of the soak, against \d+ messages in the 5 min before its upgrade$/,
+        ),
+      },
+    ]);
+    expect(sumo.sim.org.collectorById(canary as number)?.alive).toBe(true);
+    expect(halted.reason).toContain(name);
   });
 });

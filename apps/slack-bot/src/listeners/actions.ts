@@ -177,7 +177,10 @@ export async function handleDecision(
     result: resultBlocks(operation, result),
   });
   if (threadTs && isRolloutStatus(result))
-    followRolloutInThread(orgBot, action.operation, result, { ...conversation, threadTs });
+    await followRolloutInThread(orgBot, action.operation, result, {
+      channelId: conversation.channelId,
+      threadTs,
+    });
   else if (threadTs) await followUpInThread(orgBot, action, result, { ...conversation, threadTs });
 }
 

@@ -1,10 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
-import type { OperationContext, RolloutStatus } from '@sumo-ops/core';
+import {
+  isSharedStateUnavailable,
+  type OperationContext,
+  type RolloutStatus,
+  type StateBackend,
+} from '@sumo-ops/core';
 import { describeError } from '../blocks/errors.js';
 import type { Reply } from '../blocks/help.js';
 import type { Block } from '../blocks/limits.js';
 import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, operationContext } from '../context.js';
+import { FINAL_STEP, type FollowUpBot, type FollowUpRecord, ThreadFollowUps } from '../follow-up.js';
+import { forOrg } from '../orgs/channel-orgs.js';
 
 const ROLLOUT = 'rollout_collector_upgrade';
 /** Operations that answer with a rollout and may follow it: given a moment, then the thread takes over. */
@@ -13,9 +21,13 @@ const FOLLOWING = new Set([ROLLOUT, 'cancel_rollout', 'rollback_collector_rollou
 const ANSWER_WITHIN_MS = 3_000;
 /** Failing collectors a thread message names one by one. */
 const FAILURES_SHOWN = 10;
+/** The longest a rollout runs: ten waves, each a day's soak plus its upgrades and gates. */
+const FOLLOW_AT_MOST_MS = 10 * 25 * 3_600_000;
 
-/** Thread follows in flight, stopped with the bot. */
-const following = new Set<AbortController>();
+/** A confirmed rollout's thread, kept in the state backend so that any replica carries it on. */
+export interface RolloutThreadRecord extends FollowUpRecord {
+  rolloutId: string;
+}
 
 /**
  * A confirmed rollout operation answers soon (the rollout goes on in core, as for any caller)
@@ -80,61 +92,81 @@ export function rolloutReply(status: RolloutStatus): Reply {
 
 /**
  * After a confirmed rollout, its thread hears of each wave as the wave moves on, and of the end:
- * a halt with each collector that failed which gate and why, and the rollback to ask for. Follows
- * through `get_rollout_status`, so the record in the state backend is the one source.
+ * a halt with each collector that failed which gate and why, and the rollback to ask for. The
+ * thread is a follow-up in the state backend, so another replica, or this one restarted, carries
+ * it on, each step posted once.
  */
-export function followRolloutInThread(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'reads'>,
+export async function followRolloutInThread(
+  bot: Pick<BotContext, 'rolloutThreads' | 'logger'> & { org?: string | undefined },
   operation: string,
   status: RolloutStatus,
-  where: { channelId: string; threadTs: string; client: webApi.WebClient },
-): void {
+  where: { channelId: string; threadTs: string },
+): Promise<void> {
   if (operation !== ROLLOUT) return;
-  const post = (reply: Reply) =>
-    bot.pacer.run(where.channelId, () =>
-      where.client.chat.postMessage({ channel: where.channelId, thread_ts: where.threadTs, ...reply }),
-    );
-  const abort = new AbortController();
-  following.add(abort);
-  let wave = status.currentWave;
-  void (async () => {
-    try {
-      await post(rolloutReply(status));
-      // Over within the confirmation's moment (a canary that failed at once): that post said it all.
-      if (status.state !== 'running') return;
-      const ended = (await bot.catalog.run(
-        'get_rollout_status',
-        operationContext(bot, 'get_rollout_status', {
-          signal: abort.signal,
-          onProgress: (update) => {
-            // One post per wave: when the next wave starts.
-            if (update.progress + 1 <= wave || update.progress >= (update.total ?? 0)) return;
-            wave = update.progress + 1;
-            void post({
-              text: `Rollout ${status.rolloutId}: wave ${wave - 1} passed its gates; wave ${wave} started.`,
-              blocks: [
-                section(
-                  `:arrow_forward: Rollout \`${status.rolloutId}\`: wave ${wave - 1} passed its gates; wave ${wave} of ${update.total} started.`,
-                ),
-              ],
-            }).catch(() => undefined);
-          },
-        }),
-        { rolloutId: status.rolloutId, wait: true },
-      )) as RolloutStatus;
-      await post(rolloutReply(ended));
-    } catch (error) {
-      if (!abort.signal.aborted)
-        bot.logger.warn('could not follow the rollout in its thread', { error: describeError(error) });
-    } finally {
-      following.delete(abort);
-    }
-  })();
+  try {
+    await bot.rolloutThreads.follow({
+      id: `${where.channelId}:${where.threadTs}:${status.rolloutId}`,
+      channelId: where.channelId,
+      threadTs: where.threadTs,
+      rolloutId: status.rolloutId,
+      giveUpAt: Date.now() + FOLLOW_AT_MOST_MS,
+      ...(bot.org ? { org: bot.org } : {}),
+    });
+  } catch (error) {
+    bot.logger.warn('could not follow the rollout in its thread', { error: describeError(error) });
+  }
 }
 
-/** The bot stops: thread follows end (the rollouts themselves go on wherever their lease is held). */
-export function stopRolloutThreads(): void {
-  for (const abort of following) abort.abort();
+/** The step a thread has heard of: each wave's start, then the end. */
+function stepOf(status: RolloutStatus): string {
+  return status.state === 'running' ? `wave-${status.currentWave}` : FINAL_STEP;
+}
+
+/** The thread's first post and its last show every wave; in between, a line per wave started. */
+function stepReply(status: RolloutStatus, step: string, first: boolean): Reply {
+  if (first || step === FINAL_STEP) return rolloutReply(status);
+  const line = `Rollout \`${status.rolloutId}\`: wave ${status.currentWave - 1} passed its gates; wave ${status.currentWave} of ${status.waves.length} started.`;
+  return { text: line.replaceAll('`', ''), blocks: [section(`:arrow_forward: ${line}`)] };
+}
+
+/** Rollout threads: every replica's, watched by one at a time. */
+export function rolloutThreads(
+  bot: FollowUpBot & Pick<BotContext, 'reads'>,
+  backend: StateBackend,
+  client: webApi.WebClient,
+): ThreadFollowUps<RolloutThreadRecord> {
+  // In the org the rollout was confirmed in, whatever the channel's org is by now.
+  const read = async (rolloutId: string, org: string | undefined, signal: AbortSignal) =>
+    (await bot.catalog.run(
+      'get_rollout_status',
+      operationContext(forOrg(bot, org), 'get_rollout_status', { signal }),
+      { rolloutId, wait: false },
+    )) as RolloutStatus;
+  return new ThreadFollowUps(bot, backend, client, {
+    name: 'rollout-thread',
+    noun: 'rollout thread',
+    checkWith: '/sumo rollout-status <rollout>',
+    async watch({ record, signal, say }) {
+      for (; ; await sleep(bot.upgrades.pollIntervalMs, undefined, { signal })) {
+        let status: RolloutStatus;
+        try {
+          status = await read(record.rolloutId, record.org, signal);
+        } catch (error) {
+          // The record is in shared state: an outage is waited out (the backend logs it once).
+          if (isSharedStateUnavailable(error)) continue;
+          throw error;
+        }
+        const step = stepOf(status);
+        if (step !== record.posted) await say(step, stepReply(status, step, record.posted === undefined));
+        if (step === FINAL_STEP) return;
+        if (Date.now() >= record.giveUpAt) {
+          const line = `:hourglass: Stopped following rollout \`${status.rolloutId}\` here; it is still running. \`/sumo rollout-status ${status.rolloutId}\` shows it.`;
+          await say(FINAL_STEP, { text: line, blocks: [section(line)] });
+          return;
+        }
+      }
+    },
+  });
 }
 
 /** The App Home's line about the org's running rollout; nothing when there is none. */

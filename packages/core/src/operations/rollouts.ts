@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { RolloutConflictError, type RolloutRunner, rolloutRunner } from '../rollouts/rollout-runner.js';
-import type { RolloutCollector, RolloutRecord } from '../rollouts/rollout-store.js';
+import { awaitsDecision, type RolloutCollector, type RolloutRecord } from '../rollouts/rollout-store.js';
 import { cumulativeSizes, DEFAULT_WAVES, splitWaves, wavesProblem } from '../rollouts/waves.js';
 import { countOutcomes, type PlannedUpgrade, runBulkUpgrade } from '../upgrades/bulk-upgrade.js';
 import { type AnyOperation, defineOperation, type OperationContext, type ProgressUpdate } from './define.js';
@@ -18,9 +18,10 @@ const GATES = [
   'every collector of the wave is alive',
   'no new unresolved Error health event on a collector of the wave or its sources since the rollout began',
 ];
-const DATA_GATE = 'data still arrives from each (count during the soak vs the same span before its upgrade)';
+const DATA_GATE =
+  'data still arrives from each at the end of the soak, if it did just before its upgrade (counts over half the soak, at most an hour)';
 
-const rolloutIdInput = z.string().trim().min(1).max(40).optional().describe('Default: the current one.');
+const rolloutIdInput = z.string().trim().min(1).max(40).optional().describe('Default: current.');
 
 // Plain unions, no transforms: the JSON schema front ends publish is of the input as given.
 const waveSizeInput = z.union([z.number().int().min(1), z.string().trim().min(1)]);
@@ -78,9 +79,12 @@ export function rolloutStatus(record: RolloutRecord): RolloutStatus {
   const next =
     record.state === 'running'
       ? `It goes on in the background: get_rollout_status ${record.id} follows it; cancel_rollout stops it after the running wave.`
-      : record.state === 'halted' && !record.rollback
-        ? `rollback_collector_rollout ${record.id} moves the failed wave back to each collector's previous version (confirmed separately, never automatic).`
+      : awaitsDecision(record)
+        ? decisionHint(record.id)
         : undefined;
+  const dismissed = record.dismissed
+    ? ` Dismissed by ${record.dismissed.by} at ${new Date(record.dismissed.at).toISOString()}: the failed wave stays as it is.`
+    : '';
   return {
     rolloutId: record.id,
     state: record.state,
@@ -99,7 +103,7 @@ export function rolloutStatus(record: RolloutRecord): RolloutStatus {
     ...(record.confirmedBy
       ? { confirmedBy: record.confirmedBy.email ?? record.confirmedBy.username ?? record.confirmedBy.subject }
       : {}),
-    ...(record.reason ? { reason: record.reason } : {}),
+    ...(record.reason ? { reason: `${record.reason}${dismissed}` } : {}),
     failures: failures.slice(0, LIST_MAX),
     notes: [...new Set(notes)],
     ...(record.rollback
@@ -107,6 +111,11 @@ export function rolloutStatus(record: RolloutRecord): RolloutStatus {
       : {}),
     ...(next ? { next } : {}),
   };
+}
+
+/** The two ways on from a halted rollout; until one is taken, no new rollout starts in its org. */
+function decisionHint(id: string): string {
+  return `rollback_collector_rollout ${id} moves the failed wave back to each collector's previous version (confirmed separately, never automatic), or cancel_rollout ${id} dismisses it, leaving the wave as it is; no new rollout starts in this org until one of them.`;
 }
 
 /** One progress step per wave step, for MCP notifications, Slack threads and the CLI. */
@@ -210,7 +219,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     toolset: 'collectors',
     title: 'Upgrade collectors in waves',
     description:
-      'upgrade_collectors in waves, canary first; after each soak, gates (tasks, alive, new Error health events, data) pass a wave or halt, offering rollback. Answers its id at once, goes on; one per org. 1 API call a collector, ~10 a wave.',
+      'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; one failing halts, offering rollback. Answers its id at once, goes on; one per org. 1 API call a collector, ~10 a wave.',
     kind: 'destructive',
     input: rolloutInput,
     output: RolloutStatusSchema,
@@ -220,10 +229,12 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
       const cumulative = cumulativeSizes(waves);
       const first = cumulative[0] ?? 0;
       const gates = [...GATES, ...(input.checkData && soakSeconds > 0 ? [DATA_GATE] : [])];
-      const busy = running?.state === 'running' ? running.id : undefined;
+      const busy = running?.state === 'running' || (running && awaitsDecision(running)) ? running : undefined;
       return {
         summary: busy
-          ? `Refused: rollout ${busy} is still running in this org (one at a time); get_rollout_status ${busy} shows it.`
+          ? busy.state === 'running'
+            ? `Refused: rollout ${busy.id} is still running in this org (one at a time); get_rollout_status ${busy.id} shows it.`
+            : `Refused: rollout ${busy.id} halted in this org. ${decisionHint(busy.id)}`
           : `Upgrade ${plan.planned.length} collector(s) to ${plan.toVersion} in ${waves.length} wave(s) of ${waves.map((w) => w.length).join(', ')}, soaking ${soakSeconds} s after each; at most ${first} collector(s) upgraded before a failing gate stops it.`,
         willChange: !busy && plan.planned.length > 0,
         details: {
@@ -264,8 +275,10 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
       } catch (error) {
         if (!(error instanceof RolloutConflictError)) throw error;
         throw new OperationError(
-          `${error.message} Follow it with get_rollout_status ${error.running}, or stop it with cancel_rollout.`,
-          'rollout.running',
+          error.halted
+            ? `Refused: rollout ${error.running} halted in this org. ${decisionHint(error.running)}`
+            : `${error.message} Follow it with get_rollout_status ${error.running}, or stop it with cancel_rollout.`,
+          error.halted ? 'rollout.halted' : 'rollout.running',
           { rolloutId: error.running },
         );
       }
@@ -296,7 +309,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     name: 'cancel_rollout',
     toolset: 'collectors',
     title: 'Cancel a rollout',
-    description: "Stops a rollout after its running wave's tasks end. 0 API calls.",
+    description: "Stops a rollout after its running wave's tasks end; dismisses a halted one. 0 API calls.",
     kind: 'write',
     input: z.object({ rolloutId: rolloutIdInput }),
     output: RolloutStatusSchema,
@@ -306,16 +319,26 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
       return {
         summary: running
           ? `Cancel rollout ${found.id}: wave ${found.currentWave + 1}'s started upgrades finish, no later wave starts.`
-          : `Rollout ${found.id} is ${found.state}; there is nothing to cancel.`,
-        willChange: running,
+          : awaitsDecision(found)
+            ? `Dismiss halted rollout ${found.id}: its failed wave stays on ${found.toVersion}, not rolled back, and a new rollout may start in this org.`
+            : `Rollout ${found.id} is ${found.state}; there is nothing to cancel.`,
+        willChange: running || awaitsDecision(found),
         details: rolloutStatus(found),
         warnings: [],
       };
     },
     async run(ctx, input) {
       const found = await record(ctx, input.rolloutId);
-      if (found.state === 'running')
-        await runner.requestCancel(found.id, ctx.auditSubject?.subject ?? 'a confirmed cancel');
+      const by = ctx.auditSubject?.email ?? ctx.auditSubject?.username ?? ctx.auditSubject?.subject;
+      if (awaitsDecision(found)) {
+        if (!(await runner.dismiss(found, by ?? 'an unnamed caller')))
+          throw new OperationError(
+            `Rollout ${found.id} was rolled back or dismissed already; get_rollout_status ${found.id} shows which.`,
+            'rollout.decided',
+          );
+        return rolloutStatus(found);
+      }
+      if (found.state === 'running') await runner.requestCancel(found.id, by ?? 'a confirmed cancel');
       return follow(ctx, found.id);
     },
   });
@@ -337,11 +360,11 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     async preview(ctx, input) {
       const found = await record(ctx, input.rolloutId);
       const targets = rollbackTargets(found);
-      const ready = found.state === 'halted' && !found.rollback && targets.length > 0;
+      const ready = awaitsDecision(found) && targets.length > 0;
       return {
         summary: ready
           ? `Roll back ${targets.length} collector(s) of rollout ${found.id}'s failed wave from ${found.toVersion} to their previous versions.`
-          : `Rollout ${found.id} is ${found.state}${found.rollback ? ' and was rolled back already' : ''}: nothing to roll back.`,
+          : `Rollout ${found.id} is ${found.state}${found.rollback ? ' and was rolled back already' : found.dismissed ? ' and was dismissed' : ''}: nothing to roll back.`,
         willChange: ready,
         details: {
           rollback: targets.slice(0, LIST_MAX).map(({ collectorId, name, fromVersion }) => ({
@@ -361,6 +384,11 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
         throw new OperationError(
           `Rollout ${found.id} is ${found.state}; only a halted rollout is rolled back.`,
           'rollout.not.halted',
+        );
+      if (found.dismissed)
+        throw new OperationError(
+          `Rollout ${found.id} was dismissed by ${found.dismissed.by}: its failed wave stays as it is.`,
+          'rollout.dismissed',
         );
       if (found.rollback || !(await runner.claimRollback(found.id, randomBytes(12).toString('base64url'))))
         throw new OperationError(
@@ -404,7 +432,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
           ...(message ? { message } : {}),
         })),
       };
-      await runner.saveRollback(found);
+      await runner.saveRollback(found, true);
       return rolloutStatus(found);
     },
   });

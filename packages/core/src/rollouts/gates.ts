@@ -1,5 +1,6 @@
 import { iterateCollectors } from '../api/collectors.js';
 import { collectHealthEvents } from '../api/health-events.js';
+import { resourceIdNumber } from '../api/resource-id.js';
 import type { SumoClient } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import { concernsCollector } from '../operations/health.js';
@@ -10,11 +11,20 @@ import type { GateFailure, GateResult, RolloutCollector, RolloutRecord } from '.
 /** A whole org's unresolved events, 1000 a call, as list_health_events reads them. */
 const MAX_EVENT_PAGES = 20;
 /**
- * Fewer messages than this in the span before the upgrade is too little to call silence after it
- * a stop (a source that sends now and then): such a collector is noted, not failed.
+ * The data gate compares the end of the soak with the moments just before the upgrade, each this
+ * share of the soak long (at most DATA_WINDOW_MAX_MS): the end, because a build that breaks
+ * collection a minute after the restart still sent in that minute; just before, because a
+ * collector whose data had stopped hours earlier (an exceeded ingest budget, a broken source) did
+ * not stop for the upgrade, and a span as long as a day's soak would still hold its older data.
+ */
+const DATA_WINDOW_SHARE = 0.5;
+const DATA_WINDOW_MAX_MS = 3_600_000;
+/**
+ * Fewer messages than this just before the upgrade is too little to call silence after it a stop
+ * (a source that sends now and then, or had stopped already): such a collector is noted, not judged.
  */
 const DATA_BASELINE_MIN = 5;
-const COUNT_QUERY = '* | count by _collector';
+const COUNT_QUERY = '* | count by _collectorId';
 
 export interface GateOptions {
   /** The rollout clock's now, for the result. */
@@ -29,7 +39,7 @@ export interface GateOptions {
  * The gates between waves, after the wave's tasks ended and its soak passed. Each costs the same
  * whatever the wave's size: one paged list of collectors (1000 a call), one paged list of the
  * org's unresolved health events (1000 a call) and, unless the rollout skips it, two `count by
- * _collector` searches — the soak, and the same span before the wave started.
+ * _collectorId` searches — the end of the soak, and as long just before the wave started.
  */
 export async function checkWaveGates(
   client: SumoClient,
@@ -65,6 +75,7 @@ export async function checkWaveGates(
     dataCounts(client, record, waveIndex, options, notes),
   ]);
 
+  const unjudged: string[] = [];
   for (const member of members) {
     const collector = collectors.get(member.collectorId);
     if (!collector) fail(member, 'alive', 'it is no longer in the collector list');
@@ -88,16 +99,22 @@ export async function checkWaveGates(
       );
     }
     if (data) {
-      const before = data.before.get(member.name) ?? 0;
-      const after = data.after.get(member.name) ?? 0;
-      if (after === 0 && before >= DATA_BASELINE_MIN)
+      const id = resourceIdNumber(member.collectorId);
+      const before = (id !== undefined && data.before.get(id)) || 0;
+      const after = (id !== undefined && data.after.get(id)) || 0;
+      if (before < DATA_BASELINE_MIN) unjudged.push(member.name);
+      else if (after === 0)
         fail(
           member,
           'data',
-          `no data during the soak, against ${before} messages in the same span before its upgrade`,
+          `no data in the last ${duration(data.windowMs)} of the soak, against ${before} messages in the ${duration(data.windowMs)} before its upgrade`,
         );
     }
   }
+  if (data && unjudged.length > 0)
+    notes.push(
+      `${unjudged.length} collector(s) sent under ${DATA_BASELINE_MIN} messages in the ${duration(data.windowMs)} before their upgrade, so their data was not judged: ${unjudged.slice(0, 5).join(', ')}${unjudged.length > 5 ? ', …' : ''}.`,
+    );
   if (!events.complete) notes.push(`Only the first ${MAX_EVENT_PAGES * 1000} health events were read.`);
   return { passed: failures.length === 0, checkedAt: options.now, failures, notes };
 }
@@ -108,38 +125,49 @@ async function dataCounts(
   waveIndex: number,
   options: GateOptions,
   notes: string[],
-): Promise<{ before: Map<string, number>; after: Map<string, number> } | undefined> {
+): Promise<{ windowMs: number; before: Map<bigint, number>; after: Map<bigint, number> } | undefined> {
   const wave = record.waves[waveIndex];
   if (!record.checkData) return undefined;
   if (!wave?.startedAt || !wave.tasksEndedAt || !wave.soakUntil || wave.soakUntil <= wave.tasksEndedAt) {
     notes.push('No soak, so data arrival was not compared.');
     return undefined;
   }
-  const span = wave.soakUntil - wave.tasksEndedAt;
+  const windowMs = Math.min((wave.soakUntil - wave.tasksEndedAt) * DATA_WINDOW_SHARE, DATA_WINDOW_MAX_MS);
   const [before, after] = await Promise.all([
-    countByCollector(client, wave.startedAt - span, wave.startedAt, options),
-    countByCollector(client, wave.tasksEndedAt, wave.soakUntil, options),
+    countByCollector(client, wave.startedAt - windowMs, wave.startedAt, options),
+    countByCollector(client, wave.soakUntil - windowMs, wave.soakUntil, options),
   ]);
-  return { before, after };
+  return { windowMs, before, after };
 }
 
+/**
+ * Messages by collector id rather than name: a collector renamed during a long soak is still the
+ * one that was upgraded (ids match written either way).
+ */
 async function countByCollector(
   client: SumoClient,
   from: number,
   to: number,
   options: GateOptions,
-): Promise<Map<string, number>> {
+): Promise<Map<bigint, number>> {
   return withSearchJob(
     client,
     { query: COUNT_QUERY, from, to },
     async (job) => {
       await job.waitUntilDone({ signal: options.signal });
-      const counts = new Map<string, number>();
+      const counts = new Map<bigint, number>();
       for await (const row of job.records({ signal: options.signal, pageSize: 10_000 })) {
-        if (row._collector !== undefined) counts.set(row._collector, Number(row._count ?? 0));
+        const id = resourceIdNumber(row._collectorId);
+        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + Number(row._count ?? 0));
       }
       return counts;
     },
     { signal: options.signal, logger: options.logger, poll: options.searchPoll },
   );
+}
+
+/** A data window (an hour at most) as people say it. */
+function duration(ms: number): string {
+  if (ms >= 2 * 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { iterateCollectors } from '../api/collectors.js';
 import type { SumoClient } from '../http/client.js';
@@ -15,6 +16,7 @@ import {
 } from '../upgrades/bulk-upgrade.js';
 import { checkWaveGates } from './gates.js';
 import {
+  awaitsDecision,
   newRolloutId,
   orgKeyOf,
   type RolloutCollector,
@@ -76,11 +78,18 @@ export interface FollowOptions {
   onChange?: ((record: RolloutRecord) => void) | undefined;
 }
 
-/** Refused before anything was done: the org already has a running rollout. */
+/** Refused before anything was done: the org has a running rollout, or a halted one awaiting a decision. */
 export class RolloutConflictError extends Error {
   override readonly name = 'RolloutConflictError';
-  constructor(readonly running: string) {
-    super(`Rollout ${running} is still running in this org; only one runs at a time.`);
+  constructor(
+    readonly running: string,
+    readonly halted = false,
+  ) {
+    super(
+      halted
+        ? `Rollout ${running} halted in this org and its failed wave awaits a decision; no new rollout starts until then.`
+        : `Rollout ${running} is still running in this org; only one runs at a time.`,
+    );
   }
 }
 
@@ -178,7 +187,10 @@ export class RolloutRunner {
       collectors,
     };
     const created = await this.#store.create(record);
-    if (!created.created) throw new RolloutConflictError(created.running);
+    if (!created.created) {
+      const holder = await this.#store.get(created.running);
+      throw new RolloutConflictError(created.running, holder !== undefined && awaitsDecision(holder));
+    }
     this.#logger.info('rollout started', { rolloutId: record.id, waves: record.waves.length });
     this.drive(client, record.id);
     return record;
@@ -201,13 +213,30 @@ export class RolloutRunner {
     await this.#store.requestCancel(id, by);
   }
 
+  /** The one decision about a halted rollout's failed wave: true for the caller that may roll it back. */
   claimRollback(id: string, token: string): Promise<boolean> {
-    return this.#store.claimRollback(id, token);
+    return this.#store.claimDecision(id, token);
   }
 
-  /** Saves a rollback's progress; the rollout has ended, so nobody else writes its record. */
-  async saveRollback(record: RolloutRecord): Promise<void> {
+  /**
+   * Saves a rollback's progress; the rollout has ended, so nobody else writes its record. Once
+   * the rollback has run (`ran`), the org is free for the next rollout.
+   */
+  async saveRollback(record: RolloutRecord, ran = false): Promise<void> {
     await this.#save(record);
+    if (ran) await this.#store.release(record);
+  }
+
+  /**
+   * Leaves a halted rollout's failed wave as it is, recording who decided so, and frees the org.
+   * False when a rollback or another dismissal was decided first.
+   */
+  async dismiss(record: RolloutRecord, by: string): Promise<boolean> {
+    if (!(await this.#store.claimDecision(record.id, randomBytes(12).toString('base64url')))) return false;
+    record.dismissed = { by, at: this.#settings.clock.now() };
+    await this.#save(record);
+    await this.#store.release(record);
+    return true;
   }
 
   /** Waits until the rollout ends or `deadline`, telling `onChange` of each wave's step. */

@@ -84,6 +84,16 @@ export interface RolloutRecord {
   /** Why it stopped, when it halted, was cancelled or failed. */
   reason?: string | undefined;
   rollback?: RollbackRecord | undefined;
+  /** A halted rollout whose failed wave someone chose to leave as it is, with no rollback. */
+  dismissed?: { by: string; at: number } | undefined;
+}
+
+/**
+ * A halted rollout keeps its org's one slot until someone decides about its failed wave (a
+ * rollback, or a dismissal): a new rollout must not start over a wave nobody has looked at.
+ */
+export function awaitsDecision(record: RolloutRecord): boolean {
+  return record.state === 'halted' && !record.rollback && !record.dismissed;
 }
 
 /** The org a client works on, as rollouts are keyed: one rollout at a time per org. */
@@ -121,25 +131,38 @@ export class RolloutStore {
    * stored. Set-if-absent, so two callers on two replicas cannot both start one.
    */
   async create(record: RolloutRecord): Promise<{ created: true } | { created: false; running: string }> {
-    if (await claimWithToken(this.backend, runningKey(record.org), record.id, RECORD_TTL_MS)) {
-      await this.save(record);
-      await this.backend.set(latestKey(record.org), record.id, { ttlMs: RECORD_TTL_MS });
-      await this.backend.indexPut(RUNNING_INDEX, record.id, record.createdAt);
-      return { created: true };
+    for (let attempt = 0; ; attempt += 1) {
+      if (await claimWithToken(this.backend, runningKey(record.org), record.id, RECORD_TTL_MS)) {
+        await this.save(record);
+        await this.backend.set(latestKey(record.org), record.id, { ttlMs: RECORD_TTL_MS });
+        await this.backend.indexPut(RUNNING_INDEX, record.id, record.createdAt);
+        return { created: true };
+      }
+      const running = await this.backend.get(runningKey(record.org));
+      const holder = running === undefined ? undefined : await this.get(running);
+      // A holder that neither runs nor awaits a decision lost its process before freeing the org
+      // (a rollback cut short): the org is freed once, then claimed as for any rollout.
+      const stale =
+        running !== undefined && (!holder || (holder.state !== 'running' && !awaitsDecision(holder)));
+      if (attempt > 0 || !stale) return { created: false, running: running ?? 'another rollout' };
+      await this.backend.releaseIfHeld(runningKey(record.org), running);
     }
-    const running = await this.backend.get(runningKey(record.org));
-    return { created: false, running: running ?? 'another rollout' };
   }
 
-  /** The org's running rollout, else its latest. */
+  /** The org's running rollout (or halted one awaiting a decision), else its latest. */
   async current(org: string): Promise<string | undefined> {
     return (await this.backend.get(runningKey(org))) ?? (await this.backend.get(latestKey(org)));
   }
 
-  /** The rollout ended: the org is free for the next one. */
+  /** The rollout ended: nobody drives it any more, and the org is free unless it halted. */
   async finished(record: RolloutRecord): Promise<void> {
-    await this.backend.releaseIfHeld(runningKey(record.org), record.id);
+    if (!awaitsDecision(record)) await this.release(record);
     await this.backend.indexRemove(RUNNING_INDEX, record.id);
+  }
+
+  /** The org is free for the next rollout. */
+  async release(record: RolloutRecord): Promise<void> {
+    await this.backend.releaseIfHeld(runningKey(record.org), record.id);
   }
 
   running(): Promise<string[]> {
@@ -155,7 +178,8 @@ export class RolloutStore {
     return claimWithToken(this.backend, `rollout:${id}:wave:${wave}`, token, RECORD_TTL_MS);
   }
 
-  claimRollback(id: string, token: string): Promise<boolean> {
+  /** Exactly one decision about a halted rollout's failed wave, ever: a rollback or a dismissal. */
+  claimDecision(id: string, token: string): Promise<boolean> {
     return claimWithToken(this.backend, `rollout:${id}:rollback`, token, RECORD_TTL_MS);
   }
 
