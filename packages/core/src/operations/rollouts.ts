@@ -219,7 +219,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     toolset: 'collectors',
     title: 'Upgrade collectors in waves',
     description:
-      'upgrade_collectors in waves, canary first: after each wave soaks, gates (tasks, alive, new Error health events, data) decide; one failing halts, offering rollback. Answers its id at once, goes on; one per org. 1 API call a collector, ~10 a wave.',
+      'upgrade_collectors in waves, canary first; after each soak, gates (tasks, alive, new Error health events, data) pass a wave or halt, offering rollback. Answers its id at once, goes on; one per org. 1 API call a collector, ~10 a wave.',
     kind: 'destructive',
     input: rolloutInput,
     output: RolloutStatusSchema,
