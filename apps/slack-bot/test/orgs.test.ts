@@ -262,4 +262,42 @@ describe('a digest with two orgs', () => {
     expect(digestOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
     expect(digestOrgs.prod.counters.byRoute['POST /v1/search/jobs']).toBeUndefined();
   });
+
+  /** Runs `/sumo <text>` as a search and says which org started a job and what query it shows. */
+  async function searchFrom(text: string, channelId: string) {
+    // Every answer counts, a refused query too: what matters is the org that was asked.
+    const started = (org: 'prod' | 'staging') =>
+      Object.values(digestOrgs[org].counters.byRoute['POST /v1/search/jobs'] ?? {}).reduce(
+        (sum, count) => sum + count,
+        0,
+      );
+    const before = { prod: started('prod'), staging: started('staging') };
+    await d.command(text, { channelId });
+    const parent = await d.threadParent(channelId);
+    const parentTs = String(parent.response?.ts);
+    await d.slack.waitFor(
+      () =>
+        d.slack
+          .callsTo('chat.postMessage')
+          .find((call) => call.args.channel === channelId && call.args.thread_ts === parentTs),
+      15_000,
+    );
+    return {
+      shown: textOf(parent.args),
+      prod: started('prod') - before.prod,
+      staging: started('staging') - before.staging,
+    };
+  }
+
+  it('keeps org= inside a search query as query text, in the default org', async () => {
+    const search = await searchFrom('search error | where org="staging"', 'CQUERYORG');
+    expect(search.shown).toContain('where org=\\"staging\\"');
+    expect(search).toMatchObject({ prod: 1, staging: 0 });
+  });
+
+  it('reads org= before the query as the org to search', async () => {
+    const search = await searchFrom('search org=staging error', 'CSEARCHORG');
+    expect(search.shown).not.toContain('org=');
+    expect(search).toMatchObject({ prod: 0, staging: 1 });
+  });
 });
