@@ -2,7 +2,7 @@
  * The built `sumo-ops` bin as a child process with two simulated orgs (SUMO_OPS_ORGS): --org
  * and profiles choose the org, global flags work before the command, and --check covers each org.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -157,6 +157,17 @@ describe('sumo-ops with two orgs', () => {
     const unknown = await runCli(['config', 'use', 'nope'], bare);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('profile "nope" is not in');
+  });
+
+  it('says where a broken config file is broken, and nothing of what it holds', async () => {
+    const pasted = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWx1234';
+    await mkdir(join(home, 'sumo-ops'), { recursive: true });
+    await writeFile(join(home, 'sumo-ops', 'config.json'), `{\n  "profiles": { "work": ${pasted} }\n}\n`);
+    const broken = await runCli(['config', 'list'], env);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('config.json is not JSON (line 2, column 25: ');
+    for (let start = 0; start + 6 <= pasted.length; start += 1)
+      expect(broken.stderr).not.toContain(pasted.slice(start, start + 6));
   });
 
   it('checks every org on its own line', async () => {

@@ -106,7 +106,13 @@ describe('loadOrgsConfig', () => {
       'SUMO_OPS_ORGS names /nonexistent/orgs.json, which cannot be read (ENOENT): set it to the path of the orgs JSON file.',
     ]);
     const [notJson] = problemsOf(() => load('{ "orgs": '));
-    expect(notJson).toMatch(/^\/etc\/sumo-ops\/orgs\.json is not JSON \(.+\): write it as \{ "default"/);
+    expect(notJson).toMatch(/^\/etc\/sumo-ops\/orgs\.json is not JSON \(line 1, column 11: .+\): write it/);
+    // Node's own message quotes the text around the error, which may be a pasted key.
+    const pasted = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWx1234';
+    const [broken] = problemsOf(() => load(`{\n  "orgs": { "prod": ${pasted} }\n}`));
+    expect(broken).toContain('(line 2, column 21: ');
+    for (let start = 0; start + 6 <= pasted.length; start += 1)
+      expect(broken).not.toContain(pasted.slice(start, start + 6));
   });
 });
 
