@@ -224,10 +224,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       {
         tickMs: options.digestTickMs ?? 15_000,
         now,
-        budget: {
-          share: options.digestBudgetShare ?? DEFAULT_DIGEST_BUDGET_SHARE,
-          callsPerMinute: options.sumo.rateLimiter.limits.perSecond * 60,
-        },
+        share: options.digestBudgetShare ?? DEFAULT_DIGEST_BUDGET_SHARE,
       },
     ),
     upgrades,

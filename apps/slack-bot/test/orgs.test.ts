@@ -301,3 +301,84 @@ describe('a digest with two orgs', () => {
     expect(search).toMatchObject({ prod: 0, staging: 1 });
   });
 });
+
+describe('the digest budget with two orgs', () => {
+  const HOUR = 3_600_000;
+  let budgetOrgs: TwoOrgs;
+  let budgetConnection: SumoConnection;
+  let b: Harness;
+  let dataDir: string;
+  beforeAll(async () => {
+    const corpusTo = Date.now() + 2 * HOUR;
+    budgetOrgs = await startTwoOrgs({
+      simulator: {
+        search: { corpusSize: 2_000, corpusTo, corpusFrom: corpusTo - 26 * HOUR, startDelayMs: 0 },
+      },
+    });
+    budgetConnection = await connectSumo({ env: budgetOrgs.env, logger: createLogger({ level: 'silent' }) });
+    dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-org-digest-budget-'));
+    // Each org's key may make 4 calls a second, 240 a minute; 7 % of it is 16.8 calls a minute:
+    // room for one one-minute digest (14 calls/min) per org, not for two in one org.
+    b = await Harness.start({
+      bot: {
+        sumo: budgetConnection.client,
+        orgs: budgetConnection.orgs,
+        digestTickMs: 40,
+        dataDir,
+        digestBudgetShare: 0.07,
+      },
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await budgetConnection?.close();
+    await budgetOrgs?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** `/sumo <text>` and its Confirm: the digest's id, or the refusal when it does not fit. */
+  async function addDigest(text: string, channelId: string): Promise<{ id?: string; refusal?: string }> {
+    const { reply } = await b.ask(text, { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) return { refusal: textOf(reply) };
+    const click = await b.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    const done = textOf(await b.slack.waitFor(() => b.slack.responsesTo(click.responseUrl)[0]));
+    const id = /Digest `([0-9a-f]{8})` added/.exec(done)?.[1];
+    return id ? { id } : { refusal: done };
+  }
+
+  it("plans each org's digests against its own budget: staging's do not pause or refuse production's", async () => {
+    const staging = await addDigest('digest add "error" every 1m org=staging', 'CBUDSTG');
+    expect(staging.id).toBeDefined();
+    // The same cost again in staging does not fit its share…
+    const more = await addDigest('digest add "warn" every 1m org=staging', 'CBUDSTG');
+    expect(more.refusal).toContain('digest of staging in all channels');
+    // …while production's share is still free.
+    const prod = await addDigest('digest add "error" every 1m', 'CBUDPROD');
+    expect(prod).toEqual({ id: expect.any(String) });
+
+    const list = textOf((await b.ask('digest list', { channelId: 'CBUDPROD' })).reply);
+    expect(list).not.toContain('paused');
+    expect(list).toContain('Digests of prod in all channels spend 14 of the 16.8 calls/min');
+    expect(list).toContain('Digests of staging in all channels spend 14 of the 16.8 calls/min');
+
+    b.clock.advance(61_000);
+    for (const [channel, id] of [
+      ['CBUDSTG', staging.id],
+      ['CBUDPROD', prod.id],
+    ])
+      await b.slack.waitFor(
+        () =>
+          b.slack
+            .callsTo('chat.postMessage')
+            .find((call) => call.args.channel === channel && textOf(call.args).includes(`\`${id}\``)),
+        15_000,
+      );
+    expect(budgetOrgs.prod.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+    expect(budgetOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+  });
+});
