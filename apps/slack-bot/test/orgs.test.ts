@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
@@ -380,5 +380,56 @@ describe('the digest budget with two orgs', () => {
       );
     expect(budgetOrgs.prod.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
     expect(budgetOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+  });
+});
+
+describe('an orgs file of one org', () => {
+  let one: SumoConnection;
+  let o: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sumo-ops-one-org-'));
+    const file = join(dir, 'orgs.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        orgs: {
+          prod: {
+            apiUrl: orgs.prod.apiUrl,
+            accessIdEnv: 'PROD_SUMO_ACCESS_ID',
+            accessKeyEnv: 'PROD_SUMO_ACCESS_KEY',
+          },
+        },
+      }),
+    );
+    one = await connectSumo({
+      env: { ...orgs.env, SUMO_OPS_ORGS: file },
+      logger: createLogger({ level: 'silent' }),
+    });
+    o = await Harness.start({
+      bot: { sumo: one.client, orgs: one.orgs, dataDir: dir, digestTickMs: 60_000 },
+    });
+  });
+  afterAll(async () => {
+    await o?.close();
+    await one?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the org on what it keeps, so a default added later cannot move it', async () => {
+    const channelId = 'CONEORG';
+    const { reply } = await o.ask('digest add "error" every 1h', { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) throw new Error(`no confirm button in ${textOf(reply)}`);
+    const click = await o.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    expect(textOf(await o.slack.waitFor(() => o.slack.responsesTo(click.responseUrl)[0]))).toContain('added');
+    const stored = JSON.parse(await readFile(join(dir, 'digests.json'), 'utf8')) as {
+      digests: Array<{ org?: string }>;
+    };
+    expect(stored.digests.map((digest) => digest.org)).toEqual(['prod']);
   });
 });
