@@ -100,8 +100,10 @@ export function loadOrgsConfig(
   let defaultOrg = root.default;
   if (defaultOrg === undefined && names.length === 1) defaultOrg = names[0];
   if (typeof defaultOrg !== 'string' || !names.includes(defaultOrg)) {
+    // Only names that can be chosen: one refused above would lead to another refusal.
+    const valid = names.filter((name) => ORG_NAME_PATTERN.test(name));
     problems.push(
-      `default is ${defaultOrg === undefined ? 'not set' : JSON.stringify(defaultOrg)}: set it to the org that applies when none is named, one of ${names.join(', ') || '(no orgs)'}.`,
+      `default is ${defaultOrg === undefined ? 'not set' : JSON.stringify(defaultOrg)}: set it to the org that applies when none is named, one of ${valid.join(', ') || '(no valid orgs)'}.`,
     );
   }
   if (problems.length > 0) fail();
@@ -180,6 +182,10 @@ function loadOrg(
   }
   if (entry.deployment === undefined && entry.apiUrl === undefined) {
     problems.push(`${at} names no Sumo Logic: set deployment (e.g. "us2") or apiUrl.`);
+  }
+  // Both would leave one of them silently unused, and which one is a guess.
+  if (entry.deployment !== undefined && entry.apiUrl !== undefined) {
+    problems.push(`${at}: set deployment or apiUrl, not both.`);
   }
   if (problems.length > before) return undefined;
   return {
@@ -352,10 +358,11 @@ export async function answerAcrossOrgs(
         >;
         const beside = Object.fromEntries(Object.entries(page).filter(([key]) => !PAGE_FIELDS.has(key)));
         return {
-          items: page.items.map((item) => ({ org: org.name, ...item })),
+          // The org's name comes first (tables show it first) and is set last, so an item's or a
+          // page's own `org` field can never pass for the tag.
+          items: page.items.map((item) => Object.assign({ org: org.name }, item, { org: org.name })),
           row: {
-            org: org.name,
-            ...beside,
+            ...Object.assign({ org: org.name }, beside, { org: org.name }),
             count: page.items.length,
             nextOffset: page.nextOffset as number | null,
           },
