@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
+import { connectSumo, createLogger, rolloutRunner, type SumoConnection } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastRollouts, healthyUpgradable, ROLLOUT_SEARCH } from '../../../test/support/rollouts.js';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
 import { blockKitProblems, type SlackMessage } from '../src/index.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
@@ -431,5 +432,65 @@ describe('an orgs file of one org', () => {
       digests: Array<{ org?: string }>;
     };
     expect(stored.digests.map((digest) => digest.org)).toEqual(['prod']);
+  });
+});
+
+describe('a rollout in a named org', () => {
+  let rolloutOrgs: TwoOrgs;
+  let rolloutConnection: SumoConnection;
+  let r: Harness;
+  beforeAll(async () => {
+    rolloutOrgs = await startTwoOrgs({
+      prodCollectors: 40,
+      stagingCollectors: 40,
+      simulator: { clockSpeed: 6_000, search: ROLLOUT_SEARCH },
+    });
+    rolloutConnection = await connectSumo({
+      env: rolloutOrgs.env,
+      logger: createLogger({ level: 'silent' }),
+    });
+    r = await Harness.start({ bot: { sumo: rolloutConnection.client, orgs: rolloutConnection.orgs } });
+    rolloutRunner.configure(fastRollouts(rolloutOrgs.staging));
+  });
+  afterAll(async () => {
+    await rolloutRunner.shutdown();
+    await r?.close();
+    await rolloutConnection?.close();
+    await rolloutOrgs?.close();
+  });
+
+  it('names the org in its thread and in the rollback to type', async () => {
+    const { staging } = rolloutOrgs;
+    const ids = healthyUpgradable(staging, 4);
+    staging.org.setBadBuild({
+      version: staging.org.latestVersion,
+      share: 1,
+      effect: 'health error',
+      afterMs: 30_000,
+    });
+    const channelId = 'CROLLOUT';
+    const threadTs = '1700000000.900001';
+    const { reply } = await r.ask(`rollout ${ids.join(' ')} soak=300 org=staging`, { channelId });
+    const click = await r.click({
+      actionId: 'sumo_confirm',
+      value: confirmationId(reply),
+      messageTs: threadTs,
+      channelId,
+    });
+    await r.slack.waitFor(
+      () => r.slack.responsesTo(click.responseUrl).find((answer) => /Done/.test(textOf(answer))),
+      15_000,
+    );
+    const halted = await r.slack.waitFor(
+      () =>
+        r.slack
+          .callsTo('chat.postMessage')
+          .filter((call) => call.args.thread_ts === threadTs)
+          .map((call) => textOf(call.args))
+          .find((post) => post.includes('halted')),
+      15_000,
+    );
+    expect(halted).toMatch(/Rollout `ro-[0-9a-f]{12}` in staging halted/);
+    expect(halted).toMatch(/\/sumo rollback ro-[0-9a-f]{12} org=staging/);
   });
 });

@@ -31,8 +31,11 @@ export function isRolloutStatus(value: unknown): value is RolloutStatus {
   return typeof status?.rolloutId === 'string' && Array.isArray(status.waves);
 }
 
-/** The waves as lines: one per wave, with its step and how many got the build. */
-export function rolloutBlocks(status: RolloutStatus, title: string): Block[] {
+/**
+ * The waves as lines: one per wave, with its step and how many got the build. `org` (named orgs)
+ * goes into the rollback to type, which would otherwise act on the channel's org of the moment.
+ */
+export function rolloutBlocks(status: RolloutStatus, title: string, org?: string | undefined): Block[] {
   const waves = status.waves.map(
     (wave) =>
       `• Wave ${wave.wave}: ${wave.collectors} collector(s), ${wave.phase}${wave.upgraded ? ` — ${wave.upgraded} upgraded` : ''}${wave.gatePassed === false ? ' — *gate failed*' : ''}`,
@@ -54,14 +57,14 @@ export function rolloutBlocks(status: RolloutStatus, title: string): Block[] {
   if (status.state === 'halted' && !status.rollback)
     blocks.push(
       section(
-        `Roll the failed wave back with \`/sumo rollback ${status.rolloutId}\` (asks for confirmation).`,
+        `Roll the failed wave back with \`/sumo rollback ${status.rolloutId}${org ? ` org=${org}` : ''}\` (asks for confirmation).`,
       ),
     );
   return blocks;
 }
 
-function headline(status: RolloutStatus): string {
-  const id = `\`${status.rolloutId}\``;
+function headline(status: RolloutStatus, org?: string | undefined): string {
+  const id = `\`${status.rolloutId}\`${org ? ` in ${escapeMrkdwn(org)}` : ''}`;
   switch (status.state) {
     case 'running':
       return `:arrows_clockwise: *Rollout ${id}* to \`${status.toVersion}\`: wave ${status.currentWave} of ${status.waves.length}`;
@@ -74,8 +77,9 @@ function headline(status: RolloutStatus): string {
   }
 }
 
-export function rolloutReply(status: RolloutStatus): Reply {
-  return { text: headline(status).replaceAll('*', ''), blocks: rolloutBlocks(status, headline(status)) };
+export function rolloutReply(status: RolloutStatus, org?: string | undefined): Reply {
+  const title = headline(status, org);
+  return { text: title.replaceAll('*', ''), blocks: rolloutBlocks(status, title, org) };
 }
 
 /**
@@ -84,7 +88,7 @@ export function rolloutReply(status: RolloutStatus): Reply {
  * through `get_rollout_status`, so the record in the state backend is the one source.
  */
 export function followRolloutInThread(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'reads'>,
+  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'pacer' | 'reads' | 'org'>,
   operation: string,
   status: RolloutStatus,
   where: { channelId: string; threadTs: string; client: webApi.WebClient },
@@ -97,9 +101,10 @@ export function followRolloutInThread(
   const abort = new AbortController();
   following.add(abort);
   let wave = status.currentWave;
+  const inOrg = bot.org ? ` in ${bot.org}` : '';
   void (async () => {
     try {
-      await post(rolloutReply(status));
+      await post(rolloutReply(status, bot.org));
       // Over within the confirmation's moment (a canary that failed at once): that post said it all.
       if (status.state !== 'running') return;
       const ended = (await bot.catalog.run(
@@ -111,10 +116,10 @@ export function followRolloutInThread(
             if (update.progress + 1 <= wave || update.progress >= (update.total ?? 0)) return;
             wave = update.progress + 1;
             void post({
-              text: `Rollout ${status.rolloutId}: wave ${wave - 1} passed its gates; wave ${wave} started.`,
+              text: `Rollout ${status.rolloutId}${inOrg}: wave ${wave - 1} passed its gates; wave ${wave} started.`,
               blocks: [
                 section(
-                  `:arrow_forward: Rollout \`${status.rolloutId}\`: wave ${wave - 1} passed its gates; wave ${wave} of ${update.total} started.`,
+                  `:arrow_forward: Rollout \`${status.rolloutId}\`${escapeMrkdwn(inOrg)}: wave ${wave - 1} passed its gates; wave ${wave} of ${update.total} started.`,
                 ),
               ],
             }).catch(() => undefined);
@@ -122,7 +127,7 @@ export function followRolloutInThread(
         }),
         { rolloutId: status.rolloutId, wait: true },
       )) as RolloutStatus;
-      await post(rolloutReply(ended));
+      await post(rolloutReply(ended, bot.org));
     } catch (error) {
       if (!abort.signal.aborted)
         bot.logger.warn('could not follow the rollout in its thread', { error: describeError(error) });
@@ -139,13 +144,13 @@ export function stopRolloutThreads(): void {
 
 /** The App Home's line about the org's running rollout; nothing when there is none. */
 export async function runningRolloutBlocks(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads'>,
+  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads' | 'org'>,
 ): Promise<Block[]> {
   try {
     const status = (await bot.catalog.run('get_rollout_status', operationContext(bot, 'get_rollout_status'), {
       wait: false,
     })) as RolloutStatus;
-    return status.state === 'running' ? rolloutBlocks(status, headline(status)) : [];
+    return status.state === 'running' ? rolloutBlocks(status, headline(status, bot.org), bot.org) : [];
   } catch {
     // No rollout yet in this org, or its state unreadable: the tab shows the rest.
     return [];
