@@ -12,10 +12,12 @@
  * dependencies, which package.json still lists. Run from the app's folder, after tsc.
  */
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const OUT_DIR = 'dist';
+const coreRequire = createRequire(new URL('../packages/core/package.json', import.meta.url));
 
 // Chunks of an earlier build have other hashes; leave none behind to be packed.
 for (const file of await readdir(OUT_DIR)) {
@@ -40,6 +42,11 @@ await build({
   // resvg loads a prebuilt native binary (.node) for the platform it is installed on: it stays a
   // dependency of each app, imported at run time, never copied into the bundle.
   external: ['@resvg/resvg-js'],
+  // jsonc-parser's `main` is UMD, whose require() calls esbuild cannot follow: its ES module build
+  // is the same code in a form esbuild bundles (core depends on it, so it resolves from there).
+  alias: {
+    'jsonc-parser': join(dirname(coreRequire.resolve('jsonc-parser/package.json')), 'lib/esm/main.js'),
+  },
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,30 +1,34 @@
 import { checkConnection, checkSumoSettings, createLogger, formatCheckReport } from '@sumo-ops/core';
 import { connect } from './connect.js';
 import { EXIT } from './exit.js';
-import { UsageError } from './flags.js';
+import { stringFlag, takeGlobalFlags, UsageError } from './flags.js';
 import { writeOut } from './output.js';
 import { activeProfile, withProfile } from './profiles.js';
 import type { Io } from './run.js';
 
-export const CHECK_USAGE = 'sumo-ops check [--demo] [--profile <name>]';
+export const CHECK_USAGE = 'sumo-ops check [--demo] [--profile <name>] [--quiet]';
 
 /**
  * `sumo-ops check`: the settings, one authenticated Sumo call and, with SUMO_OPS_REDIS_URL, a
  * Redis PING, with the same checks and wording as the servers' --check. Exit 0 when all pass.
+ * It takes the global flags like every command; --org and --output mean nothing to it (it checks
+ * every org and prints its report as text), so it says it ignores them.
  */
 export async function runCheckCommand(args: readonly string[], io: Io): Promise<number> {
-  const at = args.indexOf('--profile');
-  const profileName = at >= 0 ? args[at + 1] : undefined;
-  const unknown = args.filter(
-    (arg, index) => arg !== '--demo' && (at < 0 || (index !== at && index !== at + 1)),
-  );
-  if (unknown.length > 0 || (at >= 0 && profileName === undefined))
+  const { globals, rest } = takeGlobalFlags(args, ['demo', 'profile', 'quiet', 'org', 'output']);
+  if (rest.length > 0)
     throw new UsageError(
-      `check takes only --demo and --profile <name>, not ${unknown.join(' ')}: ${CHECK_USAGE}.`,
+      `check takes only --demo, --profile <name> and the global flags, not ${rest.join(' ')}: ${CHECK_USAGE}.`,
     );
-  const demo = args.includes('--demo');
-  // Every org of the orgs file (SUMO_OPS_ORGS, else the profile's) is checked, each on its own line.
-  const profile = await activeProfile(io.env, profileName);
+  const ignored = (['org', 'output'] as const).filter((flag) => globals[flag] !== undefined);
+  if (ignored.length > 0 && globals.quiet !== true)
+    io.stderr.write(
+      `sumo-ops: check ignores ${ignored.map((flag) => `--${flag}`).join(' and ')}: it checks every org of the orgs file and prints its report as text.\n`,
+    );
+  const demo = globals.demo === true;
+  // Every org of the orgs file (SUMO_OPS_ORGS, else the profile's) is checked, each on its own
+  // line; the demo is its own one org, so a profile's file means nothing to it.
+  const profile = demo ? {} : await activeProfile(io.env, stringFlag(globals.profile));
   const env = withProfile(io.env, profile);
   const results = checkSumoSettings(env, { demo });
   if (results.every((result) => result.status === 'ok')) {

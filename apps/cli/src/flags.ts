@@ -452,11 +452,7 @@ export function inputErrorText(error: OperationInputError, raw: Record<string, u
  * run of known global flags moves; the first other word is the command.
  */
 export function globalFlagsLast(argv: readonly string[]): string[] {
-  const byName = new Map<string, GlobalFlag>();
-  for (const flag of GLOBAL_FLAGS) {
-    byName.set(`--${flag.flag}`, flag);
-    if (flag.short) byName.set(`-${flag.short}`, flag);
-  }
+  const byName = globalFlagsByName();
   let index = 0;
   while (index < argv.length) {
     const word = argv[index] as string;
@@ -464,5 +460,58 @@ export function globalFlagsLast(argv: readonly string[]): string[] {
     if (!flag || flag.flag === 'help') break;
     index += flag.type === 'string' && !word.includes('=') ? 2 : 1;
   }
-  return [...argv.slice(index), ...argv.slice(0, index)];
+  const command = argv.slice(index);
+  // After `--` every word is an argument, not a flag: the moved flags go before it.
+  const end = command.indexOf('--');
+  const at = end === -1 ? command.length : end;
+  return [...command.slice(0, at), ...argv.slice(0, index), ...command.slice(at)];
+}
+
+export function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function globalFlagsByName(): Map<string, GlobalFlag> {
+  const byName = new Map<string, GlobalFlag>();
+  for (const flag of GLOBAL_FLAGS) {
+    byName.set(`--${flag.flag}`, flag);
+    if (flag.short) byName.set(`-${flag.short}`, flag);
+  }
+  return byName;
+}
+
+/**
+ * Takes the global flags `names` out of the arguments of a command that parses its own (`check`,
+ * `config`), wherever they stand before any `--`: `sumo-ops --quiet check` reaches check as
+ * `check --quiet`. Returns their values and the other words.
+ */
+export function takeGlobalFlags(
+  args: readonly string[],
+  names: readonly string[],
+): { globals: Record<string, string | boolean>; rest: string[] } {
+  const byName = globalFlagsByName();
+  const globals: Record<string, string | boolean> = {};
+  const rest: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const word = args[index] as string;
+    if (word === '--') {
+      rest.push(...args.slice(index));
+      break;
+    }
+    const [name, inline] = word.split(/=(.*)/s) as [string, string | undefined];
+    const flag = byName.get(name);
+    if (!flag || !names.includes(flag.flag)) {
+      rest.push(word);
+      continue;
+    }
+    if (flag.type === 'boolean') globals[flag.flag] = true;
+    else {
+      if (inline === undefined) index += 1;
+      const value = inline ?? args[index];
+      if (value === undefined || value.startsWith('-'))
+        throw new UsageError(`--${flag.flag} needs a value: --${flag.flag} <${flag.flag}>.`);
+      globals[flag.flag] = value;
+    }
+  }
+  return { globals, rest };
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { ORG_NAME_PATTERN } from '@sumo-ops/core';
+import { dirname, join, resolve } from 'node:path';
+import { jsonSyntaxProblem, ORG_NAME_PATTERN } from '@sumo-ops/core';
 import { UsageError } from './flags.js';
 
 /**
@@ -55,9 +55,9 @@ export async function readCliConfig(file: string): Promise<CliConfig> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
+  } catch {
     throw new UsageError(
-      `${file} is not JSON (${(error as Error).message}): fix it, or remove it and run sumo-ops config set again.`,
+      `${file} is not JSON (${jsonSyntaxProblem(text)}): fix it, or remove it and run sumo-ops config set again.`,
     );
   }
   const config = parsed as Partial<CliConfig> | null;
@@ -160,7 +160,8 @@ export async function runConfigCommand(
         if (!ORG_NAME_PATTERN.test(value))
           throw new UsageError(`--org "${value}": an org name is 1 to 32 lower-case letters, digits or "-".`);
         profile.org = value;
-      } else profile.orgsFile = value;
+        // Kept absolute: the profile is used from whatever directory sumo-ops runs in next.
+      } else profile.orgsFile = resolve(value);
     }
     const current = config.current ?? name;
     await writeCliConfig(file, { current, profiles: { ...config.profiles, [name]: profile } });

@@ -33,6 +33,8 @@ import {
   type PageCursor,
   pageCursor,
   parseCommandArgs,
+  stringFlag,
+  takeGlobalFlags,
   UsageError,
   validateInput,
 } from './flags.js';
@@ -110,7 +112,22 @@ async function dispatch(
   }
   if (first === 'check') return runCheckCommand(rest, io);
   if (first === 'config') {
-    await writeOut(io.stdout, await runConfigCommand(rest, io.env));
+    // `config set` has an --org of its own (the profile's org); elsewhere the global flags mean
+    // nothing to profiles, so they are taken and said to be ignored.
+    const ownOrg = rest[0] === 'set';
+    const { globals, rest: configArgs } = takeGlobalFlags(rest, [
+      'demo',
+      'profile',
+      'quiet',
+      'output',
+      ...(ownOrg ? [] : ['org']),
+    ]);
+    const ignored = Object.keys(globals).filter((flag) => flag !== 'quiet');
+    if (ignored.length > 0 && globals.quiet !== true)
+      io.stderr.write(
+        `sumo-ops: config ignores ${ignored.map((flag) => `--${flag}`).join(', ')}: it reads and writes profiles only.\n`,
+      );
+    await writeOut(io.stdout, await runConfigCommand(configArgs, io.env));
     return EXIT.ok;
   }
   if (first === 'completion') {
@@ -198,17 +215,26 @@ export function prepare(
     quiet,
     chatty: !quiet && io.stderr.isTTY === true,
     connect: async () => {
-      const profile = await activeProfile(io.env, stringFlag(globals.profile));
+      const demo = globals.demo === true;
+      // The demo is its own one org: a profile's orgs file and org are about real ones.
+      const profile = demo ? {} : await activeProfile(io.env, stringFlag(globals.profile));
       const env = withProfile(io.env, profile);
-      const connection = await connect({ demo: globals.demo === true, env, logger });
+      const connection = await connect({ demo, env, logger });
       if (globals.org === ALL_ORGS) return { ...connection, allOrgs: true };
+      const typed = stringFlag(globals.org);
       let org: ReturnType<Connection['orgs']['resolve']>;
       try {
-        org = connection.orgs.resolve(stringFlag(globals.org) ?? profile.org, 'sumo-ops');
+        org = connection.orgs.resolve(typed ?? profile.org, 'sumo-ops');
       } catch (error) {
         await connection.close();
         if (!(error instanceof OperationInputError)) throw error;
-        throw new UsageError(`--org: ${error.problems[0]?.message}`);
+        const problem = error.problems[0]?.message ?? '';
+        // Said after where the org came from: the person may never have typed --org.
+        throw new UsageError(
+          typed === undefined && profile.name !== undefined
+            ? `the current profile '${profile.name}' sets org '${profile.org}', which ${problem.replace(/^"[^"]*" /, '')} Change it with sumo-ops config set ${profile.name} --org <name>, or give --org.`
+            : `--org: ${problem}`,
+        );
       }
       if (connection.sourceNote && !quiet) io.stderr.write(`[source: ${connection.sourceNote}]\n`);
       const named = connection.orgs.named ? org.name : undefined;
@@ -224,10 +250,6 @@ export function prepare(
  * a person and for a CI log alike, rather than redrawn in place.
  */
 const LINE_PROGRESS = new Set(['rollout_collector_upgrade', 'get_rollout_status', 'cancel_rollout']);
-
-function stringFlag(value: string | boolean | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
 
 function contextFor(run: CommandRun, connection: Connection, operation: string): OperationContext {
   return {

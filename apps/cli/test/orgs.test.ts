@@ -2,13 +2,13 @@
  * The built `sumo-ops` bin as a child process with two simulated orgs (SUMO_OPS_ORGS): --org
  * and profiles choose the org, global flags work before the command, and --check covers each org.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
 import { configDirectory } from '../src/profiles.js';
-import { calls, requireBuiltBin, runCli } from './support/cli.js';
+import { calls, requireBuiltBin, runCli, runShell } from './support/cli.js';
 
 let orgs: TwoOrgs;
 let home: string;
@@ -157,6 +157,70 @@ describe('sumo-ops with two orgs', () => {
     const unknown = await runCli(['config', 'use', 'nope'], bare);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('profile "nope" is not in');
+  });
+
+  it('runs --demo whatever org the current profile sets, and says when a profile names a missing org', async () => {
+    const bare = {
+      PATH: env.PATH as string,
+      XDG_CONFIG_HOME: home,
+      HOME: home,
+      ...orgs.env,
+      SUMO_OPS_ORGS: '',
+    };
+    expect((await runCli(['config', 'set', 'old', '--orgs-file', orgs.file, '--org', 'qa'], bare)).code).toBe(
+      0,
+    );
+    const demo = await runCli(['--demo', '-o', 'json', 'collectors', 'list'], bare);
+    expect(demo.stderr).toContain('[source: simulator (demo)]');
+    expect(demo.code).toBe(0);
+    expect(calls(orgs.prod, LIST) + calls(orgs.staging, LIST)).toBe(0);
+
+    const real = await runCli(['collectors', 'list'], bare);
+    expect(real.code).toBe(2);
+    expect(real.stderr).toContain(
+      "the current profile 'old' sets org 'qa', which is not a configured org: use one of prod, staging.",
+    );
+    expect(real.stderr).not.toContain('--org:');
+  });
+
+  it('keeps words after -- as arguments when global flags come first', async () => {
+    const search = await runCli(['--demo', '-o', 'json', 'search', '--', 'error | count'], env);
+    expect(search.code).toBe(0);
+    expect(JSON.parse(search.stdout).summary.query).toBe('error | count');
+  });
+
+  it('lets check and config take the global flags, saying which they ignore', async () => {
+    const check = await runCli(['--org', 'staging', 'check'], env);
+    expect(check.code).toBe(0);
+    expect(check.stderr).toContain('check ignores --org: it checks every org');
+    expect(check.stdout).toContain('ok   sumo:staging: ');
+    const quiet = await runCli(['--quiet', 'check'], env);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const list = await runCli(['--demo', 'config', 'list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toContain('config ignores --demo: it reads and writes profiles only.');
+    expect(list.stdout).toContain('No profiles in');
+  });
+
+  it('saves a relative --orgs-file as an absolute path, usable from any directory', async () => {
+    const dir = join(home, 'work');
+    await mkdir(dir, { recursive: true });
+    const saved = await runShell(`cd '${dir}' && sumo-ops config set rel --orgs-file ../orgs.json`, env);
+    expect(saved.code).toBe(0);
+    const config = JSON.parse(await readFile(join(home, 'sumo-ops', 'config.json'), 'utf8'));
+    expect(config.profiles.rel.orgsFile).toBe(join(home, 'orgs.json'));
+  });
+
+  it('says where a broken config file is broken, and nothing of what it holds', async () => {
+    const pasted = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWx1234';
+    await mkdir(join(home, 'sumo-ops'), { recursive: true });
+    await writeFile(join(home, 'sumo-ops', 'config.json'), `{\n  "profiles": { "work": ${pasted} }\n}\n`);
+    const broken = await runCli(['config', 'list'], env);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('config.json is not JSON (line 2, column 25: ');
+    for (let start = 0; start + 6 <= pasted.length; start += 1)
+      expect(broken.stderr).not.toContain(pasted.slice(start, start + 6));
   });
 
   it('checks every org on its own line', async () => {

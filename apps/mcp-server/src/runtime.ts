@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
+  ALL_ORGS,
   connectSumo as connectSumoWith,
   createCatalog,
   type Logger,
@@ -17,11 +19,11 @@ import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
-import { createSdkServer, type SdkServer, useMadeSchemas } from './sdk-adapter.js';
+import { createSdkServer, type SdkServer, toolDefinition, useMadeSchemas } from './sdk-adapter.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
 import { selectOrgs, selectTools, type ToolSelection } from './tool-selection.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
-import { buildTools } from './tools.js';
+import { buildTools, ORG_FIELD } from './tools.js';
 
 export const SERVER_NAME = 'sumo-ops';
 export const SERVER_VERSION: string = (
@@ -114,14 +116,19 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
   // The made schemas have no `org`: with several orgs each tool's is made here once.
   if (options.toolSchemas && !options.catalog && allowedOrgs.length === 1)
     useMadeSchemas(tools, options.toolSchemas);
-  const instructions = [
-    INSTRUCTIONS,
-    ...(allowedOrgs.length > 1 ? [orgsInstructions(allowedOrgs, orgs.defaultOrg)] : []),
-    ...(options.sourceNote
-      ? [`This server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`]
-      : []),
-  ].join('\n');
-  const identity = { name: SERVER_NAME, version: SERVER_VERSION, instructions };
+  // What a session reads is about the orgs it may use: its X-MCP-Orgs narrows them.
+  const identityFor = (sessionOrgs: readonly string[]) => ({
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    instructions: [
+      INSTRUCTIONS,
+      ...(sessionOrgs.length > 1 ? [orgsInstructions(sessionOrgs, orgs.defaultOrg)] : []),
+      ...(options.sourceNote
+        ? [`This server is connected to a ${options.sourceNote}, not a real Sumo Logic organisation.`]
+        : []),
+    ].join('\n'),
+  });
+  const identity = identityFor(allowedOrgs);
   const known = catalog.list().map((operation) => operation.name);
   const { scopes } = options;
   const visibleTo = scopes
@@ -129,13 +136,17 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     : undefined;
   return {
     tools,
-    createServer: (selection) =>
-      createSdkServer(
-        identity,
+    createServer: (selection) => {
+      const sessionOrgs = selection?.orgs ? selectOrgs(allowedOrgs, selection.orgs) : undefined;
+      const narrowed = sessionOrgs && sessionOrgs.length < allowedOrgs.length ? sessionOrgs : undefined;
+      return createSdkServer(
+        narrowed ? identityFor(narrowed) : identity,
         selection ? selectTools(tools, known, selection) : tools,
         visibleTo,
-        selection?.orgs ? selectOrgs(allowedOrgs, selection.orgs) : undefined,
-      ),
+        sessionOrgs,
+        narrowed ? definitionsWithOrgs(narrowed) : undefined,
+      );
+    },
     drain: (graceMs) => calls.drain(graceMs),
   };
 }
@@ -148,6 +159,44 @@ function orgsInstructions(allowed: readonly string[], defaultOrg: string): strin
       ? `left out, ${allowed[0]}`
       : 'it must be named';
   return `- org: the Sumo Logic org a tool acts on, one of ${allowed.join(', ')} (${fallback}). Every answer names its org; a confirmationToken acts only on the org it was previewed in, and a jobId only exists in the org that started it.`;
+}
+
+/**
+ * Tool definitions for a session narrowed to `sessionOrgs` (X-MCP-Orgs): the `org` enum lists only
+ * those (and `*` where a tool answers per org and more than one is left); with one left, there is
+ * nothing to choose and no `org`, as with --orgs naming one. Made once per tool per session.
+ */
+function definitionsWithOrgs(sessionOrgs: readonly string[]): (tool: ToolSpec) => Tool {
+  const made = new Map<ToolSpec, Tool>();
+  return (tool) => {
+    let definition = made.get(tool);
+    if (definition) return definition;
+    definition = toolDefinition(tool);
+    const properties = definition.inputSchema.properties;
+    const org = properties?.[ORG_FIELD] as { enum?: string[] } | undefined;
+    if (properties && org?.enum) {
+      const names = org.enum.filter((name) =>
+        name === ALL_ORGS ? sessionOrgs.length > 1 : sessionOrgs.includes(name),
+      );
+      definition = {
+        ...definition,
+        inputSchema: {
+          ...definition.inputSchema,
+          properties: Object.fromEntries(
+            Object.entries(properties).flatMap(([name, schema]) =>
+              name !== ORG_FIELD
+                ? [[name, schema]]
+                : sessionOrgs.length > 1
+                  ? [[name, { ...org, enum: names }]]
+                  : [],
+            ),
+          ),
+        },
+      };
+    }
+    made.set(tool, definition);
+    return definition;
+  };
 }
 
 /** How long aborted calls get to delete what they started (a search job) once the grace period is over. */

@@ -86,6 +86,8 @@ export function createSdkServer(
   visibleTo?: ToolVisibility,
   /** Said on every call of this session: the orgs its client may use. */
   orgs?: readonly string[] | undefined,
+  /** This session's definition of a tool, when it differs from the shared one (its orgs). */
+  define: (tool: ToolSpec) => Tool = toolDefinition,
 ): Server {
   const server = new Server(
     { name: identity.name, version: identity.version },
@@ -95,12 +97,12 @@ export function createSdkServer(
     },
   );
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const listed = { tools: tools.map(toolDefinition) };
+  const listed = { tools: tools.map(define) };
   // Asked per request, not per session: a token renewed with more scopes shows more at once.
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const caller = callerOf(extra);
     const visible = visibleTo
-      ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(toolDefinition) }
+      ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(define) }
       : listed;
     if (!(await showsAppViews(server.getClientCapabilities()))) return visible;
     return {

@@ -3,13 +3,14 @@
  * slots, in one process and across replicas sharing Redis — watched at the simulator, which
  * counts the requests it has in flight.
  */
-import { createLogger, createStores, loadStateConfig, type Stores } from '@sumo-ops/core';
+import { connectSumo, createLogger, createStores, loadStateConfig, type Stores } from '@sumo-ops/core';
 import { type LocalRedis, startRedisServer } from '@sumo-ops/simulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SimulatedSumo, startSimulatedSumo } from '../../../test/support/simulated-sumo.js';
+import { PROD_KEY, STAGING_KEY, startTwoOrgs } from '../../../test/support/two-orgs.js';
 import { createFairShare } from '../src/auth/fair-share.js';
 
-let sumo: SimulatedSumo;
+let sumo: SimulatedSumo | undefined;
 let redis: LocalRedis;
 const stores: Stores[] = [];
 
@@ -18,7 +19,9 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  // Once: a test without a simulator of its own leaves the last one closed.
   await sumo?.close();
+  sumo = undefined;
   for (const store of stores.splice(0)) await store.close();
 });
 
@@ -55,6 +58,26 @@ describe('fair share per caller', () => {
     // Bob's requests did not wait behind all of Alice's ten.
     expect(finished.lastIndexOf('bob')).toBeLessThan(finished.lastIndexOf('alice'));
     expect(finished.slice(-3)).toEqual(['alice', 'alice', 'alice']);
+  });
+
+  it("gives a caller a share of each org's key: a burst in one org does not hold back the other", async () => {
+    const two = await startTwoOrgs({ simulator: { faults: { latencyMs: 150 } } });
+    const connection = await connectSumo({ env: two.env, logger: createLogger({ level: 'silent' }) });
+    try {
+      const share = createFairShare({ maxInFlight: 4 });
+      const finished: string[] = [];
+      await Promise.all([
+        burst(share(connection.orgs.get('prod').client, alice), 6, finished, 'prod'),
+        burst(share(connection.orgs.get('staging').client, alice), 6, finished, 'staging'),
+      ]);
+      expect(two.prod.counters.maxInFlight[PROD_KEY.accessId]).toBe(4);
+      expect(two.staging.counters.maxInFlight[STAGING_KEY.accessId]).toBe(4);
+      // Both orgs' first four ran side by side, not staging's behind production's.
+      expect(finished.slice(0, 8).filter((org) => org === 'staging')).toHaveLength(4);
+    } finally {
+      await connection.close();
+      await two.close();
+    }
   });
 
   it('leaves a call with no caller (stdio, static token) on the shared client', async () => {

@@ -105,6 +105,34 @@ describe('sumo-ops-mcp with SUMO_OPS_ORGS', () => {
       return client;
     };
 
+    it('tells a client the orgs its X-MCP-Orgs leaves it, in the instructions and the org enum', async () => {
+      const everyOrg = await connect();
+      expect(everyOrg.getInstructions()).toContain(
+        '- org: the Sumo Logic org a tool acts on, one of prod, staging (left out, prod).',
+      );
+      const all = (await everyOrg.listTools()).tools;
+      expect(all.find((tool) => tool.name === 'list_collectors')?.inputSchema.properties?.org).toEqual({
+        enum: ['prod', 'staging'],
+      });
+      await everyOrg.close();
+
+      // Narrowed to staging, nothing is left to choose: no prod, no default of prod, no org.
+      const staging = await connect({ 'X-MCP-Orgs': 'staging' });
+      expect(staging.getInstructions()).not.toContain('- org:');
+      expect(staging.getInstructions()).not.toContain('prod, staging');
+      const narrowed = (await staging.listTools()).tools;
+      expect(narrowed.map((tool) => tool.name)).toEqual(all.map((tool) => tool.name));
+      for (const tool of narrowed) expect(tool.inputSchema.properties?.org, tool.name).toBeUndefined();
+      // The rest of each definition is the shared one.
+      const { org: _org, ...others } = all[0]?.inputSchema.properties ?? {};
+      expect(narrowed[0]?.inputSchema.properties).toEqual(others);
+      await staging.close();
+
+      const both = await connect({ 'X-MCP-Orgs': 'staging,prod' });
+      expect(both.getInstructions()).toBe(everyOrg.getInstructions());
+      await both.close();
+    });
+
     it('keeps a client that sends X-MCP-Orgs within those orgs, and names the org of each answer', async () => {
       const client = await connect({ 'X-MCP-Orgs': 'staging' });
       const answer = (await client.callTool({

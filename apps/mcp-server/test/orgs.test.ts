@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
+import { connectSumo, createLogger, type SumoConnection, SumoOrgs } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
 import { ConfirmationTokens } from '../src/confirmation.js';
@@ -179,6 +179,36 @@ describe('an MCP server with two orgs', () => {
     expect(() => mcp.createServer({ orgs: ['qa'] })).toThrow(
       'X-MCP-Orgs names "qa", which this server does not offer; use a comma-separated list of prod, staging.',
     );
+  });
+
+  it('lists in a narrowed session only the orgs its X-MCP-Orgs leaves, and says one must be named', async () => {
+    // A third org (staging's API under another name) so that two are left beside the default.
+    const threeOrgs = new SumoOrgs(
+      new Map([
+        ['prod', connection.orgs.get('prod').client],
+        ['staging', connection.orgs.get('staging').client],
+        ['qa', connection.orgs.get('staging').client],
+      ]),
+      { defaultOrg: 'prod', named: true },
+    );
+    const three = createSumoOpsMcp({
+      client: connection.client,
+      orgs: threeOrgs,
+      logger: createLogger({ level: 'silent' }),
+    });
+    const server = three.createServer({ orgs: ['qa', 'staging'] });
+    const client = new Client({ name: 'orgs-test', version: '0.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    expect(client.getInstructions()).toContain(
+      '- org: the Sumo Logic org a tool acts on, one of staging, qa (it must be named).',
+    );
+    const { tools } = await client.listTools();
+    const orgOf = (name: string) => tools.find((tool) => tool.name === name)?.inputSchema.properties?.org;
+    expect(orgOf('list_collectors')).toEqual({ enum: ['staging', 'qa'] });
+    expect(orgOf('list_offline_collectors')).toEqual({ enum: ['staging', 'qa', '*'] });
+    await client.close();
   });
 
   it('refuses an org that is not configured before any call to Sumo', async () => {

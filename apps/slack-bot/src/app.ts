@@ -33,7 +33,7 @@ import { registerCommand } from './listeners/command.js';
 import { registerDigestActions } from './listeners/digest.js';
 import { registerHome } from './listeners/home.js';
 import { registerShortcut } from './listeners/shortcut.js';
-import { ChannelOrgs } from './orgs/channel-orgs.js';
+import { ChannelOrgs, forOrg } from './orgs/channel-orgs.js';
 import { HomeOrgs } from './orgs/home-orgs.js';
 import { ChannelPacer } from './pacer.js';
 import { CONFIRMATION_TTL_MS, PendingActions } from './pending-actions.js';
@@ -188,7 +188,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const pacer = new ChannelPacer(options.channelIntervalMs ?? 1000);
   const catalog = options.catalog;
   const upgradeLog = new UpgradeLog(stores.backend, logger, now);
-  const context: BotContext = {
+  const anyOrgContext: BotContext = {
     catalog,
     specs: subcommandsFor(catalog),
     sumo: options.sumo,
@@ -238,10 +238,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       {
         tickMs: options.digestTickMs ?? 15_000,
         now,
-        budget: {
-          share: options.digestBudgetShare ?? DEFAULT_DIGEST_BUDGET_SHARE,
-          callsPerMinute: options.sumo.rateLimiter.limits.perSecond * 60,
-        },
+        share: options.digestBudgetShare ?? DEFAULT_DIGEST_BUDGET_SHARE,
       },
     ),
     upgrades,
@@ -258,6 +255,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
       inFlight.delete(handled);
     }
   });
+  // With an orgs file, even of one org, everything is made in a named org and stores its name
+  // (pending actions, digests, follow-ups): were a second org added later and made the default,
+  // what was stored would stay with the org it was made in instead of moving to the new default.
+  const context = orgs.named ? forOrg(anyOrgContext, orgs.defaultOrg) : anyOrgContext;
   registerCommand(app, context);
   registerActions(app, context);
   registerHome(app, context);

@@ -43,6 +43,39 @@ export interface DigestPlan {
   /** What every digest would spend if all ran, calls a minute. */
   wanted: number;
   allowed: number;
+  budget: DigestBudget;
+}
+
+/**
+ * Every org's digests planned against that org's own budget: an org's rate budget is its access
+ * key's, so staging's digests never pause or refuse production's. `orgOf` is the org a digest
+ * runs in (its own, else the default).
+ */
+export interface DigestPlans {
+  running: Digest[];
+  paused: Digest[];
+  /** In the order the orgs first appear among the digests. */
+  byOrg: Map<string, DigestPlan>;
+}
+
+export function planDigestsByOrg(
+  digests: readonly Digest[],
+  orgOf: (digest: Digest) => string,
+  budgetOf: (org: string) => DigestBudget,
+): DigestPlans {
+  const groups = new Map<string, Digest[]>();
+  for (const digest of digests) {
+    const org = orgOf(digest);
+    groups.set(org, [...(groups.get(org) ?? []), digest]);
+  }
+  const plans: DigestPlans = { running: [], paused: [], byOrg: new Map() };
+  for (const [org, group] of groups) {
+    const plan = planDigests(group, budgetOf(org));
+    plans.byOrg.set(org, plan);
+    plans.running.push(...plan.running);
+    plans.paused.push(...plan.paused);
+  }
+  return plans;
 }
 
 /**
@@ -55,7 +88,7 @@ export interface DigestPlan {
 export function planDigests(digests: readonly Digest[], budget: DigestBudget): DigestPlan {
   const allowed = allowedCallsPerMinute(budget);
   const ordered = [...digests].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  const plan: DigestPlan = { running: [], paused: [], spent: 0, wanted: 0, allowed };
+  const plan: DigestPlan = { running: [], paused: [], spent: 0, wanted: 0, allowed, budget };
   for (const digest of ordered) {
     const cost = digestCallsPerMinute(digest);
     plan.wanted += cost;
@@ -104,13 +137,15 @@ export function checkDigestFits(
   existing: readonly Digest[],
   candidate: Pick<Digest, 'every' | 'everyMs'>,
   budget: DigestBudget,
+  /** The org whose digests `existing` are, named when there are several: each has its own budget. */
+  org?: string | undefined,
 ): BudgetCheck {
   const already = existing.reduce((sum, digest) => sum + digestCallsPerMinute(digest), 0);
   const cost = digestCallsPerMinute(candidate);
   const total = already + cost;
   const allowed = allowedCallsPerMinute(budget);
   const sum = `${formatCalls(already)} + ${formatCalls(cost)} = ${formatCalls(total)}`;
-  const digestsWord = `${existing.length} digest${existing.length === 1 ? '' : 's'} in all channels`;
+  const digestsWord = `${existing.length} digest${existing.length === 1 ? '' : 's'}${org ? ` of ${org}` : ''} in all channels`;
   if (total <= allowed + 1e-9) {
     return {
       fits: true,

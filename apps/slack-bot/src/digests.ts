@@ -27,9 +27,10 @@ import {
   DIGEST_BUDGET_VARIABLE,
   type DigestBudget,
   type DigestPlan,
+  type DigestPlans,
   digestCallsPerMinute,
   formatCalls,
-  planDigests,
+  planDigestsByOrg,
 } from './digest-budget.js';
 import { forOrg } from './orgs/channel-orgs.js';
 import type { ChannelPacer } from './pacer.js';
@@ -196,7 +197,12 @@ export class DigestScheduler {
     readonly store: DigestStore,
     private readonly backend: StateBackend,
     private readonly client: webApi.WebClient,
-    private readonly options: { tickMs: number; now: () => number; budget: DigestBudget },
+    private readonly options: {
+      tickMs: number;
+      now: () => number;
+      /** The fraction of each org's rate budget its digests together may spend. */
+      share: number;
+    },
   ) {}
 
   /** The clock digests are scheduled by. */
@@ -204,13 +210,30 @@ export class DigestScheduler {
     return this.options.now();
   }
 
-  get budget(): DigestBudget {
-    return this.options.budget;
+  /** The org a digest runs in: its own, else the default (a digest made before orgs were named). */
+  orgOf(digest: Pick<Digest, 'org'>): string {
+    return digest.org ?? this.bot.orgs.defaultOrg;
   }
 
-  /** Every digest of every channel (the store is shared by replicas), split by the budget. */
-  async plan(): Promise<DigestPlan> {
-    return planDigests(await this.store.list(), this.options.budget);
+  /** An org's digests share that org's rate budget, its access key's, and no other's. */
+  budgetFor(org: string): DigestBudget {
+    // An org taken out of the orgs file is counted against the default's budget: its digests fail
+    // when they run (and say so), but still take their place in the plan.
+    const client = this.bot.orgs.names.includes(org) ? this.bot.orgs.get(org).client : this.bot.sumo;
+    return { share: this.options.share, callsPerMinute: client.rateLimiter.limits.perSecond * 60 };
+  }
+
+  /** Every digest of every channel (the store is shared by replicas), split by each org's budget. */
+  async plan(): Promise<DigestPlans> {
+    return this.#planOf(await this.store.list());
+  }
+
+  #planOf(digests: readonly Digest[]): DigestPlans {
+    return planDigestsByOrg(
+      digests,
+      (digest) => this.orgOf(digest),
+      (org) => this.budgetFor(org),
+    );
   }
 
   /** Ticks once at once, so digests over the budget are in the start-up log, then every tickMs. */
@@ -246,7 +269,7 @@ export class DigestScheduler {
         this.bot.logger.warn('could not read digests', { error: describeError(error) });
       return;
     }
-    const plan = planDigests(digests, this.options.budget);
+    const plan = this.#planOf(digests);
     this.#logPaused(plan);
     for (const digest of plan.running) {
       if (digest.nextRunAt > now || this.#stopped) continue;
@@ -268,14 +291,19 @@ export class DigestScheduler {
     }
   }
 
-  #logPaused(plan: DigestPlan): void {
+  #logPaused(plan: DigestPlans): void {
     const paused = plan.paused.map((digest) => digest.id).join(',');
     if (paused === this.#pausedLogged) return;
     this.#pausedLogged = paused;
+    // Per org when they are named: each org's digests spend its own budget.
+    const perOrg = (say: (org: DigestPlan) => string) =>
+      this.bot.orgs.named
+        ? [...plan.byOrg].map(([org, orgPlan]) => `${org}: ${say(orgPlan)}`).join('; ')
+        : [...plan.byOrg.values()].map(say).join('; ');
     if (plan.paused.length === 0) {
       this.bot.logger.info('every digest fits in the digest budget again; none is paused', {
-        spentCallsPerMinute: formatCalls(plan.spent),
-        allowed: allowanceText(this.options.budget),
+        spentCallsPerMinute: perOrg((orgPlan) => formatCalls(orgPlan.spent)),
+        allowed: perOrg((orgPlan) => allowanceText(orgPlan.budget)),
       });
       return;
     }
@@ -283,11 +311,12 @@ export class DigestScheduler {
       paused: plan.paused.map((digest) => ({
         id: digest.id,
         channel: digest.channelId,
+        ...(digest.org ? { org: digest.org } : {}),
         every: digest.every,
         callsPerMinute: formatCalls(digestCallsPerMinute(digest)),
       })),
-      wantedCallsPerMinute: formatCalls(plan.wanted),
-      allowed: allowanceText(this.options.budget),
+      wantedCallsPerMinute: perOrg((orgPlan) => formatCalls(orgPlan.wanted)),
+      allowed: perOrg((orgPlan) => allowanceText(orgPlan.budget)),
       fix: `Raise ${DIGEST_BUDGET_VARIABLE}, or remove digests (/sumo digest remove <id>); paused digests run again by themselves once they fit, oldest first.`,
     });
   }

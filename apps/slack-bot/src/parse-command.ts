@@ -128,8 +128,7 @@ export function parseCommand(rawText: string, catalog: OperationCatalog): Parsed
     if (!topic) return { kind: 'usage', message: `There is no subcommand \`${topicName}\`.` };
     return { kind: 'help', topic };
   }
-  const name = first.value.toLowerCase();
-  const spec = specs.find((candidate) => answersTo(candidate, name));
+  const spec = findSubcommand(first.value, specs);
   if (!spec) return { kind: 'usage', message: `There is no subcommand \`${first.value}\`.` };
   const operation = catalog.require(spec.operation);
   try {
@@ -156,14 +155,25 @@ function answersTo(spec: SubcommandSpec, word: string): boolean {
   return spec.name === word || spec.operation === word || kebabCase(spec.operation) === word;
 }
 
+export function findSubcommand(word: string, specs: readonly SubcommandSpec[]): SubcommandSpec | undefined {
+  const name = word.toLowerCase();
+  return specs.find((candidate) => answersTo(candidate, name));
+}
+
+/** The input field a `key=value` word sets in this subcommand, if it is one of its options. */
+export function optionField(spec: SubcommandSpec, operation: AnyOperation, key: string): string | undefined {
+  return (
+    spec.aliases?.[key] ??
+    spec.aliases?.[key.toLowerCase()] ??
+    Object.keys(inputFields(operation)).find((field) => field.toLowerCase() === key.toLowerCase())
+  );
+}
+
 function buildRawInput(spec: SubcommandSpec, operation: AnyOperation, text: string, tokens: Token[]) {
   const fields = inputFields(operation);
   const fieldNames = Object.keys(fields);
   const hasRest = spec.args.some((arg) => arg.rest);
-  const resolveKey = (key: string): string | undefined =>
-    spec.aliases?.[key] ??
-    spec.aliases?.[key.toLowerCase()] ??
-    fieldNames.find((field) => field.toLowerCase() === key.toLowerCase());
+  const resolveKey = (key: string) => optionField(spec, operation, key);
 
   const raw: Record<string, unknown> = {};
   const positional: Token[] = [];

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type LocalRedis, type Simulator, startRedisServer, startSimulator } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +51,31 @@ describe('sumo-ops-slack --check', () => {
         /^FAIL settings: STG_SUMO_ACCESS_ID \(orgs\.staging\.accessIdEnv\) is not set/m,
       );
       expect(broken.code).toBe(1);
+    } finally {
+      await orgs.close();
+    }
+  });
+
+  it('never prints a key pasted where its variable belongs in the orgs file', async () => {
+    const orgs = await startTwoOrgs();
+    const pastedKey = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWx1234';
+    const pastedCapitals = pastedKey.toUpperCase();
+    try {
+      const file = JSON.parse(await readFile(orgs.file, 'utf8'));
+      file.orgs.prod.accessKeyEnv = pastedKey;
+      file.orgs.staging.accessKeyEnv = pastedCapitals;
+      file.orgs.staging.accessIdEnv = 'suStagingAbc12';
+      await writeFile(orgs.file, JSON.stringify(file));
+      const { SUMO_API_URL: _url, SUMO_ACCESS_ID: _id, SUMO_ACCESS_KEY: _key, ...slackOnly } = goodEnv();
+      const { code, output } = await check({ ...slackOnly, ...orgs.env });
+      expect(output).toMatch(
+        /orgs\.prod\.accessKeyEnv must name an environment variable \(NAME_LIKE_THIS\), not hold the key itself/,
+      );
+      expect(output).toMatch(/orgs\.staging\.accessKeyEnv must name an environment variable/);
+      expect(output).toMatch(/orgs\.staging\.accessIdEnv must name an environment variable/);
+      for (const secret of [pastedKey, pastedCapitals, 'suStagingAbc12'])
+        expect(output).not.toContain(secret);
+      expect(code).toBe(1);
     } finally {
       await orgs.close();
     }

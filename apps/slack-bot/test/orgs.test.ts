@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
+import { connectSumo, createLogger, rolloutRunner, type SumoConnection } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastRollouts, healthyUpgradable, ROLLOUT_SEARCH } from '../../../test/support/rollouts.js';
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
 import { blockKitProblems, type SlackMessage } from '../src/index.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
@@ -261,5 +262,235 @@ describe('a digest with two orgs', () => {
     expect(textOf(post.args)).toContain('org: staging');
     expect(digestOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
     expect(digestOrgs.prod.counters.byRoute['POST /v1/search/jobs']).toBeUndefined();
+  });
+
+  /** Runs `/sumo <text>` as a search and says which org started a job and what query it shows. */
+  async function searchFrom(text: string, channelId: string) {
+    // Every answer counts, a refused query too: what matters is the org that was asked.
+    const started = (org: 'prod' | 'staging') =>
+      Object.values(digestOrgs[org].counters.byRoute['POST /v1/search/jobs'] ?? {}).reduce(
+        (sum, count) => sum + count,
+        0,
+      );
+    const before = { prod: started('prod'), staging: started('staging') };
+    await d.command(text, { channelId });
+    const parent = await d.threadParent(channelId);
+    const parentTs = String(parent.response?.ts);
+    await d.slack.waitFor(
+      () =>
+        d.slack
+          .callsTo('chat.postMessage')
+          .find((call) => call.args.channel === channelId && call.args.thread_ts === parentTs),
+      15_000,
+    );
+    return {
+      shown: textOf(parent.args),
+      prod: started('prod') - before.prod,
+      staging: started('staging') - before.staging,
+    };
+  }
+
+  it('keeps org= inside a search query as query text, in the default org', async () => {
+    const search = await searchFrom('search error | where org="staging"', 'CQUERYORG');
+    expect(search.shown).toContain('where org=\\"staging\\"');
+    expect(search).toMatchObject({ prod: 1, staging: 0 });
+  });
+
+  it('reads org= before the query as the org to search', async () => {
+    const search = await searchFrom('search org=staging error', 'CSEARCHORG');
+    expect(search.shown).not.toContain('org=');
+    expect(search).toMatchObject({ prod: 0, staging: 1 });
+  });
+});
+
+describe('the digest budget with two orgs', () => {
+  const HOUR = 3_600_000;
+  let budgetOrgs: TwoOrgs;
+  let budgetConnection: SumoConnection;
+  let b: Harness;
+  let dataDir: string;
+  beforeAll(async () => {
+    const corpusTo = Date.now() + 2 * HOUR;
+    budgetOrgs = await startTwoOrgs({
+      simulator: {
+        search: { corpusSize: 2_000, corpusTo, corpusFrom: corpusTo - 26 * HOUR, startDelayMs: 0 },
+      },
+    });
+    budgetConnection = await connectSumo({ env: budgetOrgs.env, logger: createLogger({ level: 'silent' }) });
+    dataDir = await mkdtemp(join(tmpdir(), 'sumo-ops-org-digest-budget-'));
+    // Each org's key may make 4 calls a second, 240 a minute; 7 % of it is 16.8 calls a minute:
+    // room for one one-minute digest (14 calls/min) per org, not for two in one org.
+    b = await Harness.start({
+      bot: {
+        sumo: budgetConnection.client,
+        orgs: budgetConnection.orgs,
+        digestTickMs: 40,
+        dataDir,
+        digestBudgetShare: 0.07,
+      },
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await budgetConnection?.close();
+    await budgetOrgs?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** `/sumo <text>` and its Confirm: the digest's id, or the refusal when it does not fit. */
+  async function addDigest(text: string, channelId: string): Promise<{ id?: string; refusal?: string }> {
+    const { reply } = await b.ask(text, { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) return { refusal: textOf(reply) };
+    const click = await b.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    const done = textOf(await b.slack.waitFor(() => b.slack.responsesTo(click.responseUrl)[0]));
+    const id = /Digest `([0-9a-f]{8})` added/.exec(done)?.[1];
+    return id ? { id } : { refusal: done };
+  }
+
+  it("plans each org's digests against its own budget: staging's do not pause or refuse production's", async () => {
+    const staging = await addDigest('digest add "error" every 1m org=staging', 'CBUDSTG');
+    expect(staging.id).toBeDefined();
+    // The same cost again in staging does not fit its share…
+    const more = await addDigest('digest add "warn" every 1m org=staging', 'CBUDSTG');
+    expect(more.refusal).toContain('digest of staging in all channels');
+    // …while production's share is still free.
+    const prod = await addDigest('digest add "error" every 1m', 'CBUDPROD');
+    expect(prod).toEqual({ id: expect.any(String) });
+
+    const list = textOf((await b.ask('digest list', { channelId: 'CBUDPROD' })).reply);
+    expect(list).not.toContain('paused');
+    expect(list).toContain('Digests of prod in all channels spend 14 of the 16.8 calls/min');
+    expect(list).toContain('Digests of staging in all channels spend 14 of the 16.8 calls/min');
+
+    b.clock.advance(61_000);
+    for (const [channel, id] of [
+      ['CBUDSTG', staging.id],
+      ['CBUDPROD', prod.id],
+    ])
+      await b.slack.waitFor(
+        () =>
+          b.slack
+            .callsTo('chat.postMessage')
+            .find((call) => call.args.channel === channel && textOf(call.args).includes(`\`${id}\``)),
+        15_000,
+      );
+    expect(budgetOrgs.prod.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+    expect(budgetOrgs.staging.counters.byRoute['POST /v1/search/jobs']?.[202]).toBeGreaterThan(0);
+  });
+});
+
+describe('an orgs file of one org', () => {
+  let one: SumoConnection;
+  let o: Harness;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sumo-ops-one-org-'));
+    const file = join(dir, 'orgs.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        orgs: {
+          prod: {
+            apiUrl: orgs.prod.apiUrl,
+            accessIdEnv: 'PROD_SUMO_ACCESS_ID',
+            accessKeyEnv: 'PROD_SUMO_ACCESS_KEY',
+          },
+        },
+      }),
+    );
+    one = await connectSumo({
+      env: { ...orgs.env, SUMO_OPS_ORGS: file },
+      logger: createLogger({ level: 'silent' }),
+    });
+    o = await Harness.start({
+      bot: { sumo: one.client, orgs: one.orgs, dataDir: dir, digestTickMs: 60_000 },
+    });
+  });
+  afterAll(async () => {
+    await o?.close();
+    await one?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the org on what it keeps, so a default added later cannot move it', async () => {
+    const channelId = 'CONEORG';
+    const { reply } = await o.ask('digest add "error" every 1h', { channelId });
+    const confirm = (
+      reply.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>
+    )
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === 'sumo_digest_confirm');
+    if (!confirm) throw new Error(`no confirm button in ${textOf(reply)}`);
+    const click = await o.click({ actionId: 'sumo_digest_confirm', value: confirm.value, channelId });
+    expect(textOf(await o.slack.waitFor(() => o.slack.responsesTo(click.responseUrl)[0]))).toContain('added');
+    const stored = JSON.parse(await readFile(join(dir, 'digests.json'), 'utf8')) as {
+      digests: Array<{ org?: string }>;
+    };
+    expect(stored.digests.map((digest) => digest.org)).toEqual(['prod']);
+  });
+});
+
+describe('a rollout in a named org', () => {
+  let rolloutOrgs: TwoOrgs;
+  let rolloutConnection: SumoConnection;
+  let r: Harness;
+  beforeAll(async () => {
+    rolloutOrgs = await startTwoOrgs({
+      prodCollectors: 40,
+      stagingCollectors: 40,
+      simulator: { clockSpeed: 6_000, search: ROLLOUT_SEARCH },
+    });
+    rolloutConnection = await connectSumo({
+      env: rolloutOrgs.env,
+      logger: createLogger({ level: 'silent' }),
+    });
+    r = await Harness.start({ bot: { sumo: rolloutConnection.client, orgs: rolloutConnection.orgs } });
+    rolloutRunner.configure(fastRollouts(rolloutOrgs.staging));
+  });
+  afterAll(async () => {
+    await rolloutRunner.shutdown();
+    await r?.close();
+    await rolloutConnection?.close();
+    await rolloutOrgs?.close();
+  });
+
+  it('names the org in its thread and in the rollback to type', async () => {
+    const { staging } = rolloutOrgs;
+    const ids = healthyUpgradable(staging, 4);
+    staging.org.setBadBuild({
+      version: staging.org.latestVersion,
+      share: 1,
+      effect: 'health error',
+      afterMs: 30_000,
+    });
+    const channelId = 'CROLLOUT';
+    const threadTs = '1700000000.900001';
+    const { reply } = await r.ask(`rollout ${ids.join(' ')} soak=300 org=staging`, { channelId });
+    const click = await r.click({
+      actionId: 'sumo_confirm',
+      value: confirmationId(reply),
+      messageTs: threadTs,
+      channelId,
+    });
+    await r.slack.waitFor(
+      () => r.slack.responsesTo(click.responseUrl).find((answer) => /Done/.test(textOf(answer))),
+      15_000,
+    );
+    const halted = await r.slack.waitFor(
+      () =>
+        r.slack
+          .callsTo('chat.postMessage')
+          .filter((call) => call.args.thread_ts === threadTs)
+          .map((call) => textOf(call.args))
+          .find((post) => post.includes('halted')),
+      15_000,
+    );
+    expect(halted).toMatch(/Rollout `ro-[0-9a-f]{12}` in staging halted/);
+    expect(halted).toMatch(/\/sumo rollback ro-[0-9a-f]{12} org=staging/);
   });
 });

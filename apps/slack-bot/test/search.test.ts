@@ -143,6 +143,12 @@ describe('/sumo search', () => {
     expect(textOf(summary.args)).toContain('Unable to parse query');
   });
 
+  it('searches for org= words as typed with one unnamed org: there is no org to choose', async () => {
+    const { parent, summary } = await searchInThread('search error org=acme from=-24h', 'CSEARCHORGWORD');
+    expect(textOf(parent.args)).toContain('error org=acme');
+    expect(textOf(summary.args)).not.toContain('not a configured org');
+  });
+
   it('says how to fix it when the bot may not post in the channel', async () => {
     h.slack.closedChannels.add('CCLOSED');
     const { reply } = await h.ask('search error', { channelId: 'CCLOSED' });

@@ -20,6 +20,7 @@ export * from './http/redact.js';
 export * from './http/retry.js';
 export * from './http/search-affinity.js';
 export * from './http/sleep.js';
+export { jsonSyntaxProblem } from './json-syntax.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './operations/all.js';

@@ -10,6 +10,7 @@ import {
 } from './config.js';
 import { SumoClient, type SumoClientOptions } from './http/client.js';
 import { SumoConfigError } from './http/errors.js';
+import { jsonSyntaxProblem } from './json-syntax.js';
 import type { Logger } from './logger.js';
 import { OperationInputError } from './operations/errors.js';
 
@@ -30,7 +31,13 @@ export interface OrgsConfig {
 }
 
 const ORG_FIELDS = ['deployment', 'apiUrl', 'accessIdEnv', 'accessKeyEnv'] as const;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * An environment variable's name as people write them. Only such a name is ever quoted back: a
+ * value that is not one may be the key itself, pasted where its variable's name belongs (a Sumo
+ * access key is 64 letters and digits, so one of those is refused even in capitals).
+ */
+const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,63}$/;
+const looksLikeVariableName = (value: string) => ENV_NAME.test(value) && !/^[A-Z0-9]{64}$/.test(value);
 
 /**
  * SUMO_OPS_ORGS names a JSON file of orgs (`{ default, orgs: { name: { deployment | apiUrl,
@@ -51,14 +58,16 @@ export function loadOrgsConfig(
     throw new SumoConfigError(problems, `The orgs file ${file} (SUMO_OPS_ORGS) is not usable`);
   };
   let parsed: unknown;
+  let text = '';
   try {
-    parsed = JSON.parse(readFile(file));
+    text = readFile(file);
+    parsed = JSON.parse(text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(
       code
         ? `SUMO_OPS_ORGS names ${file}, which cannot be read (${code}): set it to the path of the orgs JSON file.`
-        : `${file} is not JSON (${(error as Error).message}): write it as { "default": "prod", "orgs": { "prod": { "deployment": "us2", "accessIdEnv": "PROD_SUMO_ACCESS_ID", "accessKeyEnv": "PROD_SUMO_ACCESS_KEY" } } }.`,
+        : `${file} is not JSON (${jsonSyntaxProblem(text)}): write it as { "default": "prod", "orgs": { "prod": { "deployment": "us2", "accessIdEnv": "PROD_SUMO_ACCESS_ID", "accessKeyEnv": "PROD_SUMO_ACCESS_KEY" } } }.`,
     );
     fail();
   }
@@ -91,8 +100,10 @@ export function loadOrgsConfig(
   let defaultOrg = root.default;
   if (defaultOrg === undefined && names.length === 1) defaultOrg = names[0];
   if (typeof defaultOrg !== 'string' || !names.includes(defaultOrg)) {
+    // Only names that can be chosen: one refused above would lead to another refusal.
+    const valid = names.filter((name) => ORG_NAME_PATTERN.test(name));
     problems.push(
-      `default is ${defaultOrg === undefined ? 'not set' : JSON.stringify(defaultOrg)}: set it to the org that applies when none is named, one of ${names.join(', ') || '(no orgs)'}.`,
+      `default is ${defaultOrg === undefined ? 'not set' : JSON.stringify(defaultOrg)}: set it to the org that applies when none is named, one of ${valid.join(', ') || '(no valid orgs)'}.`,
     );
   }
   if (problems.length > 0) fail();
@@ -131,9 +142,16 @@ function loadOrg(
   }
   const secretFrom = (field: 'accessIdEnv' | 'accessKeyEnv', what: string) => {
     const variable = entry[field];
-    if (typeof variable !== 'string' || !ENV_NAME.test(variable)) {
+    const example = `${name.toUpperCase().replace(/-/g, '_')}_SUMO_${field === 'accessIdEnv' ? 'ACCESS_ID' : 'ACCESS_KEY'}`;
+    if (variable === undefined) {
       problems.push(
-        `${at}.${field} ${variable === undefined ? 'is missing' : 'is not an environment variable name'}: set it to the name of the variable holding ${what}, e.g. "${name.toUpperCase().replace(/-/g, '_')}_SUMO_${field === 'accessIdEnv' ? 'ACCESS_ID' : 'ACCESS_KEY'}".`,
+        `${at}.${field} is missing: set it to the name of the variable holding ${what}, e.g. "${example}".`,
+      );
+      return undefined;
+    }
+    if (typeof variable !== 'string' || !looksLikeVariableName(variable)) {
+      problems.push(
+        `${at}.${field} must name an environment variable (NAME_LIKE_THIS), not hold the key itself: put ${what} in a variable and set ${field} to its name, e.g. "${example}".`,
       );
       return undefined;
     }
@@ -164,6 +182,10 @@ function loadOrg(
   }
   if (entry.deployment === undefined && entry.apiUrl === undefined) {
     problems.push(`${at} names no Sumo Logic: set deployment (e.g. "us2") or apiUrl.`);
+  }
+  // Both would leave one of them silently unused, and which one is a guess.
+  if (entry.deployment !== undefined && entry.apiUrl !== undefined) {
+    problems.push(`${at}: set deployment or apiUrl, not both.`);
   }
   if (problems.length > before) return undefined;
   return {
@@ -336,10 +358,11 @@ export async function answerAcrossOrgs(
         >;
         const beside = Object.fromEntries(Object.entries(page).filter(([key]) => !PAGE_FIELDS.has(key)));
         return {
-          items: page.items.map((item) => ({ org: org.name, ...item })),
+          // The org's name comes first (tables show it first) and is set last, so an item's or a
+          // page's own `org` field can never pass for the tag.
+          items: page.items.map((item) => Object.assign({ org: org.name }, item, { org: org.name })),
           row: {
-            org: org.name,
-            ...beside,
+            ...Object.assign({ org: org.name }, beside, { org: org.name }),
             count: page.items.length,
             nextOffset: page.nextOffset as number | null,
           },

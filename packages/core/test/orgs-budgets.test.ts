@@ -21,26 +21,30 @@ describe('each org spends its own rate budget', () => {
     expect(connection.orgs.get('staging').client.rateKey).toBe('suStagingAccessId');
   });
 
-  it('answers staging at once, and without a 429, while production is saturated', async () => {
+  it('answers a burst of staging within its own budget, without a 429, while production is saturated', async () => {
     const prod = connection.orgs.get('prod').client;
     const staging = connection.orgs.get('staging').client;
     const finished: string[] = [];
-    const burst = Array.from({ length: 12 }, (_, index) =>
-      prod.get('/v1/collectors', { limit: 1 }).then(() => finished.push(`prod-${index}`)),
-    );
-    // Asked once production's queue is full: a shared budget would put it behind all twelve.
+    const ask = (client: typeof prod, name: string) =>
+      client.get('/v1/collectors', { limit: 1 }).then(() => finished.push(name));
+    // Three seconds of production's budget, queued at once.
+    const prodBurst = Array.from({ length: 12 }, (_, index) => ask(prod, `prod-${index}`));
+    // Asked once production's queue is full: a whole second of staging's own budget at once.
     await new Promise((resolve) => setImmediate(resolve));
-    await staging.get('/v1/collectors', { limit: 1 }).then(() => finished.push('staging'));
-    const prodDoneBeforeStaging = finished.indexOf('staging');
-    await Promise.all(burst);
+    await Promise.all(Array.from({ length: 4 }, (_, index) => ask(staging, `staging-${index}`)));
+    await Promise.all(prodBurst);
 
-    // Production's first second's worth (its burst) may be answered first; the rest wait on its budget alone.
-    expect(prodDoneBeforeStaging).toBeLessThanOrEqual(5);
-    expect(finished).toHaveLength(13);
-    // Staging's budget was never touched by production's burst. (Production keeping exactly to its
-    // own 4/s, 0 × 429, is measured by bench/rate-limit on a quiet machine: here two busy cores can
-    // delay a request's arrival past the simulator's window, which the retry then absorbs.)
+    expect(finished).toHaveLength(16);
+    // Staging's four went in the first second, beside production's first four: a shared budget
+    // would have put all four behind production's twelve.
+    const lastStaging = Math.max(...finished.flatMap((name, at) => (name.startsWith('staging') ? [at] : [])));
+    expect(lastStaging).toBeLessThan(8);
+    // A full second of staging's budget, and the simulator saw it kept to: no 429.
+    expect(orgs.staging.counters.byRoute['GET /v1/collectors']?.[200]).toBe(4);
     expect(orgs.staging.counters.rateLimited).toBe(0);
+    // (Production keeping exactly to its own 4/s, 0 × 429, is measured by bench/rate-limit on a
+    // quiet machine: here two busy cores can delay a request's arrival past the simulator's
+    // window, which the retry then absorbs.)
     expect(orgs.prod.counters.byRoute['GET /v1/collectors']?.[200]).toBe(12);
   });
 });

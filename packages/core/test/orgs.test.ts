@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadOrgsConfig, OperationInputError, SumoClient, SumoConfigError, SumoOrgs } from '../src/index.js';
+import {
+  answerAcrossOrgs,
+  loadOrgsConfig,
+  OperationInputError,
+  SumoClient,
+  SumoConfigError,
+  SumoOrgs,
+} from '../src/index.js';
 
 const secrets = {
   PROD_SUMO_ACCESS_ID: 'suProdId123',
@@ -76,6 +83,12 @@ describe('loadOrgsConfig', () => {
               accessKey: 'inline-secret-value',
             },
             dev: { accessIdEnv: 'STG_SUMO_ACCESS_ID', accessKeyEnv: 'STG_SUMO_ACCESS_KEY' },
+            both: {
+              deployment: 'eu',
+              apiUrl: 'https://api.eu.sumologic.com/api',
+              accessIdEnv: 'STG_SUMO_ACCESS_ID',
+              accessKeyEnv: 'STG_SUMO_ACCESS_KEY',
+            },
           },
         },
         { ...secrets, SUMO_OPS_RATE_KEY: 'shared' },
@@ -91,7 +104,9 @@ describe('loadOrgsConfig', () => {
       'orgs.staging.accessKeyEnv is missing: set it to the name of the variable holding the secret of that access key, e.g. "STAGING_SUMO_ACCESS_KEY".',
       'orgs.staging.apiUrl is "ftp://x": must start with http:// or https:// (for example https://api.eu.sumologic.com/api).',
       'orgs.dev names no Sumo Logic: set deployment (e.g. "us2") or apiUrl.',
-      'default is "production": set it to the org that applies when none is named, one of Prod_1, staging, dev.',
+      'orgs.both: set deployment or apiUrl, not both.',
+      // Prod_1 is not a name that can be chosen: it is not offered.
+      'default is "production": set it to the org that applies when none is named, one of staging, dev, both.',
     ]);
     expect(problems.join('\n')).not.toContain('inline-secret-value');
     expect(problems.join('\n')).not.toContain('never-printed');
@@ -106,7 +121,13 @@ describe('loadOrgsConfig', () => {
       'SUMO_OPS_ORGS names /nonexistent/orgs.json, which cannot be read (ENOENT): set it to the path of the orgs JSON file.',
     ]);
     const [notJson] = problemsOf(() => load('{ "orgs": '));
-    expect(notJson).toMatch(/^\/etc\/sumo-ops\/orgs\.json is not JSON \(.+\): write it as \{ "default"/);
+    expect(notJson).toMatch(/^\/etc\/sumo-ops\/orgs\.json is not JSON \(line 1, column 11: .+\): write it/);
+    // Node's own message quotes the text around the error, which may be a pasted key.
+    const pasted = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWx1234';
+    const [broken] = problemsOf(() => load(`{\n  "orgs": { "prod": ${pasted} }\n}`));
+    expect(broken).toContain('(line 2, column 21: ');
+    for (let start = 0; start + 6 <= pasted.length; start += 1)
+      expect(broken).not.toContain(pasted.slice(start, start + 6));
   });
 });
 
@@ -150,5 +171,21 @@ describe('SumoOrgs', () => {
     expect(() => orgs.narrow(['qa'], 'X-MCP-Orgs')).toThrow(
       'X-MCP-Orgs names "qa", which is not a configured org: use a comma-separated list of prod, staging, dev.',
     );
+  });
+});
+
+describe('answerAcrossOrgs', () => {
+  it('tags every item and row with the org it came from, whatever `org` the item had', async () => {
+    const client = new SumoClient({ accessId: 'suX', accessKey: 'k', apiUrl: 'http://127.0.0.1:9/api' });
+    const answer = await answerAcrossOrgs(
+      [
+        { name: 'prod', client },
+        { name: 'staging', client },
+      ],
+      {},
+      async (org) => ({ org: 'forged', items: [{ id: 1, org: 'forged' }], nextOffset: null, note: org.name }),
+    );
+    expect(answer.items.map((item) => item.org)).toEqual(['prod', 'staging']);
+    expect(answer.orgs.map((row) => row.org)).toEqual(['prod', 'staging']);
   });
 });

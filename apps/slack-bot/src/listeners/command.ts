@@ -71,7 +71,7 @@ export async function handleCommand(
   }
   // One place for every command: `org=NAME`, else the channel's org, else the default; from here
   // on `bot.sumo` is that org's client and nothing below can reach another.
-  const { org, text } = takeOrgWord(command.text ?? '');
+  const { org, text } = takeOrgWord(command.text ?? '', orgsBot);
   if (org === ALL_ORGS) {
     await answerInEveryOrg(orgsBot, text, respond);
     return;

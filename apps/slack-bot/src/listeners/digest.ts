@@ -9,8 +9,10 @@ import {
   allowanceText,
   checkDigestFits,
   DIGEST_BUDGET_VARIABLE,
+  type DigestPlan,
   digestCallsPerMinute,
   formatCalls,
+  planDigests,
 } from '../digest-budget.js';
 import { type Digest, MAX_EVERY_MS, MIN_EVERY_MS, newDigestId, parseDuration } from '../digests.js';
 import { normaliseCommandText, tokenize } from '../parse-command.js';
@@ -161,7 +163,14 @@ async function whyNotAdd(bot: BotContext, draft: DigestDraft): Promise<{ problem
       problem: `This channel has ${inChannel} digests, the most it may have; remove one first.`,
       budget: '',
     };
-  const check = checkDigestFits(all, draft, bot.digests.budget);
+  // Only the digests of the draft's org: each org's digests spend that org's own budget.
+  const org = bot.digests.orgOf(draft);
+  const check = checkDigestFits(
+    all.filter((digest) => bot.digests.orgOf(digest) === org),
+    draft,
+    bot.digests.budgetFor(org),
+    bot.orgs.named ? org : undefined,
+  );
   return check.fits
     ? { budget: check.text }
     : { problem: `Digest not added: ${escapeMrkdwn(check.text)}`, budget: check.text };
@@ -181,13 +190,11 @@ async function list(bot: BotContext, { channelId, respond }: Conversation): Prom
           : `next <!date^${Math.floor(digest.nextRunAt / 1000)}^{date_short_pretty} {time}|soon>`
       }, ${formatCalls(digestCallsPerMinute(digest))} calls/min${digest.failing ? ' — :x: failing' : ''}`,
   );
-  const budget = `All digests in all channels spend ${formatCalls(plan.spent)} of the ${escapeMrkdwn(allowanceText(bot.digests.budget))} digests may spend.`;
-  const pausedLine =
-    plan.paused.length === 0
-      ? []
-      : [
-          `:double_vertical_bar: ${plan.paused.length} digest(s) paused, in all channels (${plan.paused.map((digest) => `\`${digest.id}\``).join(', ')}): together every digest would spend ${formatCalls(plan.wanted)} calls/min. The newest that do not fit wait, kept, and run again by themselves once there is room: remove digests, or raise ${DIGEST_BUDGET_VARIABLE}.`,
-        ];
+  // Per org when orgs are named: each org's digests spend that org's own budget.
+  const budgetLines =
+    plan.byOrg.size === 0
+      ? budgetText(undefined, planDigests([], bot.digests.budgetFor(bot.orgs.defaultOrg)))
+      : [...plan.byOrg].flatMap(([org, orgPlan]) => budgetText(bot.orgs.named ? org : undefined, orgPlan));
   await respond(
     ephemeral({
       text: `${digests.length} digest(s) in this channel`,
@@ -197,7 +204,7 @@ async function list(bot: BotContext, { channelId, respond }: Conversation): Prom
             ? 'No digests in this channel. An admin adds one with `/sumo digest add "<query>" every 1h`.'
             : clip(`*Digests in this channel*\n${lines.join('\n')}`, 2_900),
         ),
-        context(budget, ...pausedLine, `Kept in ${escapeMrkdwn(bot.digests.store.description)}.`),
+        context(...budgetLines, `Kept in ${escapeMrkdwn(bot.digests.store.description)}.`),
       ],
     }),
   );
@@ -366,4 +373,15 @@ async function removeConfirmed(
   return removed
     ? { done: true, text: `:white_check_mark: Digest \`${id}\` removed — confirmed by <@${userId}>.` }
     : { done: false, text: `Digest \`${id}\` was already gone.` };
+}
+
+/** What one org's digests spend of its budget, and which of them wait, paused. */
+function budgetText(org: string | undefined, plan: DigestPlan): string[] {
+  const whose = org ? `Digests of ${escapeMrkdwn(org)}` : 'All digests';
+  const spend = `${whose} in all channels spend ${formatCalls(plan.spent)} of the ${escapeMrkdwn(allowanceText(plan.budget))} digests may spend.`;
+  if (plan.paused.length === 0) return [spend];
+  return [
+    spend,
+    `:double_vertical_bar: ${plan.paused.length} digest(s)${org ? ` of ${escapeMrkdwn(org)}` : ''} paused, in all channels (${plan.paused.map((digest) => `\`${digest.id}\``).join(', ')}): together every digest${org ? ` of ${escapeMrkdwn(org)}` : ''} would spend ${formatCalls(plan.wanted)} calls/min. The newest that do not fit wait, kept, and run again by themselves once there is room: remove digests, or raise ${DIGEST_BUDGET_VARIABLE}.`,
+  ];
 }

@@ -6,7 +6,14 @@ import { code, escapeMrkdwn, section } from '../blocks/text.js';
 import type { BotContext, Conversation } from '../context.js';
 import { ephemeral } from '../context.js';
 import { readAnswer } from '../health/read-answers.js';
-import { normaliseCommandText, parseCommand, tokenize } from '../parse-command.js';
+import { isDigestCommand } from '../listeners/digest.js';
+import {
+  findSubcommand,
+  normaliseCommandText,
+  optionField,
+  parseCommand,
+  tokenize,
+} from '../parse-command.js';
 
 const channelKey = (channelId: string) => `slack:channel-org:${channelId}`;
 /** A channel's default is a setting, not a cache: kept a year from its last change. */
@@ -44,25 +51,71 @@ export function forOrg<B extends Pick<BotContext, 'sumo' | 'orgs' | 'notes'> & {
   };
 }
 
+type Word = ReturnType<typeof tokenize>[number];
+const isOrgWord = (word: Word) => word.key?.toLowerCase() === 'org';
+
 /**
- * `org=NAME` anywhere in a command (not in quotes) names the org it acts on; the rest of the
- * text is the command as before.
+ * `org=NAME` (not in quotes) names the org a command acts on, wherever it cannot be query text:
+ * anywhere in a command that takes no free text, but before a search's query or a digest's,
+ * never inside it — `/sumo search error | where org="staging"` searches for that. With one
+ * unnamed org (no orgs file) there is nothing to choose, so the word is left to the command.
+ * The rest of the text is the command as before.
  */
-export function takeOrgWord(rawText: string): { org: string | undefined; text: string } {
+export function takeOrgWord(
+  rawText: string,
+  bot: Pick<BotContext, 'catalog' | 'specs' | 'orgs'>,
+): { org: string | undefined; text: string } {
   const text = normaliseCommandText(rawText);
-  let tokens: ReturnType<typeof tokenize>;
+  if (!bot.orgs.named) return { org: undefined, text };
+  let words: Word[];
   try {
-    tokens = tokenize(text);
+    words = tokenize(text);
   } catch {
     // The command's own parsing says what is wrong with the quotes.
     return { org: undefined, text };
   }
-  const word = tokens.find((token) => token.key?.toLowerCase() === 'org');
+  const freeText = freeTextWords(words, bot);
+  const word = words.find(
+    (candidate, index) => isOrgWord(candidate) && (index < freeText.start || index >= freeText.end),
+  );
   if (!word) return { org: undefined, text };
   return {
     org: word.keyValue,
     text: `${text.slice(0, word.start)}${text.slice(word.end)}`.replace(/\s+/g, ' ').trim(),
   };
+}
+
+/**
+ * Which words are a command's free text (a search's query, a digest's), as word indexes from
+ * `start` up to `end`; none when it takes none. Org words outside it are read as the org.
+ */
+function freeTextWords(
+  words: readonly Word[],
+  bot: Pick<BotContext, 'catalog' | 'specs'>,
+): { start: number; end: number } {
+  const none = { start: words.length, end: words.length };
+  const after = (from: number, test: (word: Word) => boolean) =>
+    words.findIndex((word, index) => index > from && !isOrgWord(word) && test(word));
+  const commandAt = after(-1, () => true);
+  const command = words[commandAt];
+  if (command === undefined) return none;
+  if (isDigestCommand(command.value)) {
+    const verbAt = after(commandAt, () => true);
+    if (words[verbAt]?.value.toLowerCase() !== 'add') return none;
+    // `digest add QUERY every 1h from=-1h`: the query is every word between `add` and `every`.
+    const queryAt = after(verbAt, () => true);
+    const everyAt = after(queryAt, (word) => word.value.toLowerCase() === 'every');
+    return queryAt === -1 ? none : { start: queryAt, end: everyAt === -1 ? words.length : everyAt };
+  }
+  const spec = findSubcommand(command.value, bot.specs);
+  if (!spec?.args.some((arg) => arg.rest)) return none;
+  const operation = bot.catalog.require(spec.operation);
+  // Options such as `from=-1h` may come before the query; the first other word starts it.
+  const queryAt = after(
+    commandAt,
+    (word) => word.key === undefined || !optionField(spec, operation, word.key),
+  );
+  return queryAt === -1 ? none : { start: queryAt, end: words.length };
 }
 
 export function isOrgCommand(text: string): boolean {

@@ -43,8 +43,11 @@ export function isRolloutStatus(value: unknown): value is RolloutStatus {
   return typeof status?.rolloutId === 'string' && Array.isArray(status.waves);
 }
 
-/** The waves as lines: one per wave, with its step and how many got the build. */
-export function rolloutBlocks(status: RolloutStatus, title: string): Block[] {
+/**
+ * The waves as lines: one per wave, with its step and how many got the build. `org` (named orgs)
+ * goes into the rollback to type, which would otherwise act on the channel's org of the moment.
+ */
+export function rolloutBlocks(status: RolloutStatus, title: string, org?: string | undefined): Block[] {
   const waves = status.waves.map(
     (wave) =>
       `• Wave ${wave.wave}: ${wave.collectors} collector(s), ${wave.phase}${wave.upgraded ? ` — ${wave.upgraded} upgraded` : ''}${wave.gatePassed === false ? ' — *gate failed*' : ''}`,
@@ -66,14 +69,14 @@ export function rolloutBlocks(status: RolloutStatus, title: string): Block[] {
   if (status.state === 'halted' && !status.rollback)
     blocks.push(
       section(
-        `Roll the failed wave back with \`/sumo rollback ${status.rolloutId}\` (asks for confirmation).`,
+        `Roll the failed wave back with \`/sumo rollback ${status.rolloutId}${org ? ` org=${org}` : ''}\` (asks for confirmation).`,
       ),
     );
   return blocks;
 }
 
-function headline(status: RolloutStatus): string {
-  const id = `\`${status.rolloutId}\``;
+function headline(status: RolloutStatus, org?: string | undefined): string {
+  const id = `\`${status.rolloutId}\`${org ? ` in ${escapeMrkdwn(org)}` : ''}`;
   switch (status.state) {
     case 'running':
       return `:arrows_clockwise: *Rollout ${id}* to \`${status.toVersion}\`: wave ${status.currentWave} of ${status.waves.length}`;
@@ -86,8 +89,9 @@ function headline(status: RolloutStatus): string {
   }
 }
 
-export function rolloutReply(status: RolloutStatus): Reply {
-  return { text: headline(status).replaceAll('*', ''), blocks: rolloutBlocks(status, headline(status)) };
+export function rolloutReply(status: RolloutStatus, org?: string | undefined): Reply {
+  const title = headline(status, org);
+  return { text: title.replaceAll('*', ''), blocks: rolloutBlocks(status, title, org) };
 }
 
 /**
@@ -123,9 +127,9 @@ function stepOf(status: RolloutStatus): string {
 }
 
 /** The thread's first post and its last show every wave; in between, a line per wave started. */
-function stepReply(status: RolloutStatus, step: string, first: boolean): Reply {
-  if (first || step === FINAL_STEP) return rolloutReply(status);
-  const line = `Rollout \`${status.rolloutId}\`: wave ${status.currentWave - 1} passed its gates; wave ${status.currentWave} of ${status.waves.length} started.`;
+function stepReply(status: RolloutStatus, step: string, first: boolean, org: string | undefined): Reply {
+  if (first || step === FINAL_STEP) return rolloutReply(status, org);
+  const line = `Rollout \`${status.rolloutId}\`${org ? ` in ${escapeMrkdwn(org)}` : ''}: wave ${status.currentWave - 1} passed its gates; wave ${status.currentWave} of ${status.waves.length} started.`;
   return { text: line.replaceAll('`', ''), blocks: [section(`:arrow_forward: ${line}`)] };
 }
 
@@ -157,7 +161,8 @@ export function rolloutThreads(
           throw error;
         }
         const step = stepOf(status);
-        if (step !== record.posted) await say(step, stepReply(status, step, record.posted === undefined));
+        if (step !== record.posted)
+          await say(step, stepReply(status, step, record.posted === undefined, record.org));
         if (step === FINAL_STEP) return;
         if (Date.now() >= record.giveUpAt) {
           const line = `:hourglass: Stopped following rollout \`${status.rolloutId}\` here; it is still running. \`/sumo rollout-status ${status.rolloutId}\` shows it.`;
@@ -171,13 +176,13 @@ export function rolloutThreads(
 
 /** The App Home's line about the org's running rollout; nothing when there is none. */
 export async function runningRolloutBlocks(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads'>,
+  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads' | 'org'>,
 ): Promise<Block[]> {
   try {
     const status = (await bot.catalog.run('get_rollout_status', operationContext(bot, 'get_rollout_status'), {
       wait: false,
     })) as RolloutStatus;
-    return status.state === 'running' ? rolloutBlocks(status, headline(status)) : [];
+    return status.state === 'running' ? rolloutBlocks(status, headline(status, bot.org), bot.org) : [];
   } catch {
     // No rollout yet in this org, or its state unreadable: the tab shows the rest.
     return [];
