@@ -54,6 +54,15 @@ describe('the Slack bot with two orgs', () => {
     expect(calls()).toBe(before);
   });
 
+  it('keeps an escaped mention as text when org= is cut from the command (decoded once, not twice)', async () => {
+    const reply = textOf(
+      (await h.ask('collector "&amp;lt;!channel&amp;gt;" org=staging', { channelId: 'CREADS' })).reply,
+    );
+    expect(reply).toContain('&amp;lt;!channel&amp;gt;');
+    expect(reply).not.toMatch(/[^;]&lt;!channel&gt;/);
+    expect(reply).not.toContain('<!channel>');
+  });
+
   it('answers /sumo offline for every org at once with org=*, one section per org', async () => {
     const reply = (await h.ask('offline 1 org=*', { channelId: 'CREADS' })).reply;
     const sections = (reply.blocks as Array<{ type: string; text?: { text: string } }>)

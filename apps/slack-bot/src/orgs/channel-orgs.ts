@@ -65,24 +65,33 @@ export function takeOrgWord(
   rawText: string,
   bot: Pick<BotContext, 'catalog' | 'specs' | 'orgs'>,
 ): { org: string | undefined; text: string } {
+  // What is handed on stays as Slack sent it: the command's own parsing decodes it (once).
+  if (!bot.orgs.named) return { org: undefined, text: rawText };
   const text = normaliseCommandText(rawText);
-  if (!bot.orgs.named) return { org: undefined, text };
   let words: Word[];
   try {
     words = tokenize(text);
   } catch {
     // The command's own parsing says what is wrong with the quotes.
-    return { org: undefined, text };
+    return { org: undefined, text: rawText };
   }
   const freeText = freeTextWords(words, bot);
   const word = words.find(
     (candidate, index) => isOrgWord(candidate) && (index < freeText.start || index >= freeText.end),
   );
-  if (!word) return { org: undefined, text };
+  if (!word) return { org: undefined, text: rawText };
   return {
     org: word.keyValue,
-    text: `${text.slice(0, word.start)}${text.slice(word.end)}`.replace(/\s+/g, ' ').trim(),
+    text: asSlackSent(`${text.slice(0, word.start)}${text.slice(word.end)}`.replace(/\s+/g, ' ').trim()),
   };
+}
+
+/**
+ * Slack's escaping put back on decoded command text, so that decoding it again gives the same
+ * text: an `&lt;!channel&gt;` typed by a person must stay text, never become a live mention.
+ */
+function asSlackSent(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
