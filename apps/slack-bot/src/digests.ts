@@ -14,6 +14,7 @@ import {
   type SumoClient,
   type SumoOrgs,
 } from '@sumo-ops/core';
+import type { FetchFunction } from '@sumo-ops/core/http-dispatcher';
 import { describeError } from './blocks/errors.js';
 import type { Reply } from './blocks/help.js';
 import { type Block, fitBlocks, LIMITS, RESERVED_TEXT } from './blocks/limits.js';
@@ -169,6 +170,7 @@ interface DigestBot {
   orgs: SumoOrgs;
   logger: Logger;
   pacer: ChannelPacer;
+  httpFetch: FetchFunction;
   notes: string[];
 }
 
@@ -327,7 +329,8 @@ export class DigestScheduler {
       );
       if (chart && posted.ts) {
         const target = { client: this.client, channelId: digest.channelId, threadTs: posted.ts };
-        await postChart({ ...target, pacer: this.bot.pacer, logger: this.bot.logger }, chart, 'digest.png');
+        const { pacer, logger, httpFetch } = this.bot;
+        await postChart({ ...target, pacer, logger, httpFetch }, chart, 'digest.png');
       }
     } catch (error) {
       this.bot.logger.warn('could not post a digest', { digest: digest.id, error: describeError(error) });

@@ -211,7 +211,8 @@ export async function runSearchInThread(
       chart = messagesOverTimeChart({ histogram: summary.histogram, timeZone: await chartZone() });
     }
     if (chart) {
-      const target = { client, channelId, threadTs: parentTs, pacer: bot.pacer, logger: bot.logger };
+      const { pacer, logger, httpFetch } = bot;
+      const target = { client, httpFetch, channelId, threadTs: parentTs, pacer, logger };
       await postChart(target, chart, mode === 'compare' ? 'search-compared.png' : 'search.png');
     }
     if (withFile) await uploadResults(bot, conversation, parentTs, jobId, aggregate, fileRows, run);

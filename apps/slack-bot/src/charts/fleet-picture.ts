@@ -14,7 +14,7 @@ const PAGE = 1_000;
  * posted in the app's direct messages with the person who asked.
  */
 export async function postFleetPicture(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads' | 'pacer'>,
+  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads' | 'pacer' | 'httpFetch'>,
   client: webApi.WebClient,
   userId: string,
 ): Promise<void> {
@@ -45,7 +45,7 @@ export async function postFleetPicture(
   );
   if (!posted.channel) throw new Error('Slack did not say which channel the message went to.');
   await postChart(
-    { client, channelId: posted.channel, threadTs: undefined, pacer: bot.pacer, logger: bot.logger },
+    { client, httpFetch: bot.httpFetch, channelId: posted.channel, pacer: bot.pacer, logger: bot.logger },
     chart,
     'fleet.png',
   );

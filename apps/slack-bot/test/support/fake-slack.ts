@@ -19,7 +19,7 @@ export interface UploadedFile {
   /** The file as uploaded, byte for byte (a chart's PNG). */
   bytes: Buffer;
   title?: string | undefined;
-  /** What screen readers say for an image (files.getUploadURLExternal `alt_text`). */
+  /** What screen readers say for an image (files.getUploadURLExternal `alt_txt`). */
   altText?: string | undefined;
   channel?: string | undefined;
   threadTs?: string | undefined;
@@ -206,12 +206,13 @@ export class FakeSlack {
         return users ? reply({ ok: true, users }) : reply({ ok: false, error: 'no_such_subteam' });
       }
       case 'files.getUploadURLExternal': {
+        // Slack's argument is `alt_txt` (an `alt_text` is an unknown argument, ignored), at most 1,000 characters.
+        const altText = args.alt_txt === undefined ? undefined : String(args.alt_txt);
+        if (altText !== undefined && altText.length > 1_000)
+          return reply({ ok: false, error: 'alt_txt_too_large' });
         this.sequence += 1;
         const fileId = `F${this.sequence}`;
-        this.pendingUploads.set(fileId, {
-          filename: String(args.filename),
-          altText: args.alt_text as string | undefined,
-        });
+        this.pendingUploads.set(fileId, { filename: String(args.filename), altText });
         return reply({ ok: true, upload_url: `${this.url}/upload/${fileId}`, file_id: fileId });
       }
       case 'files.completeUploadExternal': {
