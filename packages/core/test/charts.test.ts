@@ -5,7 +5,9 @@ import {
   CHART_WIDTH,
   fleetChart,
   messagesOverTimeChart,
+  rasterise,
   renderChart,
+  renderSvg,
   wallClock,
 } from '../src/index.js';
 
@@ -137,6 +139,24 @@ describe('the fleet chart', () => {
     expect(chart.empty).toBe(true);
     expect(svgMarks(chart.svg, 'rect')).toHaveLength(0);
     expect(chart.svg).toContain('No collectors');
+  });
+});
+
+describe('drawing', () => {
+  it('rasterises off the event loop: a callback queued before the PNG step runs before it ends', async () => {
+    const counts = Array.from({ length: 1_000 }, (_, index) => 100 + (index % 50));
+    const svg = await renderSvg(
+      messagesOverTimeChart({ histogram: { start: START, stepMs: 60_000, counts }, timeZone: 'UTC' }),
+    );
+    await rasterise(svg); // resvg loaded: what follows measures the drawing, not the import
+    let ranMeanwhile = false;
+    setImmediate(() => {
+      ranMeanwhile = true;
+    });
+    const image = await rasterise(svg);
+    // A synchronous render would hold the loop until the PNG is done, and the callback would come after.
+    expect(ranMeanwhile).toBe(true);
+    expect(image.width).toBeGreaterThanOrEqual(CHART_WIDTH * 2);
   });
 });
 
