@@ -1,13 +1,14 @@
 import { webApi } from '@slack/bolt';
 import { createLogger, messagesOverTimeChart } from '@sumo-ops/core';
 import { createHttpDispatcher, fetchThrough } from '@sumo-ops/core/http-dispatcher';
-import { afterEach, describe, expect, it } from 'vitest';
-import { altTextForSlack, postChart, SLACK_ALT_TEXT_MAX } from '../src/charts/post-chart.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { altTextForSlack, postChart, readerTimeZone, SLACK_ALT_TEXT_MAX } from '../src/charts/post-chart.js';
 import { ChannelPacer } from '../src/pacer.js';
 import { FakeSlack } from './support/fake-slack.js';
 
 let slack: FakeSlack | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await slack?.close();
   slack = undefined;
 });
@@ -62,5 +63,33 @@ describe('a chart posted to Slack', () => {
     expect(cut.length).toBeLessThanOrEqual(SLACK_ALT_TEXT_MAX);
     expect(cut).toMatch(/word…$/);
     expect(altTextForSlack('short')).toBe('short');
+  });
+});
+
+describe("a reader's time zone", () => {
+  it('is asked again a minute after Slack could not say, not an hour', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    slack = await new FakeSlack().start();
+    const client = new webApi.WebClient('xoxb-test', {
+      slackApiUrl: slack.apiUrl,
+      retryConfig: { retries: 0 },
+    });
+    const logger = createLogger({ write: () => undefined });
+    const asked = () => slack?.callsTo('users.info').filter((call) => call.args.user === 'UZONE').length;
+    slack.userZones.set('UZONE', 'Asia/Tokyo');
+    slack.unreadableUsers.add('UZONE');
+
+    expect(await readerTimeZone(client, 'UZONE', logger)).toBeUndefined();
+    slack.unreadableUsers.delete('UZONE');
+    expect(await readerTimeZone(client, 'UZONE', logger)).toBeUndefined();
+    expect(asked()).toBe(1);
+
+    vi.advanceTimersByTime(61_000);
+    expect(await readerTimeZone(client, 'UZONE', logger)).toBe('Asia/Tokyo');
+    expect(asked()).toBe(2);
+    // A zone read is kept for the hour.
+    vi.advanceTimersByTime(30 * 60_000);
+    expect(await readerTimeZone(client, 'UZONE', logger)).toBe('Asia/Tokyo');
+    expect(asked()).toBe(2);
   });
 });

@@ -6,6 +6,8 @@ import type { ChannelPacer } from '../pacer.js';
 
 /** A person's zone rarely changes; asking Slack once an hour per person is plenty. */
 const ZONE_CACHE_MS = 3_600_000;
+/** A failed lookup (Slack down, a rate limit) is tried again soon: the next chart should have the zone. */
+const FAILED_ZONE_CACHE_MS = 60_000;
 const zones = new Map<string, { zone: string | undefined; until: number }>();
 
 /**
@@ -20,15 +22,17 @@ export async function readerTimeZone(
   const known = zones.get(userId);
   if (known && known.until > Date.now()) return known.zone;
   let zone: string | undefined;
+  let cacheMs = ZONE_CACHE_MS;
   try {
     const answer = await client.users.info({ user: userId });
     zone = answer.user?.tz || undefined;
   } catch (error) {
+    cacheMs = FAILED_ZONE_CACHE_MS;
     logger.warn('could not read the time zone of a Slack user; the chart keeps the search zone', {
       error: describeError(error),
     });
   }
-  zones.set(userId, { zone, until: Date.now() + ZONE_CACHE_MS });
+  zones.set(userId, { zone, until: Date.now() + cacheMs });
   return zone;
 }
 

@@ -39,6 +39,8 @@ export class FakeSlack {
   readonly rejectedTokens = new Set<string>();
   /** User id → the time zone of their profile (users.info `tz`); others are in Europe/London. */
   readonly userZones = new Map<string, string>();
+  /** Users whose `users.info` fails (`user_not_visible`), as when Slack cannot be read for a while. */
+  readonly unreadableUsers = new Set<string>();
   /** Channels where `chat.postMessage` answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private readonly server = createServer((request, response) => {
@@ -199,6 +201,7 @@ export class FakeSlack {
         return reply({ ok: true, message_ts: '1700000000.999999' });
       case 'users.info': {
         const user = String(args.user);
+        if (this.unreadableUsers.has(user)) return reply({ ok: false, error: 'user_not_visible' });
         return reply({ ok: true, user: { id: user, tz: this.userZones.get(user) ?? 'Europe/London' } });
       }
       case 'usergroups.users.list': {
