@@ -83,6 +83,24 @@ describe('the messages-over-time chart', () => {
     expect(chart.alt).toContain('the previous period, drawn as a line, had 990');
   });
 
+  it('draws a 1,000-bucket histogram as solid bars, their heights in proportion, not faint slivers', async () => {
+    const counts = Array.from({ length: 1_000 }, (_, index) => (index < 500 ? 100 : 50));
+    const chart = await renderChart(
+      messagesOverTimeChart({ histogram: { start: START, stepMs: 3_600, counts }, timeZone: 'UTC' }),
+    );
+    keepArtifact('messages-over-time-1000.png', chart.png);
+    const columns = decodePng(chart.png).columns(BAR);
+    const painted = columns.filter((height) => height > 0);
+    // Every pixel column of the 1,440 px plot shows the bar colour (within the plot's edges).
+    expect(painted.length).toBeGreaterThan(CHART_WIDTH * 2 * 0.95);
+    const half = painted.length / 2;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const left = mean(painted.slice(10, half - 10));
+    const right = mean(painted.slice(half + 10, -10));
+    expect(left / right).toBeGreaterThan(1.9);
+    expect(left / right).toBeLessThan(2.1);
+  });
+
   it('says "no messages" honestly when the search found none: no bars, the range named', async () => {
     const chart = await renderChart(
       messagesOverTimeChart({

@@ -36,6 +36,13 @@ const PREVIOUS = 'previous period';
 const BAR_COLOR = '#1f77b4';
 const PREVIOUS_COLOR = '#ff7f0e';
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+/**
+ * Steps at least this wide are drawn as bars a pixel apart. Narrower ones (a 1,000-bucket
+ * histogram has 0.72 px steps) as one stepped area: a 1 px gap would leave 0.28 px slivers, and
+ * even gapless bars meet inside pixels whose two anti-aliased halves never add up to the bar
+ * colour, so no pixel would show it.
+ */
+const BAR_MIN_STEP_PX = 3;
 
 /** The search histogram as bars (and the previous period as a line), times in the reader's zone. */
 export function messagesOverTimeChart(input: MessagesOverTimeInput): ChartSpec {
@@ -75,23 +82,31 @@ export function messagesOverTimeChart(input: MessagesOverTimeInput): ChartSpec {
     type: 'quantitative',
     axis: { title: `messages per ${step}`, format: '~s', tickMinStep: 1 },
   };
+  const color = previous ? { field: 'series', type: 'nominal', scale: colors(), title: null } : undefined;
+  const tooltip = [
+    { field: 't', type: 'temporal', scale: { type: 'utc' }, title: 'from', format: '%b %d %H:%M' },
+    { field: 'count', type: 'quantitative', title: 'messages', format: ',d' },
+  ];
+  const bars = CHART_WIDTH / histogram.counts.length >= BAR_MIN_STEP_PX;
+  const last = rows.at(-1);
   const layers: Array<Record<string, unknown>> = [
-    {
-      data: { values: rows.map((row) => ({ ...row, series: CURRENT })) },
-      mark: { type: 'bar', color: BAR_COLOR, x2Offset: -1 },
-      encoding: {
-        x,
-        x2: { field: 't2' },
-        y,
-        // x and x2 both set make a ranged bar; y2 at zero makes it stand on the axis.
-        y2: { datum: 0 },
-        color: previous ? { field: 'series', type: 'nominal', scale: colors(), title: null } : undefined,
-        tooltip: [
-          { field: 't', type: 'temporal', scale: { type: 'utc' }, title: 'from', format: '%b %d %H:%M' },
-          { field: 'count', type: 'quantitative', title: 'messages', format: ',d' },
-        ],
-      },
-    },
+    bars
+      ? {
+          data: { values: rows.map((row) => ({ ...row, series: CURRENT })) },
+          mark: { type: 'bar', color: BAR_COLOR, x2Offset: -1 },
+          // x and x2 both set make a ranged bar; y2 at zero makes it stand on the axis.
+          encoding: { x, x2: { field: 't2' }, y, y2: { datum: 0 }, color, tooltip },
+        }
+      : {
+          // Each step's count held from its start to the next; a last point closes the last step.
+          data: {
+            values: [...rows, ...(last ? [{ t: last.t2, t2: last.t2, count: last.count }] : [])].map(
+              (row) => ({ ...row, series: CURRENT }),
+            ),
+          },
+          mark: { type: 'area', interpolate: 'step-after', color: BAR_COLOR },
+          encoding: { x, y, color, tooltip },
+        },
   ];
   if (previous) {
     const shift = start - Date.parse(previous.start);
