@@ -61,6 +61,32 @@ describe('the messages-over-time chart', () => {
     expect(chart.alt).toContain('4 Dec, 05:00 – 4 Dec, 06:00 (America/New_York)');
   });
 
+  it('draws the hour a DST change repeats twice, side by side: bars at their real instants, the clock on the axis', async () => {
+    // 1 Nov 2026, New York: 02:00 EDT becomes 01:00 EST at 06:00 UTC. 00:00 to 03:00 by the clock is four hours.
+    const counts = Array.from({ length: 24 }, (_, index) => (index % 2 === 0 ? 10 + index : 0));
+    const chart = await renderChart(
+      messagesOverTimeChart({
+        histogram: { start: '2026-11-01T04:00:00.000Z', stepMs: 600_000, counts },
+        timeZone: 'America/New_York',
+      }),
+    );
+    keepArtifact('messages-over-time-dst.png', chart.png);
+    const bars = svgMarks(chart.svg, 'rect').map((path) => {
+      const [, x = '', width = ''] = /d="M([\d.]+),[\d.]+h([\d.]+)/.exec(path) ?? [];
+      return { x: Number(x), right: Number(x) + Number(width) };
+    });
+    expect(bars).toHaveLength(counts.length);
+    for (const [index, bar] of bars.entries()) {
+      const next = bars[index + 1];
+      if (next) expect(next.x).toBeGreaterThanOrEqual(bar.right);
+      expect(bar.right).toBeGreaterThan(bar.x);
+    }
+    expect(paintedRuns(decodePng(chart.png).columns(BAR))).toHaveLength(counts.filter((c) => c > 0).length);
+    const labels = [...chart.svg.matchAll(/>(\d\d:\d\d)<\/text>/g)].map((label) => label[1]);
+    // Every half hour by the clock, the repeated hour's ticks once for each time it was that hour.
+    expect(labels).toEqual(['00:00', '00:30', '01:00', '01:30', '01:00', '01:30', '02:00', '02:30', '03:00']);
+  });
+
   it('draws the previous period as a line over the bars, both in one picture', async () => {
     const previous = {
       start: '2026-12-04T09:00:00.000Z',
