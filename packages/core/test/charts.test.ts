@@ -145,12 +145,18 @@ describe('the messages-over-time chart', () => {
     expect(png.count('#666666')).toBeGreaterThan(50);
   });
 
-  it('never draws the query: the picture holds only times, counts and units', () => {
-    const chart = messagesOverTimeChart({
-      histogram: { start: START, stepMs: STEP, counts: COUNTS },
-      timeZone: 'UTC',
-    });
-    expect(JSON.stringify(chart.vegaLite)).not.toMatch(/_sourceCategory|query/i);
+  it('never draws the query: handed a whole search with its query, the picture holds only times, counts and units', async () => {
+    const query = '_sourceCategory=prod/payments "card 4111" | where secret_token';
+    // What a front end has at hand: the search as it was asked, histogram and all.
+    const search = { query, histogram: { start: START, stepMs: STEP, counts: COUNTS }, messageCount: 870 };
+    const spec = messagesOverTimeChart({ ...search, timeZone: 'UTC' });
+    const chart = await renderChart(spec);
+    for (const part of [query, '_sourceCategory', 'prod/payments', '4111', 'secret_token']) {
+      expect(JSON.stringify(spec.vegaLite)).not.toContain(part);
+      expect(chart.svg).not.toContain(part);
+      expect(chart.alt).not.toContain(part);
+    }
+    expect(chart.alt).toContain('870 messages');
   });
 });
 
