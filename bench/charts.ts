@@ -10,14 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import {
-  type ChartSpec,
-  type FleetChartCollector,
-  fleetChart,
-  messagesOverTimeChart,
-  rasterise,
-  renderSvg,
-} from '@sumo-ops/core';
+import { type ChartSpec, type FleetChartCollector, fleetChart, messagesOverTimeChart } from '@sumo-ops/core';
+import { rasterise, renderSvg } from '@sumo-ops/core/render-chart';
 import { MCP_BIN } from './start-up.js';
 
 const RUNS = 60;

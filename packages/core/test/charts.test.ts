@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePng, keepArtifact, paintedRuns, svgMarks } from '../../../test/support/pictures.js';
-import {
-  CHART_HEIGHT,
-  CHART_WIDTH,
-  fleetChart,
-  messagesOverTimeChart,
-  rasterise,
-  renderChart,
-  renderSvg,
-  wallClock,
-} from '../src/index.js';
+import { CHART_HEIGHT, CHART_WIDTH, fleetChart, messagesOverTimeChart, wallClock } from '../src/index.js';
+import { rasterise, renderChart, renderSvg } from '../src/search/render-chart.js';
 
 const BAR = '#1f77b4';
 const PREVIOUS_LINE = '#ff7f0e';

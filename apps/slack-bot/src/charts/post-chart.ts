@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import { type ChartSpec, type Logger, renderChart } from '@sumo-ops/core';
+import type { ChartSpec, Logger } from '@sumo-ops/core';
 import type { FetchFunction } from '@sumo-ops/core/http-dispatcher';
+import { renderChart } from '@sumo-ops/core/render-chart';
 import { describeError } from '../blocks/errors.js';
 import type { ChannelPacer } from '../pacer.js';
 

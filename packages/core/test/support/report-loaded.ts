@@ -39,10 +39,12 @@ const {
   fleetChart,
   loadStateConfig,
   metrics,
-  renderChart,
   SumoClient,
   silentLogger,
 } = await import('../../src/index.js');
+// Its own entry (@sumo-ops/core/render-chart), so a bin that never draws never bundles it; importing
+// it must not load the libraries either, only drawing does.
+const { renderChart } = await import('../../src/search/render-chart.js');
 
 report('imported');
 const stores = createStores(loadStateConfig({}), { logger: silentLogger });
