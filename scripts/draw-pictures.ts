@@ -13,9 +13,9 @@ import {
   fleetChart,
   fleetChartCollectors,
   messagesOverTimeChart,
-  renderChart,
   type SearchSummary,
 } from '@sumo-ops/core';
+import { renderChart } from '@sumo-ops/core/render-chart';
 import { APPS_CLIENT } from '../apps/mcp-server/test/support/apps-client.js';
 import { openAppsHost } from '../test/support/apps-host.js';
 import { startHarness } from '../test/support/mcp-harness.js';

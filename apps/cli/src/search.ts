@@ -6,7 +6,6 @@ import {
   exportSearchResults,
   messagesOverTimeChart,
   type ResolvedSearchRequest,
-  renderChart,
   resolveSearchRequest,
   SearchRequestError,
   type SearchSummary,
@@ -14,6 +13,7 @@ import {
   sparkline,
   startSearchJob,
 } from '@sumo-ops/core';
+import { renderChart } from '@sumo-ops/core/render-chart';
 import type { CommandSpec } from './commands.js';
 import { EXIT } from './exit.js';
 import { type ParsedArgs, UsageError, validateInput } from './flags.js';

@@ -5,11 +5,15 @@ import type { ClientCapabilities, ReadResourceResult, Resource } from '@modelcon
  * The MCP App (extension io.modelcontextprotocol/ui): one interactive view for the search and fleet
  * tools, built at build time into dist/app-view.html (scripts/build-app-view.mjs, from app/view.ts)
  * and served here as a `ui://` resource. Only clients that declare the extension see the tools'
- * `_meta.ui`: for every other client tools/list and every answer stay exactly as they were.
- * ext-apps' server module (its spec's schemas) is loaded only for a client that declares some
- * extension, so a server start up to `tools/list` does not pay for it.
+ * `_meta.ui` and the resource in resources/list: for every other client tools/list, resources/list
+ * and every answer stay exactly as they were.
+ *
+ * The extension's id and MIME type are the spec's two strings, written here rather than imported
+ * from ext-apps' server module: that module is its whole schema set, and a server that only needs
+ * to compare two strings should not load it (nor ship it) for them.
  */
-const extApps = () => import('@modelcontextprotocol/ext-apps/server');
+export const APPS_EXTENSION = 'io.modelcontextprotocol/ui';
+export const APP_VIEW_MIME_TYPE = 'text/html;profile=mcp-app';
 
 export const APP_VIEW_URI = 'ui://sumo-ops/view';
 export const APP_VIEW_TOOLS: ReadonlySet<string> = new Set([
@@ -21,14 +25,12 @@ export const APP_VIEW_TOOLS: ReadonlySet<string> = new Set([
 /** What the tools of the view carry in tools/list for a client with Apps: as little as the spec allows. */
 export const APP_VIEW_META = { ui: { resourceUri: APP_VIEW_URI } } as const;
 
-export async function appViewResource(): Promise<Resource> {
-  return {
-    uri: APP_VIEW_URI,
-    name: 'sumo-ops view',
-    description: 'Interactive view of a search (histogram, top values, messages) or of the fleet.',
-    mimeType: (await extApps()).RESOURCE_MIME_TYPE,
-  };
-}
+export const APP_VIEW_RESOURCE: Resource = {
+  uri: APP_VIEW_URI,
+  name: 'sumo-ops view',
+  description: 'Interactive view of a search (histogram, top values, messages) or of the fleet.',
+  mimeType: APP_VIEW_MIME_TYPE,
+};
 
 /** Beside the module that reads it: dist/ whether bundled or not; from source, the built one. */
 const BUILT = [
@@ -52,12 +54,12 @@ function viewHtml(): string {
   );
 }
 
-export async function readAppView(): Promise<ReadResourceResult> {
+export function readAppView(): ReadResourceResult {
   return {
     contents: [
       {
         uri: APP_VIEW_URI,
-        mimeType: (await extApps()).RESOURCE_MIME_TYPE,
+        mimeType: APP_VIEW_MIME_TYPE,
         text: viewHtml(),
         // Nothing to allow: the view loads nothing and calls no origin (the host's default CSP holds).
         _meta: { ui: { csp: { connectDomains: [], resourceDomains: [] }, prefersBorder: true } },
@@ -67,8 +69,7 @@ export async function readAppView(): Promise<ReadResourceResult> {
 }
 
 /** True when the client declared MCP Apps with the HTML profile the view is made in. */
-export async function showsAppViews(capabilities: ClientCapabilities | undefined): Promise<boolean> {
-  if (!capabilities?.extensions) return false;
-  const { getUiCapability, RESOURCE_MIME_TYPE } = await extApps();
-  return getUiCapability(capabilities)?.mimeTypes?.includes(RESOURCE_MIME_TYPE) === true;
+export function showsAppViews(capabilities: ClientCapabilities | undefined): boolean {
+  const ui = capabilities?.extensions?.[APPS_EXTENSION] as { mimeTypes?: unknown } | undefined;
+  return Array.isArray(ui?.mimeTypes) && ui.mimeTypes.includes(APP_VIEW_MIME_TYPE);
 }

@@ -10,7 +10,7 @@ import type { Logger, OpsEndpoints } from '@sumo-ops/core';
 import { STATIC_TOKEN_CALLER } from './auth/caller.js';
 import type { ResourceServer } from './auth/resource-server.js';
 import { MCP_PATH } from './mcp-path.js';
-import type { SdkServer } from './sdk-adapter.js';
+import type { AppViewsShownTo, SdkServer } from './sdk-adapter.js';
 import { commaList, type ToolSelection, ToolSelectionError } from './tool-selection.js';
 
 export { MCP_PATH };
@@ -26,9 +26,10 @@ export interface HttpServerOptions {
   /**
    * One MCP server per session: an SDK server serves exactly one transport. Given what the
    * request's X-MCP-Tools, X-MCP-Toolsets, X-MCP-Orgs and X-MCP-Readonly headers select; throws
-   * `ToolSelectionError` for a selection it refuses.
+   * `ToolSelectionError` for a selection it refuses. Stateless, asked to show the MCP App view to
+   * every client: no server of a stateless request saw the client's `initialize`.
    */
-  createServer: (selection: ToolSelection) => SdkServer;
+  createServer: (selection: ToolSelection, appViewsShownTo?: AppViewsShownTo) => SdkServer;
   logger: Logger;
   /**
    * No sessions: every POST gets a fresh server and transport, so any replica behind a load
@@ -160,9 +161,14 @@ type CreateServer = HttpServerOptions['createServer'];
  * The server for a new session (or, without sessions, for this request) with the tools the
  * client's headers select; a refused selection is answered here as a JSON-RPC error.
  */
-function serverFor(request: Request, response: Response, create: CreateServer): SdkServer | undefined {
+function serverFor(
+  request: Request,
+  response: Response,
+  create: CreateServer,
+  appViewsShownTo: AppViewsShownTo = 'declared',
+): SdkServer | undefined {
   try {
-    return create(selectionFrom(request));
+    return create(selectionFrom(request), appViewsShownTo);
   } catch (error) {
     if (!(error instanceof ToolSelectionError)) throw error;
     rpcError(response, 400, error.message);
@@ -191,7 +197,7 @@ function selectionFrom(request: Request): ToolSelection {
 
 function serveStateless(app: App, createMcpServer: CreateServer): void {
   app.post(MCP_PATH, async (request: Request, response: Response) => {
-    const server = serverFor(request, response, createMcpServer);
+    const server = serverFor(request, response, createMcpServer, 'always');
     if (!server) return;
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     response.on('close', () => {

@@ -19,7 +19,13 @@ import { ConfirmationTokens } from './confirmation.js';
 import { ServerShuttingDownError } from './errors.js';
 import { SHARED_PARAMETERS_TEXT } from './json-schema.js';
 import { renderError } from './render.js';
-import { createSdkServer, type SdkServer, toolDefinition, useMadeSchemas } from './sdk-adapter.js';
+import {
+  type AppViewsShownTo,
+  createSdkServer,
+  type SdkServer,
+  toolDefinition,
+  useMadeSchemas,
+} from './sdk-adapter.js';
 import type { MadeToolSchemas } from './tool-schemas.js';
 import { selectOrgs, selectTools, type ToolSelection } from './tool-selection.js';
 import type { ToolOutcome, ToolSpec } from './tool-types.js';
@@ -74,7 +80,7 @@ export interface SumoOpsMcp {
    * A fresh MCP server, one per connection, with every tool of this server or only those a
    * client's selection keeps (it can only narrow; throws `ToolSelectionError` for unknown names).
    */
-  createServer(selection?: ToolSelection): SdkServer;
+  createServer(selection?: ToolSelection, appViewsShownTo?: AppViewsShownTo): SdkServer;
   /**
    * Stops taking tool calls (new ones are refused with a retry hint), waits up to `graceMs` for
    * those in flight, then aborts the rest and waits for them to clean up after themselves.
@@ -136,7 +142,7 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
     : undefined;
   return {
     tools,
-    createServer: (selection) => {
+    createServer: (selection, appViewsShownTo) => {
       const sessionOrgs = selection?.orgs ? selectOrgs(allowedOrgs, selection.orgs) : undefined;
       const narrowed = sessionOrgs && sessionOrgs.length < allowedOrgs.length ? sessionOrgs : undefined;
       return createSdkServer(
@@ -145,6 +151,7 @@ export function createSumoOpsMcp(options: SumoOpsMcpOptions): SumoOpsMcp {
         visibleTo,
         sessionOrgs,
         narrowed ? definitionsWithOrgs(narrowed) : undefined,
+        appViewsShownTo,
       );
     },
     drain: (graceMs) => calls.drain(graceMs),

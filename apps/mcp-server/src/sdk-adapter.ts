@@ -14,9 +14,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import {
   APP_VIEW_META,
+  APP_VIEW_RESOURCE,
   APP_VIEW_TOOLS,
   APP_VIEW_URI,
-  appViewResource,
+  APPS_EXTENSION,
   readAppView,
   showsAppViews,
 } from './app-view.js';
@@ -80,6 +81,15 @@ export function toolDefinition(tool: ToolSpec): Tool {
 /** Whether a caller may see and call a tool (their token's scopes); absent: everyone sees every tool. */
 export type ToolVisibility = (tool: ToolSpec, caller: Caller | undefined) => boolean;
 
+/**
+ * Which clients see the MCP App view (the tools' `_meta.ui` and the `ui://` resource in
+ * resources/list): `declared`, those whose `initialize` declared the extension; `always`, every
+ * client — for stateless HTTP, where each request meets a fresh server that never saw the client's
+ * `initialize`. A client without Apps ignores `_meta` and an HTML resource it never reads, and the
+ * tools stay within the tools/list budget with it (test/tools-list.test.ts).
+ */
+export type AppViewsShownTo = 'declared' | 'always';
+
 export function createSdkServer(
   identity: ServerIdentity,
   tools: readonly ToolSpec[],
@@ -88,31 +98,36 @@ export function createSdkServer(
   orgs?: readonly string[] | undefined,
   /** This session's definition of a tool, when it differs from the shared one (its orgs). */
   define: (tool: ToolSpec) => Tool = toolDefinition,
+  appViewsShownTo: AppViewsShownTo = 'declared',
 ): Server {
   const server = new Server(
     { name: identity.name, version: identity.version },
     {
-      capabilities: { tools: {}, resources: {} },
+      // The MCP Apps extension is negotiated both ways (SEP-1724): a host shows a tool's view only
+      // for a server that declared it too.
+      capabilities: { tools: {}, resources: {}, extensions: { [APPS_EXTENSION]: {} } },
       ...(identity.instructions ? { instructions: identity.instructions } : {}),
     },
   );
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = { tools: tools.map(define) };
+  const showsViews = () => appViewsShownTo === 'always' || showsAppViews(server.getClientCapabilities());
   // Asked per request, not per session: a token renewed with more scopes shows more at once.
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
     const caller = callerOf(extra);
     const visible = visibleTo
       ? { tools: tools.filter((tool) => visibleTo(tool, caller)).map(define) }
       : listed;
-    if (!(await showsAppViews(server.getClientCapabilities()))) return visible;
+    if (!showsViews()) return visible;
     return {
       tools: visible.tools.map((tool) =>
         APP_VIEW_TOOLS.has(tool.name) ? { ...tool, _meta: APP_VIEW_META } : tool,
       ),
     };
   });
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
-    resources: [await appViewResource()],
+  // Listed only for a client that shows views; read by URI for anyone (a host that kept the URI).
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+    resources: showsViews() ? [APP_VIEW_RESOURCE] : [],
   }));
   server.setRequestHandler(ReadResourceRequestSchema, (request) => {
     if (request.params.uri !== APP_VIEW_URI) {

@@ -114,12 +114,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const socketMode = options.appToken !== undefined;
   // Web API calls, response_url posts and the Socket Mode connection all honour the proxy settings.
   const dispatcher = createHttpDispatcher(options.env ?? process.env);
+  const httpFetch = fetchThrough(dispatcher);
   const common = {
     token: options.botToken,
     logger: boltLogger(logger),
     clientOptions: {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
-      fetch: fetchThrough(dispatcher),
+      fetch: httpFetch,
     },
     // Token verification stays on, even against a fake API: with it off, Bolt calls auth.test on
     // every incoming request before the listener runs, so each ack waits for a Web API round
@@ -223,11 +224,12 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     audit: new AuditLog(options.auditWriter, options.now),
     logger,
     pacer,
+    httpFetch,
     notes: options.notes ?? [],
     search: { fileThresholdRows: 50, fileMaxRows: 5_000, progressIntervalMs: 2_000, ...options.search },
     searches: new StoredSearches(stores.backend, logger),
     digests: new DigestScheduler(
-      { catalog, sumo: options.sumo, orgs, logger, pacer, notes: options.notes ?? [] },
+      { catalog, sumo: options.sumo, orgs, logger, pacer, httpFetch, notes: options.notes ?? [] },
       stores.backend.kind === 'redis'
         ? new BackendDigestStore(stores.backend)
         : new FileDigestStore(

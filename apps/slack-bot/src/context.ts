@@ -7,6 +7,7 @@ import type {
   SumoClient,
   SumoOrgs,
 } from '@sumo-ops/core';
+import type { FetchFunction } from '@sumo-ops/core/http-dispatcher';
 import type { AccessPolicy } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Reply } from './blocks/help.js';
@@ -71,6 +72,8 @@ export interface BotContext {
   audit: AuditLog;
   logger: Logger;
   pacer: ChannelPacer;
+  /** The Web API client's fetch (proxy settings), for what goes to Slack outside the Web API: a chart's bytes. */
+  httpFetch: FetchFunction;
   /** Shown under replies, e.g. that answers come from the simulator. */
   notes: string[];
   search: SearchThreadSettings;

@@ -3,10 +3,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { webApi } from '@slack/bolt';
 import {
-  type ChartSpec,
   claimWithToken,
   isSharedStateUnavailable,
   type Logger,
+  type MessagesOverTimeInput,
   messagesOverTimeChart,
   type OperationCatalog,
   type SearchSummary,
@@ -14,6 +14,7 @@ import {
   type SumoClient,
   type SumoOrgs,
 } from '@sumo-ops/core';
+import type { FetchFunction } from '@sumo-ops/core/http-dispatcher';
 import { describeError } from './blocks/errors.js';
 import type { Reply } from './blocks/help.js';
 import { type Block, fitBlocks, LIMITS, RESERVED_TEXT } from './blocks/limits.js';
@@ -170,6 +171,7 @@ interface DigestBot {
   orgs: SumoOrgs;
   logger: Logger;
   pacer: ChannelPacer;
+  httpFetch: FetchFunction;
   notes: string[];
 }
 
@@ -324,7 +326,7 @@ export class DigestScheduler {
   async #run(digest: Digest, now: number): Promise<void> {
     const iso = (epochMs: number) => new Date(epochMs).toISOString();
     let reply: Reply;
-    let chart: ChartSpec | undefined;
+    let histograms: Pick<MessagesOverTimeInput, 'histogram' | 'previous'> | undefined;
     let failing = false;
     try {
       // The org it was set up for, whatever the channel's org is by now.
@@ -337,9 +339,7 @@ export class DigestScheduler {
         iso(now - digest.rangeMs),
       );
       reply = digestMessage(digest, current, previous, bot.notes);
-      // A digest is read by a channel; its axis is on the clock of the person who set it up.
-      const timeZone = (await readerTimeZone(this.client, digest.createdBy, this.bot.logger)) ?? 'UTC';
-      chart = messagesOverTimeChart({ histogram: current.histogram, previous: previous.histogram, timeZone });
+      histograms = { histogram: current.histogram, previous: previous.histogram };
     } catch (error) {
       failing = true;
       this.bot.logger.warn('digest run failed', { digest: digest.id, error: describeError(error) });
@@ -354,9 +354,14 @@ export class DigestScheduler {
       const posted = await this.bot.pacer.run(digest.channelId, () =>
         this.client.chat.postMessage({ channel: digest.channelId, ...reply }),
       );
-      if (chart && posted.ts) {
+      if (histograms && posted.ts) {
+        // Asked after the text is posted: users.info may be slow or retried, the digest is not held for it.
+        // A digest is read by a channel; its axis is on the clock of the person who set it up.
+        const timeZone = (await readerTimeZone(this.client, digest.createdBy, this.bot.logger)) ?? 'UTC';
+        const chart = messagesOverTimeChart({ ...histograms, timeZone });
         const target = { client: this.client, channelId: digest.channelId, threadTs: posted.ts };
-        await postChart({ ...target, pacer: this.bot.pacer, logger: this.bot.logger }, chart, 'digest.png');
+        const { pacer, logger, httpFetch } = this.bot;
+        await postChart({ ...target, pacer, logger, httpFetch }, chart, 'digest.png');
       }
     } catch (error) {
       this.bot.logger.warn('could not post a digest', { digest: digest.id, error: describeError(error) });

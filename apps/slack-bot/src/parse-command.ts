@@ -15,6 +15,8 @@ export type ParsedCommand =
       spec: SubcommandSpec;
       operation: AnyOperation;
       input: unknown;
+      /** The input fields the command named (`tz=` as `timeZone`), not those left to their defaults. */
+      named: readonly string[];
       /** How unquoted words were read where another reading was possible, for the reply to say. */
       reading?: string | undefined;
     }
@@ -134,7 +136,8 @@ export function parseCommand(rawText: string, catalog: OperationCatalog): Parsed
   try {
     const { raw, reading } = buildRawInput(spec, operation, text, rest);
     const input = catalog.parseInput(spec.operation, raw);
-    return { kind: 'invoke', spec, operation, input, ...(reading ? { reading } : {}) };
+    const named = Object.keys(raw);
+    return { kind: 'invoke', spec, operation, input, named, ...(reading ? { reading } : {}) };
   } catch (error) {
     if (error instanceof UsageError) return { kind: 'usage', message: error.message, spec };
     if (error instanceof OperationInputError) {

@@ -24,6 +24,8 @@ export interface StoredSearch {
   fromMs: number;
   toMs: number;
   timeZone: string;
+  /** `timeZone` was named (`tz=`), not the default: the charts of its buttons keep it. */
+  zoneNamed?: boolean | undefined;
   timeBudgetSeconds: number;
   channelId: string;
   threadTs: string;
@@ -146,6 +148,11 @@ export async function handleSearchAction(
     `${COMMAND} search ${search.query} (${SEARCH_ACTIONS[verb]})`,
     input,
     spec,
-    { threadTs: search.threadTs, mode: modes[verb], compareWith: search.figures },
+    {
+      threadTs: search.threadTs,
+      mode: modes[verb],
+      compareWith: search.figures,
+      zoneNamed: search.zoneNamed,
+    },
   );
 }

@@ -169,8 +169,8 @@ export async function runSearchInThread(
     // Bars for the search; with "compare", bars for the period clicked on and this run as the line.
     let chart: ChartSpec | undefined;
     const chartZone = async () =>
-      // UTC is the default zone: a search nobody gave a zone is drawn on the reader's own clock.
-      resolved.timeZone !== 'UTC'
+      // A zone the person named (tz=, even tz=UTC) wins; otherwise the chart is on their own clock.
+      options.zoneNamed
         ? resolved.timeZone
         : ((await readerTimeZone(client, userId, bot.logger)) ?? resolved.timeZone);
     if (mode === 'compare' && options.compareWith) {
@@ -205,13 +205,15 @@ export async function runSearchInThread(
         channelId,
         threadTs: parentTs,
         figures: figuresOf(summary),
+        ...(options.zoneNamed ? { zoneNamed: true } : {}),
         ...(bot.org ? { org: bot.org } : {}),
       });
       await reply(id === undefined ? message : withBlock(message, searchActionsBlock(id)));
       chart = messagesOverTimeChart({ histogram: summary.histogram, timeZone: await chartZone() });
     }
     if (chart) {
-      const target = { client, channelId, threadTs: parentTs, pacer: bot.pacer, logger: bot.logger };
+      const { pacer, logger, httpFetch } = bot;
+      const target = { client, httpFetch, channelId, threadTs: parentTs, pacer, logger };
       await postChart(target, chart, mode === 'compare' ? 'search-compared.png' : 'search.png');
     }
     if (withFile) await uploadResults(bot, conversation, parentTs, jobId, aggregate, fileRows, run);
@@ -239,6 +241,8 @@ export interface SearchRunOptions {
    */
   mode?: 'summary' | 'compare' | 'samples' | 'file';
   compareWith?: SummaryFigures | undefined;
+  /** The person named the zone (`tz=`): the chart keeps it rather than their Slack profile's. */
+  zoneNamed?: boolean | undefined;
 }
 
 /** `-1h (2026-11-23T15:00:00Z)`: as typed, and when that is. */

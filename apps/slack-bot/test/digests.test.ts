@@ -145,6 +145,11 @@ describe('/sumo digest without Redis: a JSON file keeps them', () => {
     expect(decodePng(chart.bytes).width).toBeGreaterThanOrEqual(1440);
     expect(chart.altText).toContain('(Europe/London)');
     expect(chart.altText).toMatch(/the previous period, drawn as a line, had [\d,]+|No messages between/);
+    // The zone is asked after the digest's text is out: a slow users.info holds back only the chart.
+    const zoneAsked = h.slack.calls.findIndex(
+      (call) => call.method === 'users.info' && call.args.user === 'UADMIN',
+    );
+    expect(zoneAsked).toBeGreaterThan(h.slack.calls.indexOf(first));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(digestPosts(h, 'CDIG', id)).toHaveLength(1);
     h.clock.advance(60_000);

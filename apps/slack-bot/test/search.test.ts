@@ -95,6 +95,18 @@ describe('/sumo search', () => {
     expect(h.slack.callsTo('users.info').some((call) => call.args.user === 'UCHART')).toBe(true);
   });
 
+  it("keeps a zone the person named, even tz=UTC, rather than their profile's", async () => {
+    h.slack.userZones.set('UUTC', 'Asia/Kolkata');
+    await h.command('search error from=-24h tz=UTC', { channelId: 'CCHART2', userId: 'UUTC' });
+    const parentTs = String((await h.threadParent('CCHART2')).response?.ts);
+    const chart = await h.slack.waitFor(
+      () => h.slack.files.find((file) => file.threadTs === parentTs && file.filename === 'search.png'),
+      15_000,
+    );
+    expect(chart.altText).toContain('(UTC)');
+    expect(chart.altText).not.toContain('Asia/Kolkata');
+  });
+
   it('shows an aggregate query as a table of its top records', async () => {
     const { summary } = await searchInThread('search * | count by _sourceCategory from=-24h', 'CSEARCH2');
     const text = textOf(summary.args);

@@ -62,7 +62,6 @@ export * from './search/errors.js';
 export * from './search/export.js';
 export * from './search/histogram.js';
 export * from './search/registry.js';
-export * from './search/render-chart.js';
 export * from './search/search-job.js';
 export * from './search/summary.js';
 export * from './search/time.js';

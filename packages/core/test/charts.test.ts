@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePng, keepArtifact, paintedRuns, svgMarks } from '../../../test/support/pictures.js';
-import {
-  CHART_HEIGHT,
-  CHART_WIDTH,
-  fleetChart,
-  messagesOverTimeChart,
-  renderChart,
-  wallClock,
-} from '../src/index.js';
+import { CHART_HEIGHT, CHART_WIDTH, fleetChart, messagesOverTimeChart, wallClock } from '../src/index.js';
+import { rasterise, renderChart, renderSvg } from '../src/search/render-chart.js';
 
 const BAR = '#1f77b4';
 const PREVIOUS_LINE = '#ff7f0e';
@@ -59,6 +53,32 @@ describe('the messages-over-time chart', () => {
     expect(chart.alt).toContain('4 Dec, 05:00 – 4 Dec, 06:00 (America/New_York)');
   });
 
+  it('draws the hour a DST change repeats twice, side by side: bars at their real instants, the clock on the axis', async () => {
+    // 1 Nov 2026, New York: 02:00 EDT becomes 01:00 EST at 06:00 UTC. 00:00 to 03:00 by the clock is four hours.
+    const counts = Array.from({ length: 24 }, (_, index) => (index % 2 === 0 ? 10 + index : 0));
+    const chart = await renderChart(
+      messagesOverTimeChart({
+        histogram: { start: '2026-11-01T04:00:00.000Z', stepMs: 600_000, counts },
+        timeZone: 'America/New_York',
+      }),
+    );
+    keepArtifact('messages-over-time-dst.png', chart.png);
+    const bars = svgMarks(chart.svg, 'rect').map((path) => {
+      const [, x = '', width = ''] = /d="M([\d.]+),[\d.]+h([\d.]+)/.exec(path) ?? [];
+      return { x: Number(x), right: Number(x) + Number(width) };
+    });
+    expect(bars).toHaveLength(counts.length);
+    for (const [index, bar] of bars.entries()) {
+      const next = bars[index + 1];
+      if (next) expect(next.x).toBeGreaterThanOrEqual(bar.right);
+      expect(bar.right).toBeGreaterThan(bar.x);
+    }
+    expect(paintedRuns(decodePng(chart.png).columns(BAR))).toHaveLength(counts.filter((c) => c > 0).length);
+    const labels = [...chart.svg.matchAll(/>(\d\d:\d\d)<\/text>/g)].map((label) => label[1]);
+    // Every half hour by the clock, the repeated hour's ticks once for each time it was that hour.
+    expect(labels).toEqual(['00:00', '00:30', '01:00', '01:30', '01:00', '01:30', '02:00', '02:30', '03:00']);
+  });
+
   it('draws the previous period as a line over the bars, both in one picture', async () => {
     const previous = {
       start: '2026-12-04T09:00:00.000Z',
@@ -81,6 +101,24 @@ describe('the messages-over-time chart', () => {
     expect(chart.alt).toContain('the previous period, drawn as a line, had 990');
   });
 
+  it('draws a 1,000-bucket histogram as solid bars, their heights in proportion, not faint slivers', async () => {
+    const counts = Array.from({ length: 1_000 }, (_, index) => (index < 500 ? 100 : 50));
+    const chart = await renderChart(
+      messagesOverTimeChart({ histogram: { start: START, stepMs: 3_600, counts }, timeZone: 'UTC' }),
+    );
+    keepArtifact('messages-over-time-1000.png', chart.png);
+    const columns = decodePng(chart.png).columns(BAR);
+    const painted = columns.filter((height) => height > 0);
+    // Every pixel column of the 1,440 px plot shows the bar colour (within the plot's edges).
+    expect(painted.length).toBeGreaterThan(CHART_WIDTH * 2 * 0.95);
+    const half = painted.length / 2;
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const left = mean(painted.slice(10, half - 10));
+    const right = mean(painted.slice(half + 10, -10));
+    expect(left / right).toBeGreaterThan(1.9);
+    expect(left / right).toBeLessThan(2.1);
+  });
+
   it('says "no messages" honestly when the search found none: no bars, the range named', async () => {
     const chart = await renderChart(
       messagesOverTimeChart({
@@ -99,12 +137,18 @@ describe('the messages-over-time chart', () => {
     expect(png.count('#666666')).toBeGreaterThan(50);
   });
 
-  it('never draws the query: the picture holds only times, counts and units', () => {
-    const chart = messagesOverTimeChart({
-      histogram: { start: START, stepMs: STEP, counts: COUNTS },
-      timeZone: 'UTC',
-    });
-    expect(JSON.stringify(chart.vegaLite)).not.toMatch(/_sourceCategory|query/i);
+  it('never draws the query: handed a whole search with its query, the picture holds only times, counts and units', async () => {
+    const query = '_sourceCategory=prod/payments "card 4111" | where secret_token';
+    // What a front end has at hand: the search as it was asked, histogram and all.
+    const search = { query, histogram: { start: START, stepMs: STEP, counts: COUNTS }, messageCount: 870 };
+    const spec = messagesOverTimeChart({ ...search, timeZone: 'UTC' });
+    const chart = await renderChart(spec);
+    for (const part of [query, '_sourceCategory', 'prod/payments', '4111', 'secret_token']) {
+      expect(JSON.stringify(spec.vegaLite)).not.toContain(part);
+      expect(chart.svg).not.toContain(part);
+      expect(chart.alt).not.toContain(part);
+    }
+    expect(chart.alt).toContain('870 messages');
   });
 });
 
@@ -137,6 +181,24 @@ describe('the fleet chart', () => {
     expect(chart.empty).toBe(true);
     expect(svgMarks(chart.svg, 'rect')).toHaveLength(0);
     expect(chart.svg).toContain('No collectors');
+  });
+});
+
+describe('drawing', () => {
+  it('rasterises off the event loop: a callback queued before the PNG step runs before it ends', async () => {
+    const counts = Array.from({ length: 1_000 }, (_, index) => 100 + (index % 50));
+    const svg = await renderSvg(
+      messagesOverTimeChart({ histogram: { start: START, stepMs: 60_000, counts }, timeZone: 'UTC' }),
+    );
+    await rasterise(svg); // resvg loaded: what follows measures the drawing, not the import
+    let ranMeanwhile = false;
+    setImmediate(() => {
+      ranMeanwhile = true;
+    });
+    const image = await rasterise(svg);
+    // A synchronous render would hold the loop until the PNG is done, and the callback would come after.
+    expect(ranMeanwhile).toBe(true);
+    expect(image.width).toBeGreaterThanOrEqual(CHART_WIDTH * 2);
   });
 });
 

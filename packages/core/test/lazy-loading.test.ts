@@ -5,7 +5,7 @@ import { startSourceBin } from '../../../test/support/run-bin.js';
 const SCRIPT = fileURLToPath(new URL('./support/report-loaded.ts', import.meta.url));
 
 describe('what a run of core loads', () => {
-  it('loads undici at the first call to Sumo, prom-client when metrics are enabled and node-redis when Redis is configured and the chart renderer when a chart is drawn, not before', async () => {
+  it('loads undici at the first call to Sumo, prom-client when metrics are enabled and node-redis when Redis is configured and the chart renderer (resvg, and the ES modules vega and vega-lite) when a chart is drawn, not before', async () => {
     const run = startSourceBin(SCRIPT, {}, []);
     run.child.stdin?.end();
     expect(await run.exited, run.output()).toBe(0);
@@ -23,7 +23,7 @@ describe('what a run of core loads', () => {
       'called Sumo': ['undici'],
       'metrics enabled': ['undici', 'prom-client'],
       'Redis configured': ['undici', '@redis/client', 'prom-client'],
-      'drew a chart': ['undici', '@redis/client', 'prom-client', '@resvg/resvg-js'],
+      'drew a chart': ['undici', '@redis/client', 'prom-client', '@resvg/resvg-js', 'vega', 'vega-lite'],
     });
   });
 });

@@ -108,7 +108,8 @@ export function homeView(
           type: 'button' as const,
           action_id: FLEET_PICTURE_ACTION_ID,
           text: { type: 'plain_text' as const, text: 'Fleet picture' },
-          value: 'fleet',
+          // `fleet@staging`: the org the tab showed, which the picture then draws.
+          value: options.org ? `fleet@${options.org}` : 'fleet',
         },
       ],
     });

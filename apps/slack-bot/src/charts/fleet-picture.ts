@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import { type FleetLists, fleetChart, fleetChartCollectors, OT_COLLECTOR_PAGE_MAX } from '@sumo-ops/core';
-import { section } from '../blocks/text.js';
+import { escapeMrkdwn, section } from '../blocks/text.js';
 import { type BotContext, operationContext } from '../context.js';
 import { postChart } from './post-chart.js';
 
@@ -14,7 +14,8 @@ const PAGE = 1_000;
  * posted in the app's direct messages with the person who asked.
  */
 export async function postFleetPicture(
-  bot: Pick<BotContext, 'catalog' | 'sumo' | 'logger' | 'reads' | 'pacer'>,
+  /** `forOrg` of the org the App Home showed: the picture is of that org, and says so. */
+  bot: Pick<BotContext, 'catalog' | 'sumo' | 'org' | 'logger' | 'reads' | 'pacer' | 'httpFetch'>,
   client: webApi.WebClient,
   userId: string,
 ): Promise<void> {
@@ -34,18 +35,19 @@ export async function postFleetPicture(
       return { items: [] };
     }),
   ]);
-  const chart = fleetChart(fleetChartCollectors({ installed: installed.items, ot: ot.items }));
+  const drawn = fleetChart(fleetChartCollectors({ installed: installed.items, ot: ot.items }));
+  const chart = bot.org ? { ...drawn, alt: `Fleet of org ${bot.org}: ${drawn.alt}` } : drawn;
   // Posting to a user id opens the app's direct messages; the answer names the channel to upload to.
   const posted = await bot.pacer.run(userId, () =>
     client.chat.postMessage({
       channel: userId,
-      text: 'Fleet picture',
-      blocks: [section(`:bar_chart: *Fleet picture* — ${chart.alt}`)],
+      text: bot.org ? `Fleet picture of ${bot.org}` : 'Fleet picture',
+      blocks: [section(`:bar_chart: *Fleet picture* — ${escapeMrkdwn(chart.alt)}`)],
     }),
   );
   if (!posted.channel) throw new Error('Slack did not say which channel the message went to.');
   await postChart(
-    { client, channelId: posted.channel, threadTs: undefined, pacer: bot.pacer, logger: bot.logger },
+    { client, httpFetch: bot.httpFetch, channelId: posted.channel, pacer: bot.pacer, logger: bot.logger },
     chart,
     'fleet.png',
   );

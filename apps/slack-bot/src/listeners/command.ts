@@ -105,7 +105,8 @@ export async function handleCommand(
   const notes = parsed.reading ? [parsed.reading, ...bot.notes] : bot.notes;
   if (operation.kind === 'read') {
     if (operation.name === SEARCH_OPERATION) {
-      await runSearchInThread(bot, conversation, commandText, input, spec);
+      const zoneNamed = parsed.named.includes('timeZone');
+      await runSearchInThread(bot, conversation, commandText, input, spec, { zoneNamed });
       return;
     }
     const answer = await readAnswer(bot, operation, input, { interim: (reply) => respond(ephemeral(reply)) });

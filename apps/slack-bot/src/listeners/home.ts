@@ -52,11 +52,16 @@ export function registerHome(app: App, bot: BotContext): void {
     },
   );
   // Anyone may ask for the picture: it is a read, drawn and posted after the ack.
-  app.action<BlockAction<ButtonAction>>(FLEET_PICTURE_ACTION_ID, async ({ ack, body, client }) => {
+  app.action<BlockAction<ButtonAction>>(FLEET_PICTURE_ACTION_ID, async ({ ack, body, action, client }) => {
     await ack();
     await afterPendingRequests();
+    const [, org] = (action.value ?? '').split('@');
+    if (org !== undefined && !bot.orgs.names.includes(org)) {
+      bot.logger.warn('ignored a fleet picture for an org that is not configured', { user: body.user.id });
+      return;
+    }
     try {
-      await postFleetPicture(bot, client, body.user.id);
+      await postFleetPicture(forOrg(bot, org), client, body.user.id);
     } catch (error) {
       bot.logger.error('fleet picture failed', { error: describeError(error), user: body.user.id });
     }

@@ -19,7 +19,7 @@ export interface UploadedFile {
   /** The file as uploaded, byte for byte (a chart's PNG). */
   bytes: Buffer;
   title?: string | undefined;
-  /** What screen readers say for an image (files.getUploadURLExternal `alt_text`). */
+  /** What screen readers say for an image (files.getUploadURLExternal `alt_txt`). */
   altText?: string | undefined;
   channel?: string | undefined;
   threadTs?: string | undefined;
@@ -39,6 +39,8 @@ export class FakeSlack {
   readonly rejectedTokens = new Set<string>();
   /** User id → the time zone of their profile (users.info `tz`); others are in Europe/London. */
   readonly userZones = new Map<string, string>();
+  /** Users whose `users.info` fails (`user_not_visible`), as when Slack cannot be read for a while. */
+  readonly unreadableUsers = new Set<string>();
   /** Channels where `chat.postMessage` answers `not_in_channel`. */
   readonly closedChannels = new Set<string>();
   private readonly server = createServer((request, response) => {
@@ -199,6 +201,7 @@ export class FakeSlack {
         return reply({ ok: true, message_ts: '1700000000.999999' });
       case 'users.info': {
         const user = String(args.user);
+        if (this.unreadableUsers.has(user)) return reply({ ok: false, error: 'user_not_visible' });
         return reply({ ok: true, user: { id: user, tz: this.userZones.get(user) ?? 'Europe/London' } });
       }
       case 'usergroups.users.list': {
@@ -206,12 +209,13 @@ export class FakeSlack {
         return users ? reply({ ok: true, users }) : reply({ ok: false, error: 'no_such_subteam' });
       }
       case 'files.getUploadURLExternal': {
+        // Slack's argument is `alt_txt` (an `alt_text` is an unknown argument, ignored), at most 1,000 characters.
+        const altText = args.alt_txt === undefined ? undefined : String(args.alt_txt);
+        if (altText !== undefined && altText.length > 1_000)
+          return reply({ ok: false, error: 'alt_txt_too_large' });
         this.sequence += 1;
         const fileId = `F${this.sequence}`;
-        this.pendingUploads.set(fileId, {
-          filename: String(args.filename),
-          altText: args.alt_text as string | undefined,
-        });
+        this.pendingUploads.set(fileId, { filename: String(args.filename), altText });
         return reply({ ok: true, upload_url: `${this.url}/upload/${fileId}`, file_id: fileId });
       }
       case 'files.completeUploadExternal': {

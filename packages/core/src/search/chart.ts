@@ -36,6 +36,13 @@ const PREVIOUS = 'previous period';
 const BAR_COLOR = '#1f77b4';
 const PREVIOUS_COLOR = '#ff7f0e';
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+/**
+ * Steps at least this wide are drawn as bars a pixel apart. Narrower ones (a 1,000-bucket
+ * histogram has 0.72 px steps) as one stepped area: a 1 px gap would leave 0.28 px slivers, and
+ * even gapless bars meet inside pixels whose two anti-aliased halves never add up to the bar
+ * colour, so no pixel would show it.
+ */
+const BAR_MIN_STEP_PX = 3;
 
 /** The search histogram as bars (and the previous period as a line), times in the reader's zone. */
 export function messagesOverTimeChart(input: MessagesOverTimeInput): ChartSpec {
@@ -58,52 +65,74 @@ export function messagesOverTimeChart(input: MessagesOverTimeInput): ChartSpec {
       empty: true,
     };
   }
-  // Vega knows only the process's zone and UTC, so times are shifted to the reader's wall clock and
-  // drawn on a UTC scale: the axis then reads as the reader's clock whatever the server's zone.
+  // Bars stand at their real instants (a UTC scale: no zone of the process in it), so an hour a
+  // DST change repeats is drawn twice, side by side. Vega formats times only in the process's zone
+  // or UTC: the ticks are chosen and labelled here, on the reader's clock (`zoneTicks`).
   const rows = histogram.counts.map((count, index) => {
     const at = start + index * histogram.stepMs;
-    return { t: wallClock(at, timeZone), t2: wallClock(at + histogram.stepMs, timeZone), count };
+    return { t: at, t2: at + histogram.stepMs, count, from: formatTime(at, timeZone) };
   });
+  const ticks = zoneTicks(start, end, timeZone);
   const x = {
     field: 't',
     type: 'temporal',
-    scale: { type: 'utc' },
-    axis: { title: `time (${timeZone})`, format: axisFormat(end - start), labelOverlap: true },
+    // From the first step's start to the last one's end (the data's extent; an explicit domain
+    // makes Vega-Lite 6 warn of a conflict with itself on ranged bars).
+    scale: { type: 'utc', nice: false },
+    axis: {
+      title: `time (${timeZone})`,
+      values: ticks.map((tick) => tick.at),
+      labelExpr: tickLabelExpression(ticks),
+      labelOverlap: true,
+    },
   };
   const y = {
     field: 'count',
     type: 'quantitative',
     axis: { title: `messages per ${step}`, format: '~s', tickMinStep: 1 },
   };
+  const color = previous ? { field: 'series', type: 'nominal', scale: colors(), title: null } : undefined;
+  const tooltip = [
+    { field: 'from', type: 'nominal', title: 'from' },
+    { field: 'count', type: 'quantitative', title: 'messages', format: ',d' },
+  ];
+  const bars = CHART_WIDTH / histogram.counts.length >= BAR_MIN_STEP_PX;
+  const last = rows.at(-1);
   const layers: Array<Record<string, unknown>> = [
-    {
-      data: { values: rows.map((row) => ({ ...row, series: CURRENT })) },
-      mark: { type: 'bar', color: BAR_COLOR, x2Offset: -1 },
-      encoding: {
-        x,
-        x2: { field: 't2' },
-        y,
-        // x and x2 both set make a ranged bar; y2 at zero makes it stand on the axis.
-        y2: { datum: 0 },
-        color: previous ? { field: 'series', type: 'nominal', scale: colors(), title: null } : undefined,
-        tooltip: [
-          { field: 't', type: 'temporal', scale: { type: 'utc' }, title: 'from', format: '%b %d %H:%M' },
-          { field: 'count', type: 'quantitative', title: 'messages', format: ',d' },
-        ],
-      },
-    },
+    bars
+      ? {
+          data: { values: rows.map((row) => ({ ...row, series: CURRENT })) },
+          mark: { type: 'bar', color: BAR_COLOR, x2Offset: -1 },
+          // x and x2 both set make a ranged bar; y2 at zero makes it stand on the axis.
+          encoding: { x, x2: { field: 't2' }, y, y2: { datum: 0 }, color, tooltip },
+        }
+      : {
+          // Each step's count held from its start to the next; a last point closes the last step.
+          data: {
+            values: [...rows, ...(last ? [{ ...last, t: last.t2 }] : [])].map((row) => ({
+              ...row,
+              series: CURRENT,
+            })),
+          },
+          mark: { type: 'area', interpolate: 'step-after', color: BAR_COLOR },
+          encoding: { x, y, color, tooltip },
+        },
   ];
   if (previous) {
     const shift = start - Date.parse(previous.start);
     const points = previous.counts.map((count, index) => {
       // Each previous step is drawn at the middle of the step it precedes by one period.
       const at = Date.parse(previous.start) + shift + (index + 0.5) * previous.stepMs;
-      return { t: wallClock(at, timeZone), count, series: PREVIOUS };
+      return { t: at, count, series: PREVIOUS };
     });
     layers.push({
       data: { values: points },
       mark: { type: 'line', point: true, strokeWidth: 2 },
-      encoding: { x, y, color: { field: 'series', type: 'nominal', scale: colors(), title: null } },
+      encoding: {
+        x,
+        y,
+        color: { field: 'series', type: 'nominal', scale: colors(), title: null },
+      },
     });
   }
   return {
@@ -333,9 +362,61 @@ function formatTime(at: number, timeZone: string): string {
   }).format(at);
 }
 
-function axisFormat(spanMs: number): string {
-  if (spanMs <= 36 * 3_600_000) return '%H:%M';
-  return '%b %d %H:%M';
+const MINUTE_MS = 60_000;
+const DAY_MINUTES = 1_440;
+/** Tick spacings on the reader's clock, in minutes: the first that gives at most `MAX_TICKS` wins. */
+const TICK_MINUTES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440, 2_880, 10_080, 20_160, 40_320];
+const MAX_TICKS = 8;
+
+export interface ZoneTick {
+  /** The instant (epoch ms). */
+  at: number;
+  /** What the reader's clock shows then. */
+  label: string;
+}
+
+/**
+ * Axis ticks at round times of the reader's clock (every 10 minutes, every hour, every midnight…)
+ * between two instants, labelled on that clock. Across a DST change the labels say what the clock
+ * said: 00:00, 01:00, 01:00, 02:00 the night an hour repeats, 00:00, 01:00, 03:00 the night one
+ * is skipped.
+ */
+export function zoneTicks(start: number, end: number, timeZone: string): ZoneTick[] {
+  const span = end - start;
+  const minutes = TICK_MINUTES.find((each) => span / (each * MINUTE_MS) <= MAX_TICKS) ?? DAY_MINUTES * 28;
+  // Zones are offset from UTC by whole quarter hours: round times of the zone fall on these instants.
+  const granularity = (minutes < DAY_MINUTES ? gcd(minutes, 15) : 15) * MINUTE_MS;
+  const ticks: ZoneTick[] = [];
+  for (let at = Math.ceil(start / granularity) * granularity; at <= end; at += granularity) {
+    const clock = wallClock(at, timeZone);
+    const ofDay = Math.floor((clock % 86_400_000) / MINUTE_MS);
+    const round =
+      clock % MINUTE_MS === 0 &&
+      (minutes < DAY_MINUTES
+        ? ofDay % minutes === 0
+        : ofDay === 0 && Math.floor(clock / 86_400_000) % (minutes / DAY_MINUTES) === 0);
+    if (round) ticks.push({ at, label: tickLabel(clock, span, minutes) });
+  }
+  return ticks;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** `clock` is a wall-clock reading as a UTC instant (`wallClock`). */
+function tickLabel(clock: number, span: number, minutes: number): string {
+  const time = new Date(clock).toISOString().slice(11, 16);
+  if (span <= 36 * 3_600_000) return time;
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(
+    clock,
+  );
+  return minutes >= DAY_MINUTES ? day : `${day} ${time}`;
+}
+
+/** A Vega expression giving each tick its label (Vega cannot format in a zone). */
+function tickLabelExpression(ticks: readonly ZoneTick[]): string {
+  return `${ticks.map((tick) => `+datum.value === ${tick.at} ? ${JSON.stringify(tick.label)} : `).join('')}''`;
 }
 
 function describeStep(stepMs: number): string {

@@ -2,31 +2,49 @@
  * Run as a child process by lazy-loading.test.ts: a run of core from start to its first call, and
  * at each step which of core's heavy dependencies Node has loaded so far (one JSON line a step).
  * A fresh process, because a test runner's own process has loaded them all long before.
+ *
+ * Loaded modules are seen two ways: CommonJS ones in require.cache, ES modules (vega, vega-lite)
+ * by the URLs a resolve hook reports — registered before core is imported, so it sees all of it.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import {
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+
+const urls = new MessageChannel();
+register('./module-urls-hooks.mjs', import.meta.url, {
+  data: { port: urls.port2 },
+  transferList: [urls.port2],
+});
+const resolved: string[] = [];
+
+const HEAVY = ['undici', '@redis/client', 'prom-client', '@resvg/resvg-js', 'vega', 'vega-lite'] as const;
+const modules = createRequire(import.meta.url).cache;
+
+function report(step: string): void {
+  // The hook posts before each module loads; whatever it posted so far is taken here, synchronously.
+  for (let message = receiveMessageOnPort(urls.port1); message; message = receiveMessageOnPort(urls.port1)) {
+    resolved.push(String(message.message));
+  }
+  const files = [...Object.keys(modules), ...resolved];
+  const loaded = HEAVY.filter((name) => files.some((file) => file.includes(`/node_modules/${name}/`)));
+  process.stdout.write(`${JSON.stringify({ step, loaded })}\n`);
+}
+
+const {
   checkRedis,
   createCatalog,
   createStores,
   fleetChart,
   loadStateConfig,
   metrics,
-  renderChart,
   SumoClient,
   silentLogger,
-} from '../../src/index.js';
-
-const HEAVY = ['undici', '@redis/client', 'prom-client', '@resvg/resvg-js'] as const;
-const modules = createRequire(import.meta.url).cache;
-
-function report(step: string): void {
-  const files = Object.keys(modules);
-  const loaded = HEAVY.filter((name) => files.some((file) => file.includes(`/node_modules/${name}/`)));
-  process.stdout.write(`${JSON.stringify({ step, loaded })}\n`);
-}
+} = await import('../../src/index.js');
+// Its own entry (@sumo-ops/core/render-chart), so a bin that never draws never bundles it; importing
+// it must not load the libraries either, only drawing does.
+const { renderChart } = await import('../../src/search/render-chart.js');
 
 report('imported');
 const stores = createStores(loadStateConfig({}), { logger: silentLogger });
@@ -66,3 +84,4 @@ await shared.close();
 await stores.close();
 await client.close();
 sumo.close();
+urls.port1.close();
