@@ -1,4 +1,5 @@
 import type { CompactHistogram } from './histogram.js';
+import { zoneOffset } from './time.js';
 
 /**
  * The two pictures every front end draws, as declarative Vega-Lite specs built by pure functions:
@@ -313,42 +314,7 @@ function messagesAlt(
 
 /** Epoch ms of the same wall-clock reading in UTC: what a UTC scale needs to show `timeZone`'s clock. */
 export function wallClock(at: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    wallClockFormat(timeZone)
-      .formatToParts(at)
-      .map((part) => [part.type, part.value]),
-  );
-  const hour = Number(parts.hour) % 24;
-  return (
-    Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      hour,
-      Number(parts.minute),
-      Number(parts.second),
-    ) +
-    (at % 1000)
-  );
-}
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-function wallClockFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formats.set(timeZone, format);
-  }
-  return format;
+  return at + zoneOffset(at, timeZone);
 }
 
 function formatTime(at: number, timeZone: string): string {

@@ -194,8 +194,8 @@ function epochMillis(
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** How far the zone's wall clock is ahead of UTC at `epoch`. */
-function zoneOffset(epoch: number, timeZone: string): number {
+/** How far the zone's wall clock is ahead of UTC at `epoch` (whole seconds, as zones are). */
+export function zoneOffset(epoch: number, timeZone: string): number {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
@@ -216,7 +216,8 @@ function zoneOffset(epoch: number, timeZone: string): number {
     part.year ?? 0,
     (part.month ?? 1) - 1,
     part.day ?? 1,
-    part.hour ?? 0,
+    // Some engines write midnight as 24 even with h23.
+    (part.hour ?? 0) % 24,
     part.minute ?? 0,
     part.second ?? 0,
   );
