@@ -99,12 +99,7 @@ function bars(
       fill: item.color ?? '#1f77b4',
       'data-value': item.value,
     });
-    const title = document.createElementNS(SVG, 'title');
-    title.textContent = `${item.label}: ${count(item.value)} ${unit}`;
-    bar.append(title);
-    bar.addEventListener('mouseenter', () => {
-      readout.textContent = title.textContent;
-    });
+    hoverable(bar, `${item.label}: ${count(item.value)} ${unit}`, readout);
     chart.append(bar);
   });
   chart.append(svg('line', { x1: 0, x2: width, y1: height + 0.5, y2: height + 0.5, stroke: '#888' }));
@@ -145,12 +140,7 @@ function namedBars(
       fill: item.color ?? '#1f77b4',
       'data-value': item.value,
     });
-    const title = document.createElementNS(SVG, 'title');
-    title.textContent = `${item.label}: ${count(item.value)} ${unit}`;
-    bar.append(title);
-    bar.addEventListener('mouseenter', () => {
-      readout.textContent = title.textContent;
-    });
+    hoverable(bar, `${item.label}: ${count(item.value)} ${unit}`, readout);
     const value = svg('text', {
       x: labelWidth + Number(bar.getAttribute('width')) + 4,
       y: index * row + 15,
@@ -352,3 +342,13 @@ function show(result: ToolResult): void {
 
 app.ontoolresult = (params) => show(params as ToolResult);
 void app.connect();
+
+/** A bar's value as its tooltip, and in the readout line while the pointer is on it. */
+function hoverable(bar: SVGElement, text: string, readout: HTMLElement): void {
+  const title = document.createElementNS(SVG, 'title');
+  title.textContent = text;
+  bar.append(title);
+  bar.addEventListener('mouseenter', () => {
+    readout.textContent = text;
+  });
+}
