@@ -366,7 +366,10 @@ async function startBot(slack: Awaited<ReturnType<typeof startFakeSlack>>, env: 
       const chartsAtFirst = slack.charts() - chartsBefore;
       let wave = 0;
       for (; wave < CHART_WAVES || slack.charts() - chartsBefore < CHART_SEARCHES; wave += 1) {
-        if (wave > 600) throw new Error('the charts were not all uploaded within a minute of waves');
+        if (wave > 600)
+          throw new Error(
+            `the charts were not all uploaded within a minute of waves (${slack.charts() - chartsBefore} of ${CHART_SEARCHES}); the bot said:\n${stderr.slice(-3000)}`,
+          );
         const texts = Array.from({ length: CHART_WAVE_SIZE }, (_, index) => {
           const id = ids[(wave * CHART_WAVE_SIZE + index) % ids.length];
           return `collector ${id}`;
