@@ -58,6 +58,10 @@ describe('waves', () => {
     expect(splitWaves(planned.slice(0, 5), [1, '10%', '100%']).map((w) => w.length)).toEqual([1, 4]);
     expect(splitWaves(planned.slice(0, 5), [2, 2]).map((w) => w.length)).toEqual([2, 3]);
     expect(splitWaves(planned.slice(0, 5), ['2', '100%']).map((w) => w.length)).toEqual([2, 3]);
+    // Exactly the share asked for: in floating point 7 % of 100 is 7.000000000000001.
+    const hundred = planned.slice(0, 100);
+    expect(splitWaves(hundred, ['7%', '14%', '55%', '100%']).map((w) => w.length)).toEqual([7, 7, 41, 45]);
+    expect(splitWaves(hundred, ['0.5%', '100%']).map((w) => w.length)).toEqual([1, 99]);
   });
 
   it('refuses a bad wave list and a bad soak before any API call', async () => {

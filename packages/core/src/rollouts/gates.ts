@@ -115,7 +115,15 @@ export async function checkWaveGates(
     notes.push(
       `${unjudged.length} collector(s) sent under ${DATA_BASELINE_MIN} messages in the ${duration(data.windowMs)} before their upgrade, so their data was not judged: ${unjudged.slice(0, 5).join(', ')}${unjudged.length > 5 ? ', …' : ''}.`,
     );
-  if (!events.complete) notes.push(`Only the first ${MAX_EVENT_PAGES * 1000} health events were read.`);
+  if (!events.complete) {
+    // An Error event past the pages read would pass unseen: a gate that cannot look does not pass.
+    for (const member of members)
+      fail(
+        member,
+        'health',
+        `not judged: the org has more than ${MAX_EVENT_PAGES * 1000} unresolved health events, and only the first ${MAX_EVENT_PAGES * 1000} were read`,
+      );
+  }
   return { passed: failures.length === 0, checkedAt: options.now, failures, notes };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { iterateCollectors } from '../api/collectors.js';
 import type { SumoClient } from '../http/client.js';
@@ -340,7 +340,12 @@ export class RolloutRunner {
         wave.phase = 'starting';
         wave.startedAt = clock.now();
         await this.#save(record);
-        if (!(await this.#store.claimWave(record.id, index, token))) return true;
+        // The claim is this pass's alone (a fresh token each time a wave is reached as pending): a
+        // record put back to an earlier wave by a holder that lost its lease mid-step brings the
+        // next holder here again, and it must not win the same wave a second time. A lost claim
+        // stops this holder; whoever drives next finds the wave 'starting' and asks Sumo which
+        // collectors got the build, never asking for it again.
+        if (!(await this.#store.claimWave(record.id, index, `${token}:${randomUUID()}`))) return true;
         const started = await runBulkUpgrade(client, plan, { wait: false, signal });
         for (const result of started.results) copyOutcome(result, members);
         wave.phase = 'upgrading';

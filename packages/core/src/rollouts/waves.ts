@@ -35,7 +35,9 @@ function waveEnd(size: WaveSize, done: number, total: number): number {
   if (typeof size === 'number') return done + size;
   if (COUNT_PATTERN.test(size.trim())) return done + Number(size);
   const percent = Number(PERCENT_PATTERN.exec(size)?.[1]);
-  return Math.ceil((percent / 100) * total);
+  // In hundredths of a percent, whole numbers: (7 / 100) * 100 is 7.000000000000001 in floating
+  // point, and its ceiling would put an eighth collector into a wave of 7 %.
+  return Math.ceil((Math.round(percent * 100) * total) / 10_000);
 }
 
 /** Why a list of wave sizes cannot be used, or undefined when it can. */
