@@ -133,6 +133,29 @@ describe('rolling out', () => {
     expect(progress.at(-1)).toContain('done');
   });
 
+  it('halts, holding the org, when Sumo keeps failing after a wave was asked for: no gate judged it', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 4);
+    // The wave's upgrades go through; every read of health events for its gate then fails.
+    sumo.sim.setFaults({ rate500: 1, routes: ['GET /v1/healthEvents'] });
+    const result = await run('rollout_collector_upgrade', {
+      collectors: ids,
+      waves: [1, '100%'],
+      soakSeconds: 0,
+      checkData: false,
+    });
+    sumo.sim.setFaults({});
+    expect(result.state).toBe('halted');
+    expect(result.reason).toContain('Halted in wave 1 after repeated errors');
+    expect(result.waves.map((w: { phase: string }) => w.phase)).toEqual(['failed', 'skipped']);
+    expect(sumo.sim.org.upgradeTasks()).toHaveLength(1);
+    // Like a failed gate: a new rollout waits for a decision about this one.
+    const second = await caught(
+      run('rollout_collector_upgrade', { collectors: ids.slice(1), soakSeconds: 0 }),
+    );
+    expect((second as Error).message).toContain(result.rolloutId);
+  });
+
   it('halts a bad build after its canary, names why, and upgrades nothing more', async () => {
     const { run } = await start();
     const ids = healthyUpgradable(sumo.sim, 12);

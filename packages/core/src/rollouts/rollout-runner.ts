@@ -303,11 +303,23 @@ export class RolloutRunner {
           const message = (error as Error).message;
           this.#logger.warn('rollout step failed', { rolloutId: id, attempt: failures, error: message });
           if (failures >= this.#settings.stepAttempts) {
-            await this.#end(
-              record,
-              'failed',
-              `Stopped after an error in wave ${record.currentWave + 1}: ${message}`,
-            );
+            const current = record.waves[record.currentWave];
+            if (current && current.phase !== 'pending') {
+              // Its upgrades were asked for and no gate judged them: the wave waits for a person's
+              // decision (rollback or dismissal) like a failed gate, and holds the org until then.
+              current.phase = 'failed';
+              await this.#end(
+                record,
+                'halted',
+                `Halted in wave ${record.currentWave + 1} after repeated errors (${message}); nothing more was started. rollback_collector_rollout moves the wave back to each collector's previous version.`,
+              );
+            } else {
+              await this.#end(
+                record,
+                'failed',
+                `Stopped after an error before wave ${record.currentWave + 1} started: ${message}`,
+              );
+            }
             return;
           }
           await sleep(this.#settings.pollIntervalMs, signal).catch(() => undefined);
