@@ -239,6 +239,45 @@ describe('rolling out', () => {
     expect((again as Error).message).toMatch(/rolled back already/);
   });
 
+  it('frees the org of a halted rollout whose decision was claimed by a process that stopped before recording it', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 6);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'stops heartbeating' });
+    const halted = await run('rollout_collector_upgrade', { collectors: ids.slice(0, 3), soakSeconds: 0 });
+    expect(halted.state).toBe('halted');
+    // A rollback's claim taken, then its process gone before the rollback was recorded.
+    expect(await runner.claimRollback(halted.rolloutId, 'a-process-that-stopped')).toBe(true);
+    const next = await run('rollout_collector_upgrade', {
+      collectors: ids.slice(3),
+      waves: ['100%'],
+      soakSeconds: 0,
+      checkData: false,
+    });
+    // Not refused: it ran (and, on the same bad build, halted in its turn).
+    expect(next.rolloutId).not.toBe(halted.rolloutId);
+    expect(next.state).toBe('halted');
+  });
+
+  it('keeps the first 200 gate failures of a wave in the record and counts the rest', async () => {
+    const { run } = await start(900);
+    const ids = healthyUpgradable(sumo.sim, 230);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'stops heartbeating' });
+    const halted = await run('rollout_collector_upgrade', {
+      collectors: ids,
+      waves: ['100%'],
+      soakSeconds: 0,
+      checkData: false,
+    });
+    expect(halted.state).toBe('halted');
+    expect(halted.failures).toHaveLength(100);
+    // 230 collectors each failed at least one gate (alive); what is past the first 200 is counted.
+    const more = halted.notes.map(
+      (note: string) => /^(\d+) more gate failure\(s\) than the 200 kept\.$/.exec(note)?.[1],
+    );
+    expect(Number(more.find(Boolean))).toBeGreaterThanOrEqual(30);
+    expect(halted.notes).toContain('200 gate failures were kept; the first 100 are listed.');
+  });
+
   it('refuses a new rollout while a halted one awaits a decision, naming both ways on; a rollback frees the org', async () => {
     const { run, preview } = await start();
     const ids = healthyUpgradable(sumo.sim, 8);

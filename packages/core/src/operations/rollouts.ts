@@ -76,6 +76,8 @@ export type RolloutStatus = z.infer<typeof RolloutStatusSchema>;
 export function rolloutStatus(record: RolloutRecord): RolloutStatus {
   const failures = record.waves.flatMap((wave) => wave.gate?.failures ?? []);
   const notes = record.waves.flatMap((wave) => wave.gate?.notes ?? []);
+  if (failures.length > LIST_MAX)
+    notes.push(`${failures.length} gate failures were kept; the first ${LIST_MAX} are listed.`);
   const next =
     record.state === 'running'
       ? `It goes on in the background: get_rollout_status ${record.id} follows it; cancel_rollout stops it after the running wave.`

@@ -10,6 +10,8 @@ import type { GateFailure, GateResult, RolloutCollector, RolloutRecord } from '.
 
 /** A whole org's unresolved events, 1000 a call, as list_health_events reads them. */
 const MAX_EVENT_PAGES = 20;
+/** Gate failures kept in the record for one wave. */
+const FAILURES_KEPT = 200;
 /**
  * The data gate compares the end of the soak with the moments just before the upgrade, each this
  * share of the soak long (at most DATA_WINDOW_MAX_MS): the end, because a build that breaks
@@ -50,8 +52,14 @@ export async function checkWaveGates(
   const members = record.collectors.filter((collector) => collector.wave === waveIndex);
   const failures: GateFailure[] = [];
   const notes: string[] = [];
-  const fail = (collector: RolloutCollector, gate: GateFailure['gate'], reason: string) =>
-    failures.push({ collectorId: collector.collectorId, name: collector.name, gate, reason });
+  // The record is rewritten at every step: a wave of 1,000 collectors with many events each
+  // keeps the first failures and counts the rest.
+  let notKept = 0;
+  const fail = (collector: RolloutCollector, gate: GateFailure['gate'], reason: string) => {
+    if (failures.length < FAILURES_KEPT)
+      failures.push({ collectorId: collector.collectorId, name: collector.name, gate, reason });
+    else notKept += 1;
+  };
 
   for (const collector of members) {
     if (collector.outcome !== 'succeeded') {
@@ -124,6 +132,7 @@ export async function checkWaveGates(
         `not judged: the org has more than ${MAX_EVENT_PAGES * 1000} unresolved health events, and only the first ${MAX_EVENT_PAGES * 1000} were read`,
       );
   }
+  if (notKept > 0) notes.push(`${notKept} more gate failure(s) than the ${FAILURES_KEPT} kept.`);
   return { passed: failures.length === 0, checkedAt: options.now, failures, notes };
 }
 

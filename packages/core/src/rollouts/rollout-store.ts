@@ -141,9 +141,16 @@ export class RolloutStore {
       const running = await this.backend.get(runningKey(record.org));
       const holder = running === undefined ? undefined : await this.get(running);
       // A holder that neither runs nor awaits a decision lost its process before freeing the org
-      // (a rollback cut short): the org is freed once, then claimed as for any rollout.
+      // (a rollback cut short), as did one whose decision was claimed but never recorded (the
+      // process stopped in between; the claim stays, so nobody could decide again): the org is
+      // freed once, then claimed as for any rollout.
+      const decided =
+        holder !== undefined &&
+        awaitsDecision(holder) &&
+        (await this.backend.get(decisionKey(holder.id))) !== undefined;
       const stale =
-        running !== undefined && (!holder || (holder.state !== 'running' && !awaitsDecision(holder)));
+        running !== undefined &&
+        (!holder || (holder.state !== 'running' && (!awaitsDecision(holder) || decided)));
       if (attempt > 0 || !stale) return { created: false, running: running ?? 'another rollout' };
       await this.backend.releaseIfHeld(runningKey(record.org), running);
     }
@@ -180,7 +187,7 @@ export class RolloutStore {
 
   /** Exactly one decision about a halted rollout's failed wave, ever: a rollback or a dismissal. */
   claimDecision(id: string, token: string): Promise<boolean> {
-    return claimWithToken(this.backend, `rollout:${id}:rollback`, token, RECORD_TTL_MS);
+    return claimWithToken(this.backend, decisionKey(id), token, RECORD_TTL_MS);
   }
 
   async requestCancel(id: string, by: string): Promise<void> {
@@ -194,6 +201,10 @@ export class RolloutStore {
   leaseKey(id: string): string {
     return `rollout:${id}:lease`;
   }
+}
+
+function decisionKey(id: string): string {
+  return `rollout:${id}:rollback`;
 }
 
 function recordKey(id: string): string {
