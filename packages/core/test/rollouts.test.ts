@@ -278,6 +278,28 @@ describe('rolling out', () => {
     expect(halted.notes).toContain('200 gate failures were kept; the first 100 are listed.');
   });
 
+  it('rolls back a collector whose outcome a stopped process left unknown when Sumo shows it on the build', async () => {
+    const { run, preview } = await start();
+    const ids = healthyUpgradable(sumo.sim, 3);
+    sumo.sim.org.setBadBuild({ version: latest(), share: 1, effect: 'health error', afterMs: 30_000 });
+    const halted = await run('rollout_collector_upgrade', {
+      collectors: ids,
+      waves: ['100%'],
+      soakSeconds: 300,
+    });
+    expect(halted.state).toBe('halted');
+    // As the 'starting' recovery records it: the upgrade went through, the task id was never kept.
+    const stored = await runner.get(sumo.client, halted.rolloutId);
+    if (!stored) throw new Error('no record');
+    const member = stored.collectors.find((collector) => collector.collectorId === ids[0]);
+    if (!member) throw new Error('no member');
+    member.outcome = 'unknown';
+    await runner.saveRollback(stored);
+    const offered = await preview('rollback_collector_rollout', { rolloutId: halted.rolloutId });
+    const listed = (offered.details as { rollback: Array<{ collectorId: number }> }).rollback;
+    expect(listed.map((target) => target.collectorId)).toEqual(ids);
+  });
+
   it('refuses a new rollout while a halted one awaits a decision, naming both ways on; a rollback frees the org', async () => {
     const { run, preview } = await start();
     const ids = healthyUpgradable(sumo.sim, 8);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { iterateCollectors } from '../api/collectors.js';
 import { RolloutConflictError, type RolloutRunner, rolloutRunner } from '../rollouts/rollout-runner.js';
 import { awaitsDecision, type RolloutCollector, type RolloutRecord } from '../rollouts/rollout-store.js';
 import { cumulativeSizes, DEFAULT_WAVES, splitWaves, wavesProblem } from '../rollouts/waves.js';
@@ -345,9 +346,26 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     },
   });
 
-  const rollbackTargets = (found: RolloutRecord) => {
+  /**
+   * The failed wave's collectors on the rollout's build: those whose task succeeded and, where the
+   * outcome is not known (a process stopped while asking, a task still running or timed out),
+   * those Sumo's collector list shows on it — one paged read, only when there are such collectors.
+   */
+  const rollbackTargets = async (ctx: OperationContext, found: RolloutRecord) => {
     const failed = found.waves.findIndex((wave) => wave.phase === 'failed');
-    return found.collectors.filter((c) => c.wave === failed && c.outcome === 'succeeded');
+    const members = found.collectors.filter((c) => c.wave === failed);
+    const unsure = members.filter(
+      (c) => c.outcome === undefined || c.outcome === 'running' || c.outcome === 'unknown',
+    );
+    const onBuild = new Set<number>();
+    if (unsure.length > 0)
+      for await (const collector of iterateCollectors(
+        ctx.client,
+        { filter: 'installed' },
+        { signal: ctx.signal },
+      ))
+        if (collector.collectorVersion === found.toVersion) onBuild.add(collector.id);
+    return members.filter((c) => c.outcome === 'succeeded' || onBuild.has(c.collectorId));
   };
 
   const rollback = defineOperation({
@@ -361,7 +379,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
     output: RolloutStatusSchema,
     async preview(ctx, input) {
       const found = await record(ctx, input.rolloutId);
-      const targets = rollbackTargets(found);
+      const targets = await rollbackTargets(ctx, found);
       const ready = awaitsDecision(found) && targets.length > 0;
       return {
         summary: ready
@@ -397,7 +415,7 @@ export function createRolloutOperations(options: RolloutOperationsOptions = {}):
           `Rollout ${found.id} was rolled back already (never twice); get_rollout_status shows how it went.`,
           'rollout.rolled.back',
         );
-      const targets = rollbackTargets(found);
+      const targets = await rollbackTargets(ctx, found);
       const byVersion = new Map<string, RolloutCollector[]>();
       for (const target of targets)
         byVersion.set(target.fromVersion, [...(byVersion.get(target.fromVersion) ?? []), target]);
