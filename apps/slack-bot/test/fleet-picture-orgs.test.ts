@@ -1,23 +1,20 @@
-import { connectSumo, createLogger, type SumoConnection } from '@sumo-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../test/support/pictures.js';
-import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
+import type { TwoOrgs } from '../../../test/support/two-orgs.js';
 import type { SlackMessage } from '../src/index.js';
-import { Harness, textOf } from './support/harness.js';
+import { type Harness, textOf } from './support/harness.js';
+import { startTwoOrgsBot } from './support/two-orgs-bot.js';
 
 let orgs: TwoOrgs;
-let connection: SumoConnection;
 let h: Harness;
+let bot: Awaited<ReturnType<typeof startTwoOrgsBot>> | undefined;
 
 beforeAll(async () => {
-  orgs = await startTwoOrgs({ prodCollectors: 12, stagingCollectors: 6 });
-  connection = await connectSumo({ env: orgs.env, logger: createLogger({ level: 'silent' }) });
-  h = await Harness.start({ bot: { sumo: connection.client, orgs: connection.orgs } });
+  bot = await startTwoOrgsBot();
+  ({ orgs, h } = bot);
 });
 afterAll(async () => {
-  await h?.close();
-  await connection?.close();
-  await orgs?.close();
+  await bot?.close();
 });
 
 /** Every collector of a simulated org, installed and hosted and OT. */

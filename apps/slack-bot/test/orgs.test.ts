@@ -7,22 +7,20 @@ import { fastRollouts, healthyUpgradable, ROLLOUT_SEARCH } from '../../../test/s
 import { startTwoOrgs, type TwoOrgs } from '../../../test/support/two-orgs.js';
 import { blockKitProblems, type SlackMessage } from '../src/index.js';
 import { confirmationId, Harness, textOf } from './support/harness.js';
+import { startTwoOrgsBot } from './support/two-orgs-bot.js';
 
 const DELETE_ROUTE = 'DELETE /v1/collectors/:id';
 
 let orgs: TwoOrgs;
-let connection: SumoConnection;
 let h: Harness;
+let bot: Awaited<ReturnType<typeof startTwoOrgsBot>> | undefined;
 
 beforeAll(async () => {
-  orgs = await startTwoOrgs({ prodCollectors: 12, stagingCollectors: 6 });
-  connection = await connectSumo({ env: orgs.env, logger: createLogger({ level: 'silent' }) });
-  h = await Harness.start({ bot: { sumo: connection.client, orgs: connection.orgs } });
+  bot = await startTwoOrgsBot();
+  ({ orgs, h } = bot);
 });
 afterAll(async () => {
-  await h?.close();
-  await connection?.close();
-  await orgs?.close();
+  await bot?.close();
 });
 
 /** A collector of production that staging does not have: its name shows which org answered. */
