@@ -59,6 +59,31 @@ async function setUp() {
   return `rollouts-${prefixes}:`;
 }
 
+/** The record once the rollout's current wave reaches `phase`, as its driver saved it. */
+async function phaseReached(runner: RolloutRunner, id: string, phase: string): Promise<RolloutRecord> {
+  let reached: RolloutRecord | undefined;
+  const seen = new AbortController();
+  await runner
+    .follow(id, {
+      signal: seen.signal,
+      onChange: (record) => {
+        if (record.waves[record.currentWave]?.phase !== phase) return;
+        reached = record;
+        seen.abort();
+      },
+    })
+    .catch(() => undefined);
+  if (!reached) throw new Error(`rollout ${id} ended before its wave reached ${phase}`);
+  return reached;
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('a rollout in Redis', () => {
   it('resumes mid-soak in a restarted process exactly where it was, each upgrade asked once', async () => {
     const prefix = await setUp();
@@ -106,14 +131,58 @@ describe('a rollout in Redis', () => {
       { collectors: ids, waves: [1, 3, '100%'], soakSeconds: 600 },
       Date.now(),
     );
-    // Steal the lease again and again: whoever sweeps next drives, and both try.
+    // Steal the lease again and again (as expiries after long pauses would): whoever sweeps next
+    // drives, and both try. A holder's saves are refused once its lease is gone, so the rollout
+    // moves on only between thefts; after 40 of them it is left to finish.
     const leaseKey = `rollout:${started.rolloutId}:lease`;
-    const stealing = setInterval(() => void one.backend.delete(leaseKey), 15);
+    let thefts = 0;
+    const stealing = setInterval(() => {
+      thefts += 1;
+      if (thefts > 40) clearInterval(stealing);
+      else void one.backend.delete(leaseKey);
+    }, 25);
     cleanups.push(async () => clearInterval(stealing));
     const ended = await two.runner.follow(started.rolloutId, { deadline: Date.now() + 20_000 });
     clearInterval(stealing);
     expect(ended.state).not.toBe('running');
     for (const count of tasksPerCollector(sumo.sim).values()) expect(count).toBe(1);
+  });
+
+  it('stops a process whose lease was taken over, and never puts its older record back', async () => {
+    const prefix = await setUp();
+    const ids = healthyUpgradable(sumo.sim, 4);
+    const first = await replica(prefix);
+    const started = await first.run(
+      'rollout_collector_upgrade',
+      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
+      Date.now(),
+    );
+    const id: string = started.rolloutId;
+    const soaking = await phaseReached(first.runner, id, 'soaking');
+    // Ten simulated minutes into the soak (a blink): the first process is waiting in it.
+    const soakBegan = soaking.waves[0]?.tasksEndedAt ?? 0;
+    await until(() => sumo.sim.clock.now() > soakBegan + 600_000);
+    // The first process paused past its lease; another took the rollout over and wrote the record.
+    const leaseKey = `rollout:${id}:lease`;
+    await first.backend.delete(leaseKey);
+    expect(await first.backend.set(leaseKey, 'another-process', { ttlMs: 60_000, onlyIfAbsent: true })).toBe(
+      true,
+    );
+    const written = { ...soaking, reason: 'written by the process that took over' };
+    await first.backend.set(`rollout:${id}`, JSON.stringify(written), { ttlMs: 60_000 });
+    // The soak ends for the first process: its next write is refused and it stops driving.
+    sumo.sim.clock.advance(Math.max(0, (soaking.waves[0]?.soakUntil ?? 0) - sumo.sim.clock.now()));
+    await until(() =>
+      sumo.logLines.some(
+        (line) => line.includes('rollout taken over by another process') && line.includes(id),
+      ),
+    );
+    const record = JSON.parse((await first.backend.get(`rollout:${id}`)) ?? '{}') as RolloutRecord;
+    expect(record.reason).toBe(written.reason);
+    expect(record.waves[0]?.phase).toBe('soaking');
+    expect(record.currentWave).toBe(0);
+    // Only the canary was asked for; the stopped process started nothing more.
+    expect([...tasksPerCollector(sumo.sim).values()]).toEqual([1]);
   });
 
   it('lets two replicas share a rollout and refuses a second one in the org on either', async () => {

@@ -90,6 +90,31 @@ describe.each(backends)('%s state backend', (_name, make) => {
     await second.release();
   });
 
+  it("writes for a lease's holder only while it holds the lease", async () => {
+    const backend = await make();
+    const first = new Lease(backend, 'record-lease', 60_000);
+    expect(await first.acquire()).toBe(true);
+    const held = { key: first.key, holder: first.holder };
+    expect(await backend.setIfHeld('record', 'v1', 60_000, held)).toBe(true);
+    expect(await backend.get('record')).toBe('v1');
+    // Taken over (expired, then acquired by another): the first holder's write is refused.
+    await backend.delete(first.key);
+    const second = new Lease(backend, 'record-lease', 60_000);
+    expect(await second.acquire()).toBe(true);
+    expect(await backend.setIfHeld('record', 'v2', 60_000, { key: second.key, holder: second.holder })).toBe(
+      true,
+    );
+    expect(await backend.setIfHeld('record', 'stale', 60_000, held)).toBe(false);
+    expect(await backend.get('record')).toBe('v2');
+    // No lease at all: nobody writes.
+    await second.release();
+    await first.release();
+    expect(
+      await backend.setIfHeld('record', 'stale', 60_000, { key: second.key, holder: second.holder }),
+    ).toBe(false);
+    expect(await backend.get('record')).toBe('v2');
+  });
+
   it('orders an index by score and lists what is due', async () => {
     const backend = await make();
     await backend.indexPut('due', 'late', 300);

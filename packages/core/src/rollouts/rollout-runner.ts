@@ -260,7 +260,16 @@ export class RolloutRunner {
   /** Drives the rollout here unless this process already does (the lease decides between processes). */
   drive(client: SumoClient, id: string): void {
     if (this.#driving.has(id)) return;
-    const driving = this.#drive(client, id).finally(() => this.#driving.delete(id));
+    const driving = this.#drive(client, id)
+      // Whatever stopped it (the state backend gone while ending the rollout), the lease is back
+      // and the sweep, here or on another replica, carries on.
+      .catch((error: unknown) =>
+        this.#logger.warn('rollout driving stopped', {
+          rolloutId: id,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .finally(() => this.#driving.delete(id));
     this.#driving.set(id, driving);
   }
 
@@ -293,12 +302,13 @@ export class RolloutRunner {
         const record = await this.#store.get(id);
         if (record?.state !== 'running' || signal.aborted) return;
         // A lease lost to a long pause: the other holder carries on, this one stops.
-        if ((await this.#store.backend.get(lease.key)) !== lease.holder) return;
+        if ((await this.#store.backend.get(lease.key)) !== lease.holder) return this.#takenOver(id);
         try {
           if (await this.#step(client, record, lease.holder, signal)) return;
           failures = 0;
         } catch (error) {
           if (signal.aborted) return;
+          if (error instanceof LeaseLostError) return this.#takenOver(id);
           failures += 1;
           const message = (error as Error).message;
           this.#logger.warn('rollout step failed', { rolloutId: id, attempt: failures, error: message });
@@ -312,12 +322,14 @@ export class RolloutRunner {
                 record,
                 'halted',
                 `Halted in wave ${record.currentWave + 1} after repeated errors (${message}); nothing more was started. rollback_collector_rollout moves the wave back to each collector's previous version.`,
+                lease.holder,
               );
             } else {
               await this.#end(
                 record,
                 'failed',
                 `Stopped after an error before wave ${record.currentWave + 1} started: ${message}`,
+                lease.holder,
               );
             }
             return;
@@ -330,6 +342,10 @@ export class RolloutRunner {
     }
   }
 
+  #takenOver(id: string): void {
+    this.#logger.info('rollout taken over by another process; this one stops driving it', { rolloutId: id });
+  }
+
   /** One step of the current wave; true when the rollout has ended (or is another holder's). */
   async #step(
     client: SumoClient,
@@ -340,28 +356,28 @@ export class RolloutRunner {
     const clock = this.#settings.clock;
     const index = record.currentWave;
     const wave = record.waves[index];
-    if (!wave) return this.#end(record, 'failed', `The record has no wave ${index + 1}.`);
+    if (!wave) return this.#end(record, 'failed', `The record has no wave ${index + 1}.`, token);
     const members = record.collectors.filter((collector) => collector.wave === index);
     const plan = planOf(record, members);
     const label = `wave ${index + 1} of ${record.waves.length}`;
     switch (wave.phase) {
       case 'pending': {
         if (await this.#store.cancelRequested(record.id))
-          return this.#end(record, 'cancelled', `Cancelled before ${label} started.`);
+          return this.#end(record, 'cancelled', `Cancelled before ${label} started.`, token);
         // Recorded before anything is asked of Sumo: a restart after this never asks again.
         wave.phase = 'starting';
         wave.startedAt = clock.now();
-        await this.#save(record);
-        // The claim is this pass's alone (a fresh token each time a wave is reached as pending): a
-        // record put back to an earlier wave by a holder that lost its lease mid-step brings the
-        // next holder here again, and it must not win the same wave a second time. A lost claim
-        // stops this holder; whoever drives next finds the wave 'starting' and asks Sumo which
-        // collectors got the build, never asking for it again.
+        await this.#save(record, token);
+        // The claim is this pass's alone (a fresh token each time a wave is reached as pending).
+        // Saves are checked against the lease, so an older record is not put back; the claim
+        // still guards the wave should one ever reach here twice. A lost claim stops this holder;
+        // whoever drives next finds the wave 'starting' and asks Sumo which collectors got the
+        // build, never asking for it again.
         if (!(await this.#store.claimWave(record.id, index, `${token}:${randomUUID()}`))) return true;
         const started = await runBulkUpgrade(client, plan, { wait: false, signal });
         for (const result of started.results) copyOutcome(result, members);
         wave.phase = 'upgrading';
-        await this.#save(record);
+        await this.#save(record, token);
         return false;
       }
       case 'starting': {
@@ -378,7 +394,7 @@ export class RolloutRunner {
           }
         }
         wave.phase = 'upgrading';
-        await this.#save(record);
+        await this.#save(record, token);
         return false;
       }
       case 'upgrading': {
@@ -401,12 +417,13 @@ export class RolloutRunner {
         wave.tasksEndedAt = clock.now();
         wave.soakUntil = wave.tasksEndedAt + record.soakSeconds * 1000;
         wave.phase = 'soaking';
-        await this.#save(record);
+        await this.#save(record, token);
         if (await this.#store.cancelRequested(record.id))
           return this.#end(
             record,
             'cancelled',
             `Cancelled: ${label}'s upgrades ended and no later wave was started.`,
+            token,
           );
         return false;
       }
@@ -422,11 +439,12 @@ export class RolloutRunner {
               record,
               'cancelled',
               `Cancelled during ${label}'s soak; no later wave was started.`,
+              token,
             );
           await clock.sleep(Math.min(wait, SOAK_CHECK_MS), signal);
         }
         wave.phase = 'gating';
-        await this.#save(record);
+        await this.#save(record, token);
         return false;
       }
       case 'gating': {
@@ -444,6 +462,7 @@ export class RolloutRunner {
             record,
             'halted',
             `Halted after ${label}: ${names.length} collector(s) failed a gate (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); nothing more was started. rollback_collector_rollout moves the wave back to each collector's previous version.`,
+            token,
           );
         }
         wave.phase = 'passed';
@@ -452,15 +471,17 @@ export class RolloutRunner {
             record,
             'done',
             `Every wave passed its gates: ${record.collectors.length} collector(s) on ${record.toVersion}.`,
+            token,
           );
         if (await this.#store.cancelRequested(record.id))
           return this.#end(
             record,
             'cancelled',
             `Cancelled after ${label} passed its gates; no later wave was started.`,
+            token,
           );
         record.currentWave += 1;
-        await this.#save(record);
+        await this.#save(record, token);
         return false;
       }
       default:
@@ -468,18 +489,23 @@ export class RolloutRunner {
     }
   }
 
-  async #end(record: RolloutRecord, state: RolloutState, reason: string): Promise<true> {
+  async #end(record: RolloutRecord, state: RolloutState, reason: string, holder: string): Promise<true> {
     record.state = state;
     record.reason = reason;
     for (const wave of record.waves) if (wave.phase === 'pending') wave.phase = 'skipped';
-    await this.#save(record);
+    await this.#save(record, holder);
     await this.#store.finished(record);
     this.#logger.info('rollout ended', { rolloutId: record.id, state });
     return true;
   }
 
-  async #save(record: RolloutRecord): Promise<void> {
-    await this.#store.save(record);
+  /**
+   * Saves the record and wakes this process's followers. With `holder` (a driving step), only while
+   * it holds the rollout's lease: one that lost it stops there (LeaseLostError), leaving the record
+   * to the process that took the rollout over.
+   */
+  async #save(record: RolloutRecord, holder?: string): Promise<void> {
+    if (!(await this.#store.save(record, holder))) throw new LeaseLostError(record.id);
     for (const wake of this.#waiters.get(record.id) ?? []) wake();
   }
 
@@ -537,6 +563,14 @@ function copyOutcome(result: UpgradeResult, members: readonly RolloutCollector[]
   member.outcome = result.outcome;
   member.taskId = result.taskId;
   member.message = result.message;
+}
+
+/** A driving step found its lease taken by another process: it writes nothing more and stops. */
+class LeaseLostError extends Error {
+  constructor(id: string) {
+    super(`rollout ${id}: the lease was taken over by another process`);
+    this.name = 'LeaseLostError';
+  }
 }
 
 /** The process-wide runner every front end uses. */

@@ -110,8 +110,8 @@ export function newRolloutId(): string {
 
 /**
  * Rollout records in the state backend (memory, or Redis shared by replicas). Only the holder of
- * a rollout's lease writes its record; what others may ask for (a cancel, a rollback) are keys of
- * their own, so no write is lost to another.
+ * a rollout's lease writes its record while it runs (checked in the same step as the write); what
+ * others may ask for (a cancel, a rollback) are keys of their own, so no write is lost to another.
  */
 export class RolloutStore {
   constructor(readonly backend: StateBackend) {}
@@ -121,9 +121,22 @@ export class RolloutStore {
     return text === undefined ? undefined : (JSON.parse(text) as RolloutRecord);
   }
 
-  async save(record: RolloutRecord): Promise<void> {
+  /**
+   * Saves the record. With `holder` (the process driving the rollout), only while it still holds
+   * the rollout's lease: false, and nothing written, once another process has taken it over — an
+   * older copy is never put back over the new holder's.
+   */
+  async save(record: RolloutRecord, holder?: string): Promise<boolean> {
     record.updatedAt = await this.backend.now();
-    await this.backend.set(recordKey(record.id), JSON.stringify(record), { ttlMs: RECORD_TTL_MS });
+    const text = JSON.stringify(record);
+    if (holder === undefined) {
+      await this.backend.set(recordKey(record.id), text, { ttlMs: RECORD_TTL_MS });
+      return true;
+    }
+    return this.backend.setIfHeld(recordKey(record.id), text, RECORD_TTL_MS, {
+      key: this.leaseKey(record.id),
+      holder,
+    });
   }
 
   /**

@@ -21,6 +21,17 @@ export interface StateBackend {
   renewIfHeld(key: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Deletes `key` if it still holds `holder`; never frees a lease someone else has taken since. */
   releaseIfHeld(key: string, holder: string): Promise<boolean>;
+  /**
+   * Stores `value` for `ttlMs` only while the lease at `lease.key` holds `lease.holder`, in one
+   * step: a holder that lost its lease (a long pause, a partition) cannot put back an older copy
+   * over what the next holder wrote. False, and nothing written, when the lease is not held.
+   */
+  setIfHeld(
+    key: string,
+    value: string,
+    ttlMs: number,
+    lease: { key: string; holder: string },
+  ): Promise<boolean>;
   /** Adds or moves `member` in a sorted index with `score` (e.g. a due time in epoch ms). */
   indexPut(index: string, member: string, score: number): Promise<void>;
   indexRemove(index: string, member: string): Promise<void>;
@@ -99,6 +110,16 @@ export class MemoryBackend implements StateBackend {
     if (this.#live(this.#values, key)?.value !== holder) return false;
     this.#values.delete(key);
     return true;
+  }
+
+  async setIfHeld(
+    key: string,
+    value: string,
+    ttlMs: number,
+    lease: { key: string; holder: string },
+  ): Promise<boolean> {
+    if (this.#live(this.#values, lease.key)?.value !== lease.holder) return false;
+    return this.set(key, value, { ttlMs });
   }
 
   async indexPut(index: string, member: string, score: number): Promise<void> {

@@ -67,6 +67,7 @@ const UNUSABLE_REPLY =
 
 const RENEW_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const SET_IF_HELD = `if redis.call('GET', KEYS[2]) == ARGV[3] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 0`;
 const APPEND = `redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 const HEARTBEAT = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -233,6 +234,20 @@ export class RedisBackend implements StateBackend {
 
   async releaseIfHeld(key: string, holder: string): Promise<boolean> {
     return (await this.eval(RELEASE_IF_HELD, [this.key(key)], [holder])) === 1;
+  }
+
+  async setIfHeld(
+    key: string,
+    value: string,
+    ttlMs: number,
+    lease: { key: string; holder: string },
+  ): Promise<boolean> {
+    const reply = await this.eval(
+      SET_IF_HELD,
+      [this.key(key), this.key(lease.key)],
+      [value, String(Math.max(1, Math.ceil(ttlMs))), lease.holder],
+    );
+    return reply === 'OK';
   }
 
   async indexPut(index: string, member: string, score: number): Promise<void> {
