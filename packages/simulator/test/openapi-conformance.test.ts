@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hexId, OpenApiContract, SEEDED_BUDGETS, type SimOtCollector, type Simulator } from '../src/index.js';
+import {
+  BUNDLED_OPENAPI_DOCUMENT,
+  hexId,
+  OpenApiContract,
+  SEEDED_BUDGETS,
+  type SimOtCollector,
+  type Simulator,
+} from '../src/index.js';
 import { type ApiResponse, api, useSimulator } from './helpers.js';
 
 const contract = OpenApiContract.bundled();
@@ -33,6 +42,14 @@ async function allPages<T>(fetchPage: (token: string | undefined) => Promise<Api
 
 describe("the simulator against Sumo's OpenAPI document", () => {
   const simulator = useSimulator();
+
+  it('keeps the extract byte for byte as Sumo published it (no formatter, no edits to fit)', () => {
+    // The sha-256 of ../shared/api-docs/sumologic-openapi-subset.yaml as it was handed over.
+    const document = readFileSync(BUNDLED_OPENAPI_DOCUMENT);
+    expect(createHash('sha256').update(document).digest('hex')).toBe(
+      '161cd4caaf15149ea7278b2e04094c2520c33657faeb99fdd50c0aa3a3fe772d',
+    );
+  });
 
   it('answers every operation of the document, successes and documented errors, with responses that validate', async () => {
     const sim = await simulator({ seed: 42, conformance: true });
