@@ -6,6 +6,13 @@ const base = {
   MCP_PUBLIC_URL: 'https://mcp.example.com/',
 };
 
+const introspecting = {
+  ...base,
+  MCP_OAUTH_INTROSPECTION_URL: 'https://idp.example.com/introspect',
+  MCP_OAUTH_INTROSPECTION_CLIENT_ID: 'sumo-ops-mcp',
+  MCP_OAUTH_INTROSPECTION_CLIENT_SECRET: 'secret',
+};
+
 function refusal(env: Record<string, string>): string {
   try {
     readOAuthSettings(env);
@@ -30,6 +37,18 @@ describe('OAuth settings', () => {
     expect(readOAuthSettings(base)?.algorithms).not.toContain('HS256');
   });
 
+  it('keep introspection answers 60 s unless told otherwise, and 0 turns keeping them off', () => {
+    expect(readOAuthSettings(introspecting)?.introspectionCacheSeconds).toBe(60);
+    expect(
+      readOAuthSettings({ ...introspecting, MCP_OAUTH_INTROSPECTION_CACHE_SECONDS: '0' })
+        ?.introspectionCacheSeconds,
+    ).toBe(0);
+    expect(
+      readOAuthSettings({ ...introspecting, MCP_OAUTH_INTROSPECTION_CACHE_SECONDS: '3600' })
+        ?.introspectionCacheSeconds,
+    ).toBe(3600);
+  });
+
   it.each([
     [{ ...base, MCP_HTTP_TOKEN: 'static' }, /MCP_HTTP_TOKEN and MCP_OAUTH_ISSUER are both set/],
     [{ MCP_PUBLIC_URL: 'https://mcp.example.com' }, /MCP_PUBLIC_URL is set but MCP_OAUTH_ISSUER is not/],
@@ -50,6 +69,16 @@ describe('OAuth settings', () => {
     [
       { ...base, MCP_OAUTH_INTROSPECTION_URL: 'https://idp.example.com/introspect' },
       /MCP_OAUTH_INTROSPECTION_CLIENT_ID/,
+    ],
+    ...['-1', '1.5', '3601', 'a minute'].map((seconds): [Record<string, string>, RegExp] => [
+      { ...introspecting, MCP_OAUTH_INTROSPECTION_CACHE_SECONDS: seconds },
+      new RegExp(
+        `MCP_OAUTH_INTROSPECTION_CACHE_SECONDS is "${seconds}": use a whole number of seconds from 0 \\(introspect every request\\) to 3600`,
+      ),
+    ]),
+    [
+      { ...base, MCP_OAUTH_INTROSPECTION_CACHE_SECONDS: '30' },
+      /MCP_OAUTH_INTROSPECTION_CACHE_SECONDS is set but MCP_OAUTH_INTROSPECTION_URL is not/,
     ],
   ])('refuse %o, naming the setting and the fix', (env, message) => {
     expect(refusal(env)).toMatch(message);

@@ -8,6 +8,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { metrics } from '@sumo-ops/core';
+import type { ReceivedRequest } from '@sumo-ops/simulator';
 import {
   exportJWK,
   generateKeyPair,
@@ -26,16 +27,18 @@ import {
   startOAuthMcp,
 } from './support/oauth-server.js';
 import { startOidc } from './support/oidc.js';
-import { initializeRequest, postMcp } from './support/raw-mcp-http.js';
+import { initializeRequest, openSession, postMcp } from './support/raw-mcp-http.js';
 
 let server: OAuthMcp;
 let alice: Client;
 let bob: Client;
+/** Every request the simulated Sumo API received, as it arrived. */
+const sumoReceived: ReceivedRequest[] = [];
 
 beforeAll(async () => {
   // Failures are counted only once metrics are on, as the HTTP bin turns them on before serving.
   await metrics.enable();
-  server = await startOAuthMcp();
+  server = await startOAuthMcp({ sumo: { onRequest: (request) => sumoReceived.push(request) } });
   alice = await clientCredentialsClient(server, 'alice');
   bob = await clientCredentialsClient(server, 'bob');
 }, 30_000);
@@ -309,6 +312,33 @@ describe('every change tied to a person', () => {
       /"tool call".*"caller":\{"subject":"bob"\}|"caller":\{"subject":"bob"\}.*"tool call"/,
     );
     expect(logged).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+});
+
+describe('no token passthrough', () => {
+  it("calls Sumo with the access key, never with any part of the caller's token", async () => {
+    const token = await server.oidc.token('alice', { resource: resource(), scope: 'sumo-ops:read' });
+    const session = await openSession(server.url, { authorization: `Bearer ${token}` });
+    const collector = server.sumo.sim.org.collectors()[0] as { id: number };
+    const before = sumoReceived.length;
+    // get_collector is never answered from a recent read: it always reaches Sumo.
+    const { result } = await session.request('tools/call', {
+      name: 'get_collector',
+      arguments: { collector: String(collector.id) },
+    });
+    expect(result?.isError, JSON.stringify(result)).toBeFalsy();
+    const received = sumoReceived.slice(before);
+    expect(received.map(({ method, url }) => `${method} ${url}`)).toContain(
+      `GET /api/v1/collectors/${collector.id}`,
+    );
+    const sumoCredential = `Basic ${Buffer.from('sim-access-id:sim-access-key').toString('base64')}`;
+    // The signature alone would be enough to replay the token, so no part of it may travel either.
+    const [, claims = '', signature = ''] = token.split('.');
+    for (const request of received) {
+      expect(request.headers.authorization).toBe(sumoCredential);
+      const everything = JSON.stringify([request.url, request.headers, request.body]);
+      for (const part of [token, claims, signature]) expect(everything).not.toContain(part);
+    }
   });
 });
 

@@ -66,7 +66,7 @@ export { SearchQueryError } from './search/query-error.js';
 export { SEARCH_ERROR_CODES } from './search/search-errors.js';
 export type { SearchJobState, SearchJobStatus, SearchOptions } from './search/search-service.js';
 export { SearchService } from './search/search-service.js';
-export type { Credentials, Simulator, SimulatorOptions } from './server.js';
+export type { Credentials, ReceivedRequest, Simulator, SimulatorOptions } from './server.js';
 export { DEFAULT_CREDENTIALS, startSimulator } from './server.js';
 export type { SumoErrorBody, SumoErrorResponse } from './sim-error.js';
 export { genericErrors, SimError } from './sim-error.js';

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimClock } from './clock.js';
@@ -73,6 +73,20 @@ export interface SimulatorOptions {
    * `simulator.conformance`. Default false; tests turn it on.
    */
   conformance?: boolean;
+  /**
+   * Called with every request as it arrived, before anything checks it: for tests that assert
+   * what a client sent, such as that only the Sumo credentials travel in its headers.
+   */
+  onRequest?: (request: ReceivedRequest) => void;
+}
+
+/** A request exactly as the simulator received it. */
+export interface ReceivedRequest {
+  method: string;
+  /** Path and query, as sent (`/api/v1/collectors?limit=50`). */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
 }
 
 export interface Simulator {
@@ -129,6 +143,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     credentials,
     shutdown,
+    onRequest: options.onRequest,
   };
   const server = createServer((request, response) => {
     handleRequest(pipeline, request, response).catch((error: unknown) => {
@@ -184,6 +199,7 @@ interface Pipeline {
   faults: FaultInjector;
   credentials: readonly Credentials[];
   shutdown: AbortController;
+  onRequest: ((request: ReceivedRequest) => void) | undefined;
 }
 
 /**
@@ -201,6 +217,7 @@ async function handleRequest(
   const rawBody = await readBody(request);
   const url = new URL(request.url ?? '/', 'http://simulator.local');
   const method = request.method ?? 'GET';
+  pipeline.onRequest?.({ method, url: request.url ?? '/', headers: request.headers, body: rawBody });
 
   if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) {
     const match = pipeline.rootRouter.match(method, url.pathname);

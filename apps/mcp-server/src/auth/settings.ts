@@ -15,6 +15,11 @@ export interface OAuthSettings {
   introspectionUrl: string | undefined;
   /** How this server authenticates to the introspection endpoint. */
   introspectionClient: { id: string; secret: string } | undefined;
+  /**
+   * How long an active introspection answer is reused (never past the token's `exp`); 0: every
+   * request is introspected. The longest a revoked token can still be accepted.
+   */
+  introspectionCacheSeconds: number;
   scopes: ScopeNames;
   /** JWS algorithms accepted; never `none` nor an HMAC (the issuer's public keys are not secrets). */
   algorithms: string[];
@@ -42,6 +47,14 @@ export const DEFAULT_ALGORITHMS = [
   'ES512',
   'EdDSA',
 ];
+
+/**
+ * A minute: a session's requests cost one introspection a minute instead of one each, and a
+ * revoked token is refused at most a minute later (as with a JWT, which no revocation reaches).
+ */
+export const DEFAULT_INTROSPECTION_CACHE_SECONDS = 60;
+/** An hour at most: beyond it revocation stops meaning much, and no session needs longer. */
+const MAX_INTROSPECTION_CACHE_SECONDS = 3600;
 
 /** Four of the ten in-flight slots a Sumo key allows: two callers can never fill it alone. */
 export const DEFAULT_MAX_IN_FLIGHT_PER_CALLER = 4;
@@ -90,6 +103,12 @@ export function readOAuthSettings(env: Record<string, string | undefined>): OAut
       'MCP_OAUTH_INTROSPECTION_URL is set without MCP_OAUTH_INTROSPECTION_CLIENT_ID and MCP_OAUTH_INTROSPECTION_CLIENT_SECRET: RFC 7662 endpoints answer only authenticated callers; set both to a client the authorization server lets introspect.',
     );
   }
+  const cacheSeconds = value('MCP_OAUTH_INTROSPECTION_CACHE_SECONDS');
+  if (cacheSeconds !== undefined && !introspectionUrl) {
+    throw new OAuthSettingsError(
+      'MCP_OAUTH_INTROSPECTION_CACHE_SECONDS is set but MCP_OAUTH_INTROSPECTION_URL is not: it says how long introspection answers are reused; set MCP_OAUTH_INTROSPECTION_URL too, or unset MCP_OAUTH_INTROSPECTION_CACHE_SECONDS.',
+    );
+  }
   const scopes = {
     read: scopeName('MCP_OAUTH_READ_SCOPE', value('MCP_OAUTH_READ_SCOPE') ?? DEFAULT_SCOPES.read),
     write: scopeName('MCP_OAUTH_WRITE_SCOPE', value('MCP_OAUTH_WRITE_SCOPE') ?? DEFAULT_SCOPES.write),
@@ -106,6 +125,7 @@ export function readOAuthSettings(env: Record<string, string | undefined>): OAut
     introspectionUrl,
     introspectionClient:
       introspectionUrl && clientId && clientSecret ? { id: clientId, secret: clientSecret } : undefined,
+    introspectionCacheSeconds: introspectionCacheSeconds(cacheSeconds),
     scopes,
     algorithms: algorithms(value('MCP_OAUTH_ALGORITHMS')),
     maxInFlightPerCaller: maxInFlight(value('MCP_OAUTH_MAX_IN_FLIGHT_PER_CALLER')),
@@ -155,6 +175,17 @@ function algorithms(raw: string | undefined): string[] {
     );
   }
   return names;
+}
+
+function introspectionCacheSeconds(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_INTROSPECTION_CACHE_SECONDS;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > MAX_INTROSPECTION_CACHE_SECONDS) {
+    throw new OAuthSettingsError(
+      `MCP_OAUTH_INTROSPECTION_CACHE_SECONDS is "${raw}": use a whole number of seconds from 0 (introspect every request) to ${MAX_INTROSPECTION_CACHE_SECONDS}; a revoked token can be accepted for that long.`,
+    );
+  }
+  return value;
 }
 
 function maxInFlight(raw: string | undefined): number {

@@ -1,6 +1,7 @@
 import { type CheckResult, registerSecret } from '@sumo-ops/core';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { Caller } from './caller.js';
+import { type IntrospectionAnswer, IntrospectionCache } from './introspection-cache.js';
 import type { OAuthSettings } from './settings.js';
 
 /**
@@ -63,18 +64,25 @@ const FETCH_TIMEOUT_MS = 5_000;
 /**
  * Checks access tokens against one issuer: JWTs by the issuer's keys (jose: discovery once, the
  * JWKS cached and refetched for an unknown `kid` at most once per cooldown, so keys rotate
- * without a restart), opaque tokens by RFC 7662 introspection when configured. Every accepted
- * token was issued by the issuer, for this resource (RFC 8707 `aud`), and is within its lifetime.
+ * without a restart), opaque tokens by RFC 7662 introspection when configured (active answers
+ * kept a short while: IntrospectionCache). Every accepted token was issued by the issuer, for
+ * this resource (RFC 8707 `aud`), and is within its lifetime.
  */
 export class TokenVerifier {
   readonly #settings: OAuthSettings;
   readonly #options: TokenVerifierOptions;
   #discovery: { at: number; failed: boolean; metadata: Promise<IssuerMetadata> } | undefined;
   #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** Undefined without an introspection endpoint, or with MCP_OAUTH_INTROSPECTION_CACHE_SECONDS=0. */
+  readonly #introspections: IntrospectionCache | undefined;
 
   constructor(settings: OAuthSettings, options: TokenVerifierOptions = {}) {
     this.#settings = settings;
     this.#options = options;
+    this.#introspections =
+      settings.introspectionUrl && settings.introspectionCacheSeconds > 0
+        ? new IntrospectionCache(settings.introspectionCacheSeconds)
+        : undefined;
     // Redacted from every log line and error from now on, like the Sumo access key.
     if (settings.introspectionClient) registerSecret(settings.introspectionClient.secret);
   }
@@ -150,29 +158,10 @@ export class TokenVerifier {
   }
 
   async #introspect(token: string): Promise<VerifiedToken> {
-    const { introspectionUrl, introspectionClient } = this.#settings;
-    const client = introspectionClient as { id: string; secret: string };
-    let answer: Record<string, unknown>;
-    try {
-      const response = await fetch(introspectionUrl as string, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
-          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
-        },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      });
-      if (!response.ok) throw new Error(`introspection answered HTTP ${response.status}`);
-      answer = (await response.json()) as Record<string, unknown>;
-    } catch (error) {
-      throw new TokenRefusedError(
-        'issuer_unreachable',
-        `The token could not be introspected (${describe(error)}); try again shortly.`,
-      );
-    }
+    const answer = this.#introspections
+      ? await this.#introspections.answerFor(token, (asked) => this.#askIntrospection(asked))
+      : await this.#askIntrospection(token);
+    // Checked on every request, kept answers too: the clock moves on, and `aud` is this server's rule.
     if (answer.active !== true) {
       throw new TokenRefusedError(
         'inactive',
@@ -199,6 +188,35 @@ export class TokenVerifier {
     // RFC 7662 makes `sub` optional; a client-credentials token acts for the client itself.
     const subject = answer.sub ?? answer.client_id;
     return accepted({ ...answer, sub: subject } as JWTPayload);
+  }
+
+  async #askIntrospection(token: string): Promise<IntrospectionAnswer> {
+    const { introspectionUrl, introspectionClient } = this.#settings;
+    const client = introspectionClient as { id: string; secret: string };
+    try {
+      const response = await fetch(introspectionUrl as string, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`introspection answered HTTP ${response.status}`);
+      const answer: unknown = await response.json();
+      if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+        throw new Error('introspection answered something other than a JSON object');
+      }
+      return answer as IntrospectionAnswer;
+    } catch (error) {
+      throw new TokenRefusedError(
+        'issuer_unreachable',
+        `The token could not be introspected (${describe(error)}); try again shortly.`,
+      );
+    }
   }
 
   #metadata(): Promise<IssuerMetadata> {

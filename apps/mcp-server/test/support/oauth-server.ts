@@ -8,7 +8,11 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { type SimulatedSumo, startSimulatedSumo } from '../../../../test/support/simulated-sumo.js';
+import {
+  type SimulatedSumo,
+  type SimulatedSumoOptions,
+  startSimulatedSumo,
+} from '../../../../test/support/simulated-sumo.js';
 import { createFairShare } from '../../src/auth/fair-share.js';
 import { createResourceServer } from '../../src/auth/resource-server.js';
 import { type OAuthSettings, readOAuthSettings } from '../../src/auth/settings.js';
@@ -39,6 +43,8 @@ export async function startOAuthMcp(
     env?: (issuer: string) => Record<string, string>;
     verifier?: TokenVerifierOptions;
     mcp?: Partial<SumoOpsMcpOptions>;
+    /** More simulator options, such as `onRequest` to see what reached the Sumo API. */
+    sumo?: SimulatedSumoOptions;
     opaque?: boolean;
   } = {},
 ): Promise<OAuthMcp> {
@@ -51,7 +57,7 @@ export async function startOAuthMcp(
     MCP_PUBLIC_URL: url,
     ...options.env?.(oidc.issuer),
   }) as OAuthSettings;
-  const sumo = await startSimulatedSumo({ org: { collectors: 4 } });
+  const sumo = await startSimulatedSumo({ org: { collectors: 4 }, ...options.sumo });
   const audit: Array<Record<string, unknown>> = [];
   const mcp = createSumoOpsMcp({
     client: sumo.client,

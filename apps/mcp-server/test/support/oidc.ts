@@ -18,6 +18,8 @@ export interface LocalOidc {
   rotate(): Promise<void>;
   /** A client-credentials token for `client` (see CLIENTS), for `resource` with `scope`. */
   token(client: string, options: { resource: string; scope: string }): Promise<string>;
+  /** Revokes an opaque token `client` was issued (RFC 7009); introspection calls it inactive from now on. */
+  revoke(client: string, token: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ export async function startOidc(options: { resource: string; opaque?: boolean })
       features: {
         clientCredentials: { enabled: true },
         introspection: { enabled: true },
+        // Only the client a token was issued to may revoke it.
+        revocation: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
         devInteractions: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -112,7 +119,7 @@ export async function startOidc(options: { resource: string; opaque?: boolean })
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${client}:${CLIENT_SECRET}`).toString('base64')}`,
+          authorization: basic(client),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
       });
@@ -120,12 +127,27 @@ export async function startOidc(options: { resource: string; opaque?: boolean })
       if (!body.access_token) throw new Error(`no token for ${client}: ${JSON.stringify(body)}`);
       return body.access_token;
     },
+    async revoke(client, token) {
+      const response = await fetch(`${issuer}/token/revocation`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic(client),
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+      });
+      if (!response.ok) throw new Error(`revocation answered ${response.status}: ${await response.text()}`);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+function basic(client: string): string {
+  return `Basic ${Buffer.from(`${client}:${CLIENT_SECRET}`).toString('base64')}`;
 }
 
 let keyCount = 0;
