@@ -1,3 +1,4 @@
+import { HEALTH_INCIDENTS } from '@sumo-ops/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   fastRollouts,
@@ -154,6 +155,37 @@ describe('rolling out', () => {
       run('rollout_collector_upgrade', { collectors: ids.slice(1), soakSeconds: 0 }),
     );
     expect((second as Error).message).toContain(result.rolloutId);
+  });
+
+  it('does not pass a wave whose health it cannot read in full: over 20,000 unresolved events', async () => {
+    const { run } = await start();
+    const ids = healthyUpgradable(sumo.sim, 3);
+    // 20,001 warnings on a collector outside the rollout: none is the wave's, but an Error of the
+    // wave's could sort past the 20 pages the gate reads, so the gate cannot say it is healthy.
+    const bystander = sumo.sim.org
+      .collectors()
+      .find((collector) => collector.collectorType === 'Installable' && !ids.includes(collector.id));
+    if (!bystander) throw new Error('no collector outside the rollout');
+    for (let i = 0; i < 20_001; i += 1)
+      sumo.sim.org.healthEvents.raise(
+        { type: 'Collector', collectorId: bystander.id },
+        HEALTH_INCIDENTS.otDataInactive,
+      );
+    const halted = await run('rollout_collector_upgrade', {
+      collectors: ids,
+      waves: [1, '100%'],
+      soakSeconds: 0,
+      checkData: false,
+    });
+    expect(halted.state).toBe('halted');
+    expect(halted.failures).toEqual([
+      expect.objectContaining({
+        collectorId: ids[0],
+        gate: 'health',
+        reason: expect.stringContaining('more than 20000 unresolved health events'),
+      }),
+    ]);
+    expect(sumo.sim.org.upgradeTasks()).toHaveLength(1);
   });
 
   it('halts a bad build after its canary, names why, and upgrades nothing more', async () => {
