@@ -22,6 +22,7 @@ import {
 } from '@sumo-ops/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorCode, textOf } from './support/mcp-harness.js';
+import { expectOneOutageFrom } from './support/outage-log.js';
 import { callsTo } from './support/seeded-org.js';
 
 const MCP_BIN = fileURLToPath(new URL('../apps/mcp-server/dist/bin.js', import.meta.url));
@@ -34,8 +35,8 @@ const TOKENS = 6;
 
 interface Replica {
   client: Client;
-  /** Its JSON log lines' messages, as they arrive. */
-  logs: string[];
+  /** Its JSON log lines' messages, as they arrive, with when it wrote them (NaN if it did not say). */
+  logs: Array<{ message: string; at: number }>;
 }
 
 let sim: Simulator;
@@ -83,7 +84,7 @@ async function startReplica(): Promise<Replica> {
     },
     stderr: 'pipe',
   });
-  const logs: string[] = [];
+  const logs: Replica['logs'] = [];
   let pending = '';
   transport.stderr?.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
@@ -92,10 +93,13 @@ async function startReplica(): Promise<Replica> {
     for (const line of lines) {
       try {
         // Log lines carry `msg`; audit lines of writes (stderr too, on stdio) are kept whole.
-        const entry = JSON.parse(line) as { msg?: unknown };
-        logs.push(typeof entry.msg === 'string' ? entry.msg : line);
+        const entry = JSON.parse(line) as { msg?: unknown; time?: unknown };
+        logs.push({
+          message: typeof entry.msg === 'string' ? entry.msg : line,
+          at: typeof entry.time === 'string' ? Date.parse(entry.time) : Number.NaN,
+        });
       } catch {
-        logs.push(line);
+        logs.push({ message: line, at: Number.NaN });
       }
     }
   });
@@ -118,6 +122,8 @@ const redeem = (r: Replica, name: string, token: string) =>
   call(r, 'create_hosted_collector', { name, confirmationToken: token });
 
 type Outcome = 'completed' | 'used' | 'unavailable';
+/** Per token name, what each replica's redeem of it came to. */
+type Outcomes = Map<string, Array<Outcome | string>>;
 
 /** What a redeem came to; anything but these three fails the test where it is read. */
 function outcomeOf(result: CallToolResult): Outcome | string {
@@ -145,9 +151,10 @@ describe('three MCP server processes on Redis with Sentinel', () => {
     );
     const fallen = { name: 'redeemed-while-the-primary-is-down', token: '' };
     fallen.token = await preview(replicas[0] as Replica, fallen.name);
-    const outcomes = new Map<string, Array<Outcome | string>>(tokens.map(({ name }) => [name, []]));
-    const redeemAll = () =>
-      Promise.all(
+    /** Every token redeemed on every replica at once: what each token's redeems came to. */
+    const redeemAll = async () => {
+      const outcomes: Outcomes = new Map(tokens.map(({ name }) => [name, []]));
+      await Promise.all(
         tokens.flatMap(({ name, token }) =>
           replicas.map(async (r) => {
             const answer = await redeem(r, name, token);
@@ -156,6 +163,8 @@ describe('three MCP server processes on Redis with Sentinel', () => {
           }),
         ),
       );
+      return outcomes;
+    };
 
     const collectorIds = sim.org
       .collectors()
@@ -165,7 +174,8 @@ describe('three MCP server processes on Redis with Sentinel', () => {
     const readFailures: string[] = [];
     const refusals: string[] = [];
     let readsDone = 0;
-    let failover: Promise<CallToolResult> | undefined;
+    let killedAt = Number.NaN;
+    let failover: Promise<{ refused: CallToolResult; during: Outcomes }> | undefined;
     sim.counters.reset();
     const postsBefore = callsTo(sim, 'POST /v1/collectors');
 
@@ -181,11 +191,11 @@ describe('three MCP server processes on Redis with Sentinel', () => {
               if (!failover && readsDone >= total / 3) {
                 failover = (async () => {
                   const racing = redeemAll();
+                  killedAt = Date.now();
                   await primary.stop();
                   // Sent once the primary is dead and long before a failover can have happened.
                   const refused = await redeem(replicas[1] as Replica, fallen.name, fallen.token);
-                  await racing;
-                  return refused;
+                  return { refused, during: await racing };
                 })();
               }
             }
@@ -193,13 +203,16 @@ describe('three MCP server processes on Redis with Sentinel', () => {
         );
       }),
     );
-    const refused = await (failover as Promise<CallToolResult>);
+    const { refused, during } = await (failover as Promise<{ refused: CallToolResult; during: Outcomes }>);
 
     expect(readFailures).toEqual([]);
-    // Local Redis replicates in well under a millisecond, and a loaded machine can stall the
-    // simulator's event loop long enough to squeeze two correctly spaced arrivals into one second
-    // (see scale-out.e2e); a broken shared budget earns dozens. bench/scale-out measures 0.
-    expect(sim.counters.rateLimited).toBeLessThanOrEqual(1);
+    // The same load as scale-out.e2e, whose control (three processes, each on its own budget)
+    // earns at least 20 429s (70–85 in bench/scale-out, which measures 0 with a shared one). A
+    // stall of an event loop between a slot granted and its request sent can squeeze correctly
+    // spaced arrivals into one second: CI's loaded machine saw 4 there, and a failover (local
+    // shares, then the return to the shared budget) is harsher, so the same bound of 8 stays far
+    // below what a broken shared budget earns.
+    expect(sim.counters.rateLimited).toBeLessThanOrEqual(8);
 
     // Refused while the primary was gone, saying why and what to do; nothing was created.
     expect(errorCode(refused), textOf(refused)).toBe('state.unavailable');
@@ -229,24 +242,7 @@ describe('three MCP server processes on Redis with Sentinel', () => {
         { timeout: 30_000, interval: 300 },
       );
     }
-    // Tokens refused during the failover are still good, once; the others are used up. A take the
-    // old primary made just as it fell, and was refused for want of its replica's acknowledgement,
-    // may have been passed on anyway: that token is then used up without being run (at most once).
-    await redeemAll();
-    let completed = 0;
-    for (const [name, seen] of outcomes) {
-      for (const outcome of seen) expect(['completed', 'used', 'unavailable']).toContain(outcome);
-      const runs = seen.filter((outcome) => outcome === 'completed').length;
-      expect(runs, name).toBeLessThanOrEqual(1);
-      expect(sim.org.collectors().filter((collector) => collector.name === name)).toHaveLength(runs);
-      completed += runs;
-    }
-    // That takes the kill landing within a millisecond or two of a take; not more than twice.
-    expect(completed).toBeGreaterThanOrEqual(TOKENS - 2);
-    expect(outcomeOf(await redeem(replicas[0] as Replica, fallen.name, fallen.token))).toBe('used');
-    expect(callsTo(sim, 'POST /v1/collectors') - postsBefore).toBe(completed + 1 + REPLICAS);
 
-    // The shared budget lives on the new primary now.
     const onNewPrimary = new RedisBackend({
       url: `redis://127.0.0.1:${newPrimaryPort}`,
       keyPrefix: PREFIX,
@@ -254,17 +250,56 @@ describe('three MCP server processes on Redis with Sentinel', () => {
     });
     try {
       expect(await onNewPrimary.ready(5_000)).toBe(true);
+      // Which tokens the new primary still has on record as redeemable (apps/mcp-server's
+      // confirmation.ts keeps `mcp:confirmation-open:<nonce>`, the nonce being the token's third
+      // part): those no take reached before the primary fell, or a take the old primary had not
+      // passed on to its replica — refused then, for want of the replica's acknowledgement.
+      const open = new Set<string>();
+      for (const { name, token } of tokens) {
+        const nonce = token.split('.')[2];
+        if ((await onNewPrimary.get(`mcp:confirmation-open:${nonce}`)) !== undefined) open.add(name);
+      }
+      const after = await redeemAll();
+      let completed = 0;
+      for (const { name } of tokens) {
+        const first = during.get(name) ?? [];
+        const again = [...(after.get(name) ?? [])].sort();
+        for (const outcome of first) expect(['completed', 'used', 'unavailable'], name).toContain(outcome);
+        if (open.has(name)) {
+          // Still good: never confirmed during the failover, and confirmed now exactly once.
+          expect(first, name).not.toContain('completed');
+          expect(again, name).toEqual(['completed', 'used', 'used']);
+        } else {
+          // Taken during the failover: run then at most once. A take the old primary passed on
+          // just as it fell, refused for want of its replica's acknowledgement, left the token used
+          // up without being run (refused, never run twice).
+          expect(again, name).toEqual(['used', 'used', 'used']);
+          const ranDuring = first.filter((outcome) => outcome === 'completed').length;
+          expect(ranDuring, name).toBeLessThanOrEqual(1);
+          if (ranDuring === 0) expect(first, name).toContain('unavailable');
+        }
+        const runs = [...first, ...again].filter((outcome) => outcome === 'completed').length;
+        expect(sim.org.collectors().filter((collector) => collector.name === name)).toHaveLength(runs);
+        completed += runs;
+      }
+      expect(outcomeOf(await redeem(replicas[0] as Replica, fallen.name, fallen.token))).toBe('used');
+      expect(callsTo(sim, 'POST /v1/collectors') - postsBefore).toBe(completed + 1 + REPLICAS);
+
+      // The shared budget lives on the new primary now.
       const keys = (await onNewPrimary.command(['KEYS', `${PREFIX}rate:*`])) as string[];
       expect(keys.length).toBeGreaterThan(0);
     } finally {
       await onNewPrimary.close();
     }
 
-    // Each process said once that it lost shared state and once that it was back.
+    // Each process said once that it lost shared state when the primary was killed, and once that
+    // it was back (see expectOneOutageFrom for a command that missed its deadline before the kill).
     for (const r of replicas) {
-      const lost = r.logs.filter((message) => message.startsWith('shared state lost'));
-      const back = r.logs.filter((message) => message.startsWith('shared state reachable again'));
-      expect({ lost: lost.length, back: back.length }, r.logs.join('\n')).toEqual({ lost: 1, back: 1 });
+      const from = r.logs.findIndex((line) => line.at >= killedAt);
+      expectOneOutageFrom(
+        r.logs.map((line) => line.message),
+        from === -1 ? r.logs.length : from,
+      );
     }
   }, 180_000);
 });

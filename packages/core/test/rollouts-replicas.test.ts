@@ -142,11 +142,13 @@ describe('a rollout in Redis', () => {
       else void one.backend.delete(leaseKey);
     }, 25);
     cleanups.push(async () => clearInterval(stealing));
-    const ended = await two.runner.follow(started.rolloutId, { deadline: Date.now() + 20_000 });
+    // Well within the test's own time: a slow run then fails on the check below, with the state
+    // the rollout was in, rather than on vitest's timeout, which says nothing.
+    const ended = await two.runner.follow(started.rolloutId, { deadline: Date.now() + 45_000 });
     clearInterval(stealing);
     expect(ended.state).not.toBe('running');
     for (const count of tasksPerCollector(sumo.sim).values()) expect(count).toBe(1);
-  });
+  }, 60_000);
 
   it('stops a process whose lease was taken over, and never puts its older record back', async () => {
     const prefix = await setUp();

@@ -40,8 +40,9 @@ afterEach(async () => {
 
 /**
  * One "process": its own Sumo client (own limiter, own connections), catalog and shared reads,
- * meeting other replicas through `backend` when given. Leases are short so a dead leader is
- * noticed quickly.
+ * meeting other replicas through `backend` when given. Leaders hold the product's lease (3 s,
+ * renewed every second), as a stall of a loaded machine must not make a live leader look dead;
+ * the test of a dead leader shortens it.
  */
 function replica(backend?: StateBackend, sharing: SharedReadsOptions = {}) {
   const client = new SumoClient({
@@ -55,7 +56,7 @@ function replica(backend?: StateBackend, sharing: SharedReadsOptions = {}) {
   });
   cleanups.push(() => client.close());
   const catalog = createCatalog();
-  const reads = new SharedReads({ backend, leaseMs: 300, pollMs: 20, ...sharing });
+  const reads = new SharedReads({ backend, pollMs: 20, ...sharing });
   const base: OperationContext = { client, logger: silentLogger, reads };
   return {
     answer: (name: string, raw: unknown, extra: Partial<OperationContext> = {}): Promise<OperationAnswer> =>
@@ -249,11 +250,10 @@ it('refuses a write that asks to share its answers, at definition time', () => {
 });
 
 describe('across replicas sharing Redis', () => {
-  const pair = async () => {
+  const pair = async (sharing: SharedReadsOptions = {}) => {
     const prefix = `shared-reads-${Math.random().toString(36).slice(2)}:`;
     const first = await redis.open({ prefix });
-    const second = await redis.open({ prefix });
-    return { first, second, a: replica(first), b: replica(second) };
+    return { first, a: replica(first, sharing), b: replica(await redis.open({ prefix }), sharing) };
   };
 
   it('identical reads on two replicas reach Sumo once', async () => {
@@ -282,7 +282,8 @@ describe('across replicas sharing Redis', () => {
   });
 
   it('a follower whose leader died reads on its own instead of waiting for ever', async () => {
-    const { first, a, b } = await pair();
+    // A short lease, so that the leader's death is noticed quickly.
+    const { first, a, b } = await pair({ leaseMs: 300 });
     const id = sumo.sim.org.collectors()[2]?.id;
     sumo.sim.setFaults({ latencyMs: 400, routes: [GET] });
     const leader = a.answer('get_collector', { collector: id });

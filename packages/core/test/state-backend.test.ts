@@ -43,9 +43,10 @@ const backends: Array<[string, () => Promise<StateBackend>]> = [
 describe.each(backends)('%s state backend', (_name, make) => {
   it('keeps a value until its time to live runs out', async () => {
     const backend = await make();
-    await backend.set('a', '1', { ttlMs: 80 });
+    // A second to live: the read just after the write comes within it even on a stalled machine.
+    await backend.set('a', '1', { ttlMs: 1_000 });
     expect(await backend.get('a')).toBe('1');
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 1_200));
     expect(await backend.get('a')).toBeUndefined();
   });
 
@@ -78,12 +79,15 @@ describe.each(backends)('%s state backend', (_name, make) => {
 
   it('renews and releases a lease only for its holder', async () => {
     const backend = await make();
-    const first = new Lease(backend, 'lease', 150);
-    const second = new Lease(backend, 'lease', 150);
+    // Renewed every third of its life, a lease lapses only if its holder stalls for two thirds of
+    // it: a second keeps a loaded machine's stalls short of that, and the wait outlasts it by half.
+    const ttlMs = 1_000;
+    const first = new Lease(backend, 'lease', ttlMs);
+    const second = new Lease(backend, 'lease', ttlMs);
     expect(await first.acquire()).toBe(true);
     expect(await second.acquire()).toBe(false);
     expect(await backend.releaseIfHeld('lease', second.holder)).toBe(false);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, ttlMs * 1.5));
     expect(await second.acquire()).toBe(false);
     await first.release();
     expect(await second.acquire()).toBe(true);
@@ -196,7 +200,7 @@ describe('redis state backend', () => {
   });
 
   it('treats a Redis that answers but cannot serve (out of memory) as down, until it can again', async () => {
-    await withOwnRedis({ commandTimeoutMs: 300, heartbeatMs: 50 }, async (_local, backend) => {
+    await withOwnRedis({ heartbeatMs: 50 }, async (_local, backend) => {
       await backend.command(['CONFIG', 'SET', 'maxmemory', '1']);
       await expect(backend.set('k', 'v', { ttlMs: 1_000 })).rejects.toMatchObject({
         name: 'SharedStateUnavailableError',

@@ -32,7 +32,9 @@ describe('rate limiting per access id', () => {
   });
 
   it('refuses the eleventh concurrent request, counting injected latency as in flight', async () => {
-    const sim = await simulator({ rateLimit: { perSecond: 1000 }, faults: { latencyMs: 300 } });
+    // Long enough that the first request is still in flight when the eleventh arrives, even when
+    // a loaded machine stalls between sending them (300 ms was not).
+    const sim = await simulator({ rateLimit: { perSecond: 1000 }, faults: { latencyMs: 2_000 } });
     const responses = await Promise.all(
       Array.from({ length: 11 }, () => api(sim, 'GET', '/v1/collectors?limit=1')),
     );
@@ -71,7 +73,8 @@ describe('rate limiting per access id', () => {
     expect(statuses(unlimited).every((status) => status === 200)).toBe(true);
 
     sim.setRateLimit({ enabled: true, perSecond: 1000, concurrent: 2 });
-    sim.setFaults({ latencyMs: 200 });
+    // As above: the first two still in flight when the third arrives, on a loaded machine too.
+    sim.setFaults({ latencyMs: 2_000 });
     const concurrent = await Promise.all(
       Array.from({ length: 3 }, () => api(sim, 'GET', '/v1/collectors?limit=1')),
     );
