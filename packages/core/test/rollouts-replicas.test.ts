@@ -94,21 +94,10 @@ describe('a rollout in Redis', () => {
       { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
       Date.now(),
     );
-    let soaking: RolloutRecord | undefined;
-    const seen = new AbortController();
-    await first.runner
-      .follow(started.rolloutId, {
-        signal: seen.signal,
-        onChange: (record) => {
-          if (record.waves[0]?.phase !== 'soaking') return;
-          soaking = record;
-          seen.abort();
-        },
-      })
-      .catch(() => undefined);
+    const soaking = await phaseReached(first.runner, started.rolloutId, 'soaking');
     // The process stops mid-soak (its lease handed back, as on SIGTERM).
     await first.runner.shutdown();
-    expect(soaking?.waves[0]?.soakUntil).toBeGreaterThan(sumo.sim.clock.now());
+    expect(soaking.waves[0]?.soakUntil).toBeGreaterThan(sumo.sim.clock.now());
 
     const restarted = await replica(prefix);
     // Each soak is a simulated day: the test moves the clock on rather than waiting it out.
@@ -117,7 +106,7 @@ describe('a rollout in Redis', () => {
     expect(done.failures).toEqual([]);
     expect(done.state).toBe('done');
     const record = await restarted.runner.get(sumo.client, started.rolloutId);
-    expect(record?.waves[0]?.soakUntil).toBe(soaking?.waves[0]?.soakUntil);
+    expect(record?.waves[0]?.soakUntil).toBe(soaking.waves[0]?.soakUntil);
     expect([...tasksPerCollector(sumo.sim).values()]).toEqual(ids.map(() => 1));
   });
 
