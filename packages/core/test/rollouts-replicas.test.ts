@@ -36,8 +36,22 @@ afterEach(async () => {
 async function replica(prefix: string) {
   const backend = new RedisBackend({ url: redis.url, keyPrefix: prefix, logger: sumo.logger });
   expect(await backend.ready()).toBe(true);
+  // Every key the runner reads, in order: a test can tell where the driver is (a soak reads the
+  // cancel key each simulated minute).
+  const reads: string[] = [];
+  const watched = new Proxy(backend, {
+    get(target, property) {
+      if (property === 'get')
+        return (key: string) => {
+          reads.push(key);
+          return target.get(key);
+        };
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   const runner = new RolloutRunner(fastRollouts(sumo.sim));
-  runner.useBackend(backend, { clients: [sumo.client], logger: sumo.logger, resume: true });
+  runner.useBackend(watched, { clients: [sumo.client], logger: sumo.logger, resume: true });
   cleanups.push(
     () => backend.close(),
     () => runner.shutdown(),
@@ -47,6 +61,7 @@ async function replica(prefix: string) {
   return {
     runner,
     backend,
+    reads,
     // biome-ignore lint/suspicious/noExplicitAny: tests read the parsed output by field.
     run: (name: string, raw: unknown, deadline?: number): Promise<any> =>
       catalog.run(name, { ...ctx, deadline }, catalog.parseInput(name, raw), { confirmed: true }),
@@ -150,9 +165,11 @@ describe('a rollout in Redis', () => {
     );
     const id: string = started.rolloutId;
     const soaking = await phaseReached(first.runner, id, 'soaking');
-    // Ten simulated minutes into the soak (a blink): the first process is waiting in it.
-    const soakBegan = soaking.waves[0]?.tasksEndedAt ?? 0;
-    await until(() => sumo.sim.clock.now() > soakBegan + 600_000);
+    // The first process is waiting in the soak: of two reads of the cancel key from now on, at
+    // most one is the step that recorded the soak, the other the soak's own minute check.
+    const cancelReads = () => first.reads.filter((key) => key === `rollout:${id}:cancel`).length;
+    const readsBefore = cancelReads();
+    await until(() => cancelReads() >= readsBefore + 2);
     // The first process paused past its lease; another took the rollout over and wrote the record.
     const leaseKey = `rollout:${id}:lease`;
     await first.backend.delete(leaseKey);
@@ -163,10 +180,9 @@ describe('a rollout in Redis', () => {
     await first.backend.set(`rollout:${id}`, JSON.stringify(written), { ttlMs: 60_000 });
     // The soak ends for the first process: its next write is refused and it stops driving.
     sumo.sim.clock.advance(Math.max(0, (soaking.waves[0]?.soakUntil ?? 0) - sumo.sim.clock.now()));
-    await until(() =>
-      sumo.logLines.some(
-        (line) => line.includes('rollout taken over by another process') && line.includes(id),
-      ),
+    await until(
+      () => sumo.logLines.some((line) => line.includes('its record write was refused') && line.includes(id)),
+      10_000,
     );
     const record = JSON.parse((await first.backend.get(`rollout:${id}`)) ?? '{}') as RolloutRecord;
     expect(record.reason).toBe(written.reason);
@@ -174,6 +190,42 @@ describe('a rollout in Redis', () => {
     expect(record.currentWave).toBe(0);
     // Only the canary was asked for; the stopped process started nothing more.
     expect([...tasksPerCollector(sumo.sim).values()]).toEqual([1]);
+  });
+
+  it("asks for a wave's upgrades itself when the process that recorded its start never claimed it, and only then", async () => {
+    const prefix = await setUp();
+    const ids = healthyUpgradable(sumo.sim, 5);
+    const first = await replica(prefix);
+    const started = await first.run(
+      'rollout_collector_upgrade',
+      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
+      Date.now(),
+    );
+    const id: string = started.rolloutId;
+    const soaking = await phaseReached(first.runner, id, 'soaking');
+    await first.runner.shutdown();
+    // As a process leaves it that recorded wave 2's start, then stopped (or paused past its lease)
+    // before it claimed the wave: nobody asked Sumo for wave 2.
+    const [one, two] = soaking.waves;
+    if (!one || !two) throw new Error('two waves expected');
+    one.phase = 'passed';
+    two.phase = 'starting';
+    two.startedAt = sumo.sim.clock.now();
+    const recorded = { ...soaking, currentWave: 1 };
+    await first.backend.set(`rollout:${id}`, JSON.stringify(recorded), { ttlMs: 60_000 });
+
+    const next = await replica(prefix);
+    const ended = await skipSoaks(next.runner, sumo.sim, id);
+    expect(ended.state).toBe('done');
+    // Asked once, by the new holder, and tracked: not left 'unknown'.
+    expect([...tasksPerCollector(sumo.sim).values()]).toEqual(ids.map(() => 1));
+    expect(ended.collectors.filter((c) => c.wave === 1).map((c) => c.outcome)).toEqual(
+      ids.slice(1).map(() => 'succeeded'),
+    );
+    // The former holder, waking up, cannot win the wave's claim any more.
+    expect(
+      await first.backend.set(`rollout:${id}:wave:1`, 'late', { ttlMs: 60_000, onlyIfAbsent: true }),
+    ).toBe(false);
   });
 
   it('lets two replicas share a rollout and refuses a second one in the org on either', async () => {

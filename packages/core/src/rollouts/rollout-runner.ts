@@ -308,7 +308,7 @@ export class RolloutRunner {
           failures = 0;
         } catch (error) {
           if (signal.aborted) return;
-          if (error instanceof LeaseLostError) return this.#takenOver(id);
+          if (error instanceof LeaseLostError) return this.#takenOver(id, 'its record write was refused');
           failures += 1;
           const message = (error as Error).message;
           this.#logger.warn('rollout step failed', { rolloutId: id, attempt: failures, error: message });
@@ -342,8 +342,10 @@ export class RolloutRunner {
     }
   }
 
-  #takenOver(id: string): void {
-    this.#logger.info('rollout taken over by another process; this one stops driving it', { rolloutId: id });
+  #takenOver(id: string, how = 'its lease is held by another'): void {
+    this.#logger.info(`rollout taken over by another process (${how}); this one stops driving it`, {
+      rolloutId: id,
+    });
   }
 
   /** One step of the current wave; true when the rollout has ended (or is another holder's). */
@@ -368,21 +370,17 @@ export class RolloutRunner {
         wave.phase = 'starting';
         wave.startedAt = clock.now();
         await this.#save(record, token);
-        // The claim is this pass's alone (a fresh token each time a wave is reached as pending).
-        // Saves are checked against the lease, so an older record is not put back; the claim
-        // still guards the wave should one ever reach here twice. A lost claim stops this holder;
-        // whoever drives next finds the wave 'starting' and asks Sumo which collectors got the
-        // build, never asking for it again.
-        if (!(await this.#store.claimWave(record.id, index, `${token}:${randomUUID()}`))) return true;
-        const started = await runBulkUpgrade(client, plan, { wait: false, signal });
-        for (const result of started.results) copyOutcome(result, members);
-        wave.phase = 'upgrading';
-        await this.#save(record, token);
-        return false;
+        return this.#askForWave(client, record, members, token, signal);
       }
       case 'starting': {
-        // Stopped between recording the start and recording its tasks: which tasks exist is not
-        // known, so none is asked for again; the collector list says which got there.
+        // Nobody asks Sumo for a wave's upgrades without first winning its claim. Winning it
+        // here means whoever recorded the start never asked (it stopped, or lost its lease,
+        // first): this holder asks, once — and a paused former holder that wakes up later loses
+        // the claim and stops instead of asking behind its back.
+        if (await this.#claimWave(record, index, token))
+          return this.#askForWave(client, record, members, token, signal, true);
+        // Claimed, so perhaps asked: which tasks exist is not known, so none is asked for again;
+        // the collector list says which got there.
         const versions = new Map<number, string>();
         for await (const collector of iterateCollectors(client, { filter: 'installed' }, { signal }))
           versions.set(collector.id, collector.collectorVersion);
@@ -487,6 +485,33 @@ export class RolloutRunner {
       default:
         return true;
     }
+  }
+
+  /**
+   * Asks Sumo for the current wave's upgrades, once: only the winner of the wave's claim asks
+   * (`claimed` when the caller already won it). The claim is this pass's alone (a fresh token
+   * each time), so no holder, former or current, wins it twice. A lost claim stops this holder;
+   * whoever drives next finds the wave 'starting' and reads the collector list instead.
+   */
+  async #askForWave(
+    client: SumoClient,
+    record: RolloutRecord,
+    members: RolloutCollector[],
+    token: string,
+    signal: AbortSignal,
+    claimed = false,
+  ): Promise<boolean> {
+    if (!claimed && !(await this.#claimWave(record, record.currentWave, token))) return true;
+    const started = await runBulkUpgrade(client, planOf(record, members), { wait: false, signal });
+    for (const result of started.results) copyOutcome(result, members);
+    const wave = record.waves[record.currentWave];
+    if (wave) wave.phase = 'upgrading';
+    await this.#save(record, token);
+    return false;
+  }
+
+  #claimWave(record: RolloutRecord, index: number, token: string): Promise<boolean> {
+    return this.#store.claimWave(record.id, index, `${token}:${randomUUID()}`);
   }
 
   async #end(record: RolloutRecord, state: RolloutState, reason: string, holder: string): Promise<true> {
