@@ -88,8 +88,9 @@ OAuth over HTTP (instead of MCP_HTTP_TOKEN; people sign in at your identity prov
                             RFC 7662 introspection for opaque (non-JWT) access tokens.
   MCP_OAUTH_INTROSPECTION_CACHE_SECONDS
                             How long an active answer is reused, never past the token's expiry
-                            (default: 60; 0: introspect every request). A revoked token can be
-                            accepted for that long.
+                            (default: 60; 0: introspect every request; at most 3600; only with
+                            MCP_OAUTH_INTROSPECTION_URL). A revoked token can be accepted for
+                            that long.
   LOG_LEVEL                 debug, info, warn, error or silent (default: info). Logs go to stderr.
   HTTPS_PROXY, HTTP_PROXY   Proxy for calls to Sumo Logic (https:// and http:// URLs); NO_PROXY
   NO_PROXY                  lists hosts reached directly (e.g. localhost,.internal.example.com).

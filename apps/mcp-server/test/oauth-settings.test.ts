@@ -52,6 +52,10 @@ describe('OAuth settings', () => {
   it.each([
     [{ ...base, MCP_HTTP_TOKEN: 'static' }, /MCP_HTTP_TOKEN and MCP_OAUTH_ISSUER are both set/],
     [{ MCP_PUBLIC_URL: 'https://mcp.example.com' }, /MCP_PUBLIC_URL is set but MCP_OAUTH_ISSUER is not/],
+    [
+      { MCP_OAUTH_INTROSPECTION_CACHE_SECONDS: '30' },
+      /MCP_OAUTH_INTROSPECTION_CACHE_SECONDS is set but MCP_OAUTH_ISSUER is not/,
+    ],
     [{ MCP_OAUTH_ISSUER: base.MCP_OAUTH_ISSUER }, /MCP_PUBLIC_URL is not set/],
     [
       { ...base, MCP_OAUTH_ISSUER: 'http://idp.example.com' },

@@ -73,7 +73,11 @@ export function readOAuthSettings(env: Record<string, string | undefined>): OAut
   const value = (name: string) => env[name]?.trim() || undefined;
   const issuer = value('MCP_OAUTH_ISSUER');
   if (!issuer) {
-    const stray = ['MCP_PUBLIC_URL', 'MCP_OAUTH_INTROSPECTION_URL'].filter((name) => value(name));
+    const stray = [
+      'MCP_PUBLIC_URL',
+      'MCP_OAUTH_INTROSPECTION_URL',
+      'MCP_OAUTH_INTROSPECTION_CACHE_SECONDS',
+    ].filter((name) => value(name));
     if (stray.length > 0) {
       throw new OAuthSettingsError(
         `${stray.join(' and ')} ${stray.length > 1 ? 'are' : 'is'} set but MCP_OAUTH_ISSUER is not: set MCP_OAUTH_ISSUER to your authorization server's issuer URL to turn OAuth on, or unset ${stray.join(' and ')}.`,
