@@ -7,9 +7,9 @@
  * simulator with Sumo's real rate limits (4 requests/s, 10 in flight), each bot's in a process of
  * its own (bench/slack-ack-sumo.ts; its counters and collector ids asked for over IPC). Here, on the
  * event loop that also runs the fake Slack and sends 200 requests at once, a stall on a loaded
- * machine stamped requests' arrivals closer together than the bot had sent them: stray 429s (each
- * a retry and a 5 % wider window for that bot) the product did not cause, which made whichever bot
- * drew them look slower. Rounds of 100 correctly signed requests
+ * machine could stamp requests' arrivals closer together than the bot had sent them: 429s (each a
+ * retry and a 5 % wider window for that bot) the product did not cause. (The shared bot's 429s in
+ * the different round did not go away with this: BENCHMARKS.md.) Rounds of 100 correctly signed requests
  * sent at once: 100 identical `/sumo collectors` (an incident: everyone asks the same), 100
  * different `/sumo collector <id>` (nothing to share), then — default bot only — a mix of 60
  * commands, 20 clicks on a search summary's button and 20 App Home opens (`app_home_opened`).
