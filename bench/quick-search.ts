@@ -17,7 +17,7 @@
  * `pnpm bench:quick-search`.
  */
 
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -37,6 +37,7 @@ import {
 import { createSumoOpsMcp } from '@sumo-ops/mcp-server';
 import { createRandom, REAL_RATE_LIMIT } from '@sumo-ops/simulator';
 import { Agent, type Dispatcher } from 'undici';
+import { reply } from './ipc.js';
 import { median } from './stats.js';
 
 const SEED = 21;
@@ -61,14 +62,6 @@ const PEER = { accessId: 'peer-access-id', accessKey: 'peer-access-key' };
 const SUMO = fileURLToPath(new URL('./quick-search-sumo.js', import.meta.url));
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The next message from the stand-in of the given type. */
-async function reply<T>(sumo: ChildProcess, type: string): Promise<T> {
-  for (;;) {
-    const [message] = (await once(sumo, 'message')) as [{ type: string } & T];
-    if (message.type === type) return message;
-  }
-}
 
 interface Side {
   client: SumoClient;
