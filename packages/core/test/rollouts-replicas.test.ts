@@ -99,28 +99,37 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
   }
 }
 
+/**
+ * A rollout of `count` healthy collectors in two waves, a simulated day's soak each, driven by a
+ * first replica until its canary wave is soaking.
+ */
+async function firstSoak(count: number) {
+  const prefix = await setUp();
+  const ids = healthyUpgradable(sumo.sim, count);
+  const first = await replica(prefix);
+  const started = await first.run(
+    'rollout_collector_upgrade',
+    { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
+    Date.now(),
+  );
+  const id: string = started.rolloutId;
+  return { prefix, ids, first, id, soaking: await phaseReached(first.runner, id, 'soaking') };
+}
+
 describe('a rollout in Redis', () => {
   it('resumes mid-soak in a restarted process exactly where it was, each upgrade asked once', async () => {
-    const prefix = await setUp();
-    const ids = healthyUpgradable(sumo.sim, 8);
-    const first = await replica(prefix);
-    const started = await first.run(
-      'rollout_collector_upgrade',
-      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
-      Date.now(),
-    );
-    const soaking = await phaseReached(first.runner, started.rolloutId, 'soaking');
+    const { prefix, ids, first, id, soaking } = await firstSoak(8);
     // The process stops mid-soak (its lease handed back, as on SIGTERM).
     await first.runner.shutdown();
     expect(soaking.waves[0]?.soakUntil).toBeGreaterThan(sumo.sim.clock.now());
 
     const restarted = await replica(prefix);
     // Each soak is a simulated day: the test moves the clock on rather than waiting it out.
-    await skipSoaks(restarted.runner, sumo.sim, started.rolloutId);
-    const done = await restarted.run('get_rollout_status', { rolloutId: started.rolloutId });
+    await skipSoaks(restarted.runner, sumo.sim, id);
+    const done = await restarted.run('get_rollout_status', { rolloutId: id });
     expect(done.failures).toEqual([]);
     expect(done.state).toBe('done');
-    const record = await restarted.runner.get(sumo.client, started.rolloutId);
+    const record = await restarted.runner.get(sumo.client, id);
     expect(record?.waves[0]?.soakUntil).toBe(soaking.waves[0]?.soakUntil);
     expect([...tasksPerCollector(sumo.sim).values()]).toEqual(ids.map(() => 1));
   });
@@ -155,16 +164,7 @@ describe('a rollout in Redis', () => {
   }, 60_000);
 
   it('stops a process whose lease was taken over, and never puts its older record back', async () => {
-    const prefix = await setUp();
-    const ids = healthyUpgradable(sumo.sim, 4);
-    const first = await replica(prefix);
-    const started = await first.run(
-      'rollout_collector_upgrade',
-      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
-      Date.now(),
-    );
-    const id: string = started.rolloutId;
-    const soaking = await phaseReached(first.runner, id, 'soaking');
+    const { first, id, soaking } = await firstSoak(4);
     // The first process is waiting in the soak: of two reads of the cancel key from now on, at
     // most one is the step that recorded the soak, the other the soak's own minute check.
     const cancelReads = () => first.reads.filter((key) => key === `rollout:${id}:cancel`).length;
@@ -193,16 +193,7 @@ describe('a rollout in Redis', () => {
   });
 
   it("asks for a wave's upgrades itself when the process that recorded its start never claimed it, and only then", async () => {
-    const prefix = await setUp();
-    const ids = healthyUpgradable(sumo.sim, 5);
-    const first = await replica(prefix);
-    const started = await first.run(
-      'rollout_collector_upgrade',
-      { collectors: ids, waves: [1, '100%'], soakSeconds: 86_400 },
-      Date.now(),
-    );
-    const id: string = started.rolloutId;
-    const soaking = await phaseReached(first.runner, id, 'soaking');
+    const { prefix, ids, first, id, soaking } = await firstSoak(5);
     await first.runner.shutdown();
     // As a process leaves it that recorded wave 2's start, then stopped (or paused past its lease)
     // before it claimed the wave: nobody asked Sumo for wave 2.
